@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs every build, test and runtime dependency of edgenas from Debian
+# packages. Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  dataset-fashion-mnist
+)
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
