@@ -1,0 +1,32 @@
+// The metric names edgenas knows, with their units and default directions.
+// Objectives, constraints and reported results must use these names.
+#ifndef EDGENAS_COMMON_METRIC_NAMES_H_
+#define EDGENAS_COMMON_METRIC_NAMES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace edgenas {
+
+inline constexpr char kMetricAccuracy[] = "accuracy";          // fraction in [0, 1]
+inline constexpr char kMetricLatencyMs[] = "latency_ms";       // median, ms
+inline constexpr char kMetricLatencyP90Ms[] = "latency_p90_ms";
+inline constexpr char kMetricLatencyCv[] = "latency_cv";       // stddev / mean
+inline constexpr char kMetricLatencyRuns[] = "latency_runs";
+inline constexpr char kMetricEnergyMj[] = "energy_mj";         // per inference
+inline constexpr char kMetricParams[] = "params";
+inline constexpr char kMetricFlops[] = "flops";
+inline constexpr char kMetricTrainSeconds[] = "train_seconds";
+
+// True for names in the list above.
+bool IsKnownMetric(absl::string_view name);
+// Metrics that an objective or constraint may name.
+const std::vector<std::string>& ObjectiveMetrics();
+// True when the metric is measured by a device agent (latency, energy).
+bool IsDeviceMetric(absl::string_view name);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_METRIC_NAMES_H_

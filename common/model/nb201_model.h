@@ -1,0 +1,33 @@
+// LibTorch network for an NB201 cell, sized for small images (28x28
+// grayscale by default): stem conv, three stages of cells separated by
+// residual reduction blocks, global pooling, linear classifier.
+#ifndef EDGENAS_COMMON_MODEL_NB201_MODEL_H_
+#define EDGENAS_COMMON_MODEL_NB201_MODEL_H_
+
+#include <cstdint>
+
+#include <torch/torch.h>
+
+#include "absl/status/statusor.h"
+#include "common/search_space.h"
+
+namespace edgenas {
+
+struct Nb201ModelOptions {
+  int cells_per_stage = 1;
+  int channels = 16;  // first stage; doubled at each reduction
+  int in_channels = 1;
+  int num_classes = 10;
+};
+
+// Builds the network for a valid NB201 architecture; INVALID_ARGUMENT for a
+// bad architecture or options (naming the field), INTERNAL when LibTorch fails.
+absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
+                                                       const Nb201ModelOptions& options);
+
+// Number of trainable parameters of `module`.
+int64_t CountParameters(const torch::nn::Module& module);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_MODEL_NB201_MODEL_H_
