@@ -1,0 +1,236 @@
+// Pareto front and progress renderings. Numbers are formatted per metric so
+// that a table reads at a glance; CSV and JSON keep the raw values.
+#include "cli/front_format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <numeric>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/metric_names.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace edgenas {
+namespace {
+
+// One metric column of the table; `device_class` narrows device metrics.
+struct MetricColumn {
+  std::string header;
+  std::string metric;
+  std::string device_class;
+};
+
+// The value of `metric` on `device_class`; an exact device match wins, and an
+// empty device class on either side matches any.
+std::optional<double> FindMetric(const v1::Candidate& candidate, const std::string& metric,
+                                 const std::string& device_class) {
+  std::optional<double> loose;
+  for (const v1::Metric& value : candidate.metrics()) {
+    if (value.name() != metric) continue;
+    if (value.device_class() == device_class) return value.value();
+    if (!loose && (device_class.empty() || value.device_class().empty())) loose = value.value();
+  }
+  return loose;
+}
+
+std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front) {
+  std::vector<MetricColumn> columns;
+  bool has_params = false;
+  for (const v1::Objective& objective : front.objectives()) {
+    const int same_metric = static_cast<int>(
+        std::count_if(front.objectives().begin(), front.objectives().end(),
+                      [&](const v1::Objective& o) { return o.metric() == objective.metric(); }));
+    std::string header = objective.metric();
+    if (same_metric > 1 && !objective.device_class().empty()) {
+      absl::StrAppend(&header, "@", objective.device_class());
+    }
+    columns.push_back({header, objective.metric(), objective.device_class()});
+    has_params = has_params || objective.metric() == kMetricParams;
+  }
+  if (!has_params) columns.push_back({kMetricParams, kMetricParams, ""});
+  return columns;
+}
+
+// Candidate indexes ordered best-first by the first objective, missing last.
+std::vector<int> RowOrder(const v1::ParetoFront& front) {
+  std::vector<int> order(front.candidates_size());
+  std::iota(order.begin(), order.end(), 0);
+  if (front.objectives().empty()) return order;
+  const v1::Objective& first = front.objectives(0);
+  const bool maximize = first.direction() == v1::MAXIMIZE;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    const std::optional<double> va =
+        FindMetric(front.candidates(a), first.metric(), first.device_class());
+    const std::optional<double> vb =
+        FindMetric(front.candidates(b), first.metric(), first.device_class());
+    if (!va || !vb) return va.has_value() && !vb.has_value();
+    return maximize ? *va > *vb : *va < *vb;
+  });
+  return order;
+}
+
+std::string GroupedInteger(double value) {
+  if (!std::isfinite(value) || std::fabs(value) >= 1e15) return absl::StrFormat("%g", value);
+  const long long rounded = std::llround(value);
+  std::string digits = std::to_string(std::llabs(rounded));
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
+  return rounded < 0 ? absl::StrCat("-", digits) : digits;
+}
+
+std::string RawNumber(double value) {
+  if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < 1e15) {
+    return absl::StrFormat("%.0f", value);
+  }
+  return absl::StrFormat("%.10g", value);
+}
+
+std::string CsvField(const std::string& text) {
+  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string::npos ||
+                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+  if (!needs_quotes) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
+
+std::string FormatElapsed(absl::Duration elapsed) {
+  const int64_t seconds = std::max<int64_t>(0, absl::ToInt64Seconds(elapsed));
+  if (seconds < 60) return absl::StrCat(seconds, "s");
+  if (seconds < 3600) return absl::StrFormat("%dm%02ds", seconds / 60, seconds % 60);
+  return absl::StrFormat("%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
+}
+
+}  // namespace
+
+std::string FormatMetricValue(const std::string& metric, double value) {
+  if (metric == kMetricAccuracy) return absl::StrFormat("%.2f%%", value * 100.0);
+  if (metric == kMetricLatencyMs || metric == kMetricLatencyP90Ms || metric == kMetricEnergyMj ||
+      metric == kMetricLatencyCv) {
+    return absl::StrFormat("%.3f", value);
+  }
+  if (metric == kMetricParams || metric == kMetricFlops || metric == kMetricLatencyRuns) {
+    return GroupedInteger(value);
+  }
+  if (metric == kMetricTrainSeconds) return absl::StrFormat("%.1f", value);
+  return absl::StrFormat("%g", value);
+}
+
+std::string FormatFrontTable(const v1::ParetoFront& front) {
+  if (front.candidates().empty()) return "(the Pareto front is empty)\n";
+  const std::vector<MetricColumn> columns = MetricColumns(front);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"#"};
+  for (const MetricColumn& column : columns) header.push_back(column.header);
+  header.push_back("arch");
+  rows.push_back(header);
+  int rank = 0;
+  for (int index : RowOrder(front)) {
+    const v1::Candidate& candidate = front.candidates(index);
+    std::vector<std::string> row = {absl::StrCat(++rank)};
+    for (const MetricColumn& column : columns) {
+      const std::optional<double> value =
+          FindMetric(candidate, column.metric, column.device_class);
+      row.push_back(value ? FormatMetricValue(column.metric, *value) : "-");
+    }
+    row.push_back(candidate.arch().empty() ? "-" : candidate.arch());
+    rows.push_back(std::move(row));
+  }
+  // Numbers right-aligned; the arch (last) column left-aligned and unpadded.
+  std::vector<size_t> widths(header.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) {
+      out.append(widths[i] - row[i].size(), ' ');
+      absl::StrAppend(&out, row[i], "  ");
+    }
+    absl::StrAppend(&out, row.back(), "\n");
+  }
+  return out;
+}
+
+std::string FormatFrontCsv(const v1::ParetoFront& front) {
+  const std::vector<MetricColumn> columns = MetricColumns(front);
+  std::vector<std::string> header = {"rank", "candidate_id"};
+  for (const MetricColumn& column : columns) header.push_back(CsvField(column.header));
+  header.push_back("arch");
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\r\n");
+  int rank = 0;
+  for (int index : RowOrder(front)) {
+    const v1::Candidate& candidate = front.candidates(index);
+    std::vector<std::string> row = {absl::StrCat(++rank), CsvField(candidate.id())};
+    for (const MetricColumn& column : columns) {
+      const std::optional<double> value =
+          FindMetric(candidate, column.metric, column.device_class);
+      row.push_back(value ? RawNumber(*value) : "");
+    }
+    row.push_back(CsvField(candidate.arch()));
+    absl::StrAppend(&out, absl::StrJoin(row, ","), "\r\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> FormatFrontJson(const v1::ParetoFront& front) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(front, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("front to JSON: ", status.ToString()));
+  }
+  return json;
+}
+
+std::string JobStateName(v1::JobState state) {
+  switch (state) {
+    case v1::JOB_PENDING:
+      return "pending";
+    case v1::JOB_SEARCHING:
+      return "searching";
+    case v1::JOB_DONE:
+      return "done";
+    case v1::JOB_FAILED:
+      return "failed";
+    case v1::JOB_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
+  }
+}
+
+bool IsTerminal(v1::JobState state) {
+  return state == v1::JOB_DONE || state == v1::JOB_FAILED || state == v1::JOB_CANCELLED;
+}
+
+std::string FormatProgressLine(const v1::Job& job, absl::Time now) {
+  std::string line = absl::StrCat("job ", job.id(), ": ", JobStateName(job.state()), " | done ",
+                                  job.candidates_done());
+  const int budget = job.spec().budget().max_evaluations();
+  if (budget > 0) absl::StrAppend(&line, "/", budget);
+  absl::StrAppend(&line, " failed ", job.candidates_failed(), " pending ",
+                  job.candidates_pending(), " | front ", job.front_size(), " | hv ",
+                  absl::StrFormat("%.4f", job.hypervolume()));
+  if (job.created_unix_ms() > 0) {
+    const bool ended = IsTerminal(job.state()) && job.updated_unix_ms() > 0;
+    const absl::Time end = ended ? absl::FromUnixMillis(job.updated_unix_ms()) : now;
+    absl::StrAppend(&line, " | ", FormatElapsed(end - absl::FromUnixMillis(job.created_unix_ms())));
+  }
+  if (!job.message().empty() && job.state() != v1::JOB_DONE && IsTerminal(job.state())) {
+    std::string message = absl::StrReplaceAll(job.message(), {{"\n", " "}, {"\r", " "}});
+    if (message.size() > 160) message = absl::StrCat(message.substr(0, 157), "...");
+    absl::StrAppend(&line, " | ", message);
+  }
+  return line;
+}
+
+}  // namespace edgenas

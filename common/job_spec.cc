@@ -1,0 +1,209 @@
+#include "common/job_spec.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/metric_names.h"
+#include "common/search_space.h"
+#include "common/status_macros.h"
+
+namespace edgenas {
+namespace {
+
+using v1::JobSpec;
+
+absl::Status Bad(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("job.", field, ": ", why));
+}
+
+// Fills `*value` with `def` when it is 0; refuses values outside [lo, hi].
+template <typename T>
+absl::Status DefaultInRange(T* value, T def, T lo, T hi, absl::string_view field) {
+  if (*value == 0) *value = def;
+  if (*value < lo || *value > hi) {
+    return Bad(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", *value));
+  }
+  return absl::OkStatus();
+}
+
+const std::vector<std::string>& KnownStrategyNames() {
+  static const std::vector<std::string>* names =
+      new std::vector<std::string>{"random", "regularized_evolution"};
+  return *names;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  for (const auto& n : names) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+absl::Status CheckName(const std::string& name, const std::vector<std::string>& known,
+                       absl::string_view field, absl::string_view what) {
+  if (Contains(known, name)) return absl::OkStatus();
+  return Bad(field, absl::StrCat("unknown ", what, " \"", name, "\"; known: ",
+                                 absl::StrJoin(known, ", ")));
+}
+
+absl::Status NormalizeSpace(JobSpec* spec) {
+  auto* space = spec->mutable_space();
+  if (space->name().empty()) return Bad("space.name", "required; known: nb201");
+  if (!CreateSearchSpace(space->name()).ok()) {
+    return CheckName(space->name(), KnownSearchSpaces(), "space.name", "search space");
+  }
+  RETURN_IF_ERROR(DefaultInRange(space->mutable_cells_per_stage(), 1, 1, 8, "space.cells_per_stage"));
+  return DefaultInRange(space->mutable_channels(), 16, 1, 512, "space.channels");
+}
+
+absl::Status NormalizeStrategy(JobSpec* spec) {
+  auto* st = spec->mutable_strategy();
+  if (st->name().empty()) st->set_name("regularized_evolution");
+  RETURN_IF_ERROR(CheckName(st->name(), KnownStrategyNames(), "strategy.name", "strategy"));
+  RETURN_IF_ERROR(DefaultInRange(st->mutable_population_size(), 16, 2, 100000, "strategy.population_size"));
+  RETURN_IF_ERROR(DefaultInRange(st->mutable_sample_size(), 4, 1, 100000, "strategy.sample_size"));
+  if (st->sample_size() > st->population_size()) {
+    return Bad("strategy.sample_size",
+               absl::StrCat("must not exceed strategy.population_size (", st->population_size(),
+                            "), got ", st->sample_size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NormalizeObjectives(JobSpec* spec) {
+  if (spec->objectives().empty()) {
+    auto* acc = spec->add_objectives();
+    acc->set_metric(kMetricAccuracy);
+    acc->set_direction(v1::MAXIMIZE);
+    auto* lat = spec->add_objectives();
+    lat->set_metric(kMetricLatencyMs);
+    lat->set_direction(v1::MINIMIZE);
+  }
+  if (spec->objectives_size() > 3) {
+    return Bad("objectives", absl::StrCat("at most 3 objectives are supported, got ",
+                                          spec->objectives_size()));
+  }
+  for (int i = 0; i < spec->objectives_size(); ++i) {
+    auto* obj = spec->mutable_objectives(i);
+    const std::string field = absl::StrCat("objectives[", i, "]");
+    RETURN_IF_ERROR(CheckName(obj->metric(), ObjectiveMetrics(), field + ".metric", "metric"));
+    if (obj->direction() != v1::MAXIMIZE && obj->direction() != v1::MINIMIZE) {
+      return Bad(field + ".direction", "must be maximize or minimize");
+    }
+    if (IsDeviceMetric(obj->metric())) {
+      if (obj->device_class().empty()) obj->set_device_class(kDefaultDeviceClass);
+    } else if (!obj->device_class().empty()) {
+      return Bad(field + ".device_class",
+                 absl::StrCat("\"", obj->metric(), "\" does not depend on a device"));
+    }
+    if (obj->has_reference() && !std::isfinite(obj->reference())) {
+      return Bad(field + ".reference", "must be finite");
+    }
+    for (int j = 0; j < i; ++j) {
+      const auto& prev = spec->objectives(j);
+      if (prev.metric() == obj->metric() && prev.device_class() == obj->device_class()) {
+        return Bad(field + ".metric", absl::StrCat("duplicates objectives[", j, "]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NormalizeConstraints(JobSpec* spec) {
+  for (int i = 0; i < spec->constraints_size(); ++i) {
+    auto* c = spec->mutable_constraints(i);
+    const std::string field = absl::StrCat("constraints[", i, "]");
+    RETURN_IF_ERROR(CheckName(c->metric(), ObjectiveMetrics(), field + ".metric", "metric"));
+    if (!c->has_max_value() && !c->has_min_value()) {
+      return Bad(field, "needs max_value or min_value");
+    }
+    if (c->has_max_value() && !std::isfinite(c->max_value())) {
+      return Bad(field + ".max_value", "must be finite");
+    }
+    if (c->has_min_value() && !std::isfinite(c->min_value())) {
+      return Bad(field + ".min_value", "must be finite");
+    }
+    if (c->has_max_value() && c->has_min_value() && c->min_value() > c->max_value()) {
+      return Bad(field, "min_value exceeds max_value");
+    }
+    if (IsDeviceMetric(c->metric())) {
+      if (c->device_class().empty()) c->set_device_class(kDefaultDeviceClass);
+    } else if (!c->device_class().empty()) {
+      return Bad(field + ".device_class",
+                 absl::StrCat("\"", c->metric(), "\" does not depend on a device"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NormalizeEvaluation(JobSpec* spec) {
+  auto* ev = spec->mutable_evaluation();
+  if (ev->mode().empty()) ev->set_mode("full_train");
+  RETURN_IF_ERROR(CheckName(ev->mode(), {"full_train"}, "evaluation.mode", "evaluation mode"));
+  RETURN_IF_ERROR(DefaultInRange(ev->mutable_train_steps(), 200, 1, 10000000, "evaluation.train_steps"));
+  RETURN_IF_ERROR(DefaultInRange(ev->mutable_batch_size(), 64, 1, 65536, "evaluation.batch_size"));
+  if (!std::isfinite(ev->learning_rate())) return Bad("evaluation.learning_rate", "must be finite");
+  RETURN_IF_ERROR(DefaultInRange(ev->mutable_learning_rate(), 0.05, 1e-8, 10.0, "evaluation.learning_rate"));
+  RETURN_IF_ERROR(DefaultInRange(ev->mutable_validation_examples(), 2000, 1, 30000,
+                     "evaluation.validation_examples"));
+
+  auto* ds = spec->mutable_dataset();
+  if (ds->name().empty()) ds->set_name("fashion_mnist");
+  RETURN_IF_ERROR(CheckName(ds->name(), {"fashion_mnist"}, "dataset.name", "dataset"));
+  if (ds->path().empty()) ds->set_path(kDefaultDatasetPath);
+
+  auto* lat = spec->mutable_latency();
+  RETURN_IF_ERROR(DefaultInRange(lat->mutable_warmup_ms(), 200, 1, 600000, "latency.warmup_ms"));
+  RETURN_IF_ERROR(DefaultInRange(lat->mutable_min_runs(), 20, 1, 1000000, "latency.min_runs"));
+  RETURN_IF_ERROR(DefaultInRange(lat->mutable_max_runs(), 200, 1, 1000000, "latency.max_runs"));
+  if (lat->max_runs() < lat->min_runs()) {
+    return Bad("latency.max_runs", absl::StrCat("must be >= latency.min_runs (", lat->min_runs(),
+                                                "), got ", lat->max_runs()));
+  }
+  RETURN_IF_ERROR(DefaultInRange(lat->mutable_threads(), 1, 1, 1024, "latency.threads"));
+  return DefaultInRange(lat->mutable_batch_size(), 1, 1, 4096, "latency.batch_size");
+}
+
+absl::Status NormalizeBudget(JobSpec* spec) {
+  auto* b = spec->mutable_budget();
+  if (b->max_evaluations() <= 0) {
+    return Bad("budget.max_evaluations",
+               absl::StrCat("must be a positive number of evaluations, got ", b->max_evaluations()));
+  }
+  if (b->max_evaluations() > 1000000) {
+    return Bad("budget.max_evaluations", "must be at most 1000000");
+  }
+  if (b->max_wall_seconds() < 0) {
+    return Bad("budget.max_wall_seconds",
+               absl::StrCat("must be >= 0 (0 = no limit), got ", b->max_wall_seconds()));
+  }
+  RETURN_IF_ERROR(DefaultInRange(spec->mutable_parallelism(), 2, 1, 10000, "parallelism"));
+  RETURN_IF_ERROR(DefaultInRange(spec->mutable_max_attempts(), 3, 1, 100, "max_attempts"));
+  return DefaultInRange(spec->mutable_lease_seconds(), 60, 1, 86400, "lease_seconds");
+}
+
+}  // namespace
+
+absl::Status NormalizeJobSpec(JobSpec* spec) {
+  if (spec->name().size() > 200) return Bad("name", "must be at most 200 characters");
+  for (auto* step : {NormalizeSpace, NormalizeStrategy, NormalizeObjectives, NormalizeConstraints,
+                     NormalizeEvaluation, NormalizeBudget}) {
+    RETURN_IF_ERROR(step(spec));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Sense> ObjectiveSenses(const JobSpec& spec) {
+  std::vector<Sense> senses;
+  for (const auto& obj : spec.objectives()) {
+    senses.push_back(obj.direction() == v1::MAXIMIZE ? Sense::kMaximize : Sense::kMinimize);
+  }
+  return senses;
+}
+
+std::string MetricDeviceClass(const std::string& metric, const std::string& device_class) {
+  return IsDeviceMetric(metric) ? device_class : std::string();
+}
+
+}  // namespace edgenas

@@ -1,1 +1,114 @@
-int main() { return 0; }
+// edgenas-coordinator: the gRPC server that runs searches (SearchService)
+// and hands work to workers and device agents (TaskService), with every
+// result kept in SQLite.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "common/logging.h"
+#include "coordinator/job_manager.h"
+#include "coordinator/search_service_impl.h"
+#include "coordinator/store.h"
+#include "coordinator/task_service_impl.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve on (port 0 lets the OS choose; see --port_file)");
+ABSL_FLAG(std::string, db, "edgenas.db", "SQLite database file (created if missing)");
+ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
+ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers and agents");
+ABSL_FLAG(int, max_threads, 64, "upper bound on gRPC server threads (long polls hold one)");
+
+namespace {
+
+// Writes `port` to `path` atomically (readers never see a partial file).
+bool WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return false;
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using edgenas::LogLevel;
+
+  // Block the stop signals before any thread starts; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto store = edgenas::Store::Open(absl::GetFlag(FLAGS_db));
+  if (!store.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot open database %s: %s\n",
+                 absl::GetFlag(FLAGS_db).c_str(), store.status().ToString().c_str());
+    return 1;
+  }
+  edgenas::JobManagerOptions options;
+  options.store = store->get();
+  options.heartbeat_interval_ms = absl::GetFlag(FLAGS_heartbeat_interval_ms);
+  auto manager = edgenas::JobManager::Create(options);
+  if (!manager.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot start: %s\n",
+                 manager.status().ToString().c_str());
+    return 1;
+  }
+
+  edgenas::SearchServiceImpl search(manager->get());
+  edgenas::TaskServiceImpl tasks(manager->get());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&search);
+  builder.RegisterService(&tasks);
+  grpc::ResourceQuota quota("edgenas-coordinator");
+  quota.SetMaxThreads(absl::GetFlag(FLAGS_max_threads));
+  builder.SetResourceQuota(quota);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot listen on %s\n",
+                 absl::GetFlag(FLAGS_listen).c_str());
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot write port file %s\n", port_file.c_str());
+    server->Shutdown();
+    return 1;
+  }
+  EDGENAS_LOG(kInfo, "coordinator", "serving on port ", port, " db=", absl::GetFlag(FLAGS_db));
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    EDGENAS_LOG(kInfo, "coordinator", "signal ", sig, ": draining");
+    server->GetHealthCheckService()->SetServingStatus(false);
+    (*manager)->Shutdown();
+    search.StopStreams();
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  });
+  server->Wait();
+  signal_thread.join();
+  manager->reset();
+  EDGENAS_LOG(kInfo, "coordinator", "stopped");
+  return 0;
+}

@@ -1,0 +1,633 @@
+#include "coordinator/store.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "coordinator/sqlite_util.h"
+
+namespace edgenas {
+namespace {
+
+using sqlite::Statement;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Migration i (0-based) takes the schema from version i to i+1. Append only:
+// a released migration is never edited.
+constexpr const char* kMigrations[] = {
+    // v1: everything.
+    R"sql(
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  spec BLOB NOT NULL,          -- edgenas.v1.JobSpec
+  record BLOB NOT NULL,        -- edgenas.v1.Job without its spec
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE TABLE candidates (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  sequence INTEGER NOT NULL,
+  arch TEXT NOT NULL,
+  canonical_key TEXT,          -- NULL when unknown, so it never collides
+  state INTEGER NOT NULL,
+  failure_reason TEXT NOT NULL,
+  record BLOB NOT NULL,        -- edgenas.v1.Candidate without its metrics
+  created_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL,
+  UNIQUE (job_id, canonical_key));
+CREATE INDEX candidates_by_job ON candidates (job_id, sequence);
+CREATE TABLE metrics (
+  candidate_id TEXT NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  source TEXT NOT NULL,
+  device_class TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  PRIMARY KEY (candidate_id, name, device_class)) WITHOUT ROWID;
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  candidate_id TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  device_class TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  lease_token TEXT NOT NULL,
+  lease_owner TEXT NOT NULL,
+  lease_expiry_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL);
+CREATE INDEX tasks_by_job ON tasks (job_id);
+CREATE INDEX tasks_by_state ON tasks (state);
+CREATE TABLE executors (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  device_class TEXT NOT NULL,
+  registered_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL);
+CREATE TABLE events (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  sequence INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  unix_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL,       -- edgenas.v1.JobEvent
+  PRIMARY KEY (job_id, sequence)) WITHOUT ROWID;
+)sql",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
+              "one migration per schema version");
+
+template <typename Message>
+absl::Status Serialize(const Message& message, const std::string& what, std::string* out) {
+  if (!message.SerializeToString(out)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": cannot serialize"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Message>
+absl::Status Parse(const std::string& bytes, const std::string& what, Message* out) {
+  if (!out->ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat(what, ": stored blob does not parse as ",
+                                            out->GetDescriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+// Reads rows of (spec, record) into jobs.
+absl::StatusOr<std::vector<v1::Job>> ReadJobs(Statement& stmt) {
+  std::vector<v1::Job> jobs;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return jobs;
+    v1::Job job;
+    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(1), "jobs.record", &job));
+    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "jobs.spec of " + job.id(), job.mutable_spec()));
+    jobs.push_back(std::move(job));
+  }
+}
+
+// Reads rows of (record) into candidates, without metrics.
+absl::StatusOr<std::vector<v1::Candidate>> ReadCandidates(Statement& stmt) {
+  std::vector<v1::Candidate> candidates;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return candidates;
+    candidates.emplace_back();
+    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "candidates.record", &candidates.back()));
+  }
+}
+
+// Reads rows of (candidate_id, name, value, source, device_class) into the
+// matching candidates, in row order.
+absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates) {
+  std::unordered_map<std::string, v1::Candidate*> by_id;
+  for (v1::Candidate& c : candidates) by_id[c.id()] = &c;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return absl::OkStatus();
+    auto it = by_id.find(stmt.ColumnText(0));
+    if (it == by_id.end()) continue;
+    v1::Metric* metric = it->second->add_metrics();
+    metric->set_name(stmt.ColumnText(1));
+    metric->set_value(stmt.ColumnDouble(2));
+    metric->set_source(stmt.ColumnText(3));
+    metric->set_device_class(stmt.ColumnText(4));
+  }
+}
+
+constexpr const char* kTaskColumns =
+    "id, job_id, candidate_id, kind, device_class, state, attempts, max_attempts, "
+    "lease_token, lease_owner, lease_expiry_ms, created_ms, updated_ms, last_error";
+
+absl::StatusOr<std::vector<TaskRecord>> ReadTasks(Statement& stmt) {
+  std::vector<TaskRecord> tasks;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return tasks;
+    TaskRecord t;
+    t.task_id = stmt.ColumnText(0);
+    t.job_id = stmt.ColumnText(1);
+    t.candidate_id = stmt.ColumnText(2);
+    const int64_t kind = stmt.ColumnInt64(3);
+    const int64_t state = stmt.ColumnInt64(5);
+    if (kind != static_cast<int>(TaskKind::kAccuracy) &&
+        kind != static_cast<int>(TaskKind::kLatency)) {
+      return absl::DataLossError(absl::StrCat("tasks row ", t.task_id, ": unknown kind ", kind));
+    }
+    if (state < static_cast<int>(TaskState::kQueued) ||
+        state > static_cast<int>(TaskState::kCancelled)) {
+      return absl::DataLossError(
+          absl::StrCat("tasks row ", t.task_id, ": unknown state ", state));
+    }
+    t.kind = static_cast<TaskKind>(kind);
+    t.device_class = stmt.ColumnText(4);
+    t.state = static_cast<TaskState>(state);
+    t.attempts = static_cast<int>(stmt.ColumnInt64(6));
+    t.max_attempts = static_cast<int>(stmt.ColumnInt64(7));
+    t.lease_token = stmt.ColumnText(8);
+    t.lease_owner = stmt.ColumnText(9);
+    t.lease_expiry_ms = stmt.ColumnInt64(10);
+    t.created_ms = stmt.ColumnInt64(11);
+    t.updated_ms = stmt.ColumnInt64(12);
+    t.last_error = stmt.ColumnText(13);
+    tasks.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+// Holds mu_ for the scope, or nothing when this thread already holds it (a
+// Store call made from inside RunInTransaction's body). Only the holding
+// thread can ever read its own id from holder_, so relaxed order suffices.
+class ABSL_SCOPED_LOCKABLE Store::Access {
+ public:
+  explicit Access(Store* store) ABSL_EXCLUSIVE_LOCK_FUNCTION(store->mu_) : store_(store) {
+    if (store_->holder_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+      reentered_ = true;
+      return;
+    }
+    store_->mu_.Lock();
+    store_->holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  }
+  ~Access() ABSL_UNLOCK_FUNCTION() {
+    if (reentered_) return;
+    store_->holder_.store(std::thread::id(), std::memory_order_relaxed);
+    store_->mu_.Unlock();
+  }
+
+ private:
+  Store* const store_;
+  bool reentered_ = false;
+};
+
+Store::Store(sqlite3* db) : db_(db) {}
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError("store path is empty (use \":memory:\" for no file)");
+  }
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = sqlite::ToStatus(db, rc, absl::StrCat("open database ", path));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  Access access(store.get());
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  if (path != ":memory:") {
+    ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(db, "PRAGMA journal_mode=WAL",
+                                                       "enable WAL journal"));
+    ASSIGN_OR_RETURN(bool row, wal.Step());
+    const std::string mode = row ? wal.ColumnText(0) : "";
+    if (mode != "wal") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database ", path, ": cannot enable WAL journal (mode is \"", mode,
+          "\"); network file systems do not support it"));
+    }
+  }
+  RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA synchronous=NORMAL", "set synchronous=NORMAL"));
+  RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
+  RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+absl::Status Store::Migrate() {
+  // Read and migrate under one write lock, so two processes opening the
+  // same new file cannot both run a migration.
+  RETURN_IF_ERROR(sqlite::Exec(db_, "BEGIN IMMEDIATE", "begin schema migration"));
+  auto migrate = [this]() -> absl::Status {
+    RETURN_IF_ERROR(sqlite::Exec(
+        db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+        "create schema_version"));
+    ASSIGN_OR_RETURN(Statement read,
+                     Statement::Prepare(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                                        "read schema version"));
+    ASSIGN_OR_RETURN(bool row, read.Step());
+    const int64_t version = row ? read.ColumnInt64(0) : 0;
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database schema version ", version, " is newer than this build supports (",
+          kSchemaVersion, "); use a newer edgenas"));
+    }
+    for (int64_t v = version + 1; v <= kSchemaVersion; ++v) {
+      RETURN_IF_ERROR(sqlite::Exec(db_, kMigrations[v - 1],
+                                   absl::StrCat("migrate schema to version ", v)));
+    }
+    if (version == kSchemaVersion) return absl::OkStatus();
+    RETURN_IF_ERROR(sqlite::Exec(db_, "DELETE FROM schema_version", "clear schema version"));
+    ASSIGN_OR_RETURN(Statement write,
+                     Statement::Prepare(db_, "INSERT INTO schema_version (version) VALUES (?1)",
+                                        "record schema version"));
+    return write.BindInt64(1, kSchemaVersion).Run();
+  };
+  absl::Status status = migrate();
+  if (!status.ok()) {
+    sqlite::Exec(db_, "ROLLBACK", "roll back schema migration").IgnoreError();
+    return status;
+  }
+  return sqlite::Exec(db_, "COMMIT", "commit schema migration");
+}
+
+absl::Status Store::RunInTransaction(const std::function<absl::Status()>& body) {
+  Access access(this);
+  const bool nested = transaction_depth_ > 0;
+  const std::string savepoint = absl::StrCat("edgenas_sp", transaction_depth_);
+  RETURN_IF_ERROR(nested ? sqlite::Exec(db_, ("SAVEPOINT " + savepoint).c_str(), "savepoint")
+                         : sqlite::Exec(db_, "BEGIN IMMEDIATE", "begin transaction"));
+  ++transaction_depth_;
+  absl::Status status = body();
+  --transaction_depth_;
+  if (status.ok() && sqlite3_get_autocommit(db_) != 0) {
+    // SQLite rolls back by itself on some errors (e.g. disk full) that the
+    // body may have ignored; committing now would silently commit nothing.
+    return absl::AbortedError("transaction was rolled back by SQLite during its body");
+  }
+  if (nested) {
+    if (!status.ok()) {
+      sqlite::Exec(db_, ("ROLLBACK TO " + savepoint).c_str(), "roll back savepoint")
+          .IgnoreError();
+    }
+    absl::Status release =
+        sqlite::Exec(db_, ("RELEASE " + savepoint).c_str(), "release savepoint");
+    return status.ok() ? release : status;
+  }
+  if (status.ok()) status = sqlite::Exec(db_, "COMMIT", "commit transaction");
+  if (!status.ok() && sqlite3_get_autocommit(db_) == 0) {
+    absl::Status rollback = sqlite::Exec(db_, "ROLLBACK", "roll back transaction");
+    if (!rollback.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(), "; then ", rollback.message()));
+    }
+  }
+  return status;
+}
+
+absl::Status Store::PutJob(const v1::Job& job) {
+  if (job.id().empty()) return absl::InvalidArgumentError("job.id is empty");
+  v1::Job record = job;
+  record.clear_spec();
+  std::string spec_bytes, record_bytes;
+  RETURN_IF_ERROR(Serialize(job.spec(), "job " + job.id() + " spec", &spec_bytes));
+  RETURN_IF_ERROR(Serialize(record, "job " + job.id(), &record_bytes));
+  Access access(this);
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_,
+                         "INSERT INTO jobs (id, name, state, spec, record, created_ms, updated_ms) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET "
+                         "name = excluded.name, state = excluded.state, spec = excluded.spec, "
+                         "record = excluded.record, created_ms = excluded.created_ms, "
+                         "updated_ms = excluded.updated_ms",
+                         absl::StrCat("put job ", job.id())));
+  return stmt.BindText(1, job.id())
+      .BindText(2, job.spec().name())
+      .BindInt64(3, job.state())
+      .BindBlob(4, spec_bytes)
+      .BindBlob(5, record_bytes)
+      .BindInt64(6, job.created_unix_ms())
+      .BindInt64(7, job.updated_unix_ms())
+      .Run();
+}
+
+absl::StatusOr<v1::Job> Store::GetJob(const std::string& job_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, "SELECT spec, record FROM jobs WHERE id = ?1",
+                                      absl::StrCat("get job ", job_id)));
+  stmt.BindText(1, job_id);
+  ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, ReadJobs(stmt));
+  if (jobs.empty()) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  return std::move(jobs.front());
+}
+
+absl::StatusOr<std::vector<v1::Job>> Store::ListJobs() {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, "SELECT spec, record FROM jobs ORDER BY created_ms, id",
+                                      "list jobs"));
+  return ReadJobs(stmt);
+}
+
+absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
+  if (candidate.id().empty()) return absl::InvalidArgumentError("candidate.id is empty");
+  if (candidate.job_id().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("candidate ", candidate.id(), ": job_id is empty"));
+  }
+  v1::Candidate record = candidate;
+  record.clear_metrics();
+  std::string record_bytes;
+  RETURN_IF_ERROR(Serialize(record, "candidate " + candidate.id(), &record_bytes));
+  Access access(this);
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(
+          db_,
+          "INSERT INTO candidates (id, job_id, sequence, arch, canonical_key, state, "
+          "failure_reason, record, created_ms, finished_ms) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET "
+          "job_id = excluded.job_id, sequence = excluded.sequence, arch = excluded.arch, "
+          "canonical_key = excluded.canonical_key, state = excluded.state, "
+          "failure_reason = excluded.failure_reason, record = excluded.record, "
+          "created_ms = excluded.created_ms, finished_ms = excluded.finished_ms",
+          absl::StrCat("put candidate ", candidate.id(), " of job ", candidate.job_id())));
+  return stmt.BindText(1, candidate.id())
+      .BindText(2, candidate.job_id())
+      .BindInt64(3, candidate.sequence())
+      .BindText(4, candidate.arch())
+      .BindTextOrNull(5, candidate.canonical_key())
+      .BindInt64(6, candidate.state())
+      .BindText(7, candidate.failure_reason())
+      .BindBlob(8, record_bytes)
+      .BindInt64(9, candidate.created_unix_ms())
+      .BindInt64(10, candidate.finished_unix_ms())
+      .Run();
+}
+
+absl::Status Store::PutMetrics(const std::string& candidate_id, const std::string& task_id,
+                               const std::vector<v1::Metric>& metrics) {
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const v1::Metric& m = metrics[i];
+    if (m.name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("candidate ", candidate_id, ": metrics[", i, "].name is empty"));
+    }
+    if (!std::isfinite(m.value())) {
+      return absl::InvalidArgumentError(absl::StrCat("candidate ", candidate_id, ": metric ",
+                                                     m.name(), " is not finite (", m.value(),
+                                                     ")"));
+    }
+  }
+  return RunInTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(db_,
+                           "INSERT INTO metrics (candidate_id, name, value, source, "
+                           "device_class, task_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                           "ON CONFLICT (candidate_id, name, device_class) DO UPDATE SET "
+                           "value = excluded.value, source = excluded.source, "
+                           "task_id = excluded.task_id",
+                           absl::StrCat("put metrics of candidate ", candidate_id)));
+    for (const v1::Metric& m : metrics) {
+      stmt.Reset();
+      RETURN_IF_ERROR(stmt.BindText(1, candidate_id)
+                          .BindText(2, m.name())
+                          .BindDouble(3, m.value())
+                          .BindText(4, m.source())
+                          .BindText(5, m.device_class())
+                          .BindText(6, task_id)
+                          .Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_id) {
+  Access access(this);
+  const std::string purpose = absl::StrCat("get candidate ", candidate_id);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, "SELECT record FROM candidates WHERE id = ?1", purpose));
+  stmt.BindText(1, candidate_id);
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> found, ReadCandidates(stmt));
+  if (found.empty()) {
+    return absl::NotFoundError(absl::StrCat("candidate ", candidate_id, " not found"));
+  }
+  ASSIGN_OR_RETURN(Statement metrics,
+                   Statement::Prepare(db_,
+                                      "SELECT candidate_id, name, value, source, device_class "
+                                      "FROM metrics WHERE candidate_id = ?1 "
+                                      "ORDER BY name, device_class",
+                                      purpose + " metrics"));
+  metrics.BindText(1, candidate_id);
+  RETURN_IF_ERROR(ReadMetrics(metrics, found));
+  return std::move(found.front());
+}
+
+absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::string& job_id) {
+  Access access(this);
+  const std::string purpose = absl::StrCat("list candidates of job ", job_id);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT record FROM candidates WHERE job_id = ?1 "
+                                      "ORDER BY sequence, id",
+                                      purpose));
+  stmt.BindText(1, job_id);
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, ReadCandidates(stmt));
+  ASSIGN_OR_RETURN(Statement metrics,
+                   Statement::Prepare(db_,
+                                      "SELECT m.candidate_id, m.name, m.value, m.source, "
+                                      "m.device_class FROM metrics m JOIN candidates c "
+                                      "ON c.id = m.candidate_id WHERE c.job_id = ?1 "
+                                      "ORDER BY m.candidate_id, m.name, m.device_class",
+                                      purpose + " metrics"));
+  metrics.BindText(1, job_id);
+  RETURN_IF_ERROR(ReadMetrics(metrics, candidates));
+  return candidates;
+}
+
+absl::Status Store::PutTask(const TaskRecord& t) {
+  if (t.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
+  Access access(this);
+  const std::string sql = absl::StrCat(
+      "INSERT OR REPLACE INTO tasks (", kTaskColumns,
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, sql.c_str(),
+                                      absl::StrCat("put task ", t.task_id, " of job ", t.job_id)));
+  return stmt.BindText(1, t.task_id)
+      .BindText(2, t.job_id)
+      .BindText(3, t.candidate_id)
+      .BindInt64(4, static_cast<int>(t.kind))
+      .BindText(5, t.device_class)
+      .BindInt64(6, static_cast<int>(t.state))
+      .BindInt64(7, t.attempts)
+      .BindInt64(8, t.max_attempts)
+      .BindText(9, t.lease_token)
+      .BindText(10, t.lease_owner)
+      .BindInt64(11, t.lease_expiry_ms)
+      .BindInt64(12, t.created_ms)
+      .BindInt64(13, t.updated_ms)
+      .BindText(14, t.last_error)
+      .Run();
+}
+
+absl::StatusOr<std::vector<TaskRecord>> Store::ListTasks(const std::string& job_id) {
+  Access access(this);
+  const std::string sql = absl::StrCat("SELECT ", kTaskColumns,
+                                       " FROM tasks WHERE job_id = ?1 ORDER BY created_ms, id");
+  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql.c_str(),
+                                                      absl::StrCat("list tasks of job ", job_id)));
+  stmt.BindText(1, job_id);
+  return ReadTasks(stmt);
+}
+
+absl::StatusOr<std::vector<TaskRecord>> Store::ListUnfinishedTasks() {
+  Access access(this);
+  const std::string sql = absl::StrCat("SELECT ", kTaskColumns,
+                                       " FROM tasks WHERE state IN (?1, ?2) "
+                                       "ORDER BY created_ms, id");
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, sql.c_str(), "list unfinished tasks"));
+  stmt.BindInt64(1, static_cast<int>(TaskState::kQueued))
+      .BindInt64(2, static_cast<int>(TaskState::kLeased));
+  return ReadTasks(stmt);
+}
+
+absl::Status Store::PutExecutor(const ExecutorRecord& e) {
+  if (e.id.empty()) return absl::InvalidArgumentError("executor id is empty");
+  Access access(this);
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      Statement::Prepare(db_,
+                         "INSERT INTO executors (id, kind, name, device_class, registered_ms, "
+                         "last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
+                         "UPDATE SET kind = excluded.kind, name = excluded.name, "
+                         "device_class = excluded.device_class, "
+                         "last_seen_ms = excluded.last_seen_ms",
+                         absl::StrCat("put executor ", e.id)));
+  return stmt.BindText(1, e.id)
+      .BindInt64(2, e.kind)
+      .BindText(3, e.name)
+      .BindText(4, e.device_class)
+      .BindInt64(5, e.registered_ms)
+      .BindInt64(6, e.last_seen_ms)
+      .Run();
+}
+
+absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT id, kind, name, device_class, registered_ms, "
+                                      "last_seen_ms FROM executors ORDER BY registered_ms, id",
+                                      "list executors"));
+  std::vector<ExecutorRecord> executors;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return executors;
+    ExecutorRecord e;
+    e.id = stmt.ColumnText(0);
+    const int64_t kind = stmt.ColumnInt64(1);
+    e.kind = v1::ExecutorKind_IsValid(static_cast<int>(kind))
+                 ? static_cast<v1::ExecutorKind>(kind)
+                 : v1::EXECUTOR_KIND_UNSPECIFIED;
+    e.name = stmt.ColumnText(2);
+    e.device_class = stmt.ColumnText(3);
+    e.registered_ms = stmt.ColumnInt64(4);
+    e.last_seen_ms = stmt.ColumnInt64(5);
+    executors.push_back(std::move(e));
+  }
+}
+
+absl::Status Store::AppendEvent(const v1::JobEvent& event) {
+  if (event.job_id().empty()) return absl::InvalidArgumentError("event.job_id is empty");
+  if (event.sequence() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event of job ", event.job_id(), ": sequence must be > 0, got ", event.sequence()));
+  }
+  std::string payload;
+  RETURN_IF_ERROR(Serialize(event, "event of job " + event.job_id(), &payload));
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "INSERT INTO events (job_id, sequence, type, unix_ms, "
+                                      "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                      absl::StrCat("append event ", event.sequence(),
+                                                   " of job ", event.job_id())));
+  return stmt.BindText(1, event.job_id())
+      .BindInt64(2, event.sequence())
+      .BindInt64(3, event.type())
+      .BindInt64(4, event.unix_ms())
+      .BindBlob(5, payload)
+      .Run();
+}
+
+absl::StatusOr<std::vector<v1::JobEvent>> Store::ListEvents(const std::string& job_id,
+                                                            int64_t after_sequence, int limit) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT payload FROM events WHERE job_id = ?1 AND "
+                                      "sequence > ?2 ORDER BY sequence LIMIT ?3",
+                                      absl::StrCat("list events of job ", job_id)));
+  stmt.BindText(1, job_id).BindInt64(2, after_sequence).BindInt64(3, limit > 0 ? limit : -1);
+  std::vector<v1::JobEvent> events;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return events;
+    events.emplace_back();
+    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "events.payload of job " + job_id, &events.back()));
+  }
+}
+
+absl::StatusOr<int64_t> Store::LastEventSequence(const std::string& job_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT COALESCE(MAX(sequence), 0) FROM events "
+                                      "WHERE job_id = ?1",
+                                      absl::StrCat("last event sequence of job ", job_id)));
+  stmt.BindText(1, job_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? stmt.ColumnInt64(0) : 0;
+}
+
+}  // namespace edgenas

@@ -1,0 +1,312 @@
+#include "coordinator/task_queue.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace edgenas {
+namespace {
+
+bool KindWanted(const LeaseFilter& filter, TaskKind kind) {
+  return filter.kinds.empty() ||
+         std::find(filter.kinds.begin(), filter.kinds.end(), kind) != filter.kinds.end();
+}
+
+bool Matches(const LeaseFilter& filter, const TaskRecord& task) {
+  if (!KindWanted(filter, task.kind)) return false;
+  if (task.kind == TaskKind::kLatency) {
+    return !filter.device_class.empty() && task.device_class == filter.device_class;
+  }
+  return true;
+}
+
+}  // namespace
+
+TaskQueue::TaskQueue(const Clock* clock, int64_t lease_ms_default)
+    : clock_(clock), lease_ms_default_(lease_ms_default > 0 ? lease_ms_default : 60000) {}
+
+int64_t TaskQueue::LeaseMs(int64_t lease_ms) const {
+  return lease_ms > 0 ? lease_ms : lease_ms_default_;
+}
+
+std::string TaskQueue::NewToken() {
+  // std::random_device reads the OS entropy source on Linux, so a token
+  // cannot be predicted from the ones an executor has seen.
+  uint32_t words[4];
+  for (uint32_t& w : words) w = static_cast<uint32_t>(entropy_());
+  return absl::StrFormat("%08x%08x%08x%08x", words[0], words[1], words[2], words[3]);
+}
+
+void TaskQueue::Unindex(const Entry& entry) {
+  const TaskRecord& t = entry.task;
+  --counts_[static_cast<int>(t.state)];
+  if (t.state == TaskState::kQueued) {
+    queued_.erase(QueueKey(t.created_ms, entry.seq, t.task_id));
+  } else if (t.state == TaskState::kLeased) {
+    leases_by_expiry_.erase({t.lease_expiry_ms, t.task_id});
+  }
+}
+
+void TaskQueue::Index(const Entry& entry) {
+  const TaskRecord& t = entry.task;
+  ++counts_[static_cast<int>(t.state)];
+  if (t.state == TaskState::kQueued) {
+    queued_.emplace(t.created_ms, entry.seq, t.task_id);
+  } else if (t.state == TaskState::kLeased) {
+    leases_by_expiry_.emplace(t.lease_expiry_ms, t.task_id);
+  }
+}
+
+absl::Status TaskQueue::Insert(TaskRecord task) {
+  if (task.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
+  const int state = static_cast<int>(task.state);
+  if (state < 0 || state >= static_cast<int>(counts_.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task ", task.task_id, ": unknown state ", state));
+  }
+  if (tasks_.count(task.task_id) > 0) {
+    return absl::AlreadyExistsError(absl::StrCat("task ", task.task_id, " already exists"));
+  }
+  job_tasks_[task.job_id].push_back(task.task_id);
+  Entry& entry = tasks_[task.task_id];
+  entry.seq = next_seq_++;
+  entry.task = std::move(task);
+  Index(entry);
+  return absl::OkStatus();
+}
+
+absl::Status TaskQueue::Add(TaskRecord task) {
+  if (task.max_attempts < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "task ", task.task_id, ": max_attempts must be >= 1, got ", task.max_attempts));
+  }
+  const int64_t now = clock_->NowUnixMs();
+  task.state = TaskState::kQueued;
+  task.attempts = 0;
+  task.lease_token.clear();
+  task.lease_owner.clear();
+  task.lease_expiry_ms = 0;
+  if (task.created_ms == 0) task.created_ms = now;
+  task.updated_ms = now;
+  return Insert(std::move(task));
+}
+
+absl::Status TaskQueue::Restore(TaskRecord task) { return Insert(std::move(task)); }
+
+std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_tasks,
+                                         const std::string& executor_id, int64_t lease_ms) {
+  std::vector<TaskRecord> leased;
+  if (max_tasks <= 0) return leased;
+  const int64_t now = clock_->NowUnixMs();
+  const int64_t expiry = now + LeaseMs(lease_ms);
+  // Pick first, then change: changing a task erases it from queued_.
+  std::vector<std::string> picked;
+  for (const QueueKey& key : queued_) {
+    const std::string& id = std::get<2>(key);
+    if (!Matches(filter, tasks_.at(id).task)) continue;
+    picked.push_back(id);
+    if (static_cast<int>(picked.size()) == max_tasks) break;
+  }
+  for (const std::string& id : picked) {
+    Entry& entry = tasks_.at(id);
+    Unindex(entry);
+    TaskRecord& t = entry.task;
+    std::string token = NewToken();
+    while (token == t.lease_token) token = NewToken();
+    t.state = TaskState::kLeased;
+    t.attempts += 1;
+    t.lease_token = std::move(token);
+    t.lease_owner = executor_id;
+    t.lease_expiry_ms = expiry;
+    t.updated_ms = now;
+    Index(entry);
+    leased.push_back(t);
+  }
+  return leased;
+}
+
+absl::Status TaskQueue::CheckLive(const Entry& entry, const std::string& token, int64_t now,
+                                  const char* action) const {
+  const TaskRecord& t = entry.task;
+  const std::string prefix = absl::StrCat("cannot ", action, " task ", t.task_id, ": ");
+  switch (t.state) {
+    case TaskState::kLeased:
+      if (token.empty() || token != t.lease_token) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(prefix, "the lease token is stale (the task is leased under another "
+                                 "token, now held by ",
+                         t.lease_owner, ")"));
+      }
+      if (now >= t.lease_expiry_ms) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            prefix, "the lease expired at ", t.lease_expiry_ms, " ms (now ", now, " ms)"));
+      }
+      return absl::OkStatus();
+    case TaskState::kQueued:
+      return absl::FailedPreconditionError(
+          absl::StrCat(prefix, "it is not leased (requeued after its lease ended: ",
+                       t.last_error.empty() ? "no error recorded" : t.last_error, ")"));
+    case TaskState::kDone:
+      return absl::FailedPreconditionError(
+          absl::StrCat(prefix, "it was already completed under another lease"));
+    case TaskState::kFailed:
+      return absl::FailedPreconditionError(
+          absl::StrCat(prefix, "it has failed (", t.last_error, ")"));
+    case TaskState::kCancelled:
+      return absl::FailedPreconditionError(absl::StrCat(prefix, "it was cancelled"));
+  }
+  return absl::InternalError(absl::StrCat(prefix, "unknown state"));
+}
+
+absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
+                                             const std::string& token,
+                                             const std::string& executor_id,
+                                             int64_t lease_ms) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  Entry& entry = it->second;
+  const int64_t now = clock_->NowUnixMs();
+  absl::Status live = CheckLive(entry, token, now, "heartbeat");
+  if (!live.ok()) return live;
+  if (entry.task.lease_owner != executor_id) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot heartbeat task ", task_id,
+                                                      ": leased to ", entry.task.lease_owner,
+                                                      ", not to ", executor_id));
+  }
+  Unindex(entry);
+  entry.task.lease_expiry_ms = now + LeaseMs(lease_ms);
+  entry.task.updated_ms = now;
+  Index(entry);
+  return entry.task.lease_expiry_ms;
+}
+
+absl::StatusOr<CompleteOutcome> TaskQueue::Complete(const std::string& task_id,
+                                                    const std::string& token) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  Entry& entry = it->second;
+  CompleteOutcome outcome;
+  if (entry.task.state == TaskState::kDone && !token.empty() &&
+      token == entry.task.lease_token) {
+    outcome.duplicate = true;
+    outcome.task = entry.task;
+    return outcome;
+  }
+  const int64_t now = clock_->NowUnixMs();
+  absl::Status live = CheckLive(entry, token, now, "complete");
+  if (!live.ok()) return live;
+  Unindex(entry);
+  // The token stays on the record: it is what makes a repeat a duplicate.
+  entry.task.state = TaskState::kDone;
+  entry.task.lease_expiry_ms = 0;
+  entry.task.updated_ms = now;
+  entry.task.last_error.clear();
+  Index(entry);
+  outcome.task = entry.task;
+  return outcome;
+}
+
+void TaskQueue::EndLease(Entry& entry, bool retry, const std::string& error, int64_t now) {
+  Unindex(entry);
+  TaskRecord& t = entry.task;
+  const bool requeue = retry && t.attempts < t.max_attempts;
+  if (requeue) {
+    // A dead token must not match anything until the next lease sets one.
+    t.state = TaskState::kQueued;
+    t.lease_token.clear();
+    t.lease_owner.clear();
+    t.last_error = error;
+  } else {
+    t.state = TaskState::kFailed;
+    t.last_error = retry ? absl::StrCat(error, "; attempts exhausted (", t.attempts, " of ",
+                                        t.max_attempts, ")")
+                         : error;
+  }
+  t.lease_expiry_ms = 0;
+  t.updated_ms = now;
+  Index(entry);
+}
+
+absl::StatusOr<FailOutcome> TaskQueue::Fail(const std::string& task_id,
+                                            const std::string& token,
+                                            const std::string& reason, bool retryable) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  Entry& entry = it->second;
+  const int64_t now = clock_->NowUnixMs();
+  absl::Status live = CheckLive(entry, token, now, "fail");
+  if (!live.ok()) return live;
+  EndLease(entry, retryable, reason.empty() ? "failed (no reason given)" : reason, now);
+  FailOutcome outcome;
+  outcome.requeued = entry.task.state == TaskState::kQueued;
+  outcome.task = entry.task;
+  return outcome;
+}
+
+std::vector<TaskRecord> TaskQueue::ExpireLeases() {
+  const int64_t now = clock_->NowUnixMs();
+  std::vector<TaskRecord> changed;
+  while (!leases_by_expiry_.empty() && leases_by_expiry_.begin()->first <= now) {
+    Entry& entry = tasks_.at(leases_by_expiry_.begin()->second);
+    EndLease(entry, /*retry=*/true,
+             absl::StrCat("lease expired (owner ", entry.task.lease_owner, ")"), now);
+    changed.push_back(entry.task);
+  }
+  return changed;
+}
+
+std::vector<TaskRecord> TaskQueue::CancelJob(const std::string& job_id) {
+  std::vector<TaskRecord> changed;
+  auto job = job_tasks_.find(job_id);
+  if (job == job_tasks_.end()) return changed;
+  const int64_t now = clock_->NowUnixMs();
+  for (const std::string& id : job->second) {
+    Entry& entry = tasks_.at(id);
+    if (entry.task.state != TaskState::kQueued && entry.task.state != TaskState::kLeased) {
+      continue;
+    }
+    Unindex(entry);
+    entry.task.state = TaskState::kCancelled;
+    entry.task.lease_expiry_ms = 0;
+    entry.task.updated_ms = now;
+    Index(entry);
+    changed.push_back(entry.task);
+  }
+  return changed;
+}
+
+std::optional<TaskRecord> TaskQueue::Get(const std::string& task_id) const {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return std::nullopt;
+  return it->second.task;
+}
+
+std::vector<TaskRecord> TaskQueue::TasksOfJob(const std::string& job_id) const {
+  std::vector<const Entry*> entries;
+  auto job = job_tasks_.find(job_id);
+  if (job != job_tasks_.end()) {
+    for (const std::string& id : job->second) entries.push_back(&tasks_.at(id));
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) {
+    return std::tie(a->task.created_ms, a->seq) < std::tie(b->task.created_ms, b->seq);
+  });
+  std::vector<TaskRecord> out;
+  out.reserve(entries.size());
+  for (const Entry* e : entries) out.push_back(e->task);
+  return out;
+}
+
+int64_t TaskQueue::NextExpiryMs() const {
+  if (leases_by_expiry_.empty()) return std::numeric_limits<int64_t>::max();
+  return leases_by_expiry_.begin()->first;
+}
+
+int TaskQueue::CountInState(TaskState state) const {
+  const int i = static_cast<int>(state);
+  if (i < 0 || i >= static_cast<int>(counts_.size())) return 0;
+  return counts_[i];
+}
+
+}  // namespace edgenas

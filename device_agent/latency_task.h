@@ -17,6 +17,12 @@ struct LatencyTaskOptions {
   std::string device_class = "cpu";
   // Root of the powercap tree; tests point it at a fake directory.
   std::string powercap_root = "/sys/class/powercap";
+  // Intra-op threads when the job's latency.threads is 0 (the job's value
+  // wins otherwise, so that every candidate of a job is measured alike).
+  int default_threads = 1;
+  // Minimum wall time of the run batch framed by two energy readings: RAPL
+  // counters update about once a millisecond, so short windows are noise.
+  int energy_window_ms = 500;
 };
 
 // Measures latency_ms (median), latency_p90_ms, latency_cv, latency_runs and

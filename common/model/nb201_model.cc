@@ -1,0 +1,257 @@
+#include "common/model/nb201_model.h"
+
+#include <array>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/nb201_space.h"
+
+namespace edgenas {
+namespace {
+
+constexpr int kMaxCellsPerStage = 32;
+constexpr int kMaxChannels = 1024;
+constexpr int kMaxInChannels = 64;
+constexpr int kMaxClasses = 100000;
+constexpr int kCellNodes = 4;
+
+// ReLU -> Conv (no bias) -> BatchNorm, the NB201 "nor_conv" operation.
+class ReluConvBnImpl : public torch::nn::Module {
+ public:
+  ReluConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride)
+      : conv_(register_module(
+            "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                                          .stride(stride)
+                                          .padding(kernel / 2)
+                                          .bias(false)))),
+        bn_(register_module("bn", torch::nn::BatchNorm2d(out_channels))) {}
+
+  torch::Tensor forward(torch::Tensor x) { return bn_(conv_(torch::relu(x))); }
+
+ private:
+  torch::nn::Conv2d conv_;
+  torch::nn::BatchNorm2d bn_;
+};
+TORCH_MODULE(ReluConvBn);
+
+// One live edge of a cell: node `to` receives op(node `from`).
+struct CellEdge {
+  int to;
+  int from;
+  torch::nn::Sequential op;
+};
+
+// Which nodes carry a (structurally) non-zero value and which reach the
+// output. An edge is live only when both ends are: dead edges are not built,
+// so parameters and compute match the function the cell computes (the same
+// rule the space's canonical key uses to merge cells).
+std::vector<bool> LiveEdges(const Architecture& arch) {
+  const auto& edges = Nb201Edges();
+  std::array<bool, kCellNodes> nonzero{};
+  nonzero[0] = true;
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from]) nonzero[to] = true;
+  }
+  std::array<bool, kCellNodes> useful{};
+  useful[kCellNodes - 1] = true;
+  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && useful[to]) useful[from] = true;
+  }
+  std::vector<bool> live(kNb201NumEdges, false);
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    live[e] = arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from] && useful[to];
+  }
+  return live;
+}
+
+torch::nn::Sequential MakeOp(Nb201Op op, int64_t channels) {
+  torch::nn::Sequential seq;
+  switch (op) {
+    case Nb201Op::kSkipConnect:
+      seq->push_back(torch::nn::Identity());
+      break;
+    case Nb201Op::kConv1x1:
+      seq->push_back(ReluConvBn(channels, channels, /*kernel=*/1, /*stride=*/1));
+      break;
+    case Nb201Op::kConv3x3:
+      seq->push_back(ReluConvBn(channels, channels, /*kernel=*/3, /*stride=*/1));
+      break;
+    case Nb201Op::kAvgPool3x3:
+      seq->push_back(torch::nn::AvgPool2d(
+          torch::nn::AvgPool2dOptions(3).stride(1).padding(1).count_include_pad(false)));
+      break;
+    case Nb201Op::kNone:
+      break;
+  }
+  return seq;
+}
+
+// The NB201 cell: node_j = sum over live edges (j, i) of op(node_i); a node
+// without live inputs is zero (only possible for the output: dead inner
+// nodes are never read).
+class Nb201CellImpl : public torch::nn::Module {
+ public:
+  Nb201CellImpl(const Architecture& arch, int64_t channels) {
+    const auto& edges = Nb201Edges();
+    const std::vector<bool> live = LiveEdges(arch);
+    for (int e = 0; e < kNb201NumEdges; ++e) {
+      if (!live[e]) continue;
+      const auto [to, from] = edges[e];
+      auto op = MakeOp(static_cast<Nb201Op>(arch.genes[e]), channels);
+      edges_.push_back(CellEdge{
+          to, from, register_module(absl::StrCat("edge_", to, "_", from), std::move(op))});
+    }
+  }
+
+  torch::Tensor forward(torch::Tensor x) {
+    std::array<torch::Tensor, kCellNodes> nodes;
+    nodes[0] = x;
+    // Edges come in gene order, grouped by target node in increasing order,
+    // so every source is final before it is read.
+    for (CellEdge& edge : edges_) {
+      torch::Tensor contribution = edge.op->forward(nodes[edge.from]);
+      nodes[edge.to] =
+          nodes[edge.to].defined() ? nodes[edge.to] + contribution : contribution;
+    }
+    if (!nodes[kCellNodes - 1].defined()) return torch::zeros_like(x);
+    return nodes[kCellNodes - 1];
+  }
+
+ private:
+  std::vector<CellEdge> edges_;
+};
+TORCH_MODULE(Nb201Cell);
+
+// NB201's residual reduction block: halves the resolution, changes width.
+class ReductionBlockImpl : public torch::nn::Module {
+ public:
+  ReductionBlockImpl(int64_t in_channels, int64_t out_channels)
+      : conv_a_(register_module("conv_a", ReluConvBn(in_channels, out_channels, 3, 2))),
+        conv_b_(register_module("conv_b", ReluConvBn(out_channels, out_channels, 3, 1))),
+        shortcut_pool_(register_module(
+            "shortcut_pool", torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(2)))),
+        shortcut_conv_(register_module(
+            "shortcut_conv",
+            torch::nn::Conv2d(
+                torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(false)))) {}
+
+  torch::Tensor forward(torch::Tensor x) {
+    return conv_b_(conv_a_(x)) + shortcut_conv_(shortcut_pool_(x));
+  }
+
+ private:
+  ReluConvBn conv_a_;
+  ReluConvBn conv_b_;
+  torch::nn::AvgPool2d shortcut_pool_;
+  torch::nn::Conv2d shortcut_conv_;
+};
+TORCH_MODULE(ReductionBlock);
+
+torch::nn::Sequential MakeBody(const Architecture& arch, const Nb201ModelOptions& options) {
+  torch::nn::Sequential body;
+  int64_t width = options.channels;
+  for (int stage = 0; stage < 3; ++stage) {
+    if (stage > 0) {
+      body->push_back(ReductionBlock(width, width * 2));
+      width *= 2;
+    }
+    for (int cell = 0; cell < options.cells_per_stage; ++cell) {
+      body->push_back(Nb201Cell(arch, width));
+    }
+  }
+  return body;
+}
+
+class Nb201NetworkImpl : public torch::nn::Module {
+ public:
+  Nb201NetworkImpl(const Architecture& arch, const Nb201ModelOptions& options)
+      : stem_conv_(register_module(
+            "stem_conv",
+            torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels, options.channels, 3)
+                                  .padding(1)
+                                  .bias(false)))),
+        stem_bn_(register_module("stem_bn", torch::nn::BatchNorm2d(options.channels))),
+        body_(register_module("body", MakeBody(arch, options))),
+        head_bn_(register_module("head_bn", torch::nn::BatchNorm2d(options.channels * 4))),
+        classifier_(register_module(
+            "classifier", torch::nn::Linear(options.channels * 4, options.num_classes))) {}
+
+  // x: [B, in_channels, H, W] -> logits [B, num_classes].
+  torch::Tensor forward(torch::Tensor x) {
+    x = body_->forward(stem_bn_(stem_conv_(x)));
+    x = torch::relu(head_bn_(x));
+    x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(/*start_dim=*/1);
+    return classifier_(x);
+  }
+
+ private:
+  torch::nn::Conv2d stem_conv_;
+  torch::nn::BatchNorm2d stem_bn_;
+  torch::nn::Sequential body_;
+  torch::nn::BatchNorm2d head_bn_;
+  torch::nn::Linear classifier_;
+};
+TORCH_MODULE(Nb201Network);
+
+absl::Status ValidateInputs(const Architecture& arch, const Nb201ModelOptions& options) {
+  if (static_cast<int>(arch.genes.size()) != kNb201NumEdges) {
+    return absl::InvalidArgumentError(absl::StrCat("arch: nb201 needs ", kNb201NumEdges,
+                                                   " genes, got ", arch.genes.size()));
+  }
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    if (arch.genes[e] < 0 || arch.genes[e] >= kNb201NumOps) {
+      return absl::InvalidArgumentError(absl::StrCat("arch.genes[", e, "]: op index ",
+                                                     arch.genes[e], " not in [0, ",
+                                                     kNb201NumOps, ")"));
+    }
+  }
+  auto check_range = [](const char* field, int value, int lo, int hi) -> absl::Status {
+    if (value < lo || value > hi) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", value, " not in [", lo, ", ", hi, "]"));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status =
+      check_range("space.cells_per_stage", options.cells_per_stage, 1, kMaxCellsPerStage);
+  if (status.ok()) status = check_range("space.channels", options.channels, 1, kMaxChannels);
+  if (status.ok()) {
+    status = check_range("model.in_channels", options.in_channels, 1, kMaxInChannels);
+  }
+  if (status.ok()) {
+    status = check_range("model.num_classes", options.num_classes, 1, kMaxClasses);
+  }
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
+                                                       const Nb201ModelOptions& options) {
+  if (absl::Status status = ValidateInputs(arch, options); !status.ok()) return status;
+  try {
+    return torch::nn::AnyModule(Nb201Network(arch, options));
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("building nb201 network: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("building nb201 network: ", e.what()));
+  }
+}
+
+int64_t CountParameters(const torch::nn::Module& module) {
+  int64_t total = 0;
+  for (const torch::Tensor& p : module.parameters(/*recurse=*/true)) {
+    if (p.requires_grad()) total += p.numel();
+  }
+  return total;
+}
+
+}  // namespace edgenas

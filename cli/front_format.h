@@ -1,0 +1,46 @@
+// Text renderings of search results for the `edgenas` CLI: the Pareto front
+// as an aligned table, CSV or JSON, and a one-line progress summary of a job.
+#ifndef EDGENAS_CLI_FRONT_FORMAT_H_
+#define EDGENAS_CLI_FRONT_FORMAT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "edgenas/v1/job.pb.h"
+#include "edgenas/v1/search_service.pb.h"
+
+namespace edgenas {
+
+// An aligned table, one row per candidate ordered best-first by the first
+// objective: #, one column per objective (accuracy as a percentage, latency
+// and energy with 3 decimals), params (unless an objective), arch.
+// Missing values show as "-". Ends with a newline.
+std::string FormatFrontTable(const v1::ParetoFront& front);
+
+// RFC 4180 CSV with a header row and the table's rows and order, plus the
+// candidate id; values are raw (accuracy as a fraction), fields are quoted
+// when they contain a comma, quote or line break.
+std::string FormatFrontCsv(const v1::ParetoFront& front);
+
+// The front as protobuf JSON (proto field names, all fields printed).
+absl::StatusOr<std::string> FormatFrontJson(const v1::ParetoFront& front);
+
+// One line (no newline) describing a job's progress, e.g.
+// "job 7f3a: searching | done 12/24 failed 1 pending 2 | front 5 | hv 0.4123 | 1m23s".
+// The elapsed time runs from creation to `now`, or to the last update once ended.
+std::string FormatProgressLine(const v1::Job& job, absl::Time now);
+
+// "pending", "searching", "done", "failed", "cancelled" or "unknown".
+std::string JobStateName(v1::JobState state);
+
+// True for DONE, FAILED and CANCELLED.
+bool IsTerminal(v1::JobState state);
+
+// Formats one metric value for people: accuracy "91.23%", latency "1.234",
+// params "12,345", others in %g form.
+std::string FormatMetricValue(const std::string& metric, double value);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_CLI_FRONT_FORMAT_H_

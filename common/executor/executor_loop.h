@@ -1,0 +1,116 @@
+// ExecutorLoop: the pull loop shared by workers and device agents. It
+// registers with the coordinator's TaskService, long-polls for tasks, runs
+// each through a handler while a heartbeat thread keeps the lease alive, and
+// reports Complete or Fail. It rides out coordinator restarts (UNAVAILABLE:
+// back off and retry; NOT_FOUND for our executor id: register again).
+#ifndef EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_
+#define EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/task_outcome.h"
+#include "edgenas/v1/task_service.grpc.pb.h"
+
+namespace grpc {
+class ClientContext;
+}  // namespace grpc
+
+namespace edgenas {
+
+struct ExecutorOptions {
+  std::string coordinator = "127.0.0.1:50051";
+  v1::ExecutorKind kind = v1::WORKER;
+  std::string name;
+  std::string device_class;
+  std::vector<std::string> accelerators;
+  std::vector<std::string> capabilities;
+  int max_tasks = 1;         // tasks asked for per Lease; run one after another
+  int lease_wait_ms = 10000;  // long-poll duration of one Lease call
+  // How long Register keeps retrying while the coordinator is unreachable
+  // before Run gives up; 0 retries forever.
+  int register_timeout_ms = 60000;
+  int initial_backoff_ms = 200;  // doubled after each failure, up to max
+  int max_backoff_ms = 5000;
+  int rpc_timeout_ms = 10000;  // deadline of every call except the long poll
+  // Used when the coordinator's RegisterResponse leaves it 0.
+  int default_heartbeat_interval_ms = 5000;
+  // Called after every successful (re-)registration with the executor id.
+  std::function<void(const std::string& executor_id)> on_registered;
+};
+
+// Runs one task. *cancel becomes true when the lease is lost or the loop is
+// stopping; long handlers should poll it and return CANCELLED. Status codes
+// map to reports: OK → Complete; INVALID_ARGUMENT → Fail(retryable=false);
+// any other → Fail(retryable=true).
+using TaskHandler = std::function<absl::StatusOr<TaskOutcome>(const v1::Task& task,
+                                                              const std::atomic<bool>* cancel)>;
+
+class ExecutorLoop {
+ public:
+  // Creates the loop over a channel to options.coordinator (nothing is
+  // dialled yet). INVALID_ARGUMENT for bad options (naming the field).
+  static absl::StatusOr<std::unique_ptr<ExecutorLoop>> Create(ExecutorOptions options,
+                                                              TaskHandler handler);
+  ~ExecutorLoop();
+  ExecutorLoop(const ExecutorLoop&) = delete;
+  ExecutorLoop& operator=(const ExecutorLoop&) = delete;
+
+  // Registers, then pulls and runs tasks until Stop(). Returns OK after
+  // Stop(), or the error that ended it (e.g. UNAVAILABLE once registration
+  // has been retried for register_timeout_ms, or a non-retryable refusal).
+  // Call at most once.
+  absl::Status Run();
+
+  // Makes Run() return promptly: cancels the in-flight long poll and backoff
+  // waits and sets the running task's cancel flag. Thread-safe; idempotent;
+  // may be called before Run().
+  void Stop();
+
+  // The id the coordinator gave us; empty before registration.
+  std::string executor_id() const;
+
+ private:
+  ExecutorLoop(ExecutorOptions options, TaskHandler handler,
+               std::unique_ptr<v1::TaskService::Stub> stub);
+
+  struct RunningTask;
+
+  absl::Status RegisterWithRetry();
+  // Runs and reports one leased task.
+  void RunTask(const v1::Task& task);
+  // Heartbeats every interval until *running is done; sets its cancel flag
+  // when the coordinator reports the lease lost.
+  void HeartbeatUntilDone(RunningTask* running);
+  void Report(const v1::Task& task, const absl::StatusOr<TaskOutcome>& result);
+  // Waits up to `ms` or until Stop(); returns true when stopping.
+  bool WaitOrStop(int ms);
+  bool stopping() const;
+  // Applies the deadline and tracks `ctx` so that Stop() can cancel it.
+  void TrackContext(grpc::ClientContext* ctx, int timeout_ms);
+  void UntrackContext(grpc::ClientContext* ctx);
+  int NextBackoffMs(int* backoff_ms) const;
+
+  const ExecutorOptions options_;
+  const TaskHandler handler_;
+  const std::unique_ptr<v1::TaskService::Stub> stub_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::string executor_id_ ABSL_GUARDED_BY(mu_);
+  int heartbeat_interval_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<grpc::ClientContext*> live_contexts_ ABSL_GUARDED_BY(mu_);
+  RunningTask* running_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_

@@ -1,0 +1,34 @@
+// Job spec rules: defaults for fields left unset, and validation that names
+// the first bad field (job.objectives[1].metric: ...). Used by the
+// coordinator at submission; the CLI only checks the YAML's shape.
+#ifndef EDGENAS_COMMON_JOB_SPEC_H_
+#define EDGENAS_COMMON_JOB_SPEC_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/pareto.h"
+#include "edgenas/v1/job.pb.h"
+
+namespace edgenas {
+
+inline constexpr char kDefaultDeviceClass[] = "cpu";
+inline constexpr char kDefaultDatasetPath[] = "/usr/share/datasets/fashion-mnist";
+
+// Validates `spec` and fills every field left at zero/empty with its
+// default. Refuses (INVALID_ARGUMENT, message starts with the field path)
+// negative or out-of-range numbers, unknown names and inconsistent settings;
+// on error `spec` may be partly filled and must be discarded.
+absl::Status NormalizeJobSpec(edgenas::v1::JobSpec* spec);
+
+// The orientation of each objective of a normalised spec.
+std::vector<Sense> ObjectiveSenses(const edgenas::v1::JobSpec& spec);
+
+// Device class under which an objective's/constraint's metric is stored:
+// the given class for device metrics, "" for device-independent ones.
+std::string MetricDeviceClass(const std::string& metric, const std::string& device_class);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_JOB_SPEC_H_

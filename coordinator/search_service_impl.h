@@ -1,0 +1,43 @@
+// SearchService over gRPC: converts requests to JobManager calls and
+// statuses back. No search logic lives here.
+#ifndef EDGENAS_COORDINATOR_SEARCH_SERVICE_IMPL_H_
+#define EDGENAS_COORDINATOR_SEARCH_SERVICE_IMPL_H_
+
+#include <atomic>
+
+#include "coordinator/job_manager.h"
+#include "edgenas/v1/search_service.grpc.pb.h"
+
+namespace edgenas {
+
+class SearchServiceImpl final : public v1::SearchService::Service {
+ public:
+  // `manager` must outlive the service.
+  explicit SearchServiceImpl(JobManager* manager) : manager_(manager) {}
+
+  // Makes open WatchJob streams finish (server shutdown).
+  void StopStreams() { stopping_ = true; }
+
+  grpc::Status SubmitJob(grpc::ServerContext* ctx, const v1::SubmitJobRequest* req,
+                         v1::Job* resp) override;
+  grpc::Status GetJob(grpc::ServerContext* ctx, const v1::GetJobRequest* req,
+                      v1::Job* resp) override;
+  grpc::Status ListJobs(grpc::ServerContext* ctx, const v1::ListJobsRequest* req,
+                        v1::ListJobsResponse* resp) override;
+  grpc::Status CancelJob(grpc::ServerContext* ctx, const v1::CancelJobRequest* req,
+                         v1::Job* resp) override;
+  grpc::Status WatchJob(grpc::ServerContext* ctx, const v1::WatchJobRequest* req,
+                        grpc::ServerWriter<v1::JobEvent>* writer) override;
+  grpc::Status GetParetoFront(grpc::ServerContext* ctx, const v1::GetParetoFrontRequest* req,
+                              v1::ParetoFront* resp) override;
+  grpc::Status GetCandidate(grpc::ServerContext* ctx, const v1::GetCandidateRequest* req,
+                            v1::Candidate* resp) override;
+
+ private:
+  JobManager* const manager_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COORDINATOR_SEARCH_SERVICE_IMPL_H_

@@ -1,0 +1,127 @@
+// Store: the coordinator's durable state in one SQLite database (WAL) —
+// jobs, candidates and their metrics, tasks and leases, executors, and the
+// per-job event log. The schema is versioned (table schema_version) and
+// migrated forward on Open; a database from a newer build is refused.
+//
+// Records are stored as serialized protos plus the columns that queries
+// filter or order by. Referential rules (foreign keys, enforced): a job must
+// be written before its candidates, tasks and events; a candidate before its
+// metrics. Every value is bound to a prepared statement.
+//
+// Thread-safe: one connection behind an internal mutex. RunInTransaction holds
+// that mutex for the whole body, so other threads wait; Store calls that the
+// body makes on the same thread re-enter (they must not hop to another thread).
+#ifndef EDGENAS_COORDINATOR_STORE_H_
+#define EDGENAS_COORDINATOR_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/task_record.h"
+#include "edgenas/v1/common.pb.h"
+#include "edgenas/v1/job.pb.h"
+#include "edgenas/v1/search_service.pb.h"
+#include "edgenas/v1/task_service.pb.h"
+
+struct sqlite3;
+
+namespace edgenas {
+
+// A registered worker or device agent.
+struct ExecutorRecord {
+  std::string id;
+  v1::ExecutorKind kind = v1::EXECUTOR_KIND_UNSPECIFIED;
+  std::string name;
+  std::string device_class;
+  int64_t registered_ms = 0;
+  int64_t last_seen_ms = 0;
+};
+
+class Store {
+ public:
+  // The schema version this build writes; Open migrates older ones to it.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if needed) and migrates the database at `path`
+  // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the
+  // file's schema is newer than kSchemaVersion or WAL cannot be enabled.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  // Runs `body` in one transaction (BEGIN IMMEDIATE ... COMMIT); rolls back
+  // and returns its error when it fails. A nested call becomes a savepoint,
+  // so an inner failure undoes only the inner work if the outer body goes on.
+  absl::Status RunInTransaction(const std::function<absl::Status()>& body);
+
+  // Inserts or replaces the job (its spec included). INVALID_ARGUMENT for an
+  // empty id.
+  absl::Status PutJob(const v1::Job& job);
+  // The job with `job_id`, or NOT_FOUND.
+  absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
+  // Every job, oldest first.
+  absl::StatusOr<std::vector<v1::Job>> ListJobs();
+
+  // Inserts or replaces the candidate. Its `metrics` are not written here
+  // (use PutMetrics). ALREADY_EXISTS when another candidate of the job has the
+  // same non-empty canonical_key; FAILED_PRECONDITION when the job is unknown.
+  absl::Status PutCandidate(const v1::Candidate& candidate);
+  // Inserts or replaces metrics of a candidate (keyed by name + device_class),
+  // all or none. INVALID_ARGUMENT naming the metric for NaN/inf or no name.
+  absl::Status PutMetrics(const std::string& candidate_id, const std::string& task_id,
+                          const std::vector<v1::Metric>& metrics);
+  // The candidate with its metrics, or NOT_FOUND.
+  absl::StatusOr<v1::Candidate> GetCandidate(const std::string& candidate_id);
+  // The job's candidates with their metrics, by sequence.
+  absl::StatusOr<std::vector<v1::Candidate>> ListCandidates(const std::string& job_id);
+
+  // Inserts or replaces the task, every field. FAILED_PRECONDITION when its
+  // job is unknown.
+  absl::Status PutTask(const TaskRecord& task);
+  // The job's tasks, oldest first.
+  absl::StatusOr<std::vector<TaskRecord>> ListTasks(const std::string& job_id);
+  // Every queued or leased task of any job, oldest first (for restart).
+  absl::StatusOr<std::vector<TaskRecord>> ListUnfinishedTasks();
+
+  // Inserts or updates the executor; a known one keeps its registered_ms.
+  absl::Status PutExecutor(const ExecutorRecord& executor);
+  // Every executor, by registration time.
+  absl::StatusOr<std::vector<ExecutorRecord>> ListExecutors();
+
+  // Appends the event at its own sequence (> 0, chosen by the caller).
+  // ALREADY_EXISTS when the job already has that sequence.
+  absl::Status AppendEvent(const v1::JobEvent& event);
+  // Up to `limit` (<= 0: all) events of the job with sequence > after_sequence,
+  // in sequence order.
+  absl::StatusOr<std::vector<v1::JobEvent>> ListEvents(const std::string& job_id,
+                                                       int64_t after_sequence, int limit);
+  // The job's highest event sequence, 0 when it has none.
+  absl::StatusOr<int64_t> LastEventSequence(const std::string& job_id);
+
+ private:
+  class Access;  // the re-entrant hold on mu_, see the banner
+
+  explicit Store(sqlite3* db);
+  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  // The thread that holds mu_ (default id when none), for re-entry.
+  std::atomic<std::thread::id> holder_{};
+  sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
+  int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COORDINATOR_STORE_H_

@@ -1,0 +1,166 @@
+// TaskQueue: the in-memory lease state machine for worker and device-agent
+// tasks. Pure logic: no I/O, and time comes only from the injected Clock.
+//
+//   Add ─> kQueued ─Lease─> kLeased ─Complete─> kDone
+//             ^                │
+//             └────────────────┤  Fail(retryable) or expiry, attempts left
+//                              │
+//                              └─> kFailed  Fail(not retryable) or expiry, none left
+//   CancelJob: kQueued | kLeased ─> kCancelled
+//
+// Rules a caller may rely on:
+//  * A lease is proved by its token (128 random bits, fresh per lease).
+//    Heartbeat, Complete and Fail refuse a token that is not the current
+//    lease's with FAILED_PRECONDITION and change nothing.
+//  * A lease is over once the clock reaches lease_expiry_ms, whether or not
+//    ExpireLeases() has run yet: the sweep is bookkeeping, not the deadline.
+//    So a result that arrives after expiry is refused even if the task has
+//    not been handed to anyone else, and the executor must not assume it
+//    counted.
+//  * Complete is idempotent: repeating it with the token that completed the
+//    task answers duplicate=true and changes nothing. Fail is not: once a
+//    Fail took effect the token no longer holds a lease, and a retried Fail
+//    is refused with FAILED_PRECONDITION (harmless: the first one counted).
+//  * A requeued task keeps its created_ms, so it goes back to the front of
+//    the FIFO order, ahead of newer work.
+//
+// Not internally locked: the owner (the job manager) serialises every call
+// under its own mutex. Records returned are copies.
+#ifndef EDGENAS_COORDINATOR_TASK_QUEUE_H_
+#define EDGENAS_COORDINATOR_TASK_QUEUE_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "coordinator/task_record.h"
+
+namespace edgenas {
+
+// Which tasks an executor can take.
+struct LeaseFilter {
+  // Kinds the executor runs; empty means every kind.
+  std::vector<TaskKind> kinds;
+  // Latency tasks are handed out only to an executor of exactly this device
+  // class; "" takes no latency task. Accuracy tasks ignore it.
+  std::string device_class;
+};
+
+struct CompleteOutcome {
+  // True when the task was already completed with this same token.
+  bool duplicate = false;
+  TaskRecord task;
+};
+
+struct FailOutcome {
+  // True when the task went back to kQueued; false when it is now kFailed.
+  bool requeued = false;
+  TaskRecord task;
+};
+
+class TaskQueue {
+ public:
+  // `clock` must outlive the queue. `lease_ms_default` (> 0) is used when a
+  // call passes lease_ms <= 0.
+  TaskQueue(const Clock* clock, int64_t lease_ms_default);
+
+  TaskQueue(const TaskQueue&) = delete;
+  TaskQueue& operator=(const TaskQueue&) = delete;
+
+  // Enqueues a new task: state becomes kQueued, attempts 0, lease fields
+  // cleared, updated_ms now (created_ms too when it is 0). INVALID_ARGUMENT
+  // for an empty id or max_attempts < 1; ALREADY_EXISTS for a known id.
+  absl::Status Add(TaskRecord task);
+
+  // Loads a task exactly as stored (any state), e.g. on restart. A leased
+  // task keeps its token and expiry. ALREADY_EXISTS for a known id.
+  absl::Status Restore(TaskRecord task);
+
+  // Leases up to `max_tasks` queued tasks that match `filter`, oldest first
+  // (created_ms, then insertion order), to `executor_id` for `lease_ms`.
+  // Each gets attempts+1 and a fresh token. Returns copies of them.
+  std::vector<TaskRecord> Lease(const LeaseFilter& filter, int max_tasks,
+                                const std::string& executor_id, int64_t lease_ms);
+
+  // Extends a live lease held by `executor_id` with `token` to now+lease_ms
+  // and returns the new expiry. NOT_FOUND for an unknown task;
+  // FAILED_PRECONDITION when the lease is not live or not theirs.
+  absl::StatusOr<int64_t> Heartbeat(const std::string& task_id, const std::string& token,
+                                    const std::string& executor_id, int64_t lease_ms);
+
+  // Marks a live lease done (see the rules above for duplicates and expiry).
+  // NOT_FOUND for an unknown task; FAILED_PRECONDITION otherwise.
+  absl::StatusOr<CompleteOutcome> Complete(const std::string& task_id,
+                                           const std::string& token);
+
+  // Ends a live lease with `reason`: requeued when `retryable` and attempts
+  // remain, else kFailed. last_error = reason. Same token rules as Complete.
+  absl::StatusOr<FailOutcome> Fail(const std::string& task_id, const std::string& token,
+                                   const std::string& reason, bool retryable);
+
+  // Ends every lease whose expiry <= now: back to kQueued, or kFailed when
+  // its attempts are used up. Returns the changed records (to persist).
+  std::vector<TaskRecord> ExpireLeases();
+
+  // Cancels every queued or leased task of the job; returns those changed.
+  std::vector<TaskRecord> CancelJob(const std::string& job_id);
+
+  // A copy of the task, or nullopt.
+  std::optional<TaskRecord> Get(const std::string& task_id) const;
+
+  // The job's tasks in FIFO order (created_ms, then insertion).
+  std::vector<TaskRecord> TasksOfJob(const std::string& job_id) const;
+
+  // The earliest lease expiry, or INT64_MAX when nothing is leased.
+  int64_t NextExpiryMs() const;
+
+  // Number of tasks in `state`.
+  int CountInState(TaskState state) const;
+
+  // Number of tasks known, in any state.
+  int size() const { return static_cast<int>(tasks_.size()); }
+
+ private:
+  struct Entry {
+    TaskRecord task;
+    uint64_t seq = 0;  // insertion order, breaks created_ms ties
+  };
+  // (created_ms, seq, task_id) of queued tasks: iteration order is FIFO.
+  using QueueKey = std::tuple<int64_t, uint64_t, std::string>;
+
+  absl::Status Insert(TaskRecord task);
+  // Index bookkeeping around every state change.
+  void Unindex(const Entry& entry);
+  void Index(const Entry& entry);
+  // OK when `token` proves a live lease on `entry`; why not otherwise.
+  absl::Status CheckLive(const Entry& entry, const std::string& token, int64_t now,
+                         const char* action) const;
+  // Puts a leased entry back in the queue or fails it (for Fail and expiry).
+  void EndLease(Entry& entry, bool retry, const std::string& error, int64_t now);
+  std::string NewToken();
+  int64_t LeaseMs(int64_t lease_ms) const;
+
+  const Clock* const clock_;
+  const int64_t lease_ms_default_;
+  std::random_device entropy_;
+  uint64_t next_seq_ = 0;
+  std::unordered_map<std::string, Entry> tasks_;
+  std::unordered_map<std::string, std::vector<std::string>> job_tasks_;
+  std::set<QueueKey> queued_;
+  std::set<std::pair<int64_t, std::string>> leases_by_expiry_;
+  std::array<int, 5> counts_{};
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COORDINATOR_TASK_QUEUE_H_
