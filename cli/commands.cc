@@ -1,0 +1,346 @@
+// Subcommand table, argument parsing and the client-side subcommands. Each
+// command is a function of parsed arguments; `local` lives in local_command.cc.
+#include "cli/commands.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "cli/front_format.h"
+#include "cli/job_spec_yaml.h"
+#include "cli/local_command.h"
+#include "cli/search_client.h"
+
+namespace edgenas {
+namespace {
+
+struct FlagSpec {
+  std::string name;
+  bool takes_value;
+  std::string help;
+};
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+  bool help = false;
+
+  bool Has(const std::string& name) const { return flags.count(name) > 0; }
+  std::string Get(const std::string& name, const std::string& fallback) const {
+    auto it = flags.find(name);
+    return it == flags.end() ? fallback : it->second;
+  }
+};
+
+struct Command {
+  std::string name;
+  std::string synopsis;  // arguments after the command name
+  std::string summary;
+  size_t min_positional;
+  size_t max_positional;
+  std::vector<FlagSpec> flags;
+  std::function<int(const Args&, const CliIo&)> run;
+};
+
+void PrintError(const CliIo& io, const absl::Status& status) {
+  io.err << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+         << "\n";
+}
+
+std::string CoordinatorAddress(const Args& args) {
+  const char* from_env = std::getenv("EDGENAS_COORDINATOR");
+  return args.Get("coordinator", from_env != nullptr && *from_env ? from_env : "127.0.0.1:50051");
+}
+
+const FlagSpec& CoordinatorFlag() {
+  static const FlagSpec* flag = new FlagSpec{
+      "coordinator", true,
+      "coordinator address HOST:PORT (default: $EDGENAS_COORDINATOR, else 127.0.0.1:50051)"};
+  return *flag;
+}
+
+int Submit(const Args& args, const CliIo& io) {
+  absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(args.positional[0]);
+  if (!spec.ok()) {
+    PrintError(io, spec.status());
+    return kExitFailure;
+  }
+  SearchClient client(CoordinatorAddress(args));
+  absl::StatusOr<v1::Job> job = client.SubmitJob(*spec);
+  if (!job.ok()) {
+    PrintError(io, job.status());
+    return kExitFailure;
+  }
+  io.out << job->id() << "\n";
+  return kExitOk;
+}
+
+int Watch(const Args& args, const CliIo& io) {
+  SearchClient client(CoordinatorAddress(args));
+  ProgressPrinter printer(io.out, io.out_is_tty);
+  absl::StatusOr<v1::Job> job = client.Watch(
+      args.positional[0], [&](const v1::JobEvent& event) { printer.Update(event.job()); });
+  if (job.ok()) printer.Update(*job);
+  printer.Finish();
+  if (!job.ok()) {
+    PrintError(io, job.status());
+    return kExitFailure;
+  }
+  return job->state() == v1::JOB_DONE ? kExitOk : kExitFailure;
+}
+
+int Pareto(const Args& args, const CliIo& io) {
+  if (args.Has("csv") && args.Has("json")) {
+    PrintError(io, absl::InvalidArgumentError("--csv and --json exclude each other"));
+    return kExitUsage;
+  }
+  SearchClient client(CoordinatorAddress(args));
+  absl::StatusOr<v1::ParetoFront> front = client.GetParetoFront(args.positional[0]);
+  if (!front.ok()) {
+    PrintError(io, front.status());
+    return kExitFailure;
+  }
+  if (args.Has("json")) {
+    absl::StatusOr<std::string> json = FormatFrontJson(*front);
+    if (!json.ok()) {
+      PrintError(io, json.status());
+      return kExitFailure;
+    }
+    io.out << *json << "\n";
+  } else if (args.Has("csv")) {
+    io.out << FormatFrontCsv(*front);
+  } else {
+    io.out << FormatFrontTable(*front) << "hypervolume: " << absl::StrFormat("%.6f", front->hypervolume())
+           << "\n";
+  }
+  return kExitOk;
+}
+
+int Jobs(const Args& args, const CliIo& io) {
+  SearchClient client(CoordinatorAddress(args));
+  absl::StatusOr<std::vector<v1::Job>> jobs = client.ListJobs();
+  if (!jobs.ok()) {
+    PrintError(io, jobs.status());
+    return kExitFailure;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "NAME", "STATE", "DONE", "FAILED", "FRONT", "HV", "CREATED"}};
+  for (const v1::Job& job : *jobs) {
+    std::string done = absl::StrCat(job.candidates_done());
+    if (job.spec().budget().max_evaluations() > 0) {
+      absl::StrAppend(&done, "/", job.spec().budget().max_evaluations());
+    }
+    rows.push_back({job.id(), job.spec().name(), JobStateName(job.state()), done,
+                    absl::StrCat(job.candidates_failed()), absl::StrCat(job.front_size()),
+                    absl::StrFormat("%.4f", job.hypervolume()),
+                    job.created_unix_ms() > 0
+                        ? absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                                           absl::FromUnixMillis(job.created_unix_ms()),
+                                           absl::LocalTimeZone())
+                        : "-"});
+  }
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    io.out << line << "\n";
+  }
+  return kExitOk;
+}
+
+int Cancel(const Args& args, const CliIo& io) {
+  SearchClient client(CoordinatorAddress(args));
+  absl::StatusOr<v1::Job> job = client.CancelJob(args.positional[0]);
+  if (!job.ok()) {
+    PrintError(io, job.status());
+    return kExitFailure;
+  }
+  io.out << "job " << job->id() << ": " << JobStateName(job->state()) << "\n";
+  return kExitOk;
+}
+
+int Local(const Args& args, const CliIo& io) {
+  LocalOptions options;
+  options.spec_path = args.positional[0];
+  options.db_path = args.Get("db", options.db_path);
+  options.workdir = args.Get("workdir", options.workdir);
+  if (args.Has("threads") &&
+      (!absl::SimpleAtoi(args.Get("threads", ""), &options.threads) || options.threads < 1)) {
+    PrintError(io, absl::InvalidArgumentError(absl::StrCat(
+                       "--threads: expected a positive integer, got \"", args.Get("threads", ""),
+                       "\"")));
+    return kExitUsage;
+  }
+  return RunLocal(options, io);
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command>* commands = new std::vector<Command>{
+      {"submit", "JOB.yaml", "Submit a job spec; prints the job id.", 1, 1, {CoordinatorFlag()},
+       Submit},
+      {"watch", "JOB_ID",
+       "Follow a job until it ends; exit 0 when DONE, 1 when FAILED or CANCELLED.", 1, 1,
+       {CoordinatorFlag()}, Watch},
+      {"pareto", "JOB_ID", "Print a job's Pareto front (table by default).", 1, 1,
+       {{"csv", false, "print CSV (header + one row per candidate)"},
+        {"json", false, "print the ParetoFront message as JSON"},
+        CoordinatorFlag()},
+       Pareto},
+      {"jobs", "", "List jobs.", 0, 0, {CoordinatorFlag()}, Jobs},
+      {"cancel", "JOB_ID", "Cancel a job.", 1, 1, {CoordinatorFlag()}, Cancel},
+      {"local", "JOB.yaml",
+       "Run a job here with a local coordinator, worker and cpu agent.\n"
+       "  Starts edgenas-coordinator, one edgenas-worker and one edgenas-agent (device class\n"
+       "  cpu) from this binary's directory, shows progress, prints the Pareto front and\n"
+       "  stops them all (also on Ctrl-C). Exit 0 when the job ends DONE.",
+       1, 1,
+       {{"db", true, "SQLite database (default edgenas-local.db)"},
+        {"workdir", true, "directory for logs and the port file (default ./edgenas-local)"},
+        {"threads", true, "threads for the worker and the agent (default 1)"}},
+       Local},
+  };
+  return *commands;
+}
+
+std::string MainUsage() {
+  std::string text =
+      "usage: edgenas <command> [arguments] [--flags]\n\n"
+      "Hardware-aware neural architecture search client.\n\ncommands:\n";
+  for (const Command& command : Commands()) {
+    const std::string head = absl::StrCat(command.name, " ", command.synopsis);
+    const std::string first_line = command.summary.substr(0, command.summary.find('\n'));
+    absl::StrAppend(&text, "  ", head, std::string(head.size() < 18 ? 18 - head.size() : 1, ' '),
+                    first_line, "\n");
+  }
+  absl::StrAppend(&text, "  help [COMMAND]    Show this text or a command's flags.\n\n",
+                  "Run 'edgenas help COMMAND' for a command's flags.\n");
+  return text;
+}
+
+std::string CommandUsage(const Command& command) {
+  std::string text = absl::StrCat("usage: edgenas ", command.name,
+                                  command.synopsis.empty() ? "" : " ", command.synopsis);
+  if (!command.flags.empty()) absl::StrAppend(&text, " [flags]");
+  absl::StrAppend(&text, "\n  ", command.summary, "\n");
+  if (!command.flags.empty()) absl::StrAppend(&text, "flags:\n");
+  for (const FlagSpec& flag : command.flags) {
+    const std::string name = absl::StrCat("--", flag.name, flag.takes_value ? "=VALUE" : "");
+    absl::StrAppend(&text, "  ", name, std::string(name.size() < 20 ? 20 - name.size() : 1, ' '),
+                    flag.help, "\n");
+  }
+  return text;
+}
+
+// Parses everything after the command name; INVALID_ARGUMENT says what is wrong.
+absl::StatusOr<Args> ParseArgs(const Command& command, const std::vector<std::string>& argv) {
+  Args args;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg == "--") {
+      args.positional.insert(args.positional.end(), argv.begin() + i + 1, argv.end());
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      args.help = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "-") || arg == "-") {
+      args.positional.push_back(arg);
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--")) return absl::InvalidArgumentError("unknown flag " + arg);
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(2, equals == std::string::npos ? equals : equals - 2);
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& flag : command.flags) {
+      if (flag.name == name) spec = &flag;
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, " for '",
+                                                     command.name, "'"));
+    }
+    if (!spec->takes_value) {
+      if (equals != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " takes no value"));
+      }
+      args.flags[name] = "";
+    } else if (equals != std::string::npos) {
+      args.flags[name] = arg.substr(equals + 1);
+    } else if (i + 1 < argv.size()) {
+      args.flags[name] = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+    }
+  }
+  if (args.help) return args;
+  if (args.positional.size() < command.min_positional ||
+      args.positional.size() > command.max_positional) {
+    return absl::InvalidArgumentError(
+        command.synopsis.empty()
+            ? absl::StrCat("'", command.name, "' takes no arguments")
+            : absl::StrCat("'", command.name, "' expects ", command.synopsis, ", got ",
+                           args.positional.size(), " arguments"));
+  }
+  return args;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& command : Commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, const CliIo& io) {
+  if (args.empty()) {
+    io.err << MainUsage();
+    return kExitUsage;
+  }
+  const std::string& name = args[0];
+  if (name == "help" || name == "-h" || name == "--help") {
+    if (args.size() < 2) {
+      io.out << MainUsage();
+      return kExitOk;
+    }
+    const Command* command = FindCommand(args[1]);
+    if (command == nullptr) {
+      io.err << "error: unknown command '" << args[1] << "'\n\n" << MainUsage();
+      return kExitUsage;
+    }
+    io.out << CommandUsage(*command);
+    return kExitOk;
+  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) {
+    io.err << "error: unknown command '" << name << "'\n\n" << MainUsage();
+    return kExitUsage;
+  }
+  absl::StatusOr<Args> parsed = ParseArgs(*command, args);
+  if (!parsed.ok()) {
+    io.err << "error: " << parsed.status().message() << "\n\n" << CommandUsage(*command);
+    return kExitUsage;
+  }
+  if (parsed->help) {
+    io.out << CommandUsage(*command);
+    return kExitOk;
+  }
+  return command->run(*parsed, io);
+}
+
+}  // namespace edgenas

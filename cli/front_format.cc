@@ -233,4 +233,21 @@ std::string FormatProgressLine(const v1::Job& job, absl::Time now) {
   return line;
 }
 
+void ProgressPrinter::Update(const v1::Job& job) {
+  const std::string line = FormatProgressLine(job, absl::Now());
+  if (line == last_line_) return;
+  last_line_ = line;
+  if (is_tty_) {
+    out_ << "\r" << line << "\x1b[K" << std::flush;  // ESC[K clears a longer old line
+    line_open_ = true;
+  } else {
+    out_ << line << "\n" << std::flush;
+  }
+}
+
+void ProgressPrinter::Finish() {
+  if (line_open_) out_ << "\n" << std::flush;
+  line_open_ = false;
+}
+
 }  // namespace edgenas

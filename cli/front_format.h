@@ -3,6 +3,7 @@
 #ifndef EDGENAS_CLI_FRONT_FORMAT_H_
 #define EDGENAS_CLI_FRONT_FORMAT_H_
 
+#include <ostream>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,23 @@ bool IsTerminal(v1::JobState state);
 // Formats one metric value for people: accuracy "91.23%", latency "1.234",
 // params "12,345", others in %g form.
 std::string FormatMetricValue(const std::string& metric, double value);
+
+// Shows a job's progress line on `out`: redrawn in place with \r when `out`
+// is a terminal, otherwise one line per change (for logs and pipes).
+class ProgressPrinter {
+ public:
+  ProgressPrinter(std::ostream& out, bool is_tty) : out_(out), is_tty_(is_tty) {}
+  // Shows the job's current line; an unchanged line is not repeated.
+  void Update(const v1::Job& job);
+  // Ends the in-place line so that later output starts on a fresh line.
+  void Finish();
+
+ private:
+  std::ostream& out_;
+  const bool is_tty_;
+  std::string last_line_;
+  bool line_open_ = false;
+};
 
 }  // namespace edgenas
 

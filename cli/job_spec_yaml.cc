@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
@@ -58,11 +59,11 @@ std::string LineSuffix(const YAML::Mark& mark) {
   return absl::StrCat(" (line ", mark.line + 1, ")");
 }
 
-absl::Status Error(const std::string& path, const YAML::Node& node, std::string_view what) {
+absl::Status Error(const std::string& path, const YAML::Node& node, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", what, LineSuffix(node.Mark())));
 }
 
-absl::Status Expected(const std::string& path, const YAML::Node& node, std::string_view type) {
+absl::Status Expected(const std::string& path, const YAML::Node& node, absl::string_view type) {
   return Error(path, node, absl::StrCat("expected ", type, ", got ", Describe(node)));
 }
 
@@ -90,7 +91,7 @@ class SpecReader {
   absl::Status ReadValue(const YAML::Node& node, const std::string& path,
                          const FieldDescriptor* field, Message* message);
   absl::StatusOr<std::string> ReadScalarText(const YAML::Node& node, const std::string& path,
-                                             std::string_view type, bool allow_quoted);
+                                             absl::string_view type, bool allow_quoted);
 };
 
 absl::Status SpecReader::ReadMessage(const YAML::Node& node, const std::string& path,
@@ -131,7 +132,7 @@ absl::Status SpecReader::ReadField(const YAML::Node& node, const std::string& pa
 
 absl::StatusOr<std::string> SpecReader::ReadScalarText(const YAML::Node& node,
                                                        const std::string& path,
-                                                       std::string_view type, bool allow_quoted) {
+                                                       absl::string_view type, bool allow_quoted) {
   if (!node.IsScalar() || (!allow_quoted && IsQuoted(node))) return Expected(path, node, type);
   return node.Scalar();
 }

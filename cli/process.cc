@@ -23,13 +23,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
 namespace {
 
-absl::Status ErrnoStatus(int error, std::string_view what) {
+absl::Status ErrnoStatus(int error, absl::string_view what) {
   const std::string message = absl::StrCat(what, ": ", std::strerror(error));
   switch (error) {
     case ENOENT:
@@ -290,9 +291,9 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration time
     if (ReadWholeFile(path, &text) && !text.empty()) {
       // A writer may be mid-write: trust a finished line, or the same text twice.
       const bool complete = absl::EndsWith(text, "\n") || text == previous;
-      std::string_view value = absl::StripAsciiWhitespace(text);
+      absl::string_view value = absl::StripAsciiWhitespace(text);
       const size_t colon = value.rfind(':');  // tolerate "host:port"
-      if (colon != std::string_view::npos) value.remove_prefix(colon + 1);
+      if (colon != absl::string_view::npos) value.remove_prefix(colon + 1);
       int port = 0;
       if (complete && absl::SimpleAtoi(value, &port) && port > 0 && port < 65536) return port;
       previous = text;
@@ -330,7 +331,7 @@ std::string TailOfFile(const std::string& path, int max_lines) {
   std::string text(static_cast<size_t>(size - start), '\0');
   file.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(file.gcount()));
-  std::vector<std::string_view> lines = absl::StrSplit(text, '\n');
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   if (start > 0 && !lines.empty()) lines.erase(lines.begin());  // likely a partial line
   const size_t keep = std::min(lines.size(), static_cast<size_t>(max_lines));

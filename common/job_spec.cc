@@ -1,6 +1,7 @@
 #include "common/job_spec.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -17,15 +18,24 @@ absl::Status Bad(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("job.", field, ": ", why));
 }
 
-// Fills `*value` with `def` when it is 0; refuses values outside [lo, hi].
-template <typename T>
-absl::Status DefaultInRange(T* value, T def, T lo, T hi, absl::string_view field) {
-  if (*value == 0) *value = def;
-  if (*value < lo || *value > hi) {
-    return Bad(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", *value));
+// Sets the proto field to `def` when it is 0; refuses values outside [lo, hi].
+template <typename Msg, typename T, typename U>
+absl::Status DefaultInRange(Msg* msg, T (Msg::*get)() const, void (Msg::*set)(T), U def, U lo,
+                            U hi, absl::string_view field) {
+  T value = (msg->*get)();
+  if (value == 0) {
+    value = static_cast<T>(def);
+    (msg->*set)(value);
+  }
+  if (value < static_cast<T>(lo) || value > static_cast<T>(hi)) {
+    return Bad(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value));
   }
   return absl::OkStatus();
 }
+
+#define EDGENAS_DEFAULT_IN_RANGE(msg, name, def, lo, hi, path)                      \
+  DefaultInRange(msg, &std::remove_pointer_t<decltype(msg)>::name,                 \
+                 &std::remove_pointer_t<decltype(msg)>::set_##name, def, lo, hi, path)
 
 const std::vector<std::string>& KnownStrategyNames() {
   static const std::vector<std::string>* names =
@@ -53,16 +63,16 @@ absl::Status NormalizeSpace(JobSpec* spec) {
   if (!CreateSearchSpace(space->name()).ok()) {
     return CheckName(space->name(), KnownSearchSpaces(), "space.name", "search space");
   }
-  RETURN_IF_ERROR(DefaultInRange(space->mutable_cells_per_stage(), 1, 1, 8, "space.cells_per_stage"));
-  return DefaultInRange(space->mutable_channels(), 16, 1, 512, "space.channels");
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, cells_per_stage, 1, 1, 8, "space.cells_per_stage"));
+  return EDGENAS_DEFAULT_IN_RANGE(space, channels, 16, 1, 512, "space.channels");
 }
 
 absl::Status NormalizeStrategy(JobSpec* spec) {
   auto* st = spec->mutable_strategy();
   if (st->name().empty()) st->set_name("regularized_evolution");
   RETURN_IF_ERROR(CheckName(st->name(), KnownStrategyNames(), "strategy.name", "strategy"));
-  RETURN_IF_ERROR(DefaultInRange(st->mutable_population_size(), 16, 2, 100000, "strategy.population_size"));
-  RETURN_IF_ERROR(DefaultInRange(st->mutable_sample_size(), 4, 1, 100000, "strategy.sample_size"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(st, population_size, 16, 2, 100000, "strategy.population_size"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(st, sample_size, 4, 1, 100000, "strategy.sample_size"));
   if (st->sample_size() > st->population_size()) {
     return Bad("strategy.sample_size",
                absl::StrCat("must not exceed strategy.population_size (", st->population_size(),
@@ -141,11 +151,11 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
   RETURN_IF_ERROR(CheckName(ev->mode(), {"full_train"}, "evaluation.mode", "evaluation mode"));
-  RETURN_IF_ERROR(DefaultInRange(ev->mutable_train_steps(), 200, 1, 10000000, "evaluation.train_steps"));
-  RETURN_IF_ERROR(DefaultInRange(ev->mutable_batch_size(), 64, 1, 65536, "evaluation.batch_size"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, train_steps, 200, 1, 10000000, "evaluation.train_steps"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, batch_size, 64, 1, 65536, "evaluation.batch_size"));
   if (!std::isfinite(ev->learning_rate())) return Bad("evaluation.learning_rate", "must be finite");
-  RETURN_IF_ERROR(DefaultInRange(ev->mutable_learning_rate(), 0.05, 1e-8, 10.0, "evaluation.learning_rate"));
-  RETURN_IF_ERROR(DefaultInRange(ev->mutable_validation_examples(), 2000, 1, 30000,
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, learning_rate, 0.05, 1e-8, 10.0, "evaluation.learning_rate"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, validation_examples, 2000, 1, 30000,
                      "evaluation.validation_examples"));
 
   auto* ds = spec->mutable_dataset();
@@ -154,15 +164,15 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   if (ds->path().empty()) ds->set_path(kDefaultDatasetPath);
 
   auto* lat = spec->mutable_latency();
-  RETURN_IF_ERROR(DefaultInRange(lat->mutable_warmup_ms(), 200, 1, 600000, "latency.warmup_ms"));
-  RETURN_IF_ERROR(DefaultInRange(lat->mutable_min_runs(), 20, 1, 1000000, "latency.min_runs"));
-  RETURN_IF_ERROR(DefaultInRange(lat->mutable_max_runs(), 200, 1, 1000000, "latency.max_runs"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, warmup_ms, 200, 1, 600000, "latency.warmup_ms"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, min_runs, 20, 1, 1000000, "latency.min_runs"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, max_runs, 200, 1, 1000000, "latency.max_runs"));
   if (lat->max_runs() < lat->min_runs()) {
     return Bad("latency.max_runs", absl::StrCat("must be >= latency.min_runs (", lat->min_runs(),
                                                 "), got ", lat->max_runs()));
   }
-  RETURN_IF_ERROR(DefaultInRange(lat->mutable_threads(), 1, 1, 1024, "latency.threads"));
-  return DefaultInRange(lat->mutable_batch_size(), 1, 1, 4096, "latency.batch_size");
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, threads, 1, 1, 1024, "latency.threads"));
+  return EDGENAS_DEFAULT_IN_RANGE(lat, batch_size, 1, 1, 4096, "latency.batch_size");
 }
 
 absl::Status NormalizeBudget(JobSpec* spec) {
@@ -178,9 +188,9 @@ absl::Status NormalizeBudget(JobSpec* spec) {
     return Bad("budget.max_wall_seconds",
                absl::StrCat("must be >= 0 (0 = no limit), got ", b->max_wall_seconds()));
   }
-  RETURN_IF_ERROR(DefaultInRange(spec->mutable_parallelism(), 2, 1, 10000, "parallelism"));
-  RETURN_IF_ERROR(DefaultInRange(spec->mutable_max_attempts(), 3, 1, 100, "max_attempts"));
-  return DefaultInRange(spec->mutable_lease_seconds(), 60, 1, 86400, "lease_seconds");
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(spec, parallelism, 2, 1, 10000, "parallelism"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(spec, max_attempts, 3, 1, 100, "max_attempts"));
+  return EDGENAS_DEFAULT_IN_RANGE(spec, lease_seconds, 60, 1, 86400, "lease_seconds");
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ std::string Quote(absl::string_view s) {
 }
 
 absl::Status ParseError(size_t pos, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("nb201 arch: ", what, " (at character ", pos, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("nb201 arch: ", what, " (at character ", pos, ")"));
 }
 
 // Index of the gene of edge `edge` of node `node` (node in 1..3).
@@ -43,13 +44,12 @@ absl::StatusOr<int> ParseEdgeToken(absl::string_view token, int node, int edge, 
   }
   int from = -1;
   // SimpleAtoi accepts signs and spaces; the format allows digits only.
-  const bool digits_only =
-      !input.empty() && std::all_of(input.begin(), input.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      });
+  const bool digits_only = !input.empty() && std::all_of(input.begin(), input.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
   if (!digits_only || !absl::SimpleAtoi(input, &from) || from != edge) {
-    return ParseError(pos, absl::StrCat(where, ": input ~", input, " in ", Quote(token),
-                                        " must be ~", edge));
+    return ParseError(
+        pos, absl::StrCat(where, ": input ~", input, " in ", Quote(token), " must be ~", edge));
   }
   return static_cast<int>(it - names.begin());
 }
@@ -82,8 +82,8 @@ absl::StatusOr<Architecture> Nb201Space::Parse(absl::string_view text) const {
       const absl::string_view token =
           text.substr(pos, end == absl::string_view::npos ? absl::string_view::npos : end - pos);
       if (token.empty() || token == "+") {
-        return ParseError(pos, absl::StrCat("node ", node, ": expected ", node,
-                                            " edges, got ", edge));
+        return ParseError(pos,
+                          absl::StrCat("node ", node, ": expected ", node, " edges, got ", edge));
       }
       if (end == absl::string_view::npos) {
         return ParseError(text.size(), absl::StrCat("node ", node, " edge ", edge,

@@ -48,9 +48,9 @@ Architecture SearchSpace::Mutate(const Architecture& arch, Rng& rng) const {
 
 absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view name) {
   if (name == "nb201") return std::unique_ptr<SearchSpace>(std::make_unique<Nb201Space>());
-  return absl::InvalidArgumentError(absl::StrCat("space.name: unknown search space \"", name,
-                                                 "\"; known: ",
-                                                 absl::StrJoin(KnownSearchSpaces(), ", ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("space.name: unknown search space \"", name,
+                   "\"; known: ", absl::StrJoin(KnownSearchSpaces(), ", ")));
 }
 
 std::vector<std::string> KnownSearchSpaces() { return {"nb201"}; }

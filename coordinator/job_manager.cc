@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "common/job_spec.h"
 #include "common/logging.h"
+#include "common/metric_names.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
@@ -294,8 +295,14 @@ absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequ
   absl::MutexLock lock(&mu_);
   const std::string id = NewId(request.kind() == v1::WORKER ? "worker" : "agent");
   executors_[id] = Executor{request.kind(), request.name(), request.device_class()};
-  RETURN_IF_ERROR(store_->PutExecutor(id, request.kind() == v1::WORKER ? "worker" : "agent",
-                                      request.name(), request.device_class(), Now()));
+  ExecutorRecord record;
+  record.id = id;
+  record.kind = request.kind();
+  record.name = request.name();
+  record.device_class = request.device_class();
+  record.registered_ms = Now();
+  record.last_seen_ms = record.registered_ms;
+  RETURN_IF_ERROR(store_->PutExecutor(record));
   EDGENAS_LOG(kInfo, "coordinator", "registered ", id, " name=", request.name(),
               " device_class=", request.device_class());
   v1::RegisterResponse response;
@@ -412,12 +419,18 @@ absl::StatusOr<v1::CompleteResponse> JobManager::Complete(const v1::CompleteRequ
     return absl::InternalError(absl::StrCat("task ", current->task_id, " has no candidate"));
   }
   RETURN_IF_ERROR(JobRuntime::ValidateTaskMetrics(current->kind, metrics));
-  ASSIGN_OR_RETURN(TaskQueue::CompleteOutcome outcome,
+  ASSIGN_OR_RETURN(CompleteOutcome outcome,
                    queue_.Complete(request.task_id(), request.lease_token()));
   v1::CompleteResponse response;
   response.set_duplicate(outcome.duplicate);
   if (outcome.duplicate) return response;
   const TaskRecord& task = outcome.task;
+  for (v1::Metric& m : metrics) {
+    // Device metrics belong to the task's device class; others to none.
+    m.set_device_class(task.kind == TaskKind::kLatency && IsDeviceMetric(m.name())
+                           ? task.device_class
+                           : std::string());
+  }
   RETURN_IF_ERROR(store_->RunInTransaction([&]() -> absl::Status {
     RETURN_IF_ERROR(store_->PutTask(task));
     RETURN_IF_ERROR(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
@@ -433,7 +446,7 @@ absl::StatusOr<v1::CompleteResponse> JobManager::Complete(const v1::CompleteRequ
 absl::Status JobManager::Fail(const v1::FailRequest& request) {
   absl::MutexLock lock(&mu_);
   const std::string reason = request.reason().substr(0, 1024);
-  ASSIGN_OR_RETURN(TaskQueue::FailOutcome outcome,
+  ASSIGN_OR_RETURN(FailOutcome outcome,
                    queue_.Fail(request.task_id(), request.lease_token(), reason,
                                request.retryable()));
   EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",

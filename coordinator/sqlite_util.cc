@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace edgenas {
 namespace sqlite {
@@ -69,6 +71,20 @@ absl::Status Exec(sqlite3* db, const char* sql, absl::string_view purpose) {
   sqlite3_free(error);
   return absl::Status(CodeFor(rc), absl::StrCat(purpose, ": ", detail, " (sqlite code ", rc,
                                                 ")"));
+}
+
+std::string UpsertSql(absl::string_view table, const std::vector<std::string>& columns,
+                      absl::string_view key, const std::vector<std::string>& keep) {
+  std::vector<std::string> params, updates;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    params.push_back(absl::StrCat("?", i + 1));
+    const std::string& c = columns[i];
+    if (c == key || std::find(keep.begin(), keep.end(), c) != keep.end()) continue;
+    updates.push_back(absl::StrCat(c, " = excluded.", c));
+  }
+  return absl::StrCat("INSERT INTO ", table, " (", absl::StrJoin(columns, ", "), ") VALUES (",
+                      absl::StrJoin(params, ", "), ") ON CONFLICT (", key, ") DO UPDATE SET ",
+                      absl::StrJoin(updates, ", "));
 }
 
 absl::StatusOr<Statement> Statement::Prepare(sqlite3* db, const char* sql,
@@ -138,12 +154,31 @@ Statement& Statement::BindDouble(int index, double value) {
   return *this;
 }
 
+Statement& Statement::BindMessage(int index, const google::protobuf::MessageLite& message) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) {
+    if (bind_rc_ == SQLITE_OK) bind_rc_ = SQLITE_TOOBIG;  // the only way it can fail
+    return *this;
+  }
+  return BindBlob(index, bytes);
+}
+
 absl::StatusOr<bool> Statement::Step() {
   if (bind_rc_ != SQLITE_OK) return ToStatus(db_, bind_rc_, absl::StrCat(purpose_, " (bind)"));
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return ToStatus(db_, rc, purpose_);
+}
+
+absl::Status Statement::ForEachRow(const std::function<absl::Status()>& on_row) {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    absl::Status status = on_row();
+    if (!status.ok()) return status;
+  }
 }
 
 absl::Status Statement::Run() {
@@ -177,6 +212,13 @@ std::string Statement::ColumnBlob(int col) const {
 int64_t Statement::ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 double Statement::ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
+
+absl::Status Statement::ColumnMessage(int col, google::protobuf::MessageLite* out) const {
+  if (out->ParseFromString(ColumnBlob(col))) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(purpose_, ": column ",
+                                          sqlite3_column_name(stmt_, col), " does not parse as ",
+                                          out->GetTypeName()));
+}
 
 }  // namespace sqlite
 }  // namespace edgenas

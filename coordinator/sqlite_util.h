@@ -5,11 +5,14 @@
 #define EDGENAS_COORDINATOR_SQLITE_UTIL_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -25,6 +28,12 @@ absl::Status ToStatus(sqlite3* db, int rc, absl::string_view purpose);
 
 // Runs constant SQL (DDL, pragmas, BEGIN/COMMIT) that binds no values.
 absl::Status Exec(sqlite3* db, const char* sql, absl::string_view purpose);
+
+// "INSERT INTO table (columns) VALUES (?1, ...) ON CONFLICT (key) DO UPDATE
+// SET c = excluded.c" for every column but `key` and those in `keep`. Names
+// are compile-time constants of the caller, never values.
+std::string UpsertSql(absl::string_view table, const std::vector<std::string>& columns,
+                      absl::string_view key, const std::vector<std::string>& keep = {});
 
 // A prepared statement. Bind indexes are 1-based, column indexes 0-based.
 class Statement {
@@ -46,9 +55,13 @@ class Statement {
   Statement& BindBlob(int index, absl::string_view bytes);
   Statement& BindInt64(int index, int64_t value);
   Statement& BindDouble(int index, double value);
+  // Binds the serialized message as a blob.
+  Statement& BindMessage(int index, const google::protobuf::MessageLite& message);
 
   // Advances: true when a row is ready, false when done, else the error.
   absl::StatusOr<bool> Step();
+  // Calls `on_row` for each row until done or until it fails.
+  absl::Status ForEachRow(const std::function<absl::Status()>& on_row);
   // Steps until done, for statements that return no rows.
   absl::Status Run();
   // Rewinds for another run and clears every binding.
@@ -58,6 +71,8 @@ class Statement {
   std::string ColumnBlob(int col) const;
   int64_t ColumnInt64(int col) const;
   double ColumnDouble(int col) const;
+  // Parses a blob column into `out`; DATA_LOSS naming the column otherwise.
+  absl::Status ColumnMessage(int col, google::protobuf::MessageLite* out) const;
 
  private:
   Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose);

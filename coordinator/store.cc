@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "coordinator/sqlite_util.h"
 
@@ -23,109 +24,67 @@ constexpr const char* kMigrations[] = {
     // v1: everything.
     R"sql(
 CREATE TABLE jobs (
-  id TEXT PRIMARY KEY NOT NULL,
-  name TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  spec BLOB NOT NULL,          -- edgenas.v1.JobSpec
-  record BLOB NOT NULL,        -- edgenas.v1.Job without its spec
-  created_ms INTEGER NOT NULL,
-  updated_ms INTEGER NOT NULL);
+  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, state INTEGER NOT NULL,
+  spec BLOB NOT NULL,    -- edgenas.v1.JobSpec
+  record BLOB NOT NULL,  -- edgenas.v1.Job without its spec
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
 CREATE TABLE candidates (
   id TEXT PRIMARY KEY NOT NULL,
   job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  sequence INTEGER NOT NULL,
-  arch TEXT NOT NULL,
-  canonical_key TEXT,          -- NULL when unknown, so it never collides
-  state INTEGER NOT NULL,
-  failure_reason TEXT NOT NULL,
-  record BLOB NOT NULL,        -- edgenas.v1.Candidate without its metrics
-  created_ms INTEGER NOT NULL,
-  finished_ms INTEGER NOT NULL,
+  sequence INTEGER NOT NULL, arch TEXT NOT NULL,
+  canonical_key TEXT,    -- NULL when unknown, so it never collides
+  state INTEGER NOT NULL, failure_reason TEXT NOT NULL,
+  record BLOB NOT NULL,  -- edgenas.v1.Candidate without its metrics
+  created_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,
   UNIQUE (job_id, canonical_key));
 CREATE INDEX candidates_by_job ON candidates (job_id, sequence);
 CREATE TABLE metrics (
   candidate_id TEXT NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  value REAL NOT NULL,
-  source TEXT NOT NULL,
-  device_class TEXT NOT NULL,
-  task_id TEXT NOT NULL,
+  name TEXT NOT NULL, value REAL NOT NULL, source TEXT NOT NULL,
+  device_class TEXT NOT NULL, task_id TEXT NOT NULL,
   PRIMARY KEY (candidate_id, name, device_class)) WITHOUT ROWID;
 CREATE TABLE tasks (
   id TEXT PRIMARY KEY NOT NULL,
   job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  candidate_id TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  device_class TEXT NOT NULL,
-  state INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  max_attempts INTEGER NOT NULL,
-  lease_token TEXT NOT NULL,
-  lease_owner TEXT NOT NULL,
-  lease_expiry_ms INTEGER NOT NULL,
-  created_ms INTEGER NOT NULL,
-  updated_ms INTEGER NOT NULL,
-  last_error TEXT NOT NULL);
+  candidate_id TEXT NOT NULL, kind INTEGER NOT NULL, device_class TEXT NOT NULL,
+  state INTEGER NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
+  lease_token TEXT NOT NULL, lease_owner TEXT NOT NULL, lease_expiry_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, last_error TEXT NOT NULL);
 CREATE INDEX tasks_by_job ON tasks (job_id);
 CREATE INDEX tasks_by_state ON tasks (state);
 CREATE TABLE executors (
-  id TEXT PRIMARY KEY NOT NULL,
-  kind INTEGER NOT NULL,
-  name TEXT NOT NULL,
-  device_class TEXT NOT NULL,
-  registered_ms INTEGER NOT NULL,
-  last_seen_ms INTEGER NOT NULL);
+  id TEXT PRIMARY KEY NOT NULL, kind INTEGER NOT NULL, name TEXT NOT NULL,
+  device_class TEXT NOT NULL, registered_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
 CREATE TABLE events (
   job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  sequence INTEGER NOT NULL,
-  type INTEGER NOT NULL,
-  unix_ms INTEGER NOT NULL,
-  payload BLOB NOT NULL,       -- edgenas.v1.JobEvent
+  sequence INTEGER NOT NULL, type INTEGER NOT NULL, unix_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL,  -- edgenas.v1.JobEvent
   PRIMARY KEY (job_id, sequence)) WITHOUT ROWID;
 )sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");
 
+// Reads rows whose column 0 is a serialized Message.
 template <typename Message>
-absl::Status Serialize(const Message& message, const std::string& what, std::string* out) {
-  if (!message.SerializeToString(out)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": cannot serialize"));
-  }
-  return absl::OkStatus();
-}
-
-template <typename Message>
-absl::Status Parse(const std::string& bytes, const std::string& what, Message* out) {
-  if (!out->ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat(what, ": stored blob does not parse as ",
-                                            out->GetDescriptor()->full_name()));
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::vector<Message>> ReadMessages(Statement& stmt) {
+  std::vector<Message> out;
+  RETURN_IF_ERROR(stmt.ForEachRow([&] {
+    out.emplace_back();
+    return stmt.ColumnMessage(0, &out.back());
+  }));
+  return out;
 }
 
 // Reads rows of (spec, record) into jobs.
 absl::StatusOr<std::vector<v1::Job>> ReadJobs(Statement& stmt) {
   std::vector<v1::Job> jobs;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return jobs;
-    v1::Job job;
-    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(1), "jobs.record", &job));
-    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "jobs.spec of " + job.id(), job.mutable_spec()));
-    jobs.push_back(std::move(job));
-  }
-}
-
-// Reads rows of (record) into candidates, without metrics.
-absl::StatusOr<std::vector<v1::Candidate>> ReadCandidates(Statement& stmt) {
-  std::vector<v1::Candidate> candidates;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return candidates;
-    candidates.emplace_back();
-    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "candidates.record", &candidates.back()));
-  }
+  RETURN_IF_ERROR(stmt.ForEachRow([&]() -> absl::Status {
+    jobs.emplace_back();
+    RETURN_IF_ERROR(stmt.ColumnMessage(1, &jobs.back()));
+    return stmt.ColumnMessage(0, jobs.back().mutable_spec());
+  }));
+  return jobs;
 }
 
 // Reads rows of (candidate_id, name, value, source, device_class) into the
@@ -133,32 +92,37 @@ absl::StatusOr<std::vector<v1::Candidate>> ReadCandidates(Statement& stmt) {
 absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates) {
   std::unordered_map<std::string, v1::Candidate*> by_id;
   for (v1::Candidate& c : candidates) by_id[c.id()] = &c;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return absl::OkStatus();
+  return stmt.ForEachRow([&] {
     auto it = by_id.find(stmt.ColumnText(0));
-    if (it == by_id.end()) continue;
+    if (it == by_id.end()) return absl::OkStatus();
     v1::Metric* metric = it->second->add_metrics();
     metric->set_name(stmt.ColumnText(1));
     metric->set_value(stmt.ColumnDouble(2));
     metric->set_source(stmt.ColumnText(3));
     metric->set_device_class(stmt.ColumnText(4));
-  }
+    return absl::OkStatus();
+  });
 }
 
-constexpr const char* kTaskColumns =
-    "id, job_id, candidate_id, kind, device_class, state, attempts, max_attempts, "
-    "lease_token, lease_owner, lease_expiry_ms, created_ms, updated_ms, last_error";
+const std::vector<std::string>& TaskColumns() {
+  static const auto* columns = new std::vector<std::string>{
+      "id", "job_id", "candidate_id", "kind", "device_class", "state", "attempts",
+      "max_attempts", "lease_token", "lease_owner", "lease_expiry_ms", "created_ms",
+      "updated_ms", "last_error"};
+  return *columns;
+}
+
+// Selects every task column, in TaskColumns() order, then `where`.
+std::string SelectTasksSql(absl::string_view where) {
+  return absl::StrCat("SELECT ", absl::StrJoin(TaskColumns(), ", "), " FROM tasks ", where,
+                      " ORDER BY created_ms, id");
+}
 
 absl::StatusOr<std::vector<TaskRecord>> ReadTasks(Statement& stmt) {
   std::vector<TaskRecord> tasks;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return tasks;
+  RETURN_IF_ERROR(stmt.ForEachRow([&]() -> absl::Status {
     TaskRecord t;
     t.task_id = stmt.ColumnText(0);
-    t.job_id = stmt.ColumnText(1);
-    t.candidate_id = stmt.ColumnText(2);
     const int64_t kind = stmt.ColumnInt64(3);
     const int64_t state = stmt.ColumnInt64(5);
     if (kind != static_cast<int>(TaskKind::kAccuracy) &&
@@ -167,9 +131,10 @@ absl::StatusOr<std::vector<TaskRecord>> ReadTasks(Statement& stmt) {
     }
     if (state < static_cast<int>(TaskState::kQueued) ||
         state > static_cast<int>(TaskState::kCancelled)) {
-      return absl::DataLossError(
-          absl::StrCat("tasks row ", t.task_id, ": unknown state ", state));
+      return absl::DataLossError(absl::StrCat("tasks row ", t.task_id, ": unknown state ", state));
     }
+    t.job_id = stmt.ColumnText(1);
+    t.candidate_id = stmt.ColumnText(2);
     t.kind = static_cast<TaskKind>(kind);
     t.device_class = stmt.ColumnText(4);
     t.state = static_cast<TaskState>(state);
@@ -182,7 +147,9 @@ absl::StatusOr<std::vector<TaskRecord>> ReadTasks(Statement& stmt) {
     t.updated_ms = stmt.ColumnInt64(12);
     t.last_error = stmt.ColumnText(13);
     tasks.push_back(std::move(t));
-  }
+    return absl::OkStatus();
+  }));
+  return tasks;
 }
 
 }  // namespace
@@ -324,24 +291,16 @@ absl::Status Store::PutJob(const v1::Job& job) {
   if (job.id().empty()) return absl::InvalidArgumentError("job.id is empty");
   v1::Job record = job;
   record.clear_spec();
-  std::string spec_bytes, record_bytes;
-  RETURN_IF_ERROR(Serialize(job.spec(), "job " + job.id() + " spec", &spec_bytes));
-  RETURN_IF_ERROR(Serialize(record, "job " + job.id(), &record_bytes));
+  static const std::string* sql = new std::string(sqlite::UpsertSql(
+      "jobs", {"id", "name", "state", "spec", "record", "created_ms", "updated_ms"}, "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      Statement::Prepare(db_,
-                         "INSERT INTO jobs (id, name, state, spec, record, created_ms, updated_ms) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET "
-                         "name = excluded.name, state = excluded.state, spec = excluded.spec, "
-                         "record = excluded.record, created_ms = excluded.created_ms, "
-                         "updated_ms = excluded.updated_ms",
-                         absl::StrCat("put job ", job.id())));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, sql->c_str(), absl::StrCat("put job ", job.id())));
   return stmt.BindText(1, job.id())
       .BindText(2, job.spec().name())
       .BindInt64(3, job.state())
-      .BindBlob(4, spec_bytes)
-      .BindBlob(5, record_bytes)
+      .BindMessage(4, job.spec())
+      .BindMessage(5, record)
       .BindInt64(6, job.created_unix_ms())
       .BindInt64(7, job.updated_unix_ms())
       .Run();
@@ -367,28 +326,22 @@ absl::StatusOr<std::vector<v1::Job>> Store::ListJobs() {
 }
 
 absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
-  if (candidate.id().empty()) return absl::InvalidArgumentError("candidate.id is empty");
-  if (candidate.job_id().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("candidate ", candidate.id(), ": job_id is empty"));
+  if (candidate.id().empty() || candidate.job_id().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("candidate \"", candidate.id(),
+                                                   "\": id and job_id are required"));
   }
   v1::Candidate record = candidate;
   record.clear_metrics();
-  std::string record_bytes;
-  RETURN_IF_ERROR(Serialize(record, "candidate " + candidate.id(), &record_bytes));
+  static const std::string* sql = new std::string(sqlite::UpsertSql(
+      "candidates",
+      {"id", "job_id", "sequence", "arch", "canonical_key", "state", "failure_reason", "record",
+       "created_ms", "finished_ms"},
+      "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      Statement::Prepare(
-          db_,
-          "INSERT INTO candidates (id, job_id, sequence, arch, canonical_key, state, "
-          "failure_reason, record, created_ms, finished_ms) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET "
-          "job_id = excluded.job_id, sequence = excluded.sequence, arch = excluded.arch, "
-          "canonical_key = excluded.canonical_key, state = excluded.state, "
-          "failure_reason = excluded.failure_reason, record = excluded.record, "
-          "created_ms = excluded.created_ms, finished_ms = excluded.finished_ms",
-          absl::StrCat("put candidate ", candidate.id(), " of job ", candidate.job_id())));
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, sql->c_str(),
+                                      absl::StrCat("put candidate ", candidate.id(), " of job ",
+                                                   candidate.job_id())));
   return stmt.BindText(1, candidate.id())
       .BindText(2, candidate.job_id())
       .BindInt64(3, candidate.sequence())
@@ -396,7 +349,7 @@ absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
       .BindTextOrNull(5, candidate.canonical_key())
       .BindInt64(6, candidate.state())
       .BindText(7, candidate.failure_reason())
-      .BindBlob(8, record_bytes)
+      .BindMessage(8, record)
       .BindInt64(9, candidate.created_unix_ms())
       .BindInt64(10, candidate.finished_unix_ms())
       .Run();
@@ -411,28 +364,24 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
           absl::StrCat("candidate ", candidate_id, ": metrics[", i, "].name is empty"));
     }
     if (!std::isfinite(m.value())) {
-      return absl::InvalidArgumentError(absl::StrCat("candidate ", candidate_id, ": metric ",
-                                                     m.name(), " is not finite (", m.value(),
-                                                     ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "candidate ", candidate_id, ": metric ", m.name(), " is not finite (", m.value(), ")"));
     }
   }
+  static const std::string* sql = new std::string(sqlite::UpsertSql(
+      "metrics", {"candidate_id", "name", "device_class", "value", "source", "task_id"},
+      "candidate_id, name, device_class", {"candidate_id", "name", "device_class"}));
   return RunInTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        Statement::Prepare(db_,
-                           "INSERT INTO metrics (candidate_id, name, value, source, "
-                           "device_class, task_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                           "ON CONFLICT (candidate_id, name, device_class) DO UPDATE SET "
-                           "value = excluded.value, source = excluded.source, "
-                           "task_id = excluded.task_id",
-                           absl::StrCat("put metrics of candidate ", candidate_id)));
+    ASSIGN_OR_RETURN(Statement stmt,
+                     Statement::Prepare(db_, sql->c_str(),
+                                        absl::StrCat("put metrics of candidate ", candidate_id)));
     for (const v1::Metric& m : metrics) {
       stmt.Reset();
       RETURN_IF_ERROR(stmt.BindText(1, candidate_id)
                           .BindText(2, m.name())
-                          .BindDouble(3, m.value())
-                          .BindText(4, m.source())
-                          .BindText(5, m.device_class())
+                          .BindText(3, m.device_class())
+                          .BindDouble(4, m.value())
+                          .BindText(5, m.source())
                           .BindText(6, task_id)
                           .Run());
     }
@@ -446,7 +395,7 @@ absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_i
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_, "SELECT record FROM candidates WHERE id = ?1", purpose));
   stmt.BindText(1, candidate_id);
-  ASSIGN_OR_RETURN(std::vector<v1::Candidate> found, ReadCandidates(stmt));
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> found, ReadMessages<v1::Candidate>(stmt));
   if (found.empty()) {
     return absl::NotFoundError(absl::StrCat("candidate ", candidate_id, " not found"));
   }
@@ -464,13 +413,12 @@ absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_i
 absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::string& job_id) {
   Access access(this);
   const std::string purpose = absl::StrCat("list candidates of job ", job_id);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_,
-                                      "SELECT record FROM candidates WHERE job_id = ?1 "
-                                      "ORDER BY sequence, id",
-                                      purpose));
+  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_,
+                                                      "SELECT record FROM candidates WHERE "
+                                                      "job_id = ?1 ORDER BY sequence, id",
+                                                      purpose));
   stmt.BindText(1, job_id);
-  ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, ReadCandidates(stmt));
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, ReadMessages<v1::Candidate>(stmt));
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
                                       "SELECT m.candidate_id, m.name, m.value, m.source, "
@@ -485,12 +433,10 @@ absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::stri
 
 absl::Status Store::PutTask(const TaskRecord& t) {
   if (t.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
+  static const std::string* sql = new std::string(sqlite::UpsertSql("tasks", TaskColumns(), "id"));
   Access access(this);
-  const std::string sql = absl::StrCat(
-      "INSERT OR REPLACE INTO tasks (", kTaskColumns,
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_, sql.c_str(),
+                   Statement::Prepare(db_, sql->c_str(),
                                       absl::StrCat("put task ", t.task_id, " of job ", t.job_id)));
   return stmt.BindText(1, t.task_id)
       .BindText(2, t.job_id)
@@ -511,8 +457,7 @@ absl::Status Store::PutTask(const TaskRecord& t) {
 
 absl::StatusOr<std::vector<TaskRecord>> Store::ListTasks(const std::string& job_id) {
   Access access(this);
-  const std::string sql = absl::StrCat("SELECT ", kTaskColumns,
-                                       " FROM tasks WHERE job_id = ?1 ORDER BY created_ms, id");
+  const std::string sql = SelectTasksSql("WHERE job_id = ?1");
   ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql.c_str(),
                                                       absl::StrCat("list tasks of job ", job_id)));
   stmt.BindText(1, job_id);
@@ -521,11 +466,8 @@ absl::StatusOr<std::vector<TaskRecord>> Store::ListTasks(const std::string& job_
 
 absl::StatusOr<std::vector<TaskRecord>> Store::ListUnfinishedTasks() {
   Access access(this);
-  const std::string sql = absl::StrCat("SELECT ", kTaskColumns,
-                                       " FROM tasks WHERE state IN (?1, ?2) "
-                                       "ORDER BY created_ms, id");
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_, sql.c_str(), "list unfinished tasks"));
+  const std::string sql = SelectTasksSql("WHERE state IN (?1, ?2)");
+  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql.c_str(), "list unfinished tasks"));
   stmt.BindInt64(1, static_cast<int>(TaskState::kQueued))
       .BindInt64(2, static_cast<int>(TaskState::kLeased));
   return ReadTasks(stmt);
@@ -533,16 +475,12 @@ absl::StatusOr<std::vector<TaskRecord>> Store::ListUnfinishedTasks() {
 
 absl::Status Store::PutExecutor(const ExecutorRecord& e) {
   if (e.id.empty()) return absl::InvalidArgumentError("executor id is empty");
+  static const std::string* sql = new std::string(sqlite::UpsertSql(
+      "executors", {"id", "kind", "name", "device_class", "registered_ms", "last_seen_ms"}, "id",
+      /*keep=*/{"registered_ms"}));
   Access access(this);
-  ASSIGN_OR_RETURN(
-      Statement stmt,
-      Statement::Prepare(db_,
-                         "INSERT INTO executors (id, kind, name, device_class, registered_ms, "
-                         "last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO "
-                         "UPDATE SET kind = excluded.kind, name = excluded.name, "
-                         "device_class = excluded.device_class, "
-                         "last_seen_ms = excluded.last_seen_ms",
-                         absl::StrCat("put executor ", e.id)));
+  ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql->c_str(),
+                                                      absl::StrCat("put executor ", e.id)));
   return stmt.BindText(1, e.id)
       .BindInt64(2, e.kind)
       .BindText(3, e.name)
@@ -560,21 +498,20 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
                                       "last_seen_ms FROM executors ORDER BY registered_ms, id",
                                       "list executors"));
   std::vector<ExecutorRecord> executors;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return executors;
+  RETURN_IF_ERROR(stmt.ForEachRow([&] {
     ExecutorRecord e;
     e.id = stmt.ColumnText(0);
-    const int64_t kind = stmt.ColumnInt64(1);
-    e.kind = v1::ExecutorKind_IsValid(static_cast<int>(kind))
-                 ? static_cast<v1::ExecutorKind>(kind)
-                 : v1::EXECUTOR_KIND_UNSPECIFIED;
+    const int kind = static_cast<int>(stmt.ColumnInt64(1));
+    e.kind = v1::ExecutorKind_IsValid(kind) ? static_cast<v1::ExecutorKind>(kind)
+                                            : v1::EXECUTOR_KIND_UNSPECIFIED;
     e.name = stmt.ColumnText(2);
     e.device_class = stmt.ColumnText(3);
     e.registered_ms = stmt.ColumnInt64(4);
     e.last_seen_ms = stmt.ColumnInt64(5);
     executors.push_back(std::move(e));
-  }
+    return absl::OkStatus();
+  }));
+  return executors;
 }
 
 absl::Status Store::AppendEvent(const v1::JobEvent& event) {
@@ -583,8 +520,6 @@ absl::Status Store::AppendEvent(const v1::JobEvent& event) {
     return absl::InvalidArgumentError(absl::StrCat(
         "event of job ", event.job_id(), ": sequence must be > 0, got ", event.sequence()));
   }
-  std::string payload;
-  RETURN_IF_ERROR(Serialize(event, "event of job " + event.job_id(), &payload));
   Access access(this);
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
@@ -596,7 +531,7 @@ absl::Status Store::AppendEvent(const v1::JobEvent& event) {
       .BindInt64(2, event.sequence())
       .BindInt64(3, event.type())
       .BindInt64(4, event.unix_ms())
-      .BindBlob(5, payload)
+      .BindMessage(5, event)
       .Run();
 }
 
@@ -609,13 +544,7 @@ absl::StatusOr<std::vector<v1::JobEvent>> Store::ListEvents(const std::string& j
                                       "sequence > ?2 ORDER BY sequence LIMIT ?3",
                                       absl::StrCat("list events of job ", job_id)));
   stmt.BindText(1, job_id).BindInt64(2, after_sequence).BindInt64(3, limit > 0 ? limit : -1);
-  std::vector<v1::JobEvent> events;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return events;
-    events.emplace_back();
-    RETURN_IF_ERROR(Parse(stmt.ColumnBlob(0), "events.payload of job " + job_id, &events.back()));
-  }
+  return ReadMessages<v1::JobEvent>(stmt);
 }
 
 absl::StatusOr<int64_t> Store::LastEventSequence(const std::string& job_id) {

@@ -8,8 +8,7 @@
 
 namespace edgenas {
 
-RegularizedEvolution::RegularizedEvolution(const StrategyOptions& options,
-                                           const SearchSpace* space)
+RegularizedEvolution::RegularizedEvolution(const StrategyOptions& options, const SearchSpace* space)
     : space_(space),
       num_objectives_(options.num_objectives),
       population_size_(options.population_size),

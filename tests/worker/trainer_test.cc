@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <string>
 

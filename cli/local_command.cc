@@ -1,0 +1,313 @@
+// `edgenas local`: start coordinator, worker and agent, run one job, print
+// its front, stop everything. A monitor thread notices a child that dies;
+// SIGINT/SIGTERM cancel the watch (a second one kills the children at once).
+#include "cli/local_command.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "cli/front_format.h"
+#include "cli/interrupt_watcher.h"
+#include "cli/job_spec_yaml.h"
+#include "cli/process.h"
+#include "cli/search_client.h"
+
+namespace edgenas {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kLogTailLines = 25;
+
+void PrintError(const CliIo& io, const absl::Status& status) {
+  io.err << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+         << "\n";
+}
+
+void PrintLogTail(const CliIo& io, const std::string& path) {
+  const std::string tail = TailOfFile(path, kLogTailLines);
+  if (tail.empty()) {
+    io.err << "(" << path << " is empty or unreadable)\n";
+    return;
+  }
+  io.err << "--- last lines of " << path << " ---\n" << tail << "---\n";
+}
+
+// The child processes of one run, in start order; safe to stop or kill from
+// the signal thread while the main thread stops them too.
+class LocalCluster {
+ public:
+  absl::Status Start(const std::vector<std::string>& argv, const std::string& log_path) {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Spawn(argv, log_path);
+    if (!child.ok()) return child.status();
+    absl::MutexLock lock(&mu_);
+    children_.push_back(std::shared_ptr<ChildProcess>(std::move(*child)));
+    return absl::OkStatus();
+  }
+
+  // The first child that is no longer running, if any.
+  std::shared_ptr<ChildProcess> FirstExited() {
+    for (const auto& child : Snapshot()) {
+      if (!child->IsRunning()) return child;
+    }
+    return nullptr;
+  }
+
+  // Workers and agents first, together; the coordinator (started first) last,
+  // so that nobody is left calling a coordinator that is gone. Notes any
+  // child that had to be killed or exited with an error.
+  void StopAll(absl::Duration grace, const CliIo& io) {
+    const std::vector<std::shared_ptr<ChildProcess>> children = Snapshot();
+    std::vector<absl::StatusOr<ExitStatus>> results(children.size());
+    std::vector<std::thread> stoppers;
+    for (size_t i = 1; i < children.size(); ++i) {
+      stoppers.emplace_back([&, i] { results[i] = children[i]->Terminate(grace); });
+    }
+    for (std::thread& stopper : stoppers) stopper.join();
+    if (!children.empty()) results[0] = children[0]->Terminate(grace);
+    for (size_t i = 0; i < children.size(); ++i) {
+      if (!results[i].ok()) {
+        io.err << "warning: stopping " << children[i]->name() << ": " << results[i].status()
+               << "\n";
+      } else if (results[i]->signal != SIGTERM && !results[i]->Success()) {
+        io.err << "warning: " << children[i]->name() << " ended with " << results[i]->ToString()
+               << " (log: " << children[i]->log_file_path() << ")\n";
+      }
+    }
+  }
+
+  // SIGKILL to every child now (a second Ctrl-C).
+  void KillAll() {
+    for (const auto& child : Snapshot()) child->Kill().IgnoreError();
+  }
+
+ private:
+  std::vector<std::shared_ptr<ChildProcess>> Snapshot() {
+    absl::MutexLock lock(&mu_);
+    return children_;
+  }
+
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<ChildProcess>> children_ ABSL_GUARDED_BY(mu_);
+};
+
+class LocalRun {
+ public:
+  LocalRun(const LocalOptions& options, const CliIo& io) : options_(options), io_(io) {}
+
+  int Run();
+
+ private:
+  // Everything between starting the watcher and stopping the children.
+  int RunWithChildren(const v1::JobSpec& spec);
+  absl::StatusOr<int> StartCoordinator();
+  int ReportChildDeath(const ChildProcess& child);
+  void PrintResults(const v1::Job& job);
+
+  const LocalOptions options_;
+  const CliIo& io_;
+  std::string workdir_;
+  std::string db_path_;
+  std::string bin_coordinator_, bin_worker_, bin_agent_;
+  LocalCluster cluster_;
+  std::unique_ptr<SearchClient> client_;
+  std::atomic<SearchClient*> cancel_target_{nullptr};
+  std::atomic<bool> interrupted_{false};
+};
+
+int LocalRun::Run() {
+  absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(options_.spec_path);
+  if (!spec.ok()) {
+    PrintError(io_, spec.status());
+    return kExitFailure;
+  }
+  for (auto [name, path] : {std::pair{"edgenas-coordinator", &bin_coordinator_},
+                            std::pair{"edgenas-worker", &bin_worker_},
+                            std::pair{"edgenas-agent", &bin_agent_}}) {
+    absl::StatusOr<std::string> found = FindSiblingBinary(name);
+    if (!found.ok()) {
+      PrintError(io_, found.status());
+      io_.err << "hint: build it with `ninja edgenas-coordinator edgenas-worker edgenas-agent`\n";
+      return kExitFailure;
+    }
+    *path = *found;
+  }
+  std::error_code error;
+  fs::create_directories(options_.workdir, error);
+  if (error) {
+    PrintError(io_, absl::PermissionDeniedError(
+                        absl::StrCat("cannot create ", options_.workdir, ": ", error.message())));
+    return kExitFailure;
+  }
+  workdir_ = fs::absolute(options_.workdir).lexically_normal().string();
+  db_path_ = fs::absolute(options_.db_path).lexically_normal().string();
+
+  // Before any gRPC thread exists, so that every thread has the signals blocked.
+  absl::StatusOr<std::unique_ptr<InterruptWatcher>> watcher =
+      InterruptWatcher::Start([this](int signo) {
+        if (!interrupted_.exchange(true)) {
+          if (SearchClient* client = cancel_target_.load()) client->CancelWatch();
+        } else {
+          cluster_.KillAll();
+        }
+      });
+  if (!watcher.ok()) {
+    PrintError(io_, watcher.status());
+    return kExitFailure;
+  }
+  int exit_code = RunWithChildren(*spec);
+  if (interrupted_.load()) {
+    io_.out << "stopping edgenas processes (Ctrl-C again to kill them)\n" << std::flush;
+    exit_code = kExitInterrupted;
+  }
+  cluster_.StopAll(options_.stop_grace, io_);
+  watcher->reset();
+  return exit_code;
+}
+
+absl::StatusOr<int> LocalRun::StartCoordinator() {
+  const std::string port_file = (fs::path(workdir_) / "coordinator.port").string();
+  const std::string log = (fs::path(workdir_) / "coordinator.log").string();
+  std::error_code ignored;
+  fs::remove(port_file, ignored);  // a stale port from an earlier run would mislead us
+  io_.out << "starting edgenas-coordinator (db " << db_path_ << ")\n" << std::flush;
+  absl::Status started = cluster_.Start(
+      {bin_coordinator_, "--listen=127.0.0.1:0", "--db=" + db_path_, "--port_file=" + port_file},
+      log);
+  if (!started.ok()) return started;
+  std::shared_ptr<ChildProcess> coordinator = cluster_.FirstExited();
+  absl::StatusOr<int> port = WaitForPortFile(port_file, options_.start_timeout, [&] {
+    if (interrupted_.load()) return absl::CancelledError("interrupted");
+    if (std::shared_ptr<ChildProcess> dead = cluster_.FirstExited()) {
+      return absl::UnavailableError(absl::StrCat(
+          dead->name(), " exited (", dead->Wait(absl::ZeroDuration())->ToString(),
+          ") before it was serving"));
+    }
+    return absl::OkStatus();
+  });
+  if (!port.ok() && !interrupted_.load()) {
+    PrintError(io_, port.status());
+    PrintLogTail(io_, log);
+  }
+  return port;
+}
+
+int LocalRun::ReportChildDeath(const ChildProcess& child) {
+  // Wait() on an ended child returns at once.
+  absl::StatusOr<ExitStatus> status = const_cast<ChildProcess&>(child).Wait(absl::ZeroDuration());
+  PrintError(io_, absl::UnavailableError(absl::StrCat(
+                      child.name(), " ended unexpectedly (",
+                      status.ok() ? status->ToString() : "unknown status", ")")));
+  PrintLogTail(io_, child.log_file_path());
+  return kExitFailure;
+}
+
+int LocalRun::RunWithChildren(const v1::JobSpec& spec) {
+  absl::StatusOr<int> port = StartCoordinator();
+  if (!port.ok()) return kExitFailure;
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  const std::string threads = absl::StrCat("--threads=", options_.threads);
+  const std::string coordinator_flag = "--coordinator=" + address;
+  for (const auto& [argv, log] :
+       {std::pair{std::vector<std::string>{bin_worker_, coordinator_flag, "--name=local-worker",
+                                           threads},
+                  "worker.log"},
+        std::pair{std::vector<std::string>{bin_agent_, coordinator_flag, "--device_class=cpu",
+                                           threads},
+                  "agent.log"}}) {
+    const absl::Status started = cluster_.Start(argv, (fs::path(workdir_) / log).string());
+    if (!started.ok()) {
+      PrintError(io_, started);
+      return kExitFailure;
+    }
+  }
+  io_.out << "coordinator on " << address << "; worker and cpu agent started (logs in "
+          << workdir_ << ")\n" << std::flush;
+
+  client_ = std::make_unique<SearchClient>(address);
+  cancel_target_.store(client_.get());
+  if (interrupted_.load()) return kExitInterrupted;
+  absl::StatusOr<v1::Job> submitted = client_->SubmitJob(spec);
+  if (!submitted.ok()) {
+    PrintError(io_, submitted.status());
+    return kExitFailure;
+  }
+  const std::string job_id = submitted->id();
+  io_.out << "submitted job " << job_id << " (" << spec.name() << ")\n" << std::flush;
+
+  // A dead child would leave the job waiting forever: end the watch instead.
+  std::shared_ptr<ChildProcess> dead;
+  absl::Mutex dead_mu;
+  absl::Notification stop_monitor;
+  std::thread monitor([&] {
+    while (!stop_monitor.WaitForNotificationWithTimeout(absl::Milliseconds(250))) {
+      if (std::shared_ptr<ChildProcess> exited = cluster_.FirstExited()) {
+        absl::MutexLock lock(&dead_mu);
+        dead = exited;
+        client_->CancelWatch();
+        return;
+      }
+    }
+  });
+  ProgressPrinter printer(io_.out, io_.out_is_tty);
+  absl::StatusOr<v1::Job> job = client_->Watch(
+      job_id, [&](const v1::JobEvent& event) { printer.Update(event.job()); });
+  if (job.ok()) printer.Update(*job);
+  printer.Finish();
+  stop_monitor.Notify();
+  monitor.join();
+
+  if (interrupted_.load()) {
+    io_.out << "interrupted: cancelling job " << job_id << "\n";
+    SearchClient quick(address, absl::Seconds(3));
+    quick.CancelJob(job_id).IgnoreError();
+    return kExitInterrupted;
+  }
+  {
+    absl::MutexLock lock(&dead_mu);
+    if (dead != nullptr) return ReportChildDeath(*dead);
+  }
+  if (!job.ok()) {
+    PrintError(io_, job.status());
+    if (std::shared_ptr<ChildProcess> exited = cluster_.FirstExited()) {
+      return ReportChildDeath(*exited);
+    }
+    return kExitFailure;
+  }
+  PrintResults(*job);
+  return job->state() == v1::JOB_DONE ? kExitOk : kExitFailure;
+}
+
+void LocalRun::PrintResults(const v1::Job& job) {
+  io_.out << "\njob " << job.id() << " " << JobStateName(job.state()) << ": "
+          << job.candidates_done() << " evaluated, " << job.candidates_failed() << " failed";
+  if (!job.message().empty()) io_.out << " (" << job.message() << ")";
+  io_.out << "\n";
+  absl::StatusOr<v1::ParetoFront> front = client_->GetParetoFront(job.id());
+  if (!front.ok()) {
+    PrintError(io_, front.status());
+  } else {
+    io_.out << "\nPareto front (" << front->candidates_size() << " candidates):\n"
+            << FormatFrontTable(*front)
+            << absl::StrFormat("\nhypervolume: %.6f\n", front->hypervolume());
+  }
+  io_.out << "database:    " << db_path_ << "\n"
+          << "logs:        " << workdir_ << "/{coordinator,worker,agent}.log\n"
+          << std::flush;
+}
+
+}  // namespace
+
+int RunLocal(const LocalOptions& options, const CliIo& io) { return LocalRun(options, io).Run(); }
+
+}  // namespace edgenas

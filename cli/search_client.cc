@@ -1,0 +1,116 @@
+// SearchService client calls with deadlines and status conversion.
+#include "cli/search_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "cli/front_format.h"
+
+namespace edgenas {
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  // grpc::StatusCode and absl::StatusCode share their numbering.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+SearchClient::SearchClient(const std::string& address, absl::Duration rpc_timeout)
+    : stub_(v1::SearchService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+      rpc_timeout_(rpc_timeout) {}
+
+std::unique_ptr<grpc::ClientContext> SearchClient::NewContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + rpc_timeout_));
+  return context;
+}
+
+absl::StatusOr<v1::Job> SearchClient::SubmitJob(const v1::JobSpec& spec) {
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = spec;
+  v1::Job job;
+  auto context = NewContext();
+  const grpc::Status status = stub_->SubmitJob(context.get(), request, &job);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return job;
+}
+
+absl::StatusOr<v1::Job> SearchClient::GetJob(const std::string& job_id) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  v1::Job job;
+  auto context = NewContext();
+  const grpc::Status status = stub_->GetJob(context.get(), request, &job);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return job;
+}
+
+absl::StatusOr<std::vector<v1::Job>> SearchClient::ListJobs() {
+  v1::ListJobsResponse response;
+  auto context = NewContext();
+  const grpc::Status status = stub_->ListJobs(context.get(), v1::ListJobsRequest(), &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return std::vector<v1::Job>(response.jobs().begin(), response.jobs().end());
+}
+
+absl::StatusOr<v1::Job> SearchClient::CancelJob(const std::string& job_id) {
+  v1::CancelJobRequest request;
+  request.set_job_id(job_id);
+  v1::Job job;
+  auto context = NewContext();
+  const grpc::Status status = stub_->CancelJob(context.get(), request, &job);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return job;
+}
+
+absl::StatusOr<v1::ParetoFront> SearchClient::GetParetoFront(const std::string& job_id) {
+  v1::GetParetoFrontRequest request;
+  request.set_job_id(job_id);
+  v1::ParetoFront front;
+  auto context = NewContext();
+  const grpc::Status status = stub_->GetParetoFront(context.get(), request, &front);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return front;
+}
+
+absl::StatusOr<v1::Job> SearchClient::Watch(
+    const std::string& job_id, const std::function<void(const v1::JobEvent&)>& on_event) {
+  grpc::ClientContext context;  // no deadline: a search runs as long as it needs
+  {
+    absl::MutexLock lock(&mu_);
+    if (watch_cancelled_) return absl::CancelledError("watch cancelled");
+    watch_context_ = &context;
+  }
+  v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = stub_->WatchJob(&context, request);
+  v1::JobEvent event;
+  v1::Job last;
+  bool have_last = false;
+  while (reader->Read(&event)) {
+    if (event.has_job()) {
+      last = event.job();
+      have_last = true;
+    }
+    on_event(event);
+  }
+  const grpc::Status status = reader->Finish();
+  bool cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    watch_context_ = nullptr;
+    cancelled = watch_cancelled_;
+  }
+  if (cancelled) return absl::CancelledError("watch cancelled");
+  if (!status.ok()) return FromGrpcStatus(status);
+  if (have_last && IsTerminal(last.state())) return last;
+  return GetJob(job_id);
+}
+
+void SearchClient::CancelWatch() {
+  absl::MutexLock lock(&mu_);
+  watch_cancelled_ = true;
+  if (watch_context_ != nullptr) watch_context_->TryCancel();
+}
+
+}  // namespace edgenas

@@ -1,0 +1,58 @@
+// A small SearchService client for the CLI: every call returns absl::Status
+// (gRPC codes map one to one) and carries a deadline; Watch can be cancelled
+// from another thread (Ctrl-C, a dead child process).
+#ifndef EDGENAS_CLI_SEARCH_CLIENT_H_
+#define EDGENAS_CLI_SEARCH_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "edgenas/v1/search_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace edgenas {
+
+// The same code and message as an absl::Status.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+class SearchClient {
+ public:
+  // Connects lazily to `address` (host:port) without TLS; unary calls time
+  // out after `rpc_timeout`.
+  explicit SearchClient(const std::string& address,
+                        absl::Duration rpc_timeout = absl::Seconds(30));
+
+  absl::StatusOr<v1::Job> SubmitJob(const v1::JobSpec& spec);
+  absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
+  absl::StatusOr<std::vector<v1::Job>> ListJobs();
+  absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
+  absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
+
+  // Streams the job's events to `on_event` until the stream ends and returns
+  // the job as it ended (fetched with GetJob when the stream's last snapshot
+  // is not terminal). CANCELLED once CancelWatch() was called.
+  absl::StatusOr<v1::Job> Watch(const std::string& job_id,
+                                const std::function<void(const v1::JobEvent&)>& on_event);
+  // Ends a Watch in progress, or the next one, from any thread.
+  void CancelWatch();
+
+ private:
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+  std::unique_ptr<v1::SearchService::Stub> stub_;
+  const absl::Duration rpc_timeout_;
+  absl::Mutex mu_;
+  grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool watch_cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_CLI_SEARCH_CLIENT_H_

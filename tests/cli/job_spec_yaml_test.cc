@@ -1,0 +1,178 @@
+// Job spec YAML: the documented example, strict shape/type errors with paths
+// and lines, and the example files in examples/.
+#include "cli/job_spec_yaml.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace edgenas {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kFullExample[] = R"(name: fashion-mnist-nb201
+space: {name: nb201, cells_per_stage: 1, channels: 16}
+strategy: {name: regularized_evolution, population_size: 8, sample_size: 3}
+objectives:
+  - {metric: accuracy, direction: maximize}
+  - {metric: latency_ms, direction: minimize, device_class: cpu}
+constraints:
+  - {metric: latency_ms, max_value: 5.0, device_class: cpu}
+evaluation: {mode: full_train, train_steps: 150, batch_size: 64, learning_rate: 0.05, validation_examples: 2000}
+dataset: {name: fashion_mnist, path: /usr/share/datasets/fashion-mnist}
+latency: {warmup_ms: 200, min_runs: 20, max_runs: 200, threads: 1, batch_size: 1}
+budget: {max_evaluations: 24, max_wall_seconds: 900}
+parallelism: 2
+seed: 1
+max_attempts: 3
+lease_seconds: 60
+)";
+
+constexpr char kFullExampleProto[] = R"pb(
+  name: "fashion-mnist-nb201"
+  space { name: "nb201" cells_per_stage: 1 channels: 16 }
+  strategy { name: "regularized_evolution" population_size: 8 sample_size: 3 }
+  objectives { metric: "accuracy" direction: MAXIMIZE }
+  objectives { metric: "latency_ms" direction: MINIMIZE device_class: "cpu" }
+  constraints { metric: "latency_ms" max_value: 5.0 device_class: "cpu" }
+  evaluation {
+    mode: "full_train"
+    train_steps: 150
+    batch_size: 64
+    learning_rate: 0.05
+    validation_examples: 2000
+  }
+  dataset { name: "fashion_mnist" path: "/usr/share/datasets/fashion-mnist" }
+  latency { warmup_ms: 200 min_runs: 20 max_runs: 200 threads: 1 batch_size: 1 }
+  budget { max_evaluations: 24 max_wall_seconds: 900 }
+  parallelism: 2
+  seed: 1
+  max_attempts: 3
+  lease_seconds: 60
+)pb";
+
+std::string ErrorOf(const std::string& yaml) {
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(yaml);
+  EXPECT_FALSE(spec.ok()) << "parsed unexpectedly: " << yaml;
+  if (spec.ok()) return "";
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(spec.status().message());
+}
+
+// The example from the docs becomes exactly the expected message.
+TEST(ParseJobSpecYaml, FullExampleParsesIntoExpectedProto) {
+  v1::JobSpec expected;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kFullExampleProto, &expected));
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(kFullExample);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*spec, expected))
+      << "got:\n" << spec->DebugString() << "want:\n" << expected.DebugString();
+  EXPECT_TRUE(spec->constraints(0).has_max_value());
+  EXPECT_FALSE(spec->constraints(0).has_min_value());
+}
+
+// An unknown key names its path, the known fields and the line.
+TEST(ParseJobSpecYaml, UnknownKeyRefusedWithPathKnownFieldsAndLine) {
+  const std::string error = ErrorOf(
+      "name: x\nobjectives:\n  - {metric: accuracy}\n  - {metrc: latency_ms}\n");
+  EXPECT_THAT(error,
+              HasSubstr("objectives[1].metrc: unknown field; known: metric, direction, device_class"));
+  EXPECT_THAT(error, HasSubstr("(line 4)"));
+  EXPECT_THAT(ErrorOf("nmae: x\n"), HasSubstr("nmae: unknown field; known: name, space"));
+}
+
+// A wrong scalar type names the path, the expected type and the value.
+TEST(ParseJobSpecYaml, WrongTypeRefusedWithPathAndExpectedType) {
+  const std::string error = ErrorOf("budget:\n  max_evaluations: lots\n");
+  EXPECT_THAT(error, HasSubstr("budget.max_evaluations: expected an integer, got \"lots\""));
+  EXPECT_THAT(error, HasSubstr("(line 2)"));
+  EXPECT_THAT(ErrorOf("budget: {max_evaluations: 2.5}"),
+              HasSubstr("budget.max_evaluations: expected an integer, got \"2.5\""));
+  EXPECT_THAT(ErrorOf("evaluation: {learning_rate: fast}"),
+              HasSubstr("evaluation.learning_rate: expected a number, got \"fast\""));
+  EXPECT_THAT(ErrorOf("name: {a: 1}"), HasSubstr("name: expected a string, got a map"));
+  EXPECT_THAT(ErrorOf("space: nb201"), HasSubstr("space: expected a map, got \"nb201\""));
+  EXPECT_THAT(ErrorOf("objectives: {metric: accuracy}"),
+              HasSubstr("objectives: expected a list, got a map"));
+  EXPECT_THAT(ErrorOf("seed: -1"), HasSubstr("seed: expected a non-negative integer"));
+  EXPECT_THAT(ErrorOf("parallelism: 99999999999"), HasSubstr("parallelism: integer"));
+  EXPECT_THAT(ErrorOf("parallelism:"), HasSubstr("parallelism: expected an integer, got null"));
+}
+
+// A quoted number is a string in YAML and so not an integer.
+TEST(ParseJobSpecYaml, QuotedNumberRefusedForIntegerField) {
+  EXPECT_THAT(ErrorOf("seed: \"5\""), HasSubstr("seed: expected a non-negative integer"));
+}
+
+// Directions are maximize or minimize; anything else is refused.
+TEST(ParseJobSpecYaml, BadDirectionRefused) {
+  EXPECT_THAT(ErrorOf("objectives:\n  - {metric: accuracy, direction: up}\n"),
+              HasSubstr("objectives[0].direction: expected one of maximize, minimize, got \"up\""));
+  EXPECT_THAT(ErrorOf("objectives:\n  - {metric: accuracy, direction: direction_unspecified}\n"),
+              HasSubstr("objectives[0].direction: expected one of maximize, minimize"));
+}
+
+// Empty, comment-only and non-map documents are refused.
+TEST(ParseJobSpecYaml, EmptyAndNonMapRootRefused) {
+  EXPECT_THAT(ErrorOf(""), HasSubstr("job spec is empty"));
+  EXPECT_THAT(ErrorOf("# only a comment\n"), HasSubstr("job spec is empty"));
+  EXPECT_THAT(ErrorOf("- name: x\n"), HasSubstr("job spec: expected a map"));
+  EXPECT_THAT(ErrorOf("just words"), HasSubstr("job spec: expected a map"));
+}
+
+// Syntax errors, duplicate keys and several documents are refused.
+TEST(ParseJobSpecYaml, MalformedYamlRefused) {
+  EXPECT_THAT(ErrorOf("name: x\nspace: {name: nb201\n"), HasSubstr("not valid YAML"));
+  EXPECT_THAT(ErrorOf("name: x\nname: y\n"), HasSubstr("name: field given twice (line 2)"));
+  EXPECT_THAT(ErrorOf("name: x\n---\nname: y\n"), HasSubstr("expected one YAML document"));
+}
+
+// A minimal spec leaves everything else at proto defaults.
+TEST(ParseJobSpecYaml, MinimalSpecParses) {
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml("name: x\nobjectives: []\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), "x");
+  EXPECT_FALSE(spec->has_budget());
+}
+
+// Both shipped examples parse.
+TEST(LoadJobSpecFile, ExampleFilesParse) {
+  const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";
+  absl::StatusOr<v1::JobSpec> main_job = LoadJobSpecFile(dir + "fashion_mnist_nb201.yaml");
+  ASSERT_TRUE(main_job.ok()) << main_job.status();
+  EXPECT_EQ(main_job->strategy().name(), "regularized_evolution");
+  EXPECT_EQ(main_job->strategy().population_size(), 8);
+  EXPECT_EQ(main_job->strategy().sample_size(), 3);
+  EXPECT_EQ(main_job->budget().max_evaluations(), 24);
+  EXPECT_EQ(main_job->evaluation().train_steps(), 150);
+  EXPECT_EQ(main_job->parallelism(), 2);
+  EXPECT_EQ(main_job->seed(), 1u);
+  ASSERT_EQ(main_job->objectives_size(), 2);
+  EXPECT_EQ(main_job->objectives(1).direction(), v1::MINIMIZE);
+  EXPECT_EQ(main_job->objectives(1).device_class(), "cpu");
+
+  absl::StatusOr<v1::JobSpec> tiny = LoadJobSpecFile(dir + "tiny_test.yaml");
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  EXPECT_EQ(tiny->strategy().name(), "random");
+  EXPECT_EQ(tiny->budget().max_evaluations(), 4);
+  EXPECT_EQ(tiny->evaluation().train_steps(), 10);
+  EXPECT_EQ(tiny->evaluation().validation_examples(), 256);
+  EXPECT_EQ(tiny->latency().min_runs(), 5);
+  EXPECT_EQ(tiny->latency().max_runs(), 10);
+  EXPECT_EQ(tiny->latency().warmup_ms(), 20);
+}
+
+// A missing file is NOT_FOUND and names the path.
+TEST(LoadJobSpecFile, MissingFileIsNotFound) {
+  absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile("/nonexistent/job.yaml");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(spec.status().message()), HasSubstr("/nonexistent/job.yaml"));
+}
+
+}  // namespace
+}  // namespace edgenas

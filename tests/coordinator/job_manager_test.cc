@@ -1,0 +1,381 @@
+// JobManager end to end without RPC: jobs run to DONE through the lease
+// protocol driven by hand, bad input is refused without losing results,
+// leases expire on a fake clock, and a restart resumes from SQLite.
+#include "coordinator/job_manager.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "common/metric_names.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/store/fake_clock.h"
+
+namespace edgenas {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::JobSpec TinySpec(int evaluations = 4) {
+  v1::JobSpec spec;
+  spec.set_name("tiny");
+  spec.mutable_space()->set_name("nb201");
+  spec.mutable_strategy()->set_name("random");
+  spec.mutable_budget()->set_max_evaluations(evaluations);
+  spec.set_parallelism(2);
+  spec.set_seed(7);
+  spec.set_max_attempts(2);
+  spec.set_lease_seconds(10);
+  return spec;
+}
+
+class JobManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_path_ = (std::filesystem::temp_directory_path() /
+                ("jm_test_" + std::to_string(::getpid()) + "_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                   .string();
+    std::filesystem::remove(db_path_);
+    Open();
+  }
+  void TearDown() override {
+    manager_.reset();
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path_ + suffix);
+  }
+  void Open() {
+    manager_.reset();
+    store_.reset();
+    auto store = Store::Open(db_path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    JobManagerOptions options;
+    options.store = store_.get();
+    options.clock = &clock_;
+    options.start_housekeeping_thread = false;
+    auto manager = JobManager::Create(options);
+    ASSERT_TRUE(manager.ok()) << manager.status();
+    manager_ = std::move(*manager);
+  }
+  std::string RegisterExecutor(v1::ExecutorKind kind) {
+    v1::RegisterRequest req;
+    req.set_kind(kind);
+    req.set_name(kind == v1::WORKER ? "w" : "a");
+    req.set_device_class("cpu");
+    auto resp = manager_->Register(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp->executor_id();
+  }
+  std::vector<v1::Task> LeaseNow(const std::string& executor, int max_tasks = 1) {
+    v1::LeaseRequest req;
+    req.set_executor_id(executor);
+    req.set_max_tasks(max_tasks);
+    req.set_wait_ms(0);
+    auto resp = manager_->Lease(req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return {resp->tasks().begin(), resp->tasks().end()};
+  }
+  static v1::Metric M(const std::string& name, double value) {
+    v1::Metric m;
+    m.set_name(name);
+    m.set_value(value);
+    return m;
+  }
+  // A result that depends on the architecture, so the front is non-trivial.
+  absl::StatusOr<v1::CompleteResponse> CompleteTask(const std::string& executor,
+                                                    const v1::Task& task) {
+    v1::CompleteRequest req;
+    req.set_executor_id(executor);
+    req.set_task_id(task.task_id());
+    req.set_lease_token(task.lease_token());
+    const double h = static_cast<double>(std::hash<std::string>()(task.arch()) % 1000) / 1000.0;
+    if (task.kind() == v1::TASK_ACCURACY) {
+      *req.add_metrics() = M(kMetricAccuracy, 0.5 + 0.4 * h);
+      *req.add_metrics() = M(kMetricParams, 1000 + 10 * h);
+    } else {
+      *req.add_metrics() = M(kMetricLatencyMs, 1.0 + h);
+    }
+    return manager_->Complete(req);
+  }
+  // Runs every task to completion with one worker and one agent.
+  void Drain(const std::string& worker, const std::string& agent) {
+    for (int guard = 0; guard < 100; ++guard) {
+      bool any = false;
+      for (const auto& ex : {worker, agent}) {
+        for (const v1::Task& t : LeaseNow(ex)) {
+          any = true;
+          ASSERT_TRUE(CompleteTask(ex, t).ok());
+        }
+      }
+      if (!any) return;
+    }
+  }
+
+  std::string db_path_;
+  testing::FakeClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<JobManager> manager_;
+};
+
+// A job runs to DONE with every candidate measured and a non-empty front.
+TEST_F(JobManagerTest, RunsJobToDoneThroughLeases) {
+  auto job = manager_->SubmitJob(TinySpec(5));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->state(), v1::JOB_SEARCHING);
+  const std::string w = RegisterExecutor(v1::WORKER);
+  const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+  Drain(w, a);
+  auto done = manager_->GetJob(job->id());
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state(), v1::JOB_DONE) << done->message();
+  EXPECT_EQ(done->candidates_done(), 5);
+  auto front = manager_->GetParetoFront(job->id());
+  ASSERT_TRUE(front.ok());
+  EXPECT_GE(front->candidates_size(), 1);
+  EXPECT_GT(front->hypervolume(), 0.0);
+  // The store holds the same five candidates with their metrics.
+  auto stored = store_->ListCandidates(job->id());
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 5u);
+  for (const auto& c : *stored) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_DONE);
+    EXPECT_EQ(c.metrics_size(), 3);
+  }
+}
+
+// Workers only get accuracy tasks; agents only latency tasks of their class.
+TEST_F(JobManagerTest, LeasesTasksByExecutorKind) {
+  ASSERT_TRUE(manager_->SubmitJob(TinySpec(2)).ok());
+  const std::string w = RegisterExecutor(v1::WORKER);
+  const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+  for (const auto& t : LeaseNow(w, 8)) EXPECT_EQ(t.kind(), v1::TASK_ACCURACY);
+  for (const auto& t : LeaseNow(a, 8)) {
+    EXPECT_EQ(t.kind(), v1::TASK_LATENCY);
+    EXPECT_EQ(t.device_class(), "cpu");
+  }
+}
+
+// Bad specs are refused with the field named, and nothing is stored.
+TEST_F(JobManagerTest, RefusesBadSpecNamingField) {
+  v1::JobSpec unknown_space = TinySpec();
+  unknown_space.mutable_space()->set_name("nb301");
+  auto r = manager_->SubmitJob(unknown_space);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("space.name"));
+
+  v1::JobSpec bad_objective = TinySpec();
+  auto* o = bad_objective.add_objectives();
+  o->set_metric("latncy");
+  o->set_direction(v1::MINIMIZE);
+  r = manager_->SubmitJob(bad_objective);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("objectives[0].metric"));
+
+  v1::JobSpec negative = TinySpec();
+  negative.mutable_budget()->set_max_evaluations(-3);
+  r = manager_->SubmitJob(negative);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("budget.max_evaluations"));
+
+  EXPECT_TRUE(manager_->ListJobs().empty());
+  EXPECT_TRUE(store_->ListJobs()->empty());
+}
+
+// A NaN metric or a stale token is refused and the stored result stays.
+TEST_F(JobManagerTest, RefusesBadResultsWithoutLosingStoredOnes) {
+  auto job = manager_->SubmitJob(TinySpec(2));
+  ASSERT_TRUE(job.ok());
+  const std::string w = RegisterExecutor(v1::WORKER);
+  auto tasks = LeaseNow(w, 2);
+  ASSERT_EQ(tasks.size(), 2u);
+  ASSERT_TRUE(CompleteTask(w, tasks[0]).ok());
+  auto before = store_->GetCandidate(tasks[0].candidate_id());
+  ASSERT_TRUE(before.ok());
+
+  v1::CompleteRequest nan;
+  nan.set_executor_id(w);
+  nan.set_task_id(tasks[1].task_id());
+  nan.set_lease_token(tasks[1].lease_token());
+  *nan.add_metrics() = M(kMetricAccuracy, std::numeric_limits<double>::quiet_NaN());
+  auto r = manager_->Complete(nan);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("metrics[0].value"));
+
+  v1::CompleteRequest stale;
+  stale.set_executor_id(w);
+  stale.set_task_id(tasks[0].task_id());
+  stale.set_lease_token("not-the-token");
+  *stale.add_metrics() = M(kMetricAccuracy, 0.1);
+  r = manager_->Complete(stale);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // The same completion again is accepted as a duplicate and changes nothing.
+  auto again = CompleteTask(w, tasks[0]);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate());
+
+  auto after = store_->GetCandidate(tasks[0].candidate_id());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->SerializeAsString(), before->SerializeAsString());
+  // The NaN-refused task is still leased and can be completed properly.
+  EXPECT_TRUE(CompleteTask(w, tasks[1]).ok());
+}
+
+// An expired lease is re-queued; the old token is refused, a new executor
+// completes the task, and the candidate is counted once.
+TEST_F(JobManagerTest, ExpiredLeaseIsRequeuedAndCountedOnce) {
+  auto job = manager_->SubmitJob(TinySpec(1));
+  ASSERT_TRUE(job.ok());
+  const std::string w1 = RegisterExecutor(v1::WORKER);
+  const std::string w2 = RegisterExecutor(v1::WORKER);
+  const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+  auto first = LeaseNow(w1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(LeaseNow(w2).empty());
+  clock_.Advance(11000);  // lease_seconds = 10
+  manager_->Tick();
+  auto second = LeaseNow(w2);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].task_id(), first[0].task_id());
+  EXPECT_EQ(second[0].attempt(), 2);
+  EXPECT_EQ(CompleteTask(w1, first[0]).status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(CompleteTask(w2, second[0]).ok());
+  Drain(w2, a);
+  auto done = manager_->GetJob(job->id());
+  EXPECT_EQ(done->state(), v1::JOB_DONE);
+  EXPECT_EQ(done->candidates_done(), 1);
+  EXPECT_EQ(store_->ListCandidates(job->id())->size(), 1u);
+}
+
+// A task that keeps expiring fails its candidate after max_attempts.
+TEST_F(JobManagerTest, ExhaustedTaskFailsCandidate) {
+  auto job = manager_->SubmitJob(TinySpec(1));
+  ASSERT_TRUE(job.ok());
+  const std::string w = RegisterExecutor(v1::WORKER);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ASSERT_EQ(LeaseNow(w).size(), 1u);
+    clock_.Advance(11000);
+    manager_->Tick();
+  }
+  auto j = manager_->GetJob(job->id());
+  EXPECT_EQ(j->state(), v1::JOB_FAILED);
+  EXPECT_EQ(j->candidates_failed(), 1);
+  auto c = store_->ListCandidates(job->id());
+  ASSERT_EQ(c->size(), 1u);
+  EXPECT_EQ((*c)[0].state(), v1::CANDIDATE_FAILED);
+  EXPECT_THAT((*c)[0].failure_reason(), HasSubstr("lease expired"));
+}
+
+// A non-retryable Fail fails the candidate at once.
+TEST_F(JobManagerTest, NonRetryableFailFailsCandidate) {
+  auto job = manager_->SubmitJob(TinySpec(1));
+  const std::string w = RegisterExecutor(v1::WORKER);
+  auto tasks = LeaseNow(w);
+  ASSERT_EQ(tasks.size(), 1u);
+  v1::FailRequest fail;
+  fail.set_executor_id(w);
+  fail.set_task_id(tasks[0].task_id());
+  fail.set_lease_token(tasks[0].lease_token());
+  fail.set_reason("cannot build");
+  fail.set_retryable(false);
+  ASSERT_TRUE(manager_->Fail(fail).ok());
+  auto c = manager_->GetCandidate(job->id(), tasks[0].candidate_id());
+  EXPECT_EQ(c->state(), v1::CANDIDATE_FAILED);
+  EXPECT_THAT(c->failure_reason(), HasSubstr("cannot build"));
+}
+
+// Constraints mark candidates infeasible and keep them off the front.
+TEST_F(JobManagerTest, ConstraintMarksInfeasible) {
+  v1::JobSpec spec = TinySpec(3);
+  auto* k = spec.add_constraints();
+  k->set_metric(kMetricLatencyMs);
+  k->set_max_value(0.5);  // every fake latency is >= 1 ms
+  auto job = manager_->SubmitJob(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  Drain(RegisterExecutor(v1::WORKER), RegisterExecutor(v1::DEVICE_AGENT));
+  auto j = manager_->GetJob(job->id());
+  EXPECT_EQ(j->state(), v1::JOB_FAILED);
+  EXPECT_EQ(j->candidates_failed(), 3);
+  EXPECT_EQ(manager_->GetParetoFront(job->id())->candidates_size(), 0);
+  auto stored = store_->ListCandidates(job->id());
+  ASSERT_TRUE(stored.ok());
+  for (const auto& c : *stored) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_INFEASIBLE);
+  }
+}
+
+// Cancelling revokes outstanding leases; late results are refused.
+TEST_F(JobManagerTest, CancelRevokesLeases) {
+  auto job = manager_->SubmitJob(TinySpec(4));
+  const std::string w = RegisterExecutor(v1::WORKER);
+  auto tasks = LeaseNow(w);
+  ASSERT_EQ(tasks.size(), 1u);
+  auto cancelled = manager_->CancelJob(job->id());
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->state(), v1::JOB_CANCELLED);
+  EXPECT_EQ(CompleteTask(w, tasks[0]).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(LeaseNow(w).empty());
+  EXPECT_EQ(manager_->CancelJob(job->id()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// Events are numbered from 1 and end with the final state change.
+TEST_F(JobManagerTest, EmitsOrderedEvents) {
+  auto job = manager_->SubmitJob(TinySpec(2));
+  Drain(RegisterExecutor(v1::WORKER), RegisterExecutor(v1::DEVICE_AGENT));
+  auto batch = manager_->WaitForEvents(job->id(), 0, 0);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_FALSE(batch->events.empty());
+  for (size_t i = 0; i < batch->events.size(); ++i) {
+    EXPECT_EQ(batch->events[i].sequence(), static_cast<int64_t>(i + 1));
+  }
+  EXPECT_TRUE(batch->job_terminal);
+  EXPECT_EQ(batch->events.back().type(), v1::EVENT_STATE_CHANGED);
+  EXPECT_EQ(batch->events.back().job().state(), v1::JOB_DONE);
+  int done_events = 0;
+  for (const auto& e : batch->events) done_events += e.type() == v1::EVENT_CANDIDATE_DONE;
+  EXPECT_EQ(done_events, 2);
+}
+
+// A restarted manager resumes a half-finished job from the database.
+TEST_F(JobManagerTest, ResumesAfterRestart) {
+  auto job = manager_->SubmitJob(TinySpec(4));
+  ASSERT_TRUE(job.ok());
+  {
+    const std::string w = RegisterExecutor(v1::WORKER);
+    const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+    auto t = LeaseNow(w);
+    ASSERT_TRUE(CompleteTask(w, t[0]).ok());
+    auto l = LeaseNow(a);
+    ASSERT_TRUE(CompleteTask(a, l[0]).ok());
+  }
+  const int done_before = manager_->GetJob(job->id())->candidates_done();
+  EXPECT_GE(done_before, 0);
+  Open();  // crash-free restart over the same file
+  auto resumed = manager_->GetJob(job->id());
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(resumed->state(), v1::JOB_SEARCHING);
+  EXPECT_EQ(resumed->candidates_done(), done_before);
+  Drain(RegisterExecutor(v1::WORKER), RegisterExecutor(v1::DEVICE_AGENT));
+  auto done = manager_->GetJob(job->id());
+  EXPECT_EQ(done->state(), v1::JOB_DONE) << done->message();
+  EXPECT_EQ(done->candidates_done(), 4);
+  std::set<std::string> keys;
+  auto stored = store_->ListCandidates(job->id());
+  ASSERT_TRUE(stored.ok());
+  for (const auto& c : *stored) keys.insert(c.canonical_key());
+  EXPECT_EQ(keys.size(), 4u);
+}
+
+// An unknown executor is told to register again.
+TEST_F(JobManagerTest, UnknownExecutorGetsNotFound) {
+  v1::LeaseRequest req;
+  req.set_executor_id("worker-nobody");
+  EXPECT_EQ(manager_->Lease(req).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace edgenas

@@ -1,0 +1,76 @@
+// FakeTaskService: an in-process TaskService with canned answers, served on
+// 127.0.0.1 with an OS-chosen port, for testing ExecutorLoop. It records every
+// request and lets tests wait for them (condition-based, no sleeps).
+#ifndef EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_
+#define EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "edgenas/v1/task_service.grpc.pb.h"
+
+namespace edgenas {
+
+class FakeTaskService final : public v1::TaskService::Service {
+ public:
+  struct State {
+    std::vector<v1::RegisterRequest> registers;
+    std::vector<v1::LeaseRequest> leases;
+    int leases_waiting = 0;    // Lease calls blocked in their long poll now
+    int leases_cancelled = 0;  // long polls ended by the client cancelling
+    std::vector<v1::HeartbeatRequest> heartbeats;
+    std::vector<v1::CompleteRequest> completes;
+    std::vector<v1::FailRequest> fails;
+  };
+
+  // Starts the server on 127.0.0.1:0.
+  FakeTaskService();
+  // Shuts the server down (ending blocked long polls).
+  ~FakeTaskService() override;
+
+  std::string address() const { return address_; }
+
+  // Queues a task for the next Lease.
+  void AddTask(v1::Task task);
+  // The next Lease call fails with `code`.
+  void FailNextLease(grpc::StatusCode code);
+  // From now on every heartbeat reports all its leases as lost.
+  void ReportLeasesLost();
+
+  // Waits until pred(state) holds; false if it did not within 60 s (a hang
+  // guard so that a broken loop fails instead of blocking ctest).
+  bool AwaitState(const std::function<bool(const State&)>& pred);
+  State Snapshot();
+
+  grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
+                        v1::RegisterResponse* resp) override;
+  grpc::Status Lease(grpc::ServerContext* ctx, const v1::LeaseRequest* req,
+                     v1::LeaseResponse* resp) override;
+  grpc::Status Heartbeat(grpc::ServerContext* ctx, const v1::HeartbeatRequest* req,
+                         v1::HeartbeatResponse* resp) override;
+  grpc::Status Complete(grpc::ServerContext* ctx, const v1::CompleteRequest* req,
+                        v1::CompleteResponse* resp) override;
+  grpc::Status Fail(grpc::ServerContext* ctx, const v1::FailRequest* req,
+                    v1::FailResponse* resp) override;
+
+ private:
+  absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::Task> queue_ ABSL_GUARDED_BY(mu_);
+  grpc::StatusCode next_lease_error_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;
+  bool leases_lost_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::string address_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_

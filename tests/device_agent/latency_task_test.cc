@@ -1,0 +1,130 @@
+// RunLatencyTask end to end on a tiny NB201 network with small settings and
+// fake powercap trees (so the energy outcome is deterministic).
+#include "device_agent/latency_task.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "common/metric_names.h"
+#include "gtest/gtest.h"
+
+namespace edgenas {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kArch[] =
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|";
+
+v1::Task TinyTask(const std::string& arch) {
+  v1::Task task;
+  task.set_task_id("t1");
+  task.set_kind(v1::TASK_LATENCY);
+  task.set_space("nb201");
+  task.set_arch(arch);
+  v1::JobSpec* spec = task.mutable_spec();
+  spec->mutable_space()->set_name("nb201");
+  spec->mutable_space()->set_channels(4);
+  spec->mutable_space()->set_cells_per_stage(1);
+  v1::LatencySpec* ls = spec->mutable_latency();
+  ls->set_warmup_ms(1);
+  ls->set_min_runs(3);
+  ls->set_max_runs(5);
+  ls->set_threads(1);
+  return task;
+}
+
+std::map<std::string, v1::Metric> ByName(const TaskOutcome& outcome) {
+  std::map<std::string, v1::Metric> out;
+  for (const v1::Metric& m : outcome.metrics) out[m.name()] = m;
+  return out;
+}
+
+bool HasNoteContaining(const TaskOutcome& outcome, const std::string& text) {
+  for (const std::string& n : outcome.notes) {
+    if (absl::StrContains(n, text)) return true;
+  }
+  return false;
+}
+
+class LatencyTaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/powercap_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    options_.device_class = "test-board";
+    options_.powercap_root = root_;  // empty: no meter
+    options_.energy_window_ms = 1;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  std::string root_;
+  LatencyTaskOptions options_;
+};
+
+// Without a meter: latency metrics and params, no energy, and a note why.
+TEST_F(LatencyTaskTest, MeasuresLatencyAndExplainsMissingEnergy) {
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  std::map<std::string, v1::Metric> m = ByName(*outcome);
+  ASSERT_TRUE(m.count(kMetricLatencyMs));
+  EXPECT_GT(m[kMetricLatencyMs].value(), 0);
+  EXPECT_EQ(m[kMetricLatencyMs].source(), "agent:libtorch-cpu");
+  EXPECT_EQ(m[kMetricLatencyMs].device_class(), "test-board");
+  EXPECT_GE(m[kMetricLatencyP90Ms].value(), m[kMetricLatencyMs].value());
+  EXPECT_GE(m[kMetricLatencyCv].value(), 0);
+  EXPECT_GE(m[kMetricLatencyRuns].value(), 3);
+  EXPECT_LE(m[kMetricLatencyRuns].value(), 5);
+  EXPECT_GT(m[kMetricParams].value(), 0);
+  EXPECT_EQ(m.count(kMetricEnergyMj), 0u);
+  EXPECT_TRUE(HasNoteContaining(*outcome, "energy_mj unavailable: no powercap RAPL zones under " +
+                                              root_));
+}
+
+// With a (fake, idle) meter: energy_mj is reported, and the note says it is
+// whole-package energy.
+TEST_F(LatencyTaskTest, ReportsEnergyWhenMeterPresent) {
+  fs::create_directories(root_ + "/intel-rapl:0");
+  std::ofstream(root_ + "/intel-rapl:0/energy_uj") << "12345\n";
+  std::ofstream(root_ + "/intel-rapl:0/max_energy_range_uj") << "262143328850\n";
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  std::map<std::string, v1::Metric> m = ByName(*outcome);
+  ASSERT_TRUE(m.count(kMetricEnergyMj));
+  EXPECT_DOUBLE_EQ(m[kMetricEnergyMj].value(), 0.0);  // the fake counter never moves
+  EXPECT_TRUE(HasNoteContaining(*outcome, "whole-package"));
+}
+
+// A malformed architecture cannot be run: INVALID_ARGUMENT naming task.arch.
+TEST_F(LatencyTaskTest, MalformedArchIsInvalidArgument) {
+  absl::StatusOr<TaskOutcome> outcome =
+      RunLatencyTask(TinyTask("|nor_conv_9x9~0|"), options_, nullptr);
+  ASSERT_TRUE(absl::IsInvalidArgument(outcome.status())) << outcome.status();
+  EXPECT_TRUE(absl::StrContains(outcome.status().message(), "task.arch"));
+}
+
+// An unknown space is INVALID_ARGUMENT too.
+TEST_F(LatencyTaskTest, UnknownSpaceIsInvalidArgument) {
+  v1::Task task = TinyTask(kArch);
+  task.set_space("mbv9");
+  EXPECT_TRUE(absl::IsInvalidArgument(RunLatencyTask(task, options_, nullptr).status()));
+}
+
+// A raised cancel flag ends the task with CANCELLED.
+TEST_F(LatencyTaskTest, CancelledBeforeMeasuring) {
+  std::atomic<bool> cancel{true};
+  EXPECT_TRUE(absl::IsCancelled(RunLatencyTask(TinyTask(kArch), options_, &cancel).status()));
+}
+
+}  // namespace
+}  // namespace edgenas
