@@ -64,7 +64,15 @@ absl::Status NormalizeSpace(JobSpec* spec) {
     return CheckName(space->name(), KnownSearchSpaces(), "space.name", "search space");
   }
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, cells_per_stage, 1, 1, 8, "space.cells_per_stage"));
-  return EDGENAS_DEFAULT_IN_RANGE(space, channels, 16, 1, 512, "space.channels");
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, channels, 16, 1, 512, "space.channels"));
+  ASSIGN_OR_RETURN(auto search_space, CreateSearchSpace(space->name()));
+  for (int i = 0; i < spec->initial_architectures_size(); ++i) {
+    auto arch = search_space->Parse(spec->initial_architectures(i));
+    if (!arch.ok()) {
+      return Bad(absl::StrCat("initial_architectures[", i, "]"), arch.status().message());
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NormalizeStrategy(JobSpec* spec) {

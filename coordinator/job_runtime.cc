@@ -112,7 +112,14 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
   for (const auto& [id, c] : candidates_) pending += IsFinished(c) ? 0 : 1;
   int duplicate_draws = 0;
   while (!CreationFinished() && pending < job_.spec().parallelism()) {
-    std::vector<Architecture> suggestions = strategy_->Suggest(1);
+    std::vector<Architecture> suggestions;
+    if (next_initial_ < job_.spec().initial_architectures_size()) {
+      auto arch = space_->Parse(job_.spec().initial_architectures(next_initial_++));
+      if (!arch.ok()) continue;  // validated at submission
+      suggestions.push_back(*arch);
+    } else {
+      suggestions = strategy_->Suggest(1);
+    }
     if (suggestions.empty() || duplicate_draws > kMaxDuplicateDraws) {
       space_exhausted_ = true;
       break;
@@ -157,6 +164,8 @@ void JobRuntime::Restore(const v1::Candidate& candidate,
   candidates_[candidate.id()] = candidate;
   by_key_[candidate.canonical_key()] = candidate.id();
   next_sequence_ = std::max(next_sequence_, candidate.sequence() + 1);
+  // Initial architectures are created first, so restored candidates cover them.
+  next_initial_ = std::min(next_sequence_, job_.spec().initial_architectures_size());
   if (IsFinished(candidate)) {
     ObserveFinished(candidate, Architecture{Genes(candidate)});
   } else {

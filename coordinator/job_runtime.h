@@ -107,6 +107,7 @@ class JobRuntime {
   std::map<std::string, std::string> by_key_;                // canonical key -> id
   std::map<std::string, std::set<std::string>> pending_tasks_;  // candidate -> task ids
   int next_sequence_ = 0;
+  int next_initial_ = 0;  // next entry of spec.initial_architectures
   bool space_exhausted_ = false;
   bool stop_creating_ = false;
 };

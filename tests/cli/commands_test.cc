@@ -28,7 +28,7 @@ struct Result {
   std::string err;
 };
 
-Result Run(const std::vector<std::string>& args) {
+Result RunEdgenas(const std::vector<std::string>& args) {
   std::ostringstream out;
   std::ostringstream err;
   const int code = RunCli(args, CliIo{out, err, /*out_is_tty=*/false});
@@ -37,12 +37,12 @@ Result Run(const std::vector<std::string>& args) {
 
 // `help` lists the commands; `help CMD` shows that command's flags.
 TEST(RunCli, HelpListsCommandsAndFlags) {
-  const Result all = Run({"help"});
+  const Result all = RunEdgenas({"help"});
   EXPECT_EQ(all.code, kExitOk);
   for (const char* name : {"submit", "watch", "pareto", "jobs", "cancel", "local"}) {
     EXPECT_THAT(all.out, HasSubstr(name));
   }
-  const Result pareto = Run({"pareto", "--help"});
+  const Result pareto = RunEdgenas({"pareto", "--help"});
   EXPECT_EQ(pareto.code, kExitOk);
   EXPECT_THAT(pareto.out, HasSubstr("--csv"));
   EXPECT_THAT(pareto.out, HasSubstr("--coordinator=VALUE"));
@@ -50,40 +50,41 @@ TEST(RunCli, HelpListsCommandsAndFlags) {
 
 // Unknown commands and flags, and wrong argument counts, exit 2 with usage.
 TEST(RunCli, UsageErrorsExitTwo) {
-  EXPECT_EQ(Run({}).code, kExitUsage);
-  const Result unknown = Run({"frobnicate"});
+  EXPECT_EQ(RunEdgenas({}).code, kExitUsage);
+  const Result unknown = RunEdgenas({"frobnicate"});
   EXPECT_EQ(unknown.code, kExitUsage);
   EXPECT_THAT(unknown.err, HasSubstr("unknown command 'frobnicate'"));
-  const Result bad_flag = Run({"jobs", "--verbose"});
+  const Result bad_flag = RunEdgenas({"jobs", "--verbose"});
   EXPECT_EQ(bad_flag.code, kExitUsage);
   EXPECT_THAT(bad_flag.err, HasSubstr("unknown flag --verbose"));
   EXPECT_THAT(bad_flag.err, HasSubstr("usage: edgenas jobs"));
-  EXPECT_EQ(Run({"watch"}).code, kExitUsage);
-  EXPECT_EQ(Run({"cancel", "a", "b"}).code, kExitUsage);
-  EXPECT_EQ(Run({"pareto", "j", "--csv=yes"}).code, kExitUsage);
-  EXPECT_EQ(Run({"pareto", "j", "--csv", "--json"}).code, kExitUsage);
-  EXPECT_EQ(Run({"local", "job.yaml", "--threads=0"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"watch"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"cancel", "a", "b"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"pareto", "j", "--csv=yes"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"pareto", "j", "--csv", "--json"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"local", "job.yaml", "--threads=0"}).code, kExitUsage);
 }
 
 // Errors print as "error: CODE: message" and exit 1.
 TEST(RunCli, ErrorsPrintCodeAndMessage) {
-  const Result missing = Run({"submit", "/nonexistent/job.yaml"});
+  const Result missing = RunEdgenas({"submit", "/nonexistent/job.yaml"});
   EXPECT_EQ(missing.code, kExitFailure);
   EXPECT_THAT(missing.err, HasSubstr("error: NOT_FOUND: /nonexistent/job.yaml"));
   // Port 1 on loopback refuses connections: the RPC fails fast.
-  const Result refused = Run({"jobs", "--coordinator", "127.0.0.1:1"});
+  const Result refused = RunEdgenas({"jobs", "--coordinator", "127.0.0.1:1"});
   EXPECT_EQ(refused.code, kExitFailure);
   EXPECT_THAT(refused.err, HasSubstr("error: UNAVAILABLE: "));
 }
 
 // `local` with a coordinator that dies at start exits 1 and shows its log.
 TEST(LocalCommand, CoordinatorFailureShowsLogTail) {
-  const char* bin_dir = std::getenv("EDGENAS_BIN_DIR");
-  ASSERT_NE(bin_dir, nullptr);
+  // The edgenas binary sits beside this test in <build>/bin.
+  absl::StatusOr<std::string> edgenas = FindSiblingBinary("edgenas");
+  ASSERT_TRUE(edgenas.ok()) << edgenas.status();
   char pattern[] = "/tmp/edgenas_local_test_XXXXXX";
   ASSERT_NE(mkdtemp(pattern), nullptr);
   const std::filesystem::path dir = pattern;
-  std::filesystem::copy_file(std::filesystem::path(bin_dir) / "edgenas", dir / "edgenas");
+  std::filesystem::copy_file(*edgenas, dir / "edgenas");
   for (const char* name : {"edgenas-coordinator", "edgenas-worker", "edgenas-agent"}) {
     std::ofstream(dir / name) << "#!/bin/sh\necho \"$0 $*\"\necho 'fatal: cannot open db'\nexit 4\n";
     std::filesystem::permissions(dir / name, std::filesystem::perms::owner_all);

@@ -370,6 +370,24 @@ TEST_F(JobManagerTest, ResumesAfterRestart) {
   EXPECT_EQ(keys.size(), 4u);
 }
 
+// Initial architectures are evaluated first, in order.
+TEST_F(JobManagerTest, EvaluatesInitialArchitecturesFirst) {
+  v1::JobSpec spec = TinySpec(3);
+  const std::string a0 =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  const std::string a1 =
+      "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+  spec.add_initial_architectures(a0);
+  spec.add_initial_architectures(a1);
+  auto job = manager_->SubmitJob(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto stored = store_->ListCandidates(job->id());
+  ASSERT_TRUE(stored.ok());
+  ASSERT_GE(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].arch(), a0);
+  EXPECT_EQ((*stored)[1].arch(), a1);
+}
+
 // An unknown executor is told to register again.
 TEST_F(JobManagerTest, UnknownExecutorGetsNotFound) {
   v1::LeaseRequest req;

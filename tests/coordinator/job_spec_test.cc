@@ -61,6 +61,7 @@ TEST(NormalizeJobSpec, RefusesBadFieldsNamingThem) {
   s = Minimal();
   auto* o = s.add_objectives();
   o->set_metric("accuracy");
+  o->set_direction(v1::MAXIMIZE);
   o = s.add_objectives();
   o->set_metric("latncy");
   o->set_direction(v1::MINIMIZE);
@@ -95,6 +96,15 @@ TEST(NormalizeJobSpec, RefusesBadFieldsNamingThem) {
   s = Minimal();
   s.set_parallelism(-2);
   ExpectRefused(s, "job.parallelism");
+}
+
+// A malformed initial architecture is refused with its index named.
+TEST(NormalizeJobSpec, RefusesMalformedInitialArchitecture) {
+  v1::JobSpec s = Minimal();
+  s.add_initial_architectures(
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|none~2|");
+  s.add_initial_architectures("|conv_7x7~0|+|");
+  ExpectRefused(s, "job.initial_architectures[1]");
 }
 
 // Device classes are only allowed on device metrics.
