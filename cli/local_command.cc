@@ -111,7 +111,7 @@ class LocalRun {
   // Everything between starting the watcher and stopping the children.
   int RunWithChildren(const v1::JobSpec& spec);
   absl::StatusOr<int> StartCoordinator();
-  int ReportChildDeath(const ChildProcess& child);
+  int ReportChildDeath(ChildProcess& child);
   void PrintResults(const v1::Job& job);
 
   const LocalOptions options_;
@@ -185,13 +185,13 @@ absl::StatusOr<int> LocalRun::StartCoordinator() {
       {bin_coordinator_, "--listen=127.0.0.1:0", "--db=" + db_path_, "--port_file=" + port_file},
       log);
   if (!started.ok()) return started;
-  std::shared_ptr<ChildProcess> coordinator = cluster_.FirstExited();
   absl::StatusOr<int> port = WaitForPortFile(port_file, options_.start_timeout, [&] {
     if (interrupted_.load()) return absl::CancelledError("interrupted");
     if (std::shared_ptr<ChildProcess> dead = cluster_.FirstExited()) {
-      return absl::UnavailableError(absl::StrCat(
-          dead->name(), " exited (", dead->Wait(absl::ZeroDuration())->ToString(),
-          ") before it was serving"));
+      absl::StatusOr<ExitStatus> ended = dead->Wait(absl::ZeroDuration());
+      return absl::UnavailableError(
+          absl::StrCat(dead->name(), " exited (", ended.ok() ? ended->ToString() : "status unknown",
+                       ") before it was serving"));
     }
     return absl::OkStatus();
   });
@@ -202,9 +202,9 @@ absl::StatusOr<int> LocalRun::StartCoordinator() {
   return port;
 }
 
-int LocalRun::ReportChildDeath(const ChildProcess& child) {
+int LocalRun::ReportChildDeath(ChildProcess& child) {
   // Wait() on an ended child returns at once.
-  absl::StatusOr<ExitStatus> status = const_cast<ChildProcess&>(child).Wait(absl::ZeroDuration());
+  absl::StatusOr<ExitStatus> status = child.Wait(absl::ZeroDuration());
   PrintError(io_, absl::UnavailableError(absl::StrCat(
                       child.name(), " ended unexpectedly (",
                       status.ok() ? status->ToString() : "unknown status", ")")));

@@ -16,7 +16,7 @@ function(edgenas_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "EDGENAS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared;EDGENAS_BIN_DIR=${PROJECT_BINARY_DIR}/bin;EDGENAS_LOG_LEVEL=warning"
+    PROPERTIES ENVIRONMENT "EDGENAS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared\\;EDGENAS_BIN_DIR=${PROJECT_BINARY_DIR}/bin\\;EDGENAS_LOG_LEVEL=warning"
                LABELS "${ARG_LABELS}")
 endfunction()
 

@@ -1,1 +1,109 @@
-int main() { return 0; }
+// edgenas-agent: a device agent. Registers with the coordinator for one
+// device class, pulls TASK_LATENCY tasks and measures them on this machine
+// (LibTorch CPU latency; energy from powercap RAPL when readable).
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/executor/executor_loop.h"
+#include "common/executor/signal_stop.h"
+#include "common/logging.h"
+#include "device_agent/energy_meter.h"
+#include "device_agent/latency_task.h"
+
+ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
+ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
+ABSL_FLAG(int, threads, 1, "Intra-op threads when the job does not set latency.threads");
+ABSL_FLAG(std::string, device_class, "cpu", "Device class whose latency tasks to run");
+ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
+
+namespace edgenas {
+namespace {
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "agent";
+  return buf;
+}
+
+int Main() {
+  const int threads = absl::GetFlag(FLAGS_threads);
+  if (threads < 1) {
+    std::fprintf(stderr, "edgenas-agent: --threads must be >= 1, got %d\n", threads);
+    return 2;
+  }
+  const std::string device_class = absl::GetFlag(FLAGS_device_class);
+  if (device_class.empty()) {
+    std::fprintf(stderr, "edgenas-agent: --device_class must not be empty\n");
+    return 2;
+  }
+
+  LatencyTaskOptions task_options;
+  task_options.device_class = device_class;
+  task_options.powercap_root = absl::GetFlag(FLAGS_powercap_root);
+  task_options.default_threads = threads;
+
+  ExecutorOptions options;
+  options.coordinator = absl::GetFlag(FLAGS_coordinator);
+  options.kind = v1::DEVICE_AGENT;
+  options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
+  options.device_class = device_class;
+  options.capabilities.push_back("latency:libtorch-cpu");
+  // Probed once for the startup report; each task probes again, so a meter
+  // that appears (or a permission granted) later is picked up.
+  absl::StatusOr<std::unique_ptr<EnergyMeter>> meter =
+      DetectEnergyMeter(task_options.powercap_root);
+  if (meter.ok()) {
+    options.capabilities.push_back("energy:rapl");
+    EDGENAS_LOG(kInfo, "agent", "energy meter ", (*meter)->Name());
+  } else {
+    EDGENAS_LOG(kInfo, "agent", "energy_mj unavailable: ", meter.status().message());
+  }
+  options.on_registered = [&options](const std::string& id) {
+    std::printf("edgenas-agent: registered executor_id=%s name=%s device_class=%s coordinator=%s\n",
+                id.c_str(), options.name.c_str(), options.device_class.c_str(),
+                options.coordinator.c_str());
+    std::fflush(stdout);
+  };
+
+  absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(
+      options, [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
+        if (task.kind() != v1::TASK_LATENCY) {
+          return absl::StatusOr<TaskOutcome>(absl::InvalidArgumentError(absl::StrCat(
+              "task.kind: a device agent runs TASK_LATENCY, got ", v1::TaskKind_Name(task.kind()))));
+        }
+        return RunLatencyTask(task, task_options, cancel);
+      });
+  if (!loop.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", loop.status().ToString().c_str());
+    return 1;
+  }
+  SignalStopper stopper([&loop] { (*loop)->Stop(); });
+  const absl::Status status = (*loop)->Run();
+  if (!status.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace edgenas
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask and
+  // only the SignalStopper thread receives SIGTERM / SIGINT.
+  if (absl::Status s = edgenas::BlockTerminationSignals(); !s.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  absl::SetProgramUsageMessage("edgenas device agent: measures latency/energy tasks");
+  absl::ParseCommandLine(argc, argv);
+  return edgenas::Main();
+}

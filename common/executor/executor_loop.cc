@@ -317,7 +317,7 @@ void ExecutorLoop::HeartbeatUntilDone(RunningTask* running) {
     ref->set_lease_token(running->task->lease_token());
     v1::HeartbeatResponse resp;
     grpc::ClientContext ctx;
-    SetDeadline(&ctx, std::min(options_.rpc_timeout_ms, std::max(interval_ms, 1)));
+    SetDeadline(&ctx, options_.rpc_timeout_ms);
     const grpc::Status s = stub_->Heartbeat(&ctx, req, &resp);
     bool lost = false;
     if (s.ok()) {

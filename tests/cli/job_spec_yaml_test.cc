@@ -139,6 +139,17 @@ TEST(ParseJobSpecYaml, MinimalSpecParses) {
   EXPECT_FALSE(spec->has_budget());
 }
 
+// Fields added to the proto later are read with no parser change.
+TEST(ParseJobSpecYaml, NewerFieldsNeedNoParserChange) {
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(
+      "objectives:\n  - {metric: latency_ms, direction: minimize, reference: 10}\n"
+      "initial_architectures:\n  - \"|nor_conv_3x3~0|+|skip_connect~0|none~1|\"\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_DOUBLE_EQ(spec->objectives(0).reference(), 10.0);
+  ASSERT_EQ(spec->initial_architectures_size(), 1);
+  EXPECT_EQ(spec->initial_architectures(0), "|nor_conv_3x3~0|+|skip_connect~0|none~1|");
+}
+
 // Both shipped examples parse.
 TEST(LoadJobSpecFile, ExampleFilesParse) {
   const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";

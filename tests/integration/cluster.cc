@@ -1,0 +1,87 @@
+#include "tests/integration/cluster.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace edgenas::testing {
+
+Cluster::Cluster() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "edgenas-it-XXXXXX").string();
+  char* made = ::mkdtemp(tmpl.data());
+  dir_ = made != nullptr ? std::string(made) : std::string("/tmp");
+}
+
+Cluster::~Cluster() {
+  for (auto& e : executors_) (void)e->Terminate(absl::Seconds(10));
+  if (coordinator_) (void)coordinator_->Terminate(absl::Seconds(10));
+  if (std::getenv("EDGENAS_KEEP_TEST_DIR") == nullptr) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+std::string Cluster::Binary(const std::string& name) {
+  if (const char* dir = std::getenv("EDGENAS_BIN_DIR")) {
+    const std::string path = absl::StrCat(dir, "/", name);
+    if (std::filesystem::exists(path)) return path;
+  }
+  auto sibling = FindSiblingBinary(name);
+  return sibling.ok() ? *sibling : name;
+}
+
+absl::Status Cluster::StartCoordinator() {
+  const std::string port_file = dir_ + "/coordinator.port";
+  std::filesystem::remove(port_file);
+  auto child = ChildProcess::Spawn(
+      {Binary("edgenas-coordinator"), "--listen=127.0.0.1:0", "--db=" + db_path(),
+       "--port_file=" + port_file, "--heartbeat_interval_ms=500"},
+      dir_ + "/coordinator.log");
+  if (!child.ok()) return child.status();
+  coordinator_ = std::move(*child);
+  ChildProcess* c = coordinator_.get();
+  auto port = WaitForPortFile(port_file, absl::Seconds(60), [c]() -> absl::Status {
+    if (!c->IsRunning()) {
+      return absl::InternalError(
+          absl::StrCat("coordinator exited:\n", TailOfFile(c->log_file_path(), 20)));
+    }
+    return absl::OkStatus();
+  });
+  if (!port.ok()) return port.status();
+  port_ = *port;
+  auto channel = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  search_ = v1::SearchService::NewStub(channel);
+  tasks_ = v1::TaskService::NewStub(channel);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChildProcess*> Cluster::StartExecutor(const std::string& binary,
+                                                     std::vector<std::string> extra,
+                                                     const std::string& name) {
+  std::vector<std::string> argv = {Binary(binary), "--coordinator=" + address(),
+                                   "--name=" + name, "--threads=1"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto child = ChildProcess::Spawn(argv, absl::StrCat(dir_, "/", name, ".log"));
+  if (!child.ok()) return child.status();
+  executors_.push_back(std::move(*child));
+  return executors_.back().get();
+}
+
+absl::StatusOr<ChildProcess*> Cluster::StartWorker(const std::string& name) {
+  return StartExecutor("edgenas-worker", {"--allow_cuda=false"}, name);
+}
+
+absl::StatusOr<ChildProcess*> Cluster::StartAgent(const std::string& name) {
+  return StartExecutor("edgenas-agent", {"--device_class=cpu"}, name);
+}
+
+absl::StatusOr<ExitStatus> Cluster::StopCoordinator() {
+  if (!coordinator_) return absl::FailedPreconditionError("coordinator not started");
+  return coordinator_->Terminate(absl::Seconds(20));
+}
+
+}  // namespace edgenas::testing

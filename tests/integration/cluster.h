@@ -1,0 +1,56 @@
+// Cluster: a real coordinator (and optionally workers and agents) started
+// as child processes on loopback for integration tests, with a temporary
+// directory for the database and logs. Everything is stopped by the
+// destructor.
+#ifndef EDGENAS_TESTS_INTEGRATION_CLUSTER_H_
+#define EDGENAS_TESTS_INTEGRATION_CLUSTER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/process.h"
+#include "edgenas/v1/search_service.grpc.pb.h"
+#include "edgenas/v1/task_service.grpc.pb.h"
+
+namespace edgenas::testing {
+
+class Cluster {
+ public:
+  Cluster();
+  ~Cluster();
+
+  // Starts the coordinator on 127.0.0.1 with an OS-chosen port.
+  absl::Status StartCoordinator();
+  // Starts one edgenas-worker / edgenas-agent; returns its handle.
+  absl::StatusOr<ChildProcess*> StartWorker(const std::string& name);
+  absl::StatusOr<ChildProcess*> StartAgent(const std::string& name);
+  // SIGTERM to the coordinator; returns its exit status.
+  absl::StatusOr<ExitStatus> StopCoordinator();
+
+  const std::string& dir() const { return dir_; }
+  std::string db_path() const { return dir_ + "/edgenas.db"; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  ChildProcess* coordinator() { return coordinator_.get(); }
+  v1::SearchService::Stub* search() { return search_.get(); }
+  v1::TaskService::Stub* tasks() { return tasks_.get(); }
+  // Path of a binary built next to the test.
+  static std::string Binary(const std::string& name);
+
+ private:
+  absl::StatusOr<ChildProcess*> StartExecutor(const std::string& binary,
+                                              std::vector<std::string> extra,
+                                              const std::string& name);
+
+  std::string dir_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> coordinator_;
+  std::vector<std::unique_ptr<ChildProcess>> executors_;
+  std::unique_ptr<v1::SearchService::Stub> search_;
+  std::unique_ptr<v1::TaskService::Stub> tasks_;
+};
+
+}  // namespace edgenas::testing
+
+#endif  // EDGENAS_TESTS_INTEGRATION_CLUSTER_H_

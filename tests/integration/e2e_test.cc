@@ -1,0 +1,263 @@
+// End-to-end tests over the real binaries on loopback: a tiny job runs to
+// DONE, a worker killed mid-task costs one lease and nothing else, bad input
+// is refused while stored results stay intact, and `edgenas local` works.
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/match.h"
+#include "coordinator/store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/cluster.h"
+
+namespace edgenas {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Cluster;
+
+// Upper bound for one test job; a guard against hangs, not a timing check.
+constexpr int kJobBoundSeconds = 900;
+
+v1::JobSpec TinySpec(int evaluations) {
+  v1::JobSpec spec;
+  spec.set_name("e2e-tiny");
+  spec.mutable_space()->set_name("nb201");
+  spec.mutable_space()->set_channels(8);
+  spec.mutable_strategy()->set_name("random");
+  spec.mutable_evaluation()->set_train_steps(10);
+  spec.mutable_evaluation()->set_batch_size(32);
+  spec.mutable_evaluation()->set_validation_examples(256);
+  spec.mutable_latency()->set_warmup_ms(20);
+  spec.mutable_latency()->set_min_runs(5);
+  spec.mutable_latency()->set_max_runs(10);
+  spec.mutable_budget()->set_max_evaluations(evaluations);
+  spec.set_parallelism(2);
+  spec.set_seed(3);
+  spec.set_lease_seconds(30);
+  return spec;
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return ctx;
+}
+
+// Follows WatchJob until the job ends; returns the last job snapshot.
+v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id) {
+  auto ctx = Ctx(kJobBoundSeconds);
+  v1::WatchJobRequest req;
+  req.set_job_id(job_id);
+  auto reader = cluster.search()->WatchJob(ctx.get(), req);
+  v1::JobEvent event;
+  int64_t last = 0;
+  while (reader->Read(&event)) {
+    EXPECT_GT(event.sequence(), last);  // strictly increasing, no repeats
+    last = event.sequence();
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::Job job;
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  EXPECT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
+  return job;
+}
+
+std::string Submit(Cluster& cluster, const v1::JobSpec& spec) {
+  v1::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  v1::Job job;
+  grpc::Status s = cluster.search()->SubmitJob(Ctx().get(), req, &job);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return job.id();
+}
+
+double MetricOf(const v1::Candidate& c, const std::string& name) {
+  for (const auto& m : c.metrics()) {
+    if (m.name() == name) return m.value();
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+grpc::Status SubmitBad(Cluster& cluster, const v1::JobSpec& spec) {
+  v1::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  v1::Job job;
+  return cluster.search()->SubmitJob(Ctx().get(), req, &job);
+}
+
+// A tiny job runs to DONE over the three real binaries; then bad input is
+// refused with the field named, the server keeps serving, and the archive
+// in SQLite still holds every result after a clean shutdown.
+TEST(EndToEnd, TinyJobRunsToDoneAndBadInputLosesNothing) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  ASSERT_TRUE(cluster.StartWorker("worker-1").ok());
+  ASSERT_TRUE(cluster.StartAgent("agent-1").ok());
+  const std::string job_id = Submit(cluster, TinySpec(3));
+  ASSERT_FALSE(job_id.empty());
+  v1::Job job = WatchToEnd(cluster, job_id);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done(), 3);
+
+  v1::GetParetoFrontRequest front_req;
+  front_req.set_job_id(job_id);
+  v1::ParetoFront front;
+  ASSERT_TRUE(cluster.search()->GetParetoFront(Ctx().get(), front_req, &front).ok());
+  ASSERT_GE(front.candidates_size(), 1);
+  EXPECT_GT(front.hypervolume(), 0.0);
+  for (const auto& c : front.candidates()) {
+    EXPECT_GT(MetricOf(c, "accuracy"), 0.0);
+    EXPECT_LE(MetricOf(c, "accuracy"), 1.0);
+    EXPECT_GT(MetricOf(c, "latency_ms"), 0.0);
+    EXPECT_GT(MetricOf(c, "params"), 0.0);
+  }
+
+  // Bad job specs: refused, naming the field.
+  v1::JobSpec bad = TinySpec(3);
+  bad.mutable_space()->set_name("nb999");
+  grpc::Status s = SubmitBad(cluster, bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("space.name"));
+  bad = TinySpec(3);
+  auto* o = bad.add_objectives();
+  o->set_metric("latncy");
+  o->set_direction(v1::MINIMIZE);
+  s = SubmitBad(cluster, bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("objectives[0].metric"));
+  bad = TinySpec(-4);
+  s = SubmitBad(cluster, bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("budget.max_evaluations"));
+  bad = TinySpec(3);
+  bad.add_initial_architectures("|nor_conv_3x3~0|+|bogus~0|none~1|");
+  s = SubmitBad(cluster, bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("initial_architectures[0]"));
+
+  // A NaN metric in Complete is refused.
+  v1::RegisterRequest reg;
+  reg.set_kind(v1::WORKER);
+  reg.set_name("rogue");
+  v1::RegisterResponse reg_resp;
+  ASSERT_TRUE(cluster.tasks()->Register(Ctx().get(), reg, &reg_resp).ok());
+  v1::CompleteRequest nan;
+  nan.set_executor_id(reg_resp.executor_id());
+  nan.set_task_id(front.candidates(0).id() + ".accuracy");
+  nan.set_lease_token("whatever");
+  auto* m = nan.add_metrics();
+  m->set_name("accuracy");
+  m->set_value(std::nan(""));
+  v1::CompleteResponse complete_resp;
+  s = cluster.tasks()->Complete(Ctx().get(), nan, &complete_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("metrics[0].value"));
+  // A well-formed result with a stale token changes nothing.
+  m->set_value(0.99);
+  s = cluster.tasks()->Complete(Ctx().get(), nan, &complete_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Still serving, the front unchanged.
+  v1::ParetoFront again;
+  ASSERT_TRUE(cluster.search()->GetParetoFront(Ctx().get(), front_req, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), front.SerializeAsString());
+
+  auto exit = cluster.StopCoordinator();
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->Success()) << exit->ToString();
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto stored = (*store)->ListCandidates(job_id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 3u);
+  for (const auto& c : *stored) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_DONE);
+    EXPECT_GT(MetricOf(c, "accuracy"), 0.0);
+    EXPECT_GT(MetricOf(c, "latency_ms"), 0.0);
+  }
+  auto jobs = (*store)->ListJobs();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->size(), 1u);  // none of the refused specs was stored
+}
+
+// Waits until `path` contains `needle` or the process exits.
+bool WaitForLogLine(ChildProcess* child, const std::string& needle) {
+  for (int i = 0; i < kJobBoundSeconds * 20; ++i) {
+    std::ifstream in(child->log_file_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (absl::StrContains(text.str(), needle)) return true;
+    if (!child->IsRunning()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling another process
+  }
+  return false;
+}
+
+// A worker killed mid-task loses only its lease: the task expires, a second
+// worker completes it, and the result is stored exactly once.
+TEST(EndToEnd, KilledWorkerTaskIsRetriedByAnother) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  v1::JobSpec spec = TinySpec(1);
+  spec.clear_objectives();
+  auto* o = spec.add_objectives();
+  o->set_metric("accuracy");
+  o->set_direction(v1::MAXIMIZE);
+  spec.mutable_evaluation()->set_train_steps(150);
+  spec.set_lease_seconds(3);
+  const std::string job_id = Submit(cluster, spec);
+  auto first = cluster.StartWorker("doomed");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(WaitForLogLine(*first, "task start"))
+      << TailOfFile((*first)->log_file_path(), 20);
+  auto killed = (*first)->Kill();
+  ASSERT_TRUE(killed.ok());
+  EXPECT_FALSE(killed->Success());
+  ASSERT_TRUE(cluster.StartWorker("rescuer").ok());
+  v1::Job job = WatchToEnd(cluster, job_id);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done(), 1);
+  EXPECT_EQ(job.candidates_failed(), 0);
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok());
+  auto tasks = (*store)->ListTasks(job_id);
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].state, TaskState::kDone);
+  EXPECT_EQ((*tasks)[0].attempts, 2);  // the killed lease, then the rescue
+  auto candidates = (*store)->ListCandidates(job_id);
+  ASSERT_EQ(candidates->size(), 1u);
+  int accuracy_rows = 0;
+  for (const auto& m : (*candidates)[0].metrics()) accuracy_rows += m.name() == "accuracy";
+  EXPECT_EQ(accuracy_rows, 1);
+}
+
+// `edgenas local` runs a whole job with its own processes and prints the front.
+TEST(EndToEnd, LocalCommandRunsTinyExample) {
+  Cluster cluster;  // only for its temporary directory
+  auto local = ChildProcess::Spawn(
+      {Cluster::Binary("edgenas"), "local", std::string(EDGENAS_SOURCE_DIR) + "/examples/tiny_test.yaml",
+       "--workdir=" + cluster.dir() + "/local", "--db=" + cluster.dir() + "/local.db"},
+      cluster.dir() + "/local.out");
+  ASSERT_TRUE(local.ok()) << local.status();
+  auto exit = (*local)->Wait(absl::Seconds(kJobBoundSeconds));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  const std::string out = TailOfFile((*local)->log_file_path(), 60);
+  EXPECT_TRUE(exit->Success()) << exit->ToString() << "\n" << out;
+  EXPECT_THAT(out, HasSubstr("|"));  // architecture strings in the table
+  EXPECT_THAT(out, HasSubstr("local.db"));
+}
+
+}  // namespace
+}  // namespace edgenas
