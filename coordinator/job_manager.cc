@@ -126,8 +126,10 @@ absl::StatusOr<v1::Job> JobManager::SubmitJob(v1::JobSpec spec) {
   EDGENAS_LOG(kInfo, "coordinator", "job ", job.id(), " submitted: space=", spec.space().name(),
               " strategy=", spec.strategy().name(),
               " max_evaluations=", spec.budget().max_evaluations());
+  // Create the first candidates before announcing SEARCHING, so the first
+  // event already shows work in flight.
+  RETURN_IF_ERROR(FillJob(rt));
   RETURN_IF_ERROR(SetState(rt, v1::JOB_SEARCHING, ""));
-  RETURN_IF_ERROR(Advance(rt));
   return rt->job();
 }
 

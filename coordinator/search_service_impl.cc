@@ -3,17 +3,6 @@
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
-namespace {
-
-// Copies a StatusOr's value into *out, or returns its status.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* out) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *out = std::move(*result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
 
 grpc::Status SearchServiceImpl::SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest* req,
                                           v1::Job* resp) {

@@ -6,16 +6,6 @@
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
-namespace {
-
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* out) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *out = std::move(*result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
 
 grpc::Status TaskServiceImpl::Register(grpc::ServerContext*, const v1::RegisterRequest* req,
                                        v1::RegisterResponse* resp) {
