@@ -1,5 +1,6 @@
 #include "common/job_spec.h"
 
+#include <cctype>
 #include <cmath>
 #include <type_traits>
 
@@ -111,6 +112,8 @@ absl::Status NormalizeObjectives(JobSpec* spec) {
     }
     if (IsDeviceMetric(obj->metric())) {
       if (obj->device_class().empty()) obj->set_device_class(kDefaultDeviceClass);
+      RETURN_IF_ERROR(
+          ValidateDeviceClass(obj->device_class(), absl::StrCat("job.", field, ".device_class")));
     } else if (!obj->device_class().empty()) {
       return Bad(field + ".device_class",
                  absl::StrCat("\"", obj->metric(), "\" does not depend on a device"));
@@ -147,6 +150,8 @@ absl::Status NormalizeConstraints(JobSpec* spec) {
     }
     if (IsDeviceMetric(c->metric())) {
       if (c->device_class().empty()) c->set_device_class(kDefaultDeviceClass);
+      RETURN_IF_ERROR(
+          ValidateDeviceClass(c->device_class(), absl::StrCat("job.", field, ".device_class")));
     } else if (!c->device_class().empty()) {
       return Bad(field + ".device_class",
                  absl::StrCat("\"", c->metric(), "\" does not depend on a device"));
@@ -202,6 +207,17 @@ absl::Status NormalizeBudget(JobSpec* spec) {
 }
 
 }  // namespace
+
+// Device classes become metric labels and file names: keep them tame.
+absl::Status ValidateDeviceClass(const std::string& device_class, absl::string_view field) {
+  bool ok = !device_class.empty() && device_class.size() <= 64;
+  for (char ch : device_class) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.');
+  }
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ","device class must be 1-64 characters of [A-Za-z0-9_.-], got \"",
+                                 device_class.substr(0, 64), "\""));
+}
 
 absl::Status NormalizeJobSpec(JobSpec* spec) {
   if (spec->name().size() > 200) return Bad("name", "must be at most 200 characters");

@@ -22,6 +22,10 @@ inline constexpr char kDefaultDatasetPath[] = "/usr/share/datasets/fashion-mnist
 // on error `spec` may be partly filled and must be discarded.
 absl::Status NormalizeJobSpec(edgenas::v1::JobSpec* spec);
 
+// OK for 1-64 characters of [A-Za-z0-9_.-]; INVALID_ARGUMENT naming `field`
+// otherwise (device classes end up in metric labels and logs).
+absl::Status ValidateDeviceClass(const std::string& device_class, absl::string_view field);
+
 // The orientation of each objective of a normalised spec.
 std::vector<Sense> ObjectiveSenses(const edgenas::v1::JobSpec& spec);
 

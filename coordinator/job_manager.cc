@@ -291,8 +291,11 @@ absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequ
   if (request.kind() == v1::DEVICE_AGENT && request.device_class().empty()) {
     return absl::InvalidArgumentError("device_class: required for a device agent");
   }
-  if (request.name().size() > 200 || request.device_class().size() > 64) {
-    return absl::InvalidArgumentError("name/device_class: too long");
+  if (request.kind() == v1::DEVICE_AGENT) {
+    RETURN_IF_ERROR(ValidateDeviceClass(request.device_class(), "device_class"));
+  }
+  if (request.name().size() > 200) {
+    return absl::InvalidArgumentError("name: must be at most 200 characters");
   }
   absl::MutexLock lock(&mu_);
   const std::string id = NewId(request.kind() == v1::WORKER ? "worker" : "agent");

@@ -67,25 +67,11 @@ int Main() {
     std::fflush(stdout);
   };
 
-  absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(
-      options, [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
-        if (task.kind() != v1::TASK_ACCURACY) {
-          return absl::StatusOr<TaskOutcome>(absl::InvalidArgumentError(absl::StrCat(
-              "task.kind: a worker runs TASK_ACCURACY, got ", v1::TaskKind_Name(task.kind()))));
-        }
+  return RunExecutorUntilStopped(
+      "edgenas-worker", options, v1::TASK_ACCURACY,
+      [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
         return RunAccuracyTask(task, task_options, cancel);
       });
-  if (!loop.ok()) {
-    std::fprintf(stderr, "edgenas-worker: %s\n", loop.status().ToString().c_str());
-    return 1;
-  }
-  SignalStopper stopper([&loop] { (*loop)->Stop(); });
-  const absl::Status status = (*loop)->Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "edgenas-worker: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
 }
 
 }  // namespace

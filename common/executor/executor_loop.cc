@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/executor/signal_stop.h"
 #include "common/logging.h"
 
 namespace edgenas {
@@ -400,6 +402,30 @@ void ExecutorLoop::Report(const v1::Task& task, const absl::StatusOr<TaskOutcome
     }
     if (WaitOrStop(NextBackoffMs(&backoff_ms))) continue;  // one last try, then stop
   }
+}
+
+int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
+                            v1::TaskKind kind, TaskHandler handler) {
+  absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(
+      options, [kind, handler](const v1::Task& task, const std::atomic<bool>* cancel) {
+        if (task.kind() != kind) {
+          return absl::StatusOr<TaskOutcome>(absl::InvalidArgumentError(
+              absl::StrCat("task.kind: this executor runs ", v1::TaskKind_Name(kind), ", got ",
+                           v1::TaskKind_Name(task.kind()))));
+        }
+        return handler(task, cancel);
+      });
+  if (!loop.ok()) {
+    std::fprintf(stderr, "%s: %s\n", program, loop.status().ToString().c_str());
+    return 1;
+  }
+  SignalStopper stopper([&loop] { (*loop)->Stop(); });
+  const absl::Status status = (*loop)->Run();
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", program, status.ToString().c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace edgenas

@@ -111,6 +111,14 @@ class ExecutorLoop {
   RunningTask* running_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
+// The whole life of a worker or agent process: runs an ExecutorLoop for
+// `handler` until SIGTERM/SIGINT (which must already be blocked, see
+// signal_stop.h) stops it. Accepts only tasks of `kind`; others fail with
+// INVALID_ARGUMENT. Returns the process exit code (0 clean stop, 1 error,
+// printed to stderr prefixed with `program`).
+int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
+                            v1::TaskKind kind, TaskHandler handler);
+
 }  // namespace edgenas
 
 #endif  // EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_

@@ -94,6 +94,13 @@ TEST(NormalizeJobSpec, RefusesBadFieldsNamingThem) {
   ExpectRefused(s, "job.latency.max_runs");
 
   s = Minimal();
+  o = s.add_objectives();
+  o->set_metric("latency_ms");
+  o->set_direction(v1::MINIMIZE);
+  o->set_device_class("rpi 5; DROP");
+  ExpectRefused(s, "job.objectives[0].device_class");
+
+  s = Minimal();
   s.set_parallelism(-2);
   ExpectRefused(s, "job.parallelism");
 }
