@@ -230,6 +230,14 @@ absl::Status JobManager::AppendEvent(JobRuntime* job, v1::EventType type,
 }
 
 absl::Status JobManager::FillJob(JobRuntime* job) {
+  const auto& budget = job->job().spec().budget();
+  if (budget.max_wall_seconds() > 0 &&
+      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
+      !job->CreationFinished()) {
+    EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
+    job->StopCreating();
+    job->mutable_job()->set_message("wall-time budget reached");
+  }
   std::vector<JobRuntime::NewCandidate> created = job->Fill(Now());
   if (created.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(store_->RunInTransaction([&]() -> absl::Status {
@@ -249,15 +257,17 @@ absl::Status JobManager::FillJob(JobRuntime* job) {
 
 absl::Status JobManager::Advance(JobRuntime* job) {
   if (job->IsTerminal()) return absl::OkStatus();
-  const auto& budget = job->job().spec().budget();
-  if (budget.max_wall_seconds() > 0 &&
-      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
-      !job->CreationFinished()) {
-    EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
-    job->StopCreating();
-    job->mutable_job()->set_message("wall-time budget reached");
-  }
   RETURN_IF_ERROR(FillJob(job));
+  if (job->creation_stopped() && !job->AllFinished()) {
+    // Out of wall time: revoke outstanding work instead of waiting for it.
+    const int64_t now = Now();
+    for (const TaskRecord& t : queue_.CancelJob(job->job().id())) {
+      RETURN_IF_ERROR(store_->PutTask(t));
+    }
+    for (const v1::Candidate& c : job->FailPending(job->job().message(), now)) {
+      RETURN_IF_ERROR(store_->PutCandidate(c));
+    }
+  }
   if (!job->AllFinished()) return absl::OkStatus();
   const v1::Job& j = job->job();
   std::string message = absl::StrCat(j.candidates_done(), " candidates done, ",
@@ -441,6 +451,8 @@ absl::StatusOr<v1::CompleteResponse> JobManager::Complete(const v1::CompleteRequ
     RETURN_IF_ERROR(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
     ASSIGN_OR_RETURN(JobRuntime::Update update,
                      job->RecordTaskResult(task, metrics, notes, Now()));
+    // Refill first so the events' job snapshots show the next work in flight.
+    RETURN_IF_ERROR(FillJob(job));
     RETURN_IF_ERROR(ApplyUpdate(job, update));
     return Advance(job);
   }));
@@ -472,6 +484,7 @@ absl::Status JobManager::OnTaskExhausted(const TaskRecord& task) {
   return store_->RunInTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(JobRuntime::Update update,
                      job->FailCandidate(task.candidate_id, reason, Now()));
+    RETURN_IF_ERROR(FillJob(job));
     RETURN_IF_ERROR(ApplyUpdate(job, update));
     return Advance(job);
   });

@@ -72,6 +72,7 @@ class JobRuntime {
   bool AllFinished() const;
   // Stops creating candidates (wall-time budget, cancellation).
   void StopCreating() { stop_creating_ = true; }
+  bool creation_stopped() const { return stop_creating_; }
   // Marks every pending candidate failed with `reason`; returns them.
   std::vector<v1::Candidate> FailPending(const std::string& reason, int64_t now_ms);
 

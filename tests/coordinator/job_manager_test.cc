@@ -388,6 +388,34 @@ TEST_F(JobManagerTest, EvaluatesInitialArchitecturesFirst) {
   EXPECT_EQ((*stored)[1].arch(), a1);
 }
 
+// When the wall-time budget runs out, outstanding work is revoked and the
+// job ends with what it has.
+TEST_F(JobManagerTest, WallTimeBudgetEndsJobWithWhatItHas) {
+  v1::JobSpec spec = TinySpec(10);
+  spec.mutable_budget()->set_max_wall_seconds(60);
+  auto job = manager_->SubmitJob(spec);
+  ASSERT_TRUE(job.ok());
+  const std::string w = RegisterExecutor(v1::WORKER);
+  const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+  auto acc = LeaseNow(w);
+  auto lat = LeaseNow(a);
+  ASSERT_EQ(acc.size(), 1u);
+  ASSERT_EQ(lat.size(), 1u);
+  ASSERT_EQ(acc[0].candidate_id(), lat[0].candidate_id());
+  ASSERT_TRUE(CompleteTask(w, acc[0]).ok());
+  ASSERT_TRUE(CompleteTask(a, lat[0]).ok());
+  auto late = LeaseNow(w);
+  ASSERT_EQ(late.size(), 1u);
+  clock_.Advance(61000);
+  manager_->Tick();
+  auto j = manager_->GetJob(job->id());
+  EXPECT_EQ(j->state(), v1::JOB_DONE);
+  EXPECT_THAT(j->message(), HasSubstr("wall-time budget reached"));
+  EXPECT_EQ(j->candidates_done(), 1);
+  EXPECT_EQ(j->candidates_pending(), 0);
+  EXPECT_EQ(CompleteTask(w, late[0]).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 // An unknown executor is told to register again.
 TEST_F(JobManagerTest, UnknownExecutorGetsNotFound) {
   v1::LeaseRequest req;
