@@ -154,6 +154,17 @@ std::string FormatFrontTable(const v1::ParetoFront& front) {
     }
     absl::StrAppend(&out, row.back(), "\n");
   }
+  // Say what could not be measured (e.g. energy without a meter), once each.
+  std::vector<std::string> unavailable;
+  for (const v1::Candidate& candidate : front.candidates()) {
+    for (const std::string& note : candidate.notes()) {
+      if (absl::StrContains(note, "unavailable") &&
+          std::find(unavailable.begin(), unavailable.end(), note) == unavailable.end()) {
+        unavailable.push_back(note);
+      }
+    }
+  }
+  for (const std::string& note : unavailable) absl::StrAppend(&out, "note: ", note, "\n");
   return out;
 }
 

@@ -15,6 +15,9 @@ namespace {
 
 // Dedup attempts per Fill before the space is declared exhausted.
 constexpr int kMaxDuplicateDraws = 2000;
+// Bounds on what executors may attach to a candidate.
+constexpr int kMaxNotesPerCandidate = 32;
+constexpr size_t kMaxNoteLength = 512;
 
 bool IsFinished(const v1::Candidate& c) { return c.state() != v1::CANDIDATE_PENDING; }
 
@@ -233,6 +236,13 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
       }
     }
     if (!replaced) *c.add_metrics() = m;
+  }
+  const std::string prefix = task.kind == TaskKind::kAccuracy
+                                 ? std::string("accuracy")
+                                 : absl::StrCat("latency.", task.device_class);
+  for (const std::string& note : notes) {
+    if (c.notes_size() >= kMaxNotesPerCandidate) break;
+    c.add_notes(absl::StrCat(prefix, ": ", note.substr(0, kMaxNoteLength)));
   }
   Update update;
   auto& pending = pending_tasks_[c.id()];

@@ -158,3 +158,26 @@ TEST(ProgressPrinter, RedrawsOnTtyAndAppendsOtherwise) {
 
 }  // namespace
 }  // namespace edgenas
+
+namespace edgenas {
+namespace {
+
+// What could not be measured is said under the table, once per distinct note.
+TEST(FormatFrontTable, ListsUnavailableMeasurementsOnce) {
+  v1::ParetoFront front;
+  front.add_objectives()->set_metric("accuracy");
+  for (const char* id : {"a", "b"}) {
+    v1::Candidate* c = front.add_candidates();
+    c->set_id(id);
+    c->add_notes("latency.cpu: energy_mj unavailable: no powercap RAPL zones");
+    c->add_notes("accuracy: device=cpu threads=1");
+  }
+  const std::string table = FormatFrontTable(front);
+  EXPECT_THAT(table, ::testing::HasSubstr(
+                         "note: latency.cpu: energy_mj unavailable: no powercap RAPL zones\n"));
+  EXPECT_EQ(table.find("unavailable"), table.rfind("unavailable"));
+  EXPECT_THAT(table, ::testing::Not(::testing::HasSubstr("threads=1")));
+}
+
+}  // namespace
+}  // namespace edgenas

@@ -97,6 +97,7 @@ class JobManagerTest : public ::testing::Test {
       *req.add_metrics() = M(kMetricParams, 1000 + 10 * h);
     } else {
       *req.add_metrics() = M(kMetricLatencyMs, 1.0 + h);
+      req.add_notes("energy_mj unavailable: no meter in this test");
     }
     return manager_->Complete(req);
   }
@@ -143,6 +144,9 @@ TEST_F(JobManagerTest, RunsJobToDoneThroughLeases) {
   for (const auto& c : *stored) {
     EXPECT_EQ(c.state(), v1::CANDIDATE_DONE);
     EXPECT_EQ(c.metrics_size(), 3);
+    // Executors' notes stay with the result, prefixed by the task.
+    EXPECT_THAT(c.notes(), ::testing::Contains(
+                               "latency.cpu: energy_mj unavailable: no meter in this test"));
   }
 }
 

@@ -118,6 +118,12 @@ TEST(EndToEnd, TinyJobRunsToDoneAndBadInputLosesNothing) {
     EXPECT_LE(MetricOf(c, "accuracy"), 1.0);
     EXPECT_GT(MetricOf(c, "latency_ms"), 0.0);
     EXPECT_GT(MetricOf(c, "params"), 0.0);
+    // Energy is either measured or said to be unavailable; never invented.
+    bool energy_note = false;
+    for (const auto& note : c.notes()) {
+      energy_note |= absl::StrContains(note, "energy_mj unavailable");
+    }
+    EXPECT_NE(std::isnan(MetricOf(c, "energy_mj")), !energy_note) << c.DebugString();
   }
 
   // Bad job specs: refused, naming the field.
