@@ -71,6 +71,12 @@ void JobManager::Shutdown() {
 }
 
 absl::Status JobManager::LoadFromStore() {
+  // Executors keep their ids across a coordinator restart, so their leases
+  // and in-flight work stay valid.
+  ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
+  for (const ExecutorRecord& e : executors) {
+    executors_[e.id] = Executor{e.kind, e.name, e.device_class};
+  }
   ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, store_->ListJobs());
   for (const v1::Job& job : jobs) {
     auto runtime = JobRuntime::Create(job);

@@ -348,17 +348,19 @@ TEST_F(JobManagerTest, EmitsOrderedEvents) {
 TEST_F(JobManagerTest, ResumesAfterRestart) {
   auto job = manager_->SubmitJob(TinySpec(4));
   ASSERT_TRUE(job.ok());
-  {
-    const std::string w = RegisterExecutor(v1::WORKER);
-    const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
-    auto t = LeaseNow(w);
-    ASSERT_TRUE(CompleteTask(w, t[0]).ok());
-    auto l = LeaseNow(a);
-    ASSERT_TRUE(CompleteTask(a, l[0]).ok());
-  }
+  const std::string w = RegisterExecutor(v1::WORKER);
+  const std::string a = RegisterExecutor(v1::DEVICE_AGENT);
+  auto t = LeaseNow(w);
+  ASSERT_TRUE(CompleteTask(w, t[0]).ok());
+  auto l = LeaseNow(a);
+  ASSERT_TRUE(CompleteTask(a, l[0]).ok());
+  auto in_flight = LeaseNow(w);  // held across the restart
+  ASSERT_EQ(in_flight.size(), 1u);
   const int done_before = manager_->GetJob(job->id())->candidates_done();
-  EXPECT_GE(done_before, 0);
-  Open();  // crash-free restart over the same file
+  EXPECT_EQ(done_before, 1);
+  Open();  // restart over the same file
+  // The executor is still known and its lease still valid.
+  ASSERT_TRUE(CompleteTask(w, in_flight[0]).ok());
   auto resumed = manager_->GetJob(job->id());
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(resumed->state(), v1::JOB_SEARCHING);
