@@ -118,7 +118,9 @@ absl::StatusOr<TaskOutcome> RunChecked(const edgenas::v1::Task& task,
                    SplitValidation(data->train, plan.validation_examples));
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
 
-  const uint64_t seed = DeriveRunSeed(task.spec().seed(), task.candidate_id());
+  // Keyed by the architecture, not the candidate id (which embeds the random
+  // job id): the same job spec trains the same cell identically every run.
+  const uint64_t seed = DeriveRunSeed(task.spec().seed(), task.arch());
   plan.train.seed = seed;
   torch::nn::AnyModule model;
   {

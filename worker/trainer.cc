@@ -109,10 +109,10 @@ absl::StatusOr<double> EvaluateUnchecked(torch::nn::AnyModule& model, const Labe
 
 }  // namespace
 
-uint64_t DeriveRunSeed(uint64_t job_seed, absl::string_view candidate_id) {
+uint64_t DeriveRunSeed(uint64_t job_seed, absl::string_view key) {
   // FNV-1a over the id: unlike std::hash, the same on every platform.
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : candidate_id) {
+  for (unsigned char c : key) {
     h ^= c;
     h *= 0x100000001b3ULL;
   }

@@ -57,8 +57,9 @@ absl::StatusOr<double> EvaluateAccuracy(torch::nn::AnyModule& model, const Label
                                         const torch::Device& device, int batch_size);
 
 // A seed for one candidate's run, stable across platforms and processes:
-// the same job seed and candidate id always give the same value.
-uint64_t DeriveRunSeed(uint64_t job_seed, absl::string_view candidate_id);
+// the same job seed and key (e.g. the architecture string) always give the
+// same value.
+uint64_t DeriveRunSeed(uint64_t job_seed, absl::string_view key);
 
 // Seeds LibTorch's global generators (CPU and CUDA), which weight
 // initialisation draws from. Global state: callers that build models on
