@@ -158,7 +158,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
     created.push_back(std::move(nc));
     ++pending;
   }
-  RefreshCounters();
+  if (!created.empty()) RefreshCounters();
   return created;
 }
 
