@@ -34,13 +34,14 @@ std::string Cluster::Binary(const std::string& name) {
   return sibling.ok() ? *sibling : name;
 }
 
-absl::Status Cluster::StartCoordinator() {
+absl::Status Cluster::StartCoordinator(bool same_port) {
   const std::string port_file = dir_ + "/coordinator.port";
   std::filesystem::remove(port_file);
+  const int listen_port = same_port ? port_ : 0;
   auto child = ChildProcess::Spawn(
-      {Binary("edgenas-coordinator"), "--listen=127.0.0.1:0", "--db=" + db_path(),
-       "--port_file=" + port_file, "--heartbeat_interval_ms=500"},
-      dir_ + "/coordinator.log");
+      {Binary("edgenas-coordinator"), absl::StrCat("--listen=127.0.0.1:", listen_port),
+       "--db=" + db_path(), "--port_file=" + port_file, "--heartbeat_interval_ms=500"},
+      absl::StrCat(dir_, "/coordinator", same_port ? "-restarted" : "", ".log"));
   if (!child.ok()) return child.status();
   coordinator_ = std::move(*child);
   ChildProcess* c = coordinator_.get();

@@ -21,8 +21,9 @@ class Cluster {
   Cluster();
   ~Cluster();
 
-  // Starts the coordinator on 127.0.0.1 with an OS-chosen port.
-  absl::Status StartCoordinator();
+  // Starts the coordinator on 127.0.0.1 with an OS-chosen port, or on the
+  // port it had before when `same_port` (restart after a crash).
+  absl::Status StartCoordinator(bool same_port = false);
   // Starts one edgenas-worker / edgenas-agent; returns its handle.
   absl::StatusOr<ChildProcess*> StartWorker(const std::string& name);
   absl::StatusOr<ChildProcess*> StartAgent(const std::string& name);

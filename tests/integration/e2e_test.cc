@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -247,6 +248,59 @@ TEST(EndToEnd, KilledWorkerTaskIsRetriedByAnother) {
   int accuracy_rows = 0;
   for (const auto& m : (*candidates)[0].metrics()) accuracy_rows += m.name() == "accuracy";
   EXPECT_EQ(accuracy_rows, 1);
+}
+
+// A coordinator killed mid-job (SIGKILL) loses no reported result: after a
+// restart on the same database and port, the workers and agents reconnect
+// and the job finishes with every earlier result intact.
+TEST(EndToEnd, CoordinatorCrashLosesNoReportedResult) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  ASSERT_TRUE(cluster.StartWorker("worker-1").ok());
+  ASSERT_TRUE(cluster.StartAgent("agent-1").ok());
+  v1::JobSpec spec = TinySpec(5);
+  spec.set_lease_seconds(5);
+  const std::string job_id = Submit(cluster, spec);
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  v1::Job job;
+  for (int i = 0; i < kJobBoundSeconds * 10; ++i) {  // polling another process
+    ASSERT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
+    if (job.candidates_done() >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(job.candidates_done(), 1);
+  ASSERT_TRUE(cluster.coordinator()->Kill().ok());
+
+  std::map<std::string, std::string> before;  // finished candidate -> its record
+  {
+    auto store = Store::Open(cluster.db_path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto stored = (*store)->ListCandidates(job_id);
+    ASSERT_TRUE(stored.ok());
+    for (const auto& c : *stored) {
+      if (c.state() == v1::CANDIDATE_DONE) before[c.id()] = c.SerializeAsString();
+    }
+  }
+  ASSERT_FALSE(before.empty());
+
+  ASSERT_TRUE(cluster.StartCoordinator(/*same_port=*/true).ok());
+  job = WatchToEnd(cluster, job_id);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done() + job.candidates_failed(), 5);
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok());
+  auto stored = (*store)->ListCandidates(job_id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 5u);
+  for (const auto& c : *stored) {
+    auto it = before.find(c.id());
+    if (it != before.end()) {
+      EXPECT_EQ(c.SerializeAsString(), it->second) << c.id();
+    }
+  }
 }
 
 // `edgenas local` runs a whole job with its own processes and prints the front.
