@@ -64,8 +64,8 @@ absl::Status NormalizeSpace(JobSpec* spec) {
   if (!CreateSearchSpace(space->name()).ok()) {
     return CheckName(space->name(), KnownSearchSpaces(), "space.name", "search space");
   }
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, cells_per_stage, 1, 1, 8, "space.cells_per_stage"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, channels, 16, 1, 512, "space.channels"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, cells_per_stage, kDefaultCellsPerStage, 1, 8, "space.cells_per_stage"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, channels, kDefaultChannels, 1, 512, "space.channels"));
   ASSIGN_OR_RETURN(auto search_space, CreateSearchSpace(space->name()));
   for (int i = 0; i < spec->initial_architectures_size(); ++i) {
     auto arch = search_space->Parse(spec->initial_architectures(i));
@@ -164,11 +164,11 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
   RETURN_IF_ERROR(CheckName(ev->mode(), {"full_train"}, "evaluation.mode", "evaluation mode"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, train_steps, 200, 1, 10000000, "evaluation.train_steps"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, batch_size, 64, 1, 65536, "evaluation.batch_size"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, train_steps, kDefaultTrainSteps, 1, 10000000, "evaluation.train_steps"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, batch_size, kDefaultBatchSize, 1, 65536, "evaluation.batch_size"));
   if (!std::isfinite(ev->learning_rate())) return Bad("evaluation.learning_rate", "must be finite");
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, learning_rate, 0.05, 1e-8, 10.0, "evaluation.learning_rate"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, validation_examples, 2000, 1, 30000,
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, learning_rate, kDefaultLearningRate, 1e-8, 10.0, "evaluation.learning_rate"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, validation_examples, kDefaultValidationExamples, 1, 30000,
                      "evaluation.validation_examples"));
 
   auto* ds = spec->mutable_dataset();
@@ -177,15 +177,15 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   if (ds->path().empty()) ds->set_path(kDefaultDatasetPath);
 
   auto* lat = spec->mutable_latency();
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, warmup_ms, 200, 1, 600000, "latency.warmup_ms"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, min_runs, 20, 1, 1000000, "latency.min_runs"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, max_runs, 200, 1, 1000000, "latency.max_runs"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, warmup_ms, kDefaultWarmupMs, 1, 600000, "latency.warmup_ms"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, min_runs, kDefaultMinRuns, 1, 1000000, "latency.min_runs"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, max_runs, kDefaultMaxRuns, 1, 1000000, "latency.max_runs"));
   if (lat->max_runs() < lat->min_runs()) {
     return Bad("latency.max_runs", absl::StrCat("must be >= latency.min_runs (", lat->min_runs(),
                                                 "), got ", lat->max_runs()));
   }
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, threads, 1, 1, 1024, "latency.threads"));
-  return EDGENAS_DEFAULT_IN_RANGE(lat, batch_size, 1, 1, 4096, "latency.batch_size");
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, threads, kDefaultLatencyThreads, 1, 1024, "latency.threads"));
+  return EDGENAS_DEFAULT_IN_RANGE(lat, batch_size, kDefaultLatencyBatchSize, 1, 4096, "latency.batch_size");
 }
 
 absl::Status NormalizeBudget(JobSpec* spec) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/job_spec.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/model/nb201_model.h"
@@ -79,17 +80,17 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
   const v1::LatencySpec& ls = spec.latency();
 
   Nb201ModelOptions model_options;
-  model_options.cells_per_stage = OrDefault(spec.space().cells_per_stage(), 1);
-  model_options.channels = OrDefault(spec.space().channels(), 16);
+  model_options.cells_per_stage = OrDefault(spec.space().cells_per_stage(), kDefaultCellsPerStage);
+  model_options.channels = OrDefault(spec.space().channels(), kDefaultChannels);
   ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildNb201Network(arch, model_options));
 
   LatencyOptions latency_options;
-  latency_options.warmup_ms = ls.warmup_ms() > 0 ? ls.warmup_ms() : 200;
-  latency_options.min_runs = OrDefault(ls.min_runs(), 20);
-  latency_options.max_runs = OrDefault(ls.max_runs(), 200);
+  latency_options.warmup_ms = OrDefault(ls.warmup_ms(), kDefaultWarmupMs);
+  latency_options.min_runs = OrDefault(ls.min_runs(), kDefaultMinRuns);
+  latency_options.max_runs = OrDefault(ls.max_runs(), kDefaultMaxRuns);
   latency_options.max_runs = std::max(latency_options.max_runs, latency_options.min_runs);
-  const int threads = OrDefault(ls.threads(), OrDefault(options.default_threads, 1));
-  const int batch = OrDefault(ls.batch_size(), 1);
+  const int threads = OrDefault(ls.threads(), OrDefault(options.default_threads, kDefaultLatencyThreads));
+  const int batch = OrDefault(ls.batch_size(), kDefaultLatencyBatchSize);
   RETURN_IF_ERROR(ValidateLatencyOptions(latency_options));
 
   // Latency depends on the thread count: pin it (process-wide; the agent

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/job_spec.h"
 #include "common/metric_names.h"
 #include "common/model/nb201_model.h"
 #include "common/nb201_space.h"
@@ -18,13 +19,6 @@
 
 namespace edgenas {
 namespace {
-
-constexpr int kDefaultCellsPerStage = 1;
-constexpr int kDefaultChannels = 16;
-constexpr int kDefaultTrainSteps = 200;
-constexpr int kDefaultBatchSize = 64;
-constexpr double kDefaultLearningRate = 0.05;
-constexpr int kDefaultValidationExamples = 2000;
 
 // Weight initialisation draws from LibTorch's global generator, so seeding
 // and building are one critical section when tasks run on several threads.

@@ -11,10 +11,11 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
+#include "common/job_spec.h"
 
 namespace edgenas {
 
-inline constexpr char kDefaultFashionMnistDir[] = "/usr/share/datasets/fashion-mnist";
+inline constexpr const char* kDefaultFashionMnistDir = kDefaultDatasetPath;
 inline constexpr double kFashionMnistMean = 0.2860;
 inline constexpr double kFashionMnistStd = 0.3530;
 
