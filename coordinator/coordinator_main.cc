@@ -25,7 +25,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, db, "edgenas.db", "SQLite database file (created if missing)");
 ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
 ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers and agents");
-ABSL_FLAG(int, max_threads, 64, "upper bound on gRPC server threads (long polls hold one)");
+ABSL_FLAG(int, max_threads, 64,
+          "upper bound on gRPC threads for synchronous services (health, reflection); "
+          "TaskService and SearchService use the callback API and hold no thread per call");
 
 namespace {
 

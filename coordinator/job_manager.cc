@@ -1,3 +1,6 @@
+// JobManager: loading, the operations behind each RPC, and the job
+// lifecycle. Operations run on the committer thread (job_manager_pipeline.cc)
+// under mu_, inside the batch's transaction.
 #include "coordinator/job_manager.h"
 
 #include <algorithm>
@@ -5,7 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/time.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "common/job_spec.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
@@ -14,12 +18,28 @@
 namespace edgenas {
 namespace {
 
-constexpr int64_t kMaxLeaseWaitMs = 30000;
-constexpr int64_t kMaxEventWaitMs = 30000;
-constexpr int kMaxEventsPerBatch = 500;
-
 bool IsTerminalState(v1::JobState s) {
   return s == v1::JOB_DONE || s == v1::JOB_FAILED || s == v1::JOB_CANCELLED;
+}
+
+// OK for a capability or device-like name: 1-64 of [A-Za-z0-9_.:-].
+absl::Status ValidateName(const std::string& value, const std::string& field, size_t max_len,
+                          bool free_text) {
+  if (value.empty() || value.size() > max_len) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must be 1 to ", max_len, " characters, got ", value.size()));
+  }
+  for (char ch : value) {
+    const bool ok = free_text ? (ch >= 0x20 && ch < 0x7f && ch != ',')
+                              : (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                                 ch == '.' || ch == ':' || ch == '-');
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": character 0x", absl::Hex(static_cast<unsigned char>(ch)),
+                       " is not allowed"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -42,262 +62,192 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
   std::unique_ptr<JobManager> manager(new JobManager(options));
   {
     absl::MutexLock lock(&manager->mu_);
-    RETURN_IF_ERROR(manager->LoadFromStore());
-  }
-  if (options.start_housekeeping_thread) {
     JobManager* m = manager.get();
-    manager->housekeeping_ = std::thread([m] {
-      absl::MutexLock lock(&m->mu_);
-      while (!m->shutdown_) {
-        m->work_cv_.WaitWithTimeout(&m->mu_,
-                                    absl::Milliseconds(m->options_.housekeeping_interval_ms));
-        if (!m->shutdown_) m->SweepLocked();
-      }
-    });
+    RETURN_IF_ERROR(options.store->RunInTransaction([m]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      m->batch_error_ = absl::OkStatus();
+      RETURN_IF_ERROR(m->LoadFromStore());
+      m->FlushDirtyJobs();
+      return m->batch_error_;
+    }));
+    manager->retired_.clear();
+    manager->touched_jobs_.clear();
   }
+  manager->committer_ = std::thread([m = manager.get()] { m->CommitterLoop(); });
   return manager;
 }
 
-JobManager::~JobManager() {
-  Shutdown();
-  if (housekeeping_.joinable()) housekeeping_.join();
-}
-
-void JobManager::Shutdown() {
-  absl::MutexLock lock(&mu_);
-  shutdown_ = true;
-  work_cv_.SignalAll();
-  event_cv_.SignalAll();
-}
+JobManager::~JobManager() { Shutdown(); }
 
 absl::Status JobManager::LoadFromStore() {
   // Executors keep their ids across a coordinator restart, so their leases
   // and in-flight work stay valid.
   ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
   for (const ExecutorRecord& e : executors) {
-    executors_[e.id] = Executor{e.kind, e.name, e.device_class};
+    executors_[e.id] = Executor{e.kind, e.name, e.device_class, e.capabilities};
   }
   ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, store_->ListJobs());
   for (const v1::Job& job : jobs) {
-    auto runtime = JobRuntime::Create(job);
-    if (!runtime.ok()) {
-      EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
-                  runtime.status().ToString());
+    ASSIGN_OR_RETURN(last_event_[job.id()], store_->LastEventSequence(job.id()));
+    if (IsTerminalState(job.state())) {
+      ended_jobs_[job.id()] = job;  // read in full only when asked for
       continue;
     }
-    JobRuntime* rt = runtime->get();
-    ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, store_->ListTasks(job.id()));
-    std::map<std::string, std::vector<std::string>> pending;
-    for (const TaskRecord& t : tasks) {
-      if (t.state == TaskState::kQueued || t.state == TaskState::kLeased) {
-        pending[t.candidate_id].push_back(t.task_id);
-      }
-      if (!IsTerminalState(job.state())) RETURN_IF_ERROR(queue_.Restore(t));
-    }
-    ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job.id()));
-    for (const v1::Candidate& c : candidates) rt->Restore(c, pending[c.id()]);
-    ASSIGN_OR_RETURN(last_event_[job.id()], store_->LastEventSequence(job.id()));
-    jobs_[job.id()] = std::move(*runtime);
-    if (!IsTerminalState(job.state())) {
-      EDGENAS_LOG(kInfo, "coordinator", "resuming job ", job.id(), " with ", candidates.size(),
-                  " candidates");
-      RETURN_IF_ERROR(Advance(rt));
+    absl::Status loaded = LoadJob(job);
+    if (!loaded.ok()) {
+      EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
+                  loaded.ToString(), "; it is kept as stored and not resumed");
+      ended_jobs_[job.id()] = job;
     }
   }
   return absl::OkStatus();
 }
 
+absl::Status JobManager::LoadJob(const v1::Job& job) {
+  std::unique_ptr<Evaluator> evaluator;
+  if (options_.evaluator_override) evaluator = options_.evaluator_override(job.spec());
+  ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
+                   JobRuntime::Create(job, std::move(evaluator)));
+  ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, store_->ListTasks(job.id()));
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job.id()));
+  ASSIGN_OR_RETURN(std::vector<StrategyCall> log, store_->ListStrategyCalls(job.id()));
+  const size_t count = candidates.size();
+  RETURN_IF_ERROR(runtime->Restore(std::move(candidates), tasks, log));
+  for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t));
+  JobRuntime* rt = runtime.get();
+  jobs_[job.id()] = std::move(runtime);
+  EDGENAS_LOG(kInfo, "coordinator", "resuming job ", job.id(), " with ", count,
+              " candidates and ", log.size(), " strategy calls replayed");
+  for (const JobRuntime::Update& u : rt->RecoverStuck(tasks, Now())) {
+    EDGENAS_LOG(kWarning, "coordinator", "candidate ", u.candidate.id(),
+                " had no open task left; now ", v1::CandidateState_Name(u.candidate.state()));
+    ApplyUpdate(rt, u);
+  }
+  Advance(rt);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<JobRuntime*> JobManager::FindJob(const std::string& job_id) {
   auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
+  if (it != jobs_.end()) return it->second.get();
+  if (ended_jobs_.count(job_id) > 0) {
+    return absl::FailedPreconditionError(absl::StrCat("job ", job_id, " has already ended"));
   }
-  return it->second.get();
+  return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
+
+absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end()) return it->second->job();
+  auto ended = ended_jobs_.find(job_id);
+  if (ended != ended_jobs_.end()) return ended->second;
+  return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
+}
+
+// --- SearchService ---
 
 absl::StatusOr<v1::Job> JobManager::SubmitJob(v1::JobSpec spec) {
   RETURN_IF_ERROR(NormalizeJobSpec(&spec));
+  return RunSync<v1::Job>([this, spec]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return DoSubmit(spec);
+  });
+}
+
+absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
   v1::Job job;
   job.set_id(NewId("job"));
   *job.mutable_spec() = spec;
   job.set_state(v1::JOB_PENDING);
   job.set_created_unix_ms(Now());
   job.set_updated_unix_ms(Now());
-  ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime, JobRuntime::Create(job));
-  absl::MutexLock lock(&mu_);
+  std::unique_ptr<Evaluator> evaluator;
+  if (options_.evaluator_override) evaluator = options_.evaluator_override(spec);
+  ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
+                   JobRuntime::Create(job, std::move(evaluator)));
   JobRuntime* rt = runtime.get();
-  RETURN_IF_ERROR(store_->PutJob(job));
+  if (!Write(store_->PutJob(job))) return batch_error_;
   jobs_[job.id()] = std::move(runtime);
   last_event_[job.id()] = 0;
   EDGENAS_LOG(kInfo, "coordinator", "job ", job.id(), " submitted: space=", spec.space().name(),
-              " strategy=", spec.strategy().name(),
+              " strategy=", spec.strategy().name(), " evaluation=", spec.evaluation().mode(),
               " max_evaluations=", spec.budget().max_evaluations());
-  // Create the first candidates before announcing SEARCHING, so the first
-  // event already shows work in flight.
-  RETURN_IF_ERROR(FillJob(rt));
-  RETURN_IF_ERROR(SetState(rt, v1::JOB_SEARCHING, ""));
-  return rt->job();
+  const std::string id = job.id();
+  Advance(rt);
+  return JobRecord(id);
 }
 
 absl::StatusOr<v1::Job> JobManager::GetJob(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
-  return rt->job();
+  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  return JobRecord(job_id);
 }
 
 std::vector<v1::Job> JobManager::ListJobs() {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Job> jobs;
   for (const auto& [id, rt] : jobs_) jobs.push_back(rt->job());
+  for (const auto& [id, job] : ended_jobs_) jobs.push_back(job);
   std::sort(jobs.begin(), jobs.end(), [](const v1::Job& a, const v1::Job& b) {
-    return a.created_unix_ms() < b.created_unix_ms();
+    if (a.created_unix_ms() != b.created_unix_ms()) return a.created_unix_ms() < b.created_unix_ms();
+    return a.id() < b.id();
   });
   return jobs;
 }
 
 absl::StatusOr<v1::Job> JobManager::CancelJob(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  return RunSync<v1::Job>([this, job_id]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return DoCancel(job_id);
+  });
+}
+
+absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
   ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
-  if (rt->IsTerminal()) {
-    return absl::FailedPreconditionError(absl::StrCat("job ", job_id, " has already ended"));
-  }
   rt->StopCreating();
-  const int64_t now = Now();
-  RETURN_IF_ERROR(store_->RunInTransaction([&]() -> absl::Status {
-    for (const TaskRecord& t : queue_.CancelJob(job_id)) RETURN_IF_ERROR(store_->PutTask(t));
-    for (const v1::Candidate& c : rt->FailPending("job cancelled", now)) {
-      RETURN_IF_ERROR(store_->PutCandidate(c));
-    }
-    return SetState(rt, v1::JOB_CANCELLED, "cancelled by user");
-  }));
-  return rt->job();
+  for (const v1::Candidate& c : rt->FailPending("job cancelled", Now())) {
+    Write(store_->PutCandidate(c));
+  }
+  MarkDirty(rt);
+  EndJob(rt, v1::JOB_CANCELLED, "cancelled by user");
+  return JobRecord(job_id);
 }
 
 absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
-  return rt->Front();
+  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end()) return it->second->Front();
+  ASSIGN_OR_RETURN(v1::Job job, JobRecord(job_id));
+  ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job_id));
+  return FrontOfStoredJob(job, candidates);
 }
 
 absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id,
                                                        const std::string& candidate_id) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
-  const v1::Candidate* c = rt->FindCandidate(candidate_id);
-  if (c == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("candidate_id: no candidate \"", candidate_id.substr(0, 100), "\""));
+  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  const auto not_found = absl::NotFoundError(
+      absl::StrCat("candidate_id: no candidate \"", candidate_id.substr(0, 100), "\""));
+  auto it = jobs_.find(job_id);
+  if (it != jobs_.end()) {
+    const v1::Candidate* c = it->second->FindCandidate(candidate_id);
+    if (c == nullptr) return not_found;
+    return *c;
   }
-  return *c;
+  RETURN_IF_ERROR(JobRecord(job_id).status());
+  auto stored = store_->GetCandidate(candidate_id);
+  if (!stored.ok() || stored->job_id() != job_id) return not_found;
+  return stored;
 }
 
-absl::StatusOr<EventBatch> JobManager::WaitForEvents(const std::string& job_id,
-                                                     int64_t after_sequence, int64_t timeout_ms) {
-  const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(std::clamp<int64_t>(timeout_ms, 0, kMaxEventWaitMs));
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
-  while (!shutdown_ && last_event_[job_id] <= after_sequence && !rt->IsTerminal()) {
-    if (event_cv_.WaitWithDeadline(&mu_, deadline)) break;
-  }
-  EventBatch batch;
-  ASSIGN_OR_RETURN(batch.events,
-                   store_->ListEvents(job_id, after_sequence, kMaxEventsPerBatch));
-  batch.job_terminal = rt->IsTerminal() && (batch.events.empty() ||
-                                            batch.events.back().sequence() >= last_event_[job_id]);
-  return batch;
-}
+// --- TaskService ---
 
-absl::Status JobManager::SetState(JobRuntime* job, v1::JobState state,
-                                  const std::string& message) {
-  v1::Job* j = job->mutable_job();
-  j->set_state(state);
-  j->set_message(message);
-  j->set_updated_unix_ms(Now());
-  RETURN_IF_ERROR(store_->PutJob(*j));
-  EDGENAS_LOG(kInfo, "coordinator", "job ", j->id(), " -> ", v1::JobState_Name(state),
-              message.empty() ? "" : ": ", message);
-  return AppendEvent(job, v1::EVENT_STATE_CHANGED, nullptr);
-}
-
-absl::Status JobManager::AppendEvent(JobRuntime* job, v1::EventType type,
-                                     const v1::Candidate* candidate) {
-  v1::JobEvent event;
-  event.set_sequence(++last_event_[job->job().id()]);
-  event.set_job_id(job->job().id());
-  event.set_type(type);
-  event.set_unix_ms(Now());
-  *event.mutable_job() = job->job();
-  event.mutable_job()->clear_spec();  // the spec is static; GetJob has it
-  if (candidate != nullptr) *event.mutable_candidate() = *candidate;
-  RETURN_IF_ERROR(store_->AppendEvent(event));
-  event_cv_.SignalAll();
-  return absl::OkStatus();
-}
-
-absl::Status JobManager::FillJob(JobRuntime* job) {
-  const auto& budget = job->job().spec().budget();
-  if (budget.max_wall_seconds() > 0 &&
-      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
-      !job->CreationFinished()) {
-    EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
-    job->StopCreating();
-    job->mutable_job()->set_message("wall-time budget reached");
+absl::StatusOr<const JobManager::Executor*> JobManager::FindExecutor(
+    const std::string& executor_id) {
+  auto ex = executors_.find(executor_id);
+  if (ex == executors_.end()) {
+    return absl::NotFoundError(absl::StrCat("executor_id: unknown executor \"",
+                                            executor_id.substr(0, 100), "\"; register again"));
   }
-  std::vector<JobRuntime::NewCandidate> created = job->Fill(Now());
-  if (created.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(store_->RunInTransaction([&]() -> absl::Status {
-    for (const auto& nc : created) {
-      RETURN_IF_ERROR(store_->PutCandidate(nc.candidate));
-      for (const TaskRecord& t : nc.tasks) RETURN_IF_ERROR(store_->PutTask(t));
-    }
-    job->mutable_job()->set_updated_unix_ms(Now());
-    return store_->PutJob(job->job());
-  }));
-  for (const auto& nc : created) {
-    for (const TaskRecord& t : nc.tasks) RETURN_IF_ERROR(queue_.Add(t));
-  }
-  work_cv_.SignalAll();
-  return absl::OkStatus();
-}
-
-absl::Status JobManager::Advance(JobRuntime* job) {
-  if (job->IsTerminal()) return absl::OkStatus();
-  RETURN_IF_ERROR(FillJob(job));
-  if (job->creation_stopped() && !job->AllFinished()) {
-    // Out of wall time: revoke outstanding work instead of waiting for it.
-    const int64_t now = Now();
-    for (const TaskRecord& t : queue_.CancelJob(job->job().id())) {
-      RETURN_IF_ERROR(store_->PutTask(t));
-    }
-    for (const v1::Candidate& c : job->FailPending(job->job().message(), now)) {
-      RETURN_IF_ERROR(store_->PutCandidate(c));
-    }
-  }
-  if (!job->AllFinished()) return absl::OkStatus();
-  const v1::Job& j = job->job();
-  std::string message = absl::StrCat(j.candidates_done(), " candidates done, ",
-                                     j.candidates_failed(), " failed or infeasible");
-  if (!j.message().empty()) message = absl::StrCat(j.message(), "; ", message);
-  if (j.candidates_done() == 0) {
-    return SetState(job, v1::JOB_FAILED, absl::StrCat("no candidate succeeded; ", message));
-  }
-  return SetState(job, v1::JOB_DONE, message);
-}
-
-absl::Status JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
-  RETURN_IF_ERROR(store_->PutCandidate(update.candidate));
-  RETURN_IF_ERROR(store_->PutJob(job->job()));
-  if (update.finished) {
-    const bool ok = update.candidate.state() == v1::CANDIDATE_DONE;
-    EDGENAS_LOG(kInfo, "coordinator", "candidate ", update.candidate.id(), " ",
-                v1::CandidateState_Name(update.candidate.state()), " ", update.candidate.arch(),
-                ok ? "" : " reason: ", update.candidate.failure_reason());
-    RETURN_IF_ERROR(AppendEvent(job, ok ? v1::EVENT_CANDIDATE_DONE : v1::EVENT_CANDIDATE_FAILED,
-                                &update.candidate));
-  }
-  if (update.front_changed) RETURN_IF_ERROR(AppendEvent(job, v1::EVENT_FRONT_CHANGED, nullptr));
-  return absl::OkStatus();
+  return &ex->second;
 }
 
 absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequest& request) {
@@ -313,9 +263,29 @@ absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequ
   if (request.name().size() > 200) {
     return absl::InvalidArgumentError("name: must be at most 200 characters");
   }
-  absl::MutexLock lock(&mu_);
+  if (request.capabilities_size() > kMaxCapabilities) {
+    return absl::InvalidArgumentError(absl::StrCat("capabilities: at most ", kMaxCapabilities,
+                                                   ", got ", request.capabilities_size()));
+  }
+  for (int i = 0; i < request.capabilities_size(); ++i) {
+    RETURN_IF_ERROR(ValidateName(request.capabilities(i), absl::StrCat("capabilities[", i, "]"),
+                                 64, /*free_text=*/false));
+  }
+  if (request.accelerators_size() > kMaxAccelerators) {
+    return absl::InvalidArgumentError(absl::StrCat("accelerators: at most ", kMaxAccelerators,
+                                                   ", got ", request.accelerators_size()));
+  }
+  for (int i = 0; i < request.accelerators_size(); ++i) {
+    RETURN_IF_ERROR(ValidateName(request.accelerators(i), absl::StrCat("accelerators[", i, "]"),
+                                 128, /*free_text=*/true));
+  }
+  return RunSync<v1::RegisterResponse>([this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return DoRegister(request);
+  });
+}
+
+absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request) {
   const std::string id = NewId(request.kind() == v1::WORKER ? "worker" : "agent");
-  executors_[id] = Executor{request.kind(), request.name(), request.device_class()};
   ExecutorRecord record;
   record.id = id;
   record.kind = request.kind();
@@ -323,9 +293,14 @@ absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequ
   record.device_class = request.device_class();
   record.registered_ms = Now();
   record.last_seen_ms = record.registered_ms;
-  RETURN_IF_ERROR(store_->PutExecutor(record));
+  record.capabilities.assign(request.capabilities().begin(), request.capabilities().end());
+  record.accelerators.assign(request.accelerators().begin(), request.accelerators().end());
+  if (!Write(store_->PutExecutor(record))) return batch_error_;
+  executors_[id] = Executor{request.kind(), request.name(), request.device_class(),
+                            record.capabilities};
   EDGENAS_LOG(kInfo, "coordinator", "registered ", id, " name=", request.name(),
-              " device_class=", request.device_class());
+              " device_class=", request.device_class(),
+              " capabilities=", absl::StrJoin(record.capabilities, ","));
   v1::RegisterResponse response;
   response.set_executor_id(id);
   response.set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
@@ -342,6 +317,7 @@ v1::Task JobManager::ToProto(const TaskRecord& t) {
   task.set_lease_expiry_unix_ms(t.lease_expiry_ms);
   task.set_attempt(t.attempts);
   task.set_device_class(t.device_class);
+  task.set_operation(t.operation);
   auto it = jobs_.find(t.job_id);
   if (it != jobs_.end()) {
     *task.mutable_spec() = it->second->job().spec();
@@ -353,53 +329,48 @@ v1::Task JobManager::ToProto(const TaskRecord& t) {
   return task;
 }
 
-absl::StatusOr<v1::LeaseResponse> JobManager::Lease(const v1::LeaseRequest& request) {
-  const absl::Time deadline =
-      absl::Now() + absl::Milliseconds(std::clamp<int64_t>(request.wait_ms(), 0, kMaxLeaseWaitMs));
-  const int max_tasks = std::clamp(request.max_tasks(), 1, 16);
-  absl::MutexLock lock(&mu_);
-  auto ex = executors_.find(request.executor_id());
-  if (ex == executors_.end()) {
-    return absl::NotFoundError(absl::StrCat("executor_id: unknown executor \"",
-                                            request.executor_id().substr(0, 100),
-                                            "\"; register again"));
+std::vector<v1::Task> JobManager::LeaseLocked(const std::string& executor_id,
+                                              const LeaseFilter& filter, int max_tasks) {
+  std::vector<v1::Task> out;
+  for (TaskRecord& t : queue_.Lease(filter, max_tasks, executor_id, /*lease_ms=*/60000)) {
+    auto job = jobs_.find(t.job_id);
+    const int64_t lease_ms =
+        job == jobs_.end() ? 60000 : job->second->job().spec().lease_seconds() * 1000LL;
+    auto expiry = queue_.Heartbeat(t.task_id, t.lease_token, executor_id, lease_ms);
+    if (expiry.ok()) t.lease_expiry_ms = *expiry;
+    Write(store_->PutTask(t));
+    out.push_back(ToProto(t));
   }
-  LeaseFilter filter;
-  if (ex->second.kind == v1::WORKER) {
-    filter.kinds = {TaskKind::kAccuracy};
-  } else {
-    filter.kinds = {TaskKind::kLatency};
-    filter.device_class = ex->second.device_class;
-  }
-  v1::LeaseResponse response;
-  while (!shutdown_) {
-    SweepLocked();
-    // Each task gets its job's lease length.
-    std::vector<TaskRecord> leased =
-        queue_.Lease(filter, max_tasks, request.executor_id(), /*lease_ms=*/60000);
-    for (TaskRecord& t : leased) {
-      auto job = jobs_.find(t.job_id);
-      const int64_t lease_ms =
-          job == jobs_.end() ? 60000 : job->second->job().spec().lease_seconds() * 1000LL;
-      ASSIGN_OR_RETURN(t.lease_expiry_ms,
-                       queue_.Heartbeat(t.task_id, t.lease_token, request.executor_id(), lease_ms));
-      RETURN_IF_ERROR(store_->PutTask(t));
-      EDGENAS_LOG(kInfo, "coordinator", "leased ", t.task_id, " to ", request.executor_id(),
-                  " attempt ", t.attempts);
-      *response.add_tasks() = ToProto(t);
-    }
-    if (!leased.empty()) break;
-    if (work_cv_.WaitWithDeadline(&mu_, deadline)) break;
-  }
-  return response;
+  return out;
 }
 
 absl::StatusOr<v1::HeartbeatResponse> JobManager::Heartbeat(const v1::HeartbeatRequest& request) {
-  absl::MutexLock lock(&mu_);
-  if (executors_.find(request.executor_id()) == executors_.end()) {
-    return absl::NotFoundError(absl::StrCat("executor_id: unknown executor \"",
-                                            request.executor_id().substr(0, 100), "\""));
+  absl::Notification notified;
+  absl::StatusOr<v1::HeartbeatResponse> out = absl::InternalError("not answered");
+  HeartbeatAsync(request, [&](absl::StatusOr<v1::HeartbeatResponse> r) {
+    out = std::move(r);
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
+}
+
+void JobManager::HeartbeatAsync(const v1::HeartbeatRequest& request,
+                                Callback<v1::HeartbeatResponse> done) {
+  if (request.leases_size() > kMaxLeasesPerHeartbeat) {
+    done(absl::InvalidArgumentError(absl::StrCat("leases: at most ", kMaxLeasesPerHeartbeat,
+                                                 " per heartbeat, got ",
+                                                 request.leases_size())));
+    return;
   }
+  Submit(MakeOp<v1::HeartbeatResponse>(
+      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoHeartbeat(request); },
+      std::move(done)));
+}
+
+absl::StatusOr<v1::HeartbeatResponse> JobManager::DoHeartbeat(
+    const v1::HeartbeatRequest& request) {
+  RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
   v1::HeartbeatResponse response;
   for (const v1::LeaseRef& ref : request.leases()) {
     auto task = queue_.Get(ref.task_id());
@@ -411,6 +382,8 @@ absl::StatusOr<v1::HeartbeatResponse> JobManager::Heartbeat(const v1::HeartbeatR
     auto expiry = queue_.Heartbeat(ref.task_id(), ref.lease_token(), request.executor_id(),
                                    lease_ms);
     if (expiry.ok()) {
+      // Stored, so a restart honours the extension.
+      if (auto extended = queue_.Get(ref.task_id())) Write(store_->PutTask(*extended));
       *response.add_extended() = ref;
       response.add_expiry_unix_ms(*expiry);
     } else {
@@ -421,100 +394,300 @@ absl::StatusOr<v1::HeartbeatResponse> JobManager::Heartbeat(const v1::HeartbeatR
 }
 
 absl::StatusOr<v1::CompleteResponse> JobManager::Complete(const v1::CompleteRequest& request) {
-  std::vector<v1::Metric> metrics(request.metrics().begin(), request.metrics().end());
-  std::vector<std::string> notes(request.notes().begin(), request.notes().end());
-  absl::MutexLock lock(&mu_);
-  // Check everything that can refuse the result before anything changes.
-  auto current = queue_.Get(request.task_id());
-  if (!current) {
-    return absl::NotFoundError(
-        absl::StrCat("task_id: no task \"", request.task_id().substr(0, 100), "\""));
+  absl::Notification notified;
+  absl::StatusOr<v1::CompleteResponse> out = absl::InternalError("not answered");
+  CompleteAsync(request, [&](absl::StatusOr<v1::CompleteResponse> r) {
+    out = std::move(r);
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
+}
+
+void JobManager::CompleteAsync(const v1::CompleteRequest& request,
+                               Callback<v1::CompleteResponse> done) {
+  Submit(MakeOp<v1::CompleteResponse>(
+      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoComplete(request); },
+      std::move(done)));
+}
+
+absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRequest& request) {
+  // Everything that can refuse the result is checked before anything changes.
+  RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
+  auto checked = queue_.CheckComplete(request.task_id(), request.lease_token(),
+                                      request.executor_id());
+  if (!checked.ok()) {
+    if (absl::IsNotFound(checked.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100),
+                       "\" (unknown, or its job has ended); drop the result"));
+    }
+    return checked.status();
   }
-  if (current->state == TaskState::kDone && current->lease_token == request.lease_token()) {
-    v1::CompleteResponse response;
+  v1::CompleteResponse response;
+  if (checked->duplicate) {
     response.set_duplicate(true);
     return response;
   }
-  ASSIGN_OR_RETURN(JobRuntime * job, FindJob(current->job_id));
-  if (job->FindCandidate(current->candidate_id) == nullptr) {
-    return absl::InternalError(absl::StrCat("task ", current->task_id, " has no candidate"));
-  }
-  RETURN_IF_ERROR(JobRuntime::ValidateTaskMetrics(current->kind, metrics));
+  ASSIGN_OR_RETURN(JobRuntime * job, FindJob(checked->task.job_id));
+  std::vector<v1::Metric> metrics(request.metrics().begin(), request.metrics().end());
+  std::vector<std::string> notes(request.notes().begin(), request.notes().end());
+  RETURN_IF_ERROR(job->ValidateReport(checked->task, metrics, notes));
+
   ASSIGN_OR_RETURN(CompleteOutcome outcome,
-                   queue_.Complete(request.task_id(), request.lease_token()));
-  v1::CompleteResponse response;
-  response.set_duplicate(outcome.duplicate);
-  if (outcome.duplicate) return response;
+                   queue_.Complete(request.task_id(), request.lease_token(),
+                                   request.executor_id()));
   const TaskRecord& task = outcome.task;
   for (v1::Metric& m : metrics) {
-    // Device metrics belong to the task's device class; others to none.
     m.set_device_class(task.kind == TaskKind::kLatency && IsDeviceMetric(m.name())
                            ? task.device_class
                            : std::string());
   }
-  RETURN_IF_ERROR(store_->RunInTransaction([&]() -> absl::Status {
-    RETURN_IF_ERROR(store_->PutTask(task));
-    RETURN_IF_ERROR(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
-    ASSIGN_OR_RETURN(JobRuntime::Update update,
-                     job->RecordTaskResult(task, metrics, notes, Now()));
+  Write(store_->PutTask(task));
+  if (!task.candidate_id.empty()) {
+    Write(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
+  }
+  ASSIGN_OR_RETURN(JobRuntime::Update update, job->RecordTaskResult(task, metrics, notes, Now()));
+  if (task.candidate_id.empty()) {
+    MarkDirty(job);
+  } else {
     // Refill first so the events' job snapshots show the next work in flight.
-    RETURN_IF_ERROR(FillJob(job));
-    RETURN_IF_ERROR(ApplyUpdate(job, update));
-    return Advance(job);
-  }));
-  EDGENAS_LOG(kInfo, "coordinator", "completed ", task.task_id, " by ", request.executor_id());
+    FillJob(job);
+    ApplyUpdate(job, update);
+  }
+  Advance(job);
   return response;
 }
 
 absl::Status JobManager::Fail(const v1::FailRequest& request) {
-  absl::MutexLock lock(&mu_);
-  const std::string reason = request.reason().substr(0, 1024);
-  ASSIGN_OR_RETURN(FailOutcome outcome,
-                   queue_.Fail(request.task_id(), request.lease_token(), reason,
-                               request.retryable()));
-  EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",
-              outcome.task.attempts, "): ", reason);
-  RETURN_IF_ERROR(store_->PutTask(outcome.task));
-  if (outcome.task.state == TaskState::kFailed) return OnTaskExhausted(outcome.task);
-  work_cv_.SignalAll();
-  return absl::OkStatus();
+  absl::Notification notified;
+  absl::Status out = absl::InternalError("not answered");
+  FailAsync(request, [&](absl::StatusOr<v1::FailResponse> r) {
+    out = r.status();
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
 }
 
-absl::Status JobManager::OnTaskExhausted(const TaskRecord& task) {
+void JobManager::FailAsync(const v1::FailRequest& request, Callback<v1::FailResponse> done) {
+  Submit(MakeOp<v1::FailResponse>(
+      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoFail(request); },
+      std::move(done)));
+}
+
+absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& request) {
+  RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
+  const std::string reason = request.reason().substr(0, 1024);
+  auto outcome = queue_.Fail(request.task_id(), request.lease_token(), request.executor_id(),
+                             reason, request.retryable());
+  if (!outcome.ok()) {
+    if (absl::IsNotFound(outcome.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100), "\""));
+    }
+    return outcome.status();
+  }
+  EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",
+              outcome->task.attempts, "): ", reason);
+  Write(store_->PutTask(outcome->task));
+  if (outcome->task.state == TaskState::kFailed) OnTaskExhausted(outcome->task);
+  return v1::FailResponse();
+}
+
+// --- lifecycle ---
+
+void JobManager::MarkDirty(JobRuntime* job) {
+  job->mutable_job()->set_updated_unix_ms(Now());
+  dirty_jobs_[job->job().id()] = job;
+}
+
+void JobManager::FlushDirtyJobs() {
+  for (auto& [id, job] : dirty_jobs_) {
+    Write(store_->UpdateJobRecord(job->job()));
+    Write(store_->AppendStrategyCalls(id, job->TakeStrategyCalls()));
+  }
+  dirty_jobs_.clear();
+}
+
+void JobManager::SetState(JobRuntime* job, v1::JobState state, const std::string& message) {
+  v1::Job* j = job->mutable_job();
+  j->set_state(state);
+  j->set_message(message);
+  MarkDirty(job);
+  EDGENAS_LOG(kInfo, "coordinator", "job ", j->id(), " -> ", v1::JobState_Name(state),
+              message.empty() ? "" : ": ", message);
+  AppendEvent(job, v1::EVENT_STATE_CHANGED, nullptr);
+}
+
+void JobManager::AppendEvent(JobRuntime* job, v1::EventType type, const v1::Candidate* candidate) {
+  v1::JobEvent event;
+  event.set_sequence(++last_event_[job->job().id()]);
+  event.set_job_id(job->job().id());
+  event.set_type(type);
+  event.set_unix_ms(Now());
+  *event.mutable_job() = job->job();
+  event.mutable_job()->clear_spec();  // the spec is static; GetJob has it
+  if (candidate != nullptr) *event.mutable_candidate() = *candidate;
+  Write(store_->AppendEvent(event));
+  touched_jobs_.push_back(job->job().id());
+}
+
+void JobManager::AddTasks(const std::vector<TaskRecord>& tasks) {
+  for (const TaskRecord& t : tasks) {
+    Write(store_->PutTask(t));
+    Write(queue_.Add(t));
+  }
+}
+
+void JobManager::FillJob(JobRuntime* job) {
+  const auto& budget = job->job().spec().budget();
+  if (budget.max_wall_seconds() > 0 &&
+      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
+      !job->CreationFinished()) {
+    EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
+    job->StopCreating();
+    job->mutable_job()->set_message("wall-time budget reached");
+    MarkDirty(job);
+  }
+  std::vector<JobRuntime::NewCandidate> created = job->Fill(Now());
+  for (const auto& nc : created) {
+    Write(store_->PutCandidate(nc.candidate));
+    AddTasks(nc.tasks);
+  }
+  MarkDirty(job);  // counters and strategy log
+}
+
+void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
+  if (update.candidate.id().empty()) return;
+  Write(store_->PutCandidate(update.candidate));
+  MarkDirty(job);
+  if (!update.finished) return;
+  // A finished candidate's other tasks are no longer wanted.
+  for (const TaskRecord& t : queue_.RevokeCandidate(update.candidate.id())) {
+    Write(store_->PutTask(t));
+  }
+  const bool ok = update.candidate.state() == v1::CANDIDATE_DONE;
+  EDGENAS_LOG(kInfo, "coordinator", "candidate ", update.candidate.id(), " ",
+              v1::CandidateState_Name(update.candidate.state()), " ", update.candidate.arch(),
+              ok ? "" : " reason: ", update.candidate.failure_reason());
+  AppendEvent(job, ok ? v1::EVENT_CANDIDATE_DONE : v1::EVENT_CANDIDATE_FAILED, &update.candidate);
+  if (update.front_changed) AppendEvent(job, v1::EVENT_FRONT_CHANGED, nullptr);
+}
+
+void JobManager::Advance(JobRuntime* job) {
+  if (job->IsTerminal()) return;
+  const int64_t now = Now();
+  v1::JobState state = job->job().state();
+  if (state == v1::JOB_PENDING) {
+    std::vector<TaskRecord> prepare = job->PrepareTasks(now);
+    if (!prepare.empty()) {
+      AddTasks(prepare);
+      SetState(job, v1::JOB_PREPARING,
+               absl::StrCat(prepare.size(), " job-level task(s) before the search"));
+      return;
+    }
+    state = v1::JOB_PREPARING;
+  }
+  if (state == v1::JOB_PREPARING) {
+    if (job->JobTasksPending()) return;
+    // Create the first candidates before announcing SEARCHING, so the first
+    // event already shows work in flight.
+    FillJob(job);
+    SetState(job, v1::JOB_SEARCHING, job->job().message());
+    state = v1::JOB_SEARCHING;
+  }
+  if (state == v1::JOB_SEARCHING) {
+    FillJob(job);
+    if (job->creation_stopped() && !job->AllFinished()) {
+      // Out of wall time: revoke outstanding work instead of waiting for it.
+      for (const TaskRecord& t : queue_.CancelJob(job->job().id())) Write(store_->PutTask(t));
+      for (const v1::Candidate& c : job->FailPending(job->job().message(), now)) {
+        Write(store_->PutCandidate(c));
+      }
+      MarkDirty(job);
+    }
+    if (!job->AllFinished()) return;
+    if (!job->creation_stopped()) {
+      std::vector<TaskRecord> finalize = job->FinalizeTasks(now);
+      if (!finalize.empty()) {
+        AddTasks(finalize);
+        SetState(job, v1::JOB_FINALIZING,
+                 absl::StrCat(finalize.size(), " finalist task(s) after the search"));
+        return;
+      }
+    }
+    state = v1::JOB_FINALIZING;
+  }
+  if (state == v1::JOB_FINALIZING && job->JobTasksPending()) return;
+  const v1::Job& j = job->job();
+  std::string message = absl::StrCat(j.candidates_done(), " candidates done, ",
+                                     j.candidates_failed(), " failed or infeasible");
+  const std::string& why = j.message();
+  if (!why.empty() && why.find("job-level task") == std::string::npos &&
+      why.find("finalist task") == std::string::npos) {
+    message = absl::StrCat(why, "; ", message);
+  }
+  if (j.candidates_done() == 0) {
+    EndJob(job, v1::JOB_FAILED, absl::StrCat("no candidate succeeded; ", message));
+  } else {
+    EndJob(job, v1::JOB_DONE, message);
+  }
+}
+
+void JobManager::EndJob(JobRuntime* job, v1::JobState state, const std::string& message) {
+  const std::string id = job->job().id();
+  // Leftover tasks (e.g. of failed candidates) are revoked: nobody may lease
+  // work of an ended job.
+  for (const TaskRecord& t : queue_.CancelJob(id)) Write(store_->PutTask(t));
+  SetState(job, state, message);
+  FlushDirtyJobs();
+  queue_.ForgetJob(id);
+  ended_jobs_[id] = job->job();
+  auto it = jobs_.find(id);
+  if (it != jobs_.end()) {
+    retired_.push_back(std::move(it->second));
+    jobs_.erase(it);
+  }
+}
+
+void JobManager::OnTaskExhausted(const TaskRecord& task) {
   auto it = jobs_.find(task.job_id);
-  if (it == jobs_.end()) return absl::OkStatus();
+  if (it == jobs_.end()) return;
   JobRuntime* job = it->second.get();
   const std::string reason =
-      absl::StrCat(TaskKindName(task.kind), " task failed after ", task.attempts,
-                   " attempt(s): ", task.last_error);
-  return store_->RunInTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(JobRuntime::Update update,
-                     job->FailCandidate(task.candidate_id, reason, Now()));
-    RETURN_IF_ERROR(FillJob(job));
-    RETURN_IF_ERROR(ApplyUpdate(job, update));
-    return Advance(job);
-  });
+      absl::StrCat(TaskKindName(task.kind),
+                   task.operation.empty() ? "" : absl::StrCat(" (", task.operation, ")"),
+                   " task failed after ", task.attempts, " attempt(s): ", task.last_error);
+  if (task.candidate_id.empty()) {
+    EndJob(job, v1::JOB_FAILED, absl::StrCat("job-level ", reason));
+    return;
+  }
+  const v1::Candidate* c = job->FindCandidate(task.candidate_id);
+  if (c != nullptr && c->state() != v1::CANDIDATE_PENDING) {
+    // A finalize task on a finalist: the job goes on without it.
+    job->JobTaskEnded(task.task_id);
+    EDGENAS_LOG(kWarning, "coordinator", "finalist ", task.candidate_id, ": ", reason);
+    Advance(job);
+    return;
+  }
+  auto update = job->FailCandidate(task.candidate_id, reason, Now());
+  if (!update.ok()) return;
+  FillJob(job);
+  ApplyUpdate(job, *update);
+  Advance(job);
 }
 
 void JobManager::SweepLocked() {
   for (const TaskRecord& t : queue_.ExpireLeases()) {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");
-    absl::Status s = store_->PutTask(t);
-    if (s.ok() && t.state == TaskState::kFailed) s = OnTaskExhausted(t);
-    if (!s.ok()) EDGENAS_LOG(kError, "coordinator", "sweep: ", s.ToString());
-    work_cv_.SignalAll();
+    Write(store_->PutTask(t));
+    if (t.state == TaskState::kFailed) OnTaskExhausted(t);
   }
-  for (auto& [id, job] : jobs_) {
-    if (job->IsTerminal()) continue;
-    absl::Status s = Advance(job.get());
-    if (!s.ok()) EDGENAS_LOG(kError, "coordinator", "advance ", id, ": ", s.ToString());
-  }
-}
-
-void JobManager::Tick() {
-  absl::MutexLock lock(&mu_);
-  SweepLocked();
+  std::vector<JobRuntime*> live;
+  for (auto& [id, job] : jobs_) live.push_back(job.get());
+  for (JobRuntime* job : live) Advance(job);
 }
 
 }  // namespace edgenas

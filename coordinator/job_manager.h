@@ -1,22 +1,53 @@
-// JobManager: the coordinator's core. It owns every job's runtime, the task
-// queue with its leases, and the executors, persists every change to the
-// Store before answering, and emits job events. The RPC layer is a thin
-// adapter over it; tests drive it directly with a fake clock.
-// Thread-safe: one mutex serialises all state changes; Lease and
-// WaitForEvents block (long poll) without holding it.
+// JobManager: the coordinator's core. It owns every unfinished job's
+// runtime, the task queue with its leases, the registered executors, and the
+// parked long polls, and emits job events. The RPC layer is a thin adapter
+// over it; tests drive it directly with a fake clock.
+//
+// Durable, then visible. Every state change runs as an operation on one
+// committer thread, in batches: the thread takes every operation that has
+// arrived, runs them one after another under the state mutex inside ONE
+// SQLite transaction (validation first, so a refused operation changes
+// nothing), commits (synchronous=FULL: one fsync for the whole batch, i.e.
+// group commit), and only then releases the mutex and answers the callers.
+// So no reader ever sees state that is not on disk, and nothing is
+// acknowledged before it is committed. A failed write or commit is fatal:
+// the handler (default: log and abort) stops the process, and restart
+// recovers from the database; if the handler returns (tests), the manager
+// refuses everything from then on with UNAVAILABLE.
+//
+// No thread per waiter. Lease long polls and event watches are callbacks:
+// a Lease that finds no work is parked (memory, not a thread) under its
+// executor's routing profile (kind, device class, capabilities); when a
+// batch queues tasks, only the parked polls whose profile can run them are
+// woken and handed tasks in the same transaction. Deadlines answer parked
+// calls with nothing.
+//
+// Reads (GetJob, ListJobs, GetParetoFront, GetCandidate) take the mutex
+// and never wait for the committer beyond the batch in progress. Finished
+// jobs are kept as their job record only; their candidates are read from
+// the store when asked for.
 #ifndef EDGENAS_COORDINATOR_JOB_MANAGER_H_
 #define EDGENAS_COORDINATOR_JOB_MANAGER_H_
 
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "common/clock.h"
+#include "coordinator/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/store.h"
 #include "coordinator/task_queue.h"
@@ -29,8 +60,14 @@ struct JobManagerOptions {
   Store* store = nullptr;               // required; outlives the manager
   const Clock* clock = nullptr;         // default: RealClock
   int heartbeat_interval_ms = 5000;     // told to executors at Register
-  int housekeeping_interval_ms = 500;   // lease sweep period of the thread
-  bool start_housekeeping_thread = true;  // tests call Tick() by hand
+  int housekeeping_interval_ms = 500;   // lease sweep / wall-time period
+  // False: leases and budgets are swept only by Tick() (tests with a fake
+  // clock). Operations still run on the committer thread.
+  bool start_housekeeping_thread = true;
+  // Called when a write or commit fails; default logs and aborts.
+  std::function<void(const absl::Status&)> on_fatal_store_error;
+  // Tests: evaluator for every job instead of spec.evaluation.mode's.
+  std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override;
 };
 
 // Events after a sequence number, and whether the job has ended.
@@ -39,9 +76,20 @@ struct EventBatch {
   bool job_terminal = false;
 };
 
+// Bounds on executor requests (refused or clamped, see task_service.proto).
+inline constexpr int64_t kMaxLeaseWaitMs = 30000;
+inline constexpr int kMaxTasksPerLease = 16;
+inline constexpr int kMaxLeasesPerHeartbeat = 64;
+inline constexpr int kMaxCapabilities = 32;
+inline constexpr int kMaxAccelerators = 16;
+
 class JobManager {
  public:
-  // Loads every job from the store and resumes the unfinished ones.
+  template <typename T>
+  using Callback = std::function<void(absl::StatusOr<T>)>;
+
+  // Loads every job from the store (unfinished ones in full) and resumes
+  // them, then starts the committer thread.
   static absl::StatusOr<std::unique_ptr<JobManager>> Create(const JobManagerOptions& options);
   ~JobManager();
 
@@ -55,53 +103,144 @@ class JobManager {
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
   absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,
                                              const std::string& candidate_id);
-  // Returns events with sequence > after_sequence, waiting up to timeout_ms
-  // for the first one. NOT_FOUND for an unknown job.
+  // Calls `done` once with the events after `after_sequence` (up to 500),
+  // as soon as there is one, the job has ended, or `timeout_ms` passed
+  // (then with none). NOT_FOUND for an unknown job.
+  void WatchEvents(const std::string& job_id, int64_t after_sequence, int64_t timeout_ms,
+                   Callback<EventBatch> done);
   absl::StatusOr<EventBatch> WaitForEvents(const std::string& job_id, int64_t after_sequence,
                                            int64_t timeout_ms);
 
-  // --- TaskService core ---
+  // --- TaskService core (async forms call `done` exactly once) ---
   absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request);
-  // Long poll: waits up to request.wait_ms (capped) for tasks this executor
-  // can run. NOT_FOUND for an unknown executor (it should register again).
+  // Long poll: answers with tasks this executor can run as soon as there
+  // are some, or with none after request.wait_ms (clamped to 30 s).
+  // NOT_FOUND for an unknown executor (it should register again). Returns a
+  // handle for CancelLease (0 when already answered).
+  uint64_t LeaseAsync(const v1::LeaseRequest& request, Callback<v1::LeaseResponse> done);
+  // Answers a parked long poll now with no tasks (its client went away).
+  void CancelLease(uint64_t handle);
   absl::StatusOr<v1::LeaseResponse> Lease(const v1::LeaseRequest& request);
+  void HeartbeatAsync(const v1::HeartbeatRequest& request, Callback<v1::HeartbeatResponse> done);
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
   // Accepts a task result; see task_service.proto for the contract.
+  void CompleteAsync(const v1::CompleteRequest& request, Callback<v1::CompleteResponse> done);
   absl::StatusOr<v1::CompleteResponse> Complete(const v1::CompleteRequest& request);
+  void FailAsync(const v1::FailRequest& request, Callback<v1::FailResponse> done);
   absl::Status Fail(const v1::FailRequest& request);
 
-  // Sweeps expired leases and enforces wall-time budgets. Called by the
-  // housekeeping thread; tests call it after advancing a fake clock.
+  // Sweeps expired leases and enforces wall-time budgets now (tests call it
+  // after advancing a fake clock). Waits for the sweep to commit.
   void Tick();
-  // Wakes every long poll and stops the housekeeping thread. Idempotent.
+  // Answers every parked call, refuses new operations with UNAVAILABLE and
+  // stops the committer thread. Idempotent.
   void Shutdown();
+
+  // Operations committed so far and batches they took (diagnostics).
+  int64_t committed_operations() const;
+  int64_t committed_batches() const;
 
  private:
   struct Executor {
     v1::ExecutorKind kind;
     std::string name;
     std::string device_class;
+    std::vector<std::string> capabilities;
+  };
+  // A reply to send after the batch commits; gets the commit's status.
+  using Reply = std::function<void(const absl::Status&)>;
+  // An operation: `run` runs under mu_ inside the batch transaction and
+  // returns its reply (empty when it parked itself); `refuse` answers it
+  // with an error instead when it cannot run (shutdown, broken store).
+  struct Op {
+    std::function<Reply()> run;
+    std::function<void(const absl::Status&)> refuse;
+  };
+  struct LeaseWaiter {
+    std::string executor_id;
+    LeaseFilter filter;
+    int max_tasks = 1;
+    absl::Time deadline;
+    Callback<v1::LeaseResponse> done;
+  };
+  struct EventWaiter {
+    std::string job_id;
+    int64_t after_sequence = 0;
+    absl::Time deadline;
+    Callback<EventBatch> done;
   };
 
   explicit JobManager(const JobManagerOptions& options);
   absl::Status LoadFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadJob(const v1::Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Queues `op` for the committer thread.
+  void Submit(Op op);
+  // Runs `body` as an operation and waits for its committed result.
+  template <typename T>
+  absl::StatusOr<T> RunSync(std::function<absl::StatusOr<T>()> body);
+  // Wraps a body's result and a callback into an operation.
+  template <typename T>
+  static Op MakeOp(std::function<absl::StatusOr<T>()> body, Callback<T> done);
+  void CommitterLoop();
+  // Runs one batch: operations, housekeeping, dispatch, commit, replies.
+  void RunBatch(std::vector<Op> batch, bool sweep);
+  // Records a failed write; the batch will not commit.
+  void WriteFailed(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a store write; a failure marks the batch failed (see WriteFailed).
+  bool Write(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::StatusOr<JobRuntime*> FindJob(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Creates new candidates/tasks for a searching job and persists them.
-  absl::Status FillJob(JobRuntime* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stored or live record of any job; NOT_FOUND otherwise.
+  absl::StatusOr<v1::Job> JobRecord(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Job> DoSubmit(v1::JobSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::Job> DoCancel(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::HeartbeatResponse> DoHeartbeat(const v1::HeartbeatRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::CompleteResponse> DoComplete(const v1::CompleteRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::FailResponse> DoFail(const v1::FailRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const Executor*> FindExecutor(const std::string& executor_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leases up to max_tasks to the executor and persists the leases.
+  std::vector<v1::Task> LeaseLocked(const std::string& executor_id, const LeaseFilter& filter,
+                                    int max_tasks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands queued tasks to parked long polls that can run them.
+  void DispatchWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers parked calls whose deadline passed.
+  void ExpireWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers event watches of jobs that have new events or ended.
+  void WakeEventWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<EventBatch> ReadEvents(const std::string& job_id, int64_t after_sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Moves a job to a new state (persisted, with an event).
-  absl::Status SetState(JobRuntime* job, v1::JobState state, const std::string& message)
+  void SetState(JobRuntime* job, v1::JobState state, const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Ends the job when everything is finished, else creates more work.
-  absl::Status Advance(JobRuntime* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Persists a candidate update and emits its events.
-  absl::Status ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update)
+  // Drives the job's lifecycle: PREPARING -> SEARCHING (creating candidates)
+  // -> FINALIZING -> DONE/FAILED.
+  void Advance(JobRuntime* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends the job: revokes its open tasks, keeps its record only.
+  void EndJob(JobRuntime* job, v1::JobState state, const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status AppendEvent(JobRuntime* job, v1::EventType type, const v1::Candidate* candidate)
+  // Adds tasks to the queue and the store.
+  void AddTasks(const std::vector<TaskRecord>& tasks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillJob(JobRuntime* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Persists a candidate update, revokes its leftover tasks, emits events.
+  void ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Handles a task that ran out of attempts: its candidate fails.
-  absl::Status OnTaskExhausted(const TaskRecord& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the job's record and strategy log for writing at the end of the
+  // batch (one write per job per batch, not per result).
+  void MarkDirty(JobRuntime* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushDirtyJobs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendEvent(JobRuntime* job, v1::EventType type, const v1::Candidate* candidate)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Handles a task that ran out of attempts.
+  void OnTaskExhausted(const TaskRecord& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Task ToProto(const TaskRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t Now() const { return clock_->NowUnixMs(); }
@@ -110,16 +249,74 @@ class JobManager {
   const Clock* const clock_;
   const JobManagerOptions options_;
 
-  absl::Mutex mu_;
-  absl::CondVar work_cv_;   // new tasks queued, or shutdown
-  absl::CondVar event_cv_;  // new events, or shutdown
+  // The operations waiting for the committer.
+  mutable absl::Mutex ops_mu_;
+  std::vector<Op> ops_ ABSL_GUARDED_BY(ops_mu_);
+  bool tick_requested_ ABSL_GUARDED_BY(ops_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(ops_mu_) = false;
+  int64_t committed_ops_ ABSL_GUARDED_BY(ops_mu_) = 0;
+  int64_t committed_batches_ ABSL_GUARDED_BY(ops_mu_) = 0;
+  // When the committer must wake up without new operations (deadlines).
+  absl::Time next_wakeup_ ABSL_GUARDED_BY(ops_mu_) = absl::InfiniteFuture();
+  std::atomic<uint64_t> next_handle_{1};
+  std::thread committer_;
+
+  mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, v1::Job> ended_jobs_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);
   TaskQueue queue_ ABSL_GUARDED_BY(mu_);
+  // Parked long polls: by handle, per routing profile in arrival order
+  // (stale handles skipped lazily), and by deadline.
+  std::unordered_map<uint64_t, LeaseWaiter> lease_waiters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::deque<uint64_t>> waiters_by_profile_ ABSL_GUARDED_BY(mu_);
+  std::multimap<absl::Time, uint64_t> lease_deadlines_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<uint64_t, EventWaiter> event_waiters_ ABSL_GUARDED_BY(mu_);
+  std::multimap<absl::Time, uint64_t> event_deadlines_ ABSL_GUARDED_BY(mu_);
+  // Jobs whose events or state changed in the current batch.
+  std::vector<std::string> touched_jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, JobRuntime*> dirty_jobs_ ABSL_GUARDED_BY(mu_);
+  // Runtimes of jobs that ended in this batch, destroyed after it.
+  std::vector<std::unique_ptr<JobRuntime>> retired_ ABSL_GUARDED_BY(mu_);
+  std::vector<Reply> shutdown_replies_ ABSL_GUARDED_BY(mu_);
+  absl::Status batch_error_ ABSL_GUARDED_BY(mu_);
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread housekeeping_;
 };
+
+// --- templates of the operation plumbing ---
+
+template <typename T>
+JobManager::Op JobManager::MakeOp(std::function<absl::StatusOr<T>()> body, Callback<T> done) {
+  Op op;
+  auto shared_done = std::make_shared<Callback<T>>(std::move(done));
+  op.run = [body = std::move(body), shared_done]() -> Reply {
+    auto result = std::make_shared<absl::StatusOr<T>>(body());
+    return [result, shared_done](const absl::Status& commit) {
+      if (result->ok() && !commit.ok()) {
+        (*shared_done)(absl::UnavailableError(
+            absl::StrCat("coordinator could not store the change: ", commit.message())));
+      } else {
+        (*shared_done)(std::move(*result));
+      }
+    };
+  };
+  op.refuse = [shared_done](const absl::Status& status) { (*shared_done)(status); };
+  return op;
+}
+
+template <typename T>
+absl::StatusOr<T> JobManager::RunSync(std::function<absl::StatusOr<T>()> body) {
+  absl::Notification notified;
+  absl::StatusOr<T> out = absl::InternalError("operation did not run");
+  Submit(MakeOp<T>(std::move(body), [&](absl::StatusOr<T> r) {
+    out = std::move(r);
+    notified.Notify();
+  }));
+  notified.WaitForNotification();
+  return out;
+}
 
 // Random identifier with a prefix, e.g. "job-3fa9c2d1e0b4".
 std::string NewId(const std::string& prefix);

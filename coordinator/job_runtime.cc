@@ -7,17 +7,18 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/job_spec.h"
+#include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
 namespace {
 
-// Dedup attempts per Fill before the space is declared exhausted.
-constexpr int kMaxDuplicateDraws = 2000;
 // Bounds on what executors may attach to a candidate.
 constexpr int kMaxNotesPerCandidate = 32;
-constexpr size_t kMaxNoteLength = 512;
+constexpr int kMaxNotesPerReport = 8;
+constexpr size_t kMaxNoteBytes = 1024;
+constexpr int kMaxMetricsPerReport = 16;
 
 bool IsFinished(const v1::Candidate& c) { return c.state() != v1::CANDIDATE_PENDING; }
 
@@ -25,164 +26,10 @@ std::vector<int> Genes(const v1::Candidate& c) {
   return std::vector<int>(c.encoding().begin(), c.encoding().end());
 }
 
-// The metric a task of this kind must report.
-const char* MainMetric(TaskKind kind) {
-  return kind == TaskKind::kAccuracy ? kMetricAccuracy : kMetricLatencyMs;
-}
-
-}  // namespace
-
-std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
-                                 const std::string& device_class) {
-  for (const auto& m : c.metrics()) {
-    if (m.name() == name && m.device_class() == device_class) return m.value();
-  }
-  return std::nullopt;
-}
-
-absl::StatusOr<std::unique_ptr<JobRuntime>> JobRuntime::Create(const v1::Job& job) {
-  ASSIGN_OR_RETURN(auto space, CreateSearchSpace(job.spec().space().name()));
-  StrategyOptions options;
-  options.name = job.spec().strategy().name();
-  options.seed = job.spec().seed();
-  options.num_objectives = job.spec().objectives_size();
-  options.population_size = job.spec().strategy().population_size();
-  options.sample_size = job.spec().strategy().sample_size();
-  ASSIGN_OR_RETURN(auto strategy, CreateStrategy(options, space.get()));
-  return std::unique_ptr<JobRuntime>(new JobRuntime(job, std::move(space), std::move(strategy)));
-}
-
-JobRuntime::JobRuntime(const v1::Job& job, std::unique_ptr<SearchSpace> space,
-                       std::unique_ptr<Strategy> strategy)
-    : job_(job),
-      space_(std::move(space)),
-      strategy_(std::move(strategy)),
-      senses_(ObjectiveSenses(job.spec())) {}
-
-bool JobRuntime::IsTerminal() const {
-  const auto s = job_.state();
-  return s == v1::JOB_DONE || s == v1::JOB_FAILED || s == v1::JOB_CANCELLED;
-}
-
-bool JobRuntime::CreationFinished() const {
-  return stop_creating_ || space_exhausted_ ||
-         static_cast<int>(candidates_.size()) >= job_.spec().budget().max_evaluations();
-}
-
-bool JobRuntime::AllFinished() const {
-  if (!CreationFinished()) return false;
-  for (const auto& [id, c] : candidates_) {
-    if (!IsFinished(c)) return false;
-  }
-  return true;
-}
-
-std::vector<TaskRecord> JobRuntime::TasksFor(const v1::Candidate& c, int64_t now_ms) const {
-  bool need_accuracy = false;
-  std::set<std::string> device_classes;
-  auto note = [&](const std::string& metric, const std::string& device_class) {
-    if (IsDeviceMetric(metric)) {
-      device_classes.insert(device_class);
-    } else {
-      need_accuracy = true;  // accuracy, params and train_seconds come from a worker
-    }
-  };
-  for (const auto& o : job_.spec().objectives()) note(o.metric(), o.device_class());
-  for (const auto& k : job_.spec().constraints()) note(k.metric(), k.device_class());
-
-  std::vector<TaskRecord> tasks;
-  auto make = [&](TaskKind kind, const std::string& device_class, const std::string& suffix) {
-    TaskRecord t;
-    t.task_id = absl::StrCat(c.id(), ".", suffix);
-    t.job_id = job_.id();
-    t.candidate_id = c.id();
-    t.kind = kind;
-    t.device_class = device_class;
-    t.max_attempts = job_.spec().max_attempts();
-    t.created_ms = now_ms;
-    t.updated_ms = now_ms;
-    tasks.push_back(std::move(t));
-  };
-  if (need_accuracy) make(TaskKind::kAccuracy, "", "accuracy");
-  for (const auto& dc : device_classes) make(TaskKind::kLatency, dc, absl::StrCat("latency.", dc));
-  return tasks;
-}
-
-std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
-  std::vector<NewCandidate> created;
-  if (IsTerminal()) return created;
-  int pending = 0;
-  for (const auto& [id, c] : candidates_) pending += IsFinished(c) ? 0 : 1;
-  int duplicate_draws = 0;
-  while (!CreationFinished() && pending < job_.spec().parallelism()) {
-    std::vector<Architecture> suggestions;
-    if (next_initial_ < job_.spec().initial_architectures_size()) {
-      auto arch = space_->Parse(job_.spec().initial_architectures(next_initial_++));
-      if (!arch.ok()) continue;  // validated at submission
-      suggestions.push_back(*arch);
-    } else {
-      suggestions = strategy_->Suggest(1);
-    }
-    if (suggestions.empty() || duplicate_draws > kMaxDuplicateDraws) {
-      space_exhausted_ = true;
-      break;
-    }
-    const Architecture& arch = suggestions.front();
-    if (!space_->Validate(arch).ok()) {
-      ++duplicate_draws;  // a strategy bug must not stall the job forever
-      continue;
-    }
-    const std::string key = space_->CanonicalKey(arch);
-    auto it = by_key_.find(key);
-    if (it != by_key_.end()) {
-      ++duplicate_draws;
-      const v1::Candidate& known = candidates_.at(it->second);
-      if (IsFinished(known)) ObserveFinished(known, arch);
-      continue;
-    }
-    v1::Candidate c;
-    c.set_id(absl::StrFormat("%s-%04d", job_.id(), next_sequence_));
-    c.set_job_id(job_.id());
-    c.set_space(space_->Name());
-    c.set_arch(space_->Print(arch));
-    c.set_canonical_key(key);
-    for (int g : arch.genes) c.add_encoding(g);
-    c.set_state(v1::CANDIDATE_PENDING);
-    c.set_created_unix_ms(now_ms);
-    c.set_sequence(next_sequence_++);
-    NewCandidate nc{c, TasksFor(c, now_ms)};
-    auto& pending_set = pending_tasks_[c.id()];
-    for (const auto& t : nc.tasks) pending_set.insert(t.task_id);
-    by_key_[key] = c.id();
-    candidates_[c.id()] = c;
-    created.push_back(std::move(nc));
-    ++pending;
-  }
-  if (!created.empty()) RefreshCounters();
-  return created;
-}
-
-void JobRuntime::Restore(const v1::Candidate& candidate,
-                         const std::vector<std::string>& pending_tasks) {
-  candidates_[candidate.id()] = candidate;
-  by_key_[candidate.canonical_key()] = candidate.id();
-  next_sequence_ = std::max(next_sequence_, candidate.sequence() + 1);
-  // Initial architectures are created first, so restored candidates cover them.
-  next_initial_ = std::min(next_sequence_, job_.spec().initial_architectures_size());
-  if (IsFinished(candidate)) {
-    ObserveFinished(candidate, Architecture{Genes(candidate)});
-  } else {
-    pending_tasks_[candidate.id()] =
-        std::set<std::string>(pending_tasks.begin(), pending_tasks.end());
-  }
-  RefreshCounters();
-}
-
-absl::Status JobRuntime::ValidateMetric(const v1::Metric& m, int index) {
-  const std::string field = absl::StrCat("metrics[", index, "]");
+absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) {
   if (!IsKnownMetric(m.name())) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ".name: unknown metric \"", m.name(), "\""));
+        absl::StrCat(field, ".name: unknown metric \"", m.name().substr(0, 64), "\""));
   }
   if (!std::isfinite(m.value())) {
     return absl::InvalidArgumentError(
@@ -196,19 +43,384 @@ absl::Status JobRuntime::ValidateMetric(const v1::Metric& m, int index) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".value: ", m.name(), " must be >= 0, got ", m.value()));
   }
+  if (m.source().size() > 128) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".source: at most 128 characters, got ", m.source().size()));
+  }
   return absl::OkStatus();
 }
 
-absl::Status JobRuntime::ValidateTaskMetrics(TaskKind kind,
-                                             const std::vector<v1::Metric>& metrics) {
+}  // namespace
+
+std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
+                                 const std::string& device_class) {
+  for (const auto& m : c.metrics()) {
+    if (m.name() == name && m.device_class() == device_class) return m.value();
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::unique_ptr<JobRuntime>> JobRuntime::Create(
+    const v1::Job& job, std::unique_ptr<Evaluator> evaluator) {
+  ASSIGN_OR_RETURN(auto space, CreateSearchSpace(job.spec().space().name()));
+  StrategyOptions options;
+  options.name = job.spec().strategy().name();
+  options.seed = job.spec().seed();
+  options.num_objectives = job.spec().objectives_size();
+  options.population_size = job.spec().strategy().population_size();
+  options.sample_size = job.spec().strategy().sample_size();
+  ASSIGN_OR_RETURN(auto strategy, CreateStrategy(options, space.get()));
+  if (evaluator == nullptr) {
+    ASSIGN_OR_RETURN(evaluator, CreateEvaluator(job.spec()));
+  }
+  return std::unique_ptr<JobRuntime>(
+      new JobRuntime(job, std::move(space), std::move(strategy), std::move(evaluator)));
+}
+
+JobRuntime::JobRuntime(const v1::Job& job, std::unique_ptr<SearchSpace> space,
+                       std::unique_ptr<Strategy> strategy, std::unique_ptr<Evaluator> evaluator)
+    : job_(job),
+      space_(std::move(space)),
+      strategy_(std::move(strategy)),
+      evaluator_(std::move(evaluator)),
+      senses_(ObjectiveSenses(job.spec())) {
+  if (job_.reference_point_size() == static_cast<int>(senses_.size())) {
+    archive_ = std::make_unique<ParetoArchive>(
+        senses_, Point(job_.reference_point().begin(), job_.reference_point().end()));
+  }
+}
+
+bool JobRuntime::IsTerminal() const {
+  const auto s = job_.state();
+  return s == v1::JOB_DONE || s == v1::JOB_FAILED || s == v1::JOB_CANCELLED;
+}
+
+bool JobRuntime::CreationFinished() const {
+  return stop_creating_ || space_exhausted_ ||
+         static_cast<int>(candidates_.size()) >= job_.spec().budget().max_evaluations();
+}
+
+bool JobRuntime::AllFinished() const { return CreationFinished() && pending_ == 0; }
+
+void JobRuntime::CountState(v1::CandidateState state, int delta) {
+  if (state == v1::CANDIDATE_DONE) {
+    done_ += delta;
+  } else if (state == v1::CANDIDATE_PENDING) {
+    pending_ += delta;
+  } else {
+    failed_ += delta;  // failed or infeasible
+  }
+}
+
+void JobRuntime::SyncCounters() {
+  job_.set_candidates_done(done_);
+  job_.set_candidates_failed(failed_);
+  job_.set_candidates_pending(pending_);
+  job_.set_front_size(archive_ ? static_cast<int>(archive_->FrontSize()) : 0);
+  job_.set_hypervolume(archive_ ? archive_->Hypervolume() : 0.0);
+}
+
+void JobRuntime::Log(StrategyCallType type, int64_t number, const std::string& candidate_id,
+                     bool known_finished) {
+  StrategyCall call;
+  call.seq = ++log_seq_;
+  call.type = type;
+  call.number = number;
+  call.candidate_id = candidate_id;
+  call.known_finished = known_finished;
+  new_calls_.push_back(std::move(call));
+}
+
+std::vector<StrategyCall> JobRuntime::TakeStrategyCalls() {
+  std::vector<StrategyCall> out;
+  out.swap(new_calls_);
+  return out;
+}
+
+std::vector<TaskRecord> JobRuntime::PrepareTasks(int64_t now_ms) {
+  std::vector<TaskRecord> tasks = evaluator_->PrepareTasks(job_, now_ms);
+  for (const TaskRecord& t : tasks) {
+    prepare_task_ids_.push_back(t.task_id);
+    job_tasks_pending_.insert(t.task_id);
+  }
+  return tasks;
+}
+
+std::vector<TaskRecord> JobRuntime::FinalizeTasks(int64_t now_ms) {
+  std::vector<v1::Candidate> front;
+  if (archive_) {
+    for (const ArchiveMember& m : archive_->Front()) front.push_back(candidates_.at(m.id));
+  }
+  std::vector<TaskRecord> tasks = evaluator_->FinalizeTasks(job_, front, now_ms);
+  for (const TaskRecord& t : tasks) job_tasks_pending_.insert(t.task_id);
+  return tasks;
+}
+
+bool JobRuntime::JobTaskEnded(const std::string& task_id) {
+  job_tasks_pending_.erase(task_id);
+  return job_tasks_pending_.empty();
+}
+
+JobRuntime::NewCandidate JobRuntime::AddCandidate(const Architecture& arch,
+                                                  const std::string& key, int64_t suggestion_id,
+                                                  int64_t now_ms) {
+  v1::Candidate c;
+  c.set_id(absl::StrFormat("%s-%04d", job_.id(), next_sequence_));
+  c.set_job_id(job_.id());
+  c.set_space(space_->Name());
+  c.set_arch(space_->Print(arch));
+  c.set_canonical_key(key);
+  for (int g : arch.genes) c.add_encoding(g);
+  c.set_state(v1::CANDIDATE_PENDING);
+  c.set_created_unix_ms(now_ms);
+  c.set_sequence(next_sequence_++);
+  c.set_suggestion_id(suggestion_id);
+  NewCandidate nc{c, evaluator_->CandidateTasks(job_, c, prepare_task_ids_, now_ms)};
+  auto& pending_set = pending_tasks_[c.id()];
+  for (const auto& t : nc.tasks) pending_set.insert(t.task_id);
+  by_key_[key] = c.id();
+  candidates_[c.id()] = c;
+  CountState(v1::CANDIDATE_PENDING, +1);
+  consecutive_duplicates_ = 0;
+  return nc;
+}
+
+std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
+  std::vector<NewCandidate> created;
+  if (IsTerminal() || JobTasksPending()) return created;
+  const int parallelism = job_.spec().parallelism();
+  while (!CreationFinished() && pending_ < parallelism) {
+    if (next_initial_ < job_.spec().initial_architectures_size()) {
+      auto arch = space_->Parse(job_.spec().initial_architectures(next_initial_++));
+      if (!arch.ok()) continue;  // validated at submission
+      const std::string key = space_->CanonicalKey(*arch);
+      if (by_key_.count(key) > 0) continue;
+      created.push_back(AddCandidate(*arch, key, kNoSuggestion, now_ms));
+      continue;
+    }
+    const int budget_left =
+        job_.spec().budget().max_evaluations() - static_cast<int>(candidates_.size());
+    const int want = std::min(parallelism - pending_, budget_left);
+    SuggestBatch batch = strategy_->Suggest(want);
+    Log(StrategyCallType::kSuggest, want, "");
+    if (batch.state == SuggestState::kExhausted && batch.suggestions.empty()) {
+      space_exhausted_ = true;
+      job_.set_message(absl::StrCat("strategy ", strategy_->Name(),
+                                    " has nothing more to suggest (search space exhausted)"));
+      break;
+    }
+    if (batch.suggestions.empty()) break;  // kWait: ask again after the next result
+    for (const Suggestion& s : batch.suggestions) {
+      const bool fits = !CreationFinished() && pending_ < parallelism;
+      if (!fits) {
+        // More than asked for: the extra ones are not evaluated.
+        strategy_->OnCancelled(s.id);
+        Log(StrategyCallType::kCancelled, s.id, "");
+        continue;
+      }
+      if (!space_->Validate(s.arch).ok()) {
+        strategy_->OnDuplicate(s, nullptr);
+        Log(StrategyCallType::kDuplicate, s.id, "");
+        ++consecutive_duplicates_;
+        continue;
+      }
+      const std::string key = space_->CanonicalKey(s.arch);
+      auto it = by_key_.find(key);
+      if (it != by_key_.end()) {
+        const v1::Candidate& known = candidates_.at(it->second);
+        if (IsFinished(known)) {
+          const Observation obs = MakeObservation(known);
+          strategy_->OnDuplicate(s, &obs);
+        } else {
+          strategy_->OnDuplicate(s, nullptr);
+        }
+        Log(StrategyCallType::kDuplicate, s.id, known.id(), IsFinished(known));
+        ++consecutive_duplicates_;
+        continue;
+      }
+      NewCandidate nc = AddCandidate(s.arch, key, s.id, now_ms);
+      strategy_->OnPending(s);
+      Log(StrategyCallType::kPending, s.id, nc.candidate.id());
+      created.push_back(std::move(nc));
+    }
+    if (consecutive_duplicates_ >= kMaxConsecutiveDuplicates) {
+      space_exhausted_ = true;
+      job_.set_message(absl::StrCat(
+          "stopped creating candidates: strategy ", strategy_->Name(), " proposed ",
+          consecutive_duplicates_, " architectures in a row that were already evaluated ",
+          "(the search space is nearly exhausted; ", by_key_.size(), " distinct candidates)"));
+      break;
+    }
+  }
+  if (!created.empty()) SyncCounters();
+  return created;
+}
+
+absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
+                                 const std::vector<TaskRecord>& tasks,
+                                 const std::vector<StrategyCall>& log) {
+  for (v1::Candidate& c : candidates) {
+    next_sequence_ = std::max(next_sequence_, c.sequence() + 1);
+    by_key_[c.canonical_key()] = c.id();
+    CountState(c.state(), +1);
+    const std::string id = c.id();
+    candidates_.emplace(id, std::move(c));
+  }
+  for (const TaskRecord& t : tasks) {
+    const bool open = t.state == TaskState::kQueued || t.state == TaskState::kLeased;
+    if (t.candidate_id.empty()) {
+      // Job-level tasks without a candidate are the PREPARING stage's.
+      prepare_task_ids_.push_back(t.task_id);
+      if (open) job_tasks_pending_.insert(t.task_id);
+      continue;
+    }
+    if (!open) continue;
+    const v1::Candidate* c = FindCandidate(t.candidate_id);
+    if (c != nullptr && IsFinished(*c)) {
+      job_tasks_pending_.insert(t.task_id);  // a FINALIZING task on a finalist
+    } else {
+      pending_tasks_[t.candidate_id].insert(t.task_id);
+    }
+  }
+  // Initial architectures are created first, so restored candidates cover them.
+  next_initial_ = std::min(next_sequence_, job_.spec().initial_architectures_size());
+  for (const auto& [id, c] : candidates_) {
+    if (c.state() == v1::CANDIDATE_DONE) AddToArchive(c);
+  }
+
+  // Replay the strategy log into the fresh strategy.
+  std::unordered_map<int64_t, Suggestion> suggestions;
+  for (const StrategyCall& call : log) {
+    log_seq_ = std::max(log_seq_, call.seq);
+    switch (call.type) {
+      case StrategyCallType::kSuggest: {
+        SuggestBatch batch = strategy_->Suggest(static_cast<int>(call.number));
+        for (Suggestion& s : batch.suggestions) suggestions[s.id] = std::move(s);
+        break;
+      }
+      case StrategyCallType::kPending:
+      case StrategyCallType::kDuplicate: {
+        auto s = suggestions.find(call.number);
+        if (s == suggestions.end()) {
+          return absl::DataLossError(absl::StrCat("job ", job_.id(), ": strategy log entry ",
+                                                  call.seq, " names suggestion ", call.number,
+                                                  " that the replayed strategy never made"));
+        }
+        if (call.type == StrategyCallType::kPending) {
+          strategy_->OnPending(s->second);
+        } else {
+          const v1::Candidate* known =
+              call.known_finished ? FindCandidate(call.candidate_id) : nullptr;
+          if (known != nullptr) {
+            const Observation obs = MakeObservation(*known);
+            strategy_->OnDuplicate(s->second, &obs);
+          } else {
+            strategy_->OnDuplicate(s->second, nullptr);
+          }
+        }
+        suggestions.erase(s);
+        break;
+      }
+      case StrategyCallType::kObserve: {
+        const v1::Candidate* c = FindCandidate(call.candidate_id);
+        if (c == nullptr) {
+          return absl::DataLossError(absl::StrCat("job ", job_.id(), ": strategy log entry ",
+                                                  call.seq, " observes unknown candidate ",
+                                                  call.candidate_id));
+        }
+        strategy_->Observe(MakeObservation(*c));
+        break;
+      }
+      case StrategyCallType::kCancelled:
+        strategy_->OnCancelled(call.number);
+        suggestions.erase(call.number);
+        break;
+    }
+  }
+  SyncCounters();
+  return absl::OkStatus();
+}
+
+std::vector<JobRuntime::Update> JobRuntime::RecoverStuck(const std::vector<TaskRecord>& tasks,
+                                                         int64_t now_ms) {
+  std::unordered_map<std::string, std::string> failed_task;  // candidate -> reason
+  for (const TaskRecord& t : tasks) {
+    if (t.state == TaskState::kFailed && !t.candidate_id.empty()) {
+      failed_task[t.candidate_id] =
+          absl::StrCat(TaskKindName(t.kind), " task failed: ", t.last_error);
+    }
+  }
+  std::vector<std::string> stuck;
+  for (const auto& [id, c] : candidates_) {
+    if (IsFinished(c)) continue;
+    auto p = pending_tasks_.find(id);
+    if (p == pending_tasks_.end() || p->second.empty()) stuck.push_back(id);
+  }
+  std::sort(stuck.begin(), stuck.end());
+  std::vector<Update> updates;
+  for (const std::string& id : stuck) {
+    auto f = failed_task.find(id);
+    if (f != failed_task.end()) {
+      auto u = FailCandidate(id, f->second, now_ms);
+      if (u.ok()) updates.push_back(*u);
+      continue;
+    }
+    v1::Candidate& c = candidates_.at(id);
+    const bool had_archive = archive_ != nullptr;
+    const size_t before = had_archive ? archive_->FrontSize() : 0;
+    CountState(c.state(), -1);
+    Finish(&c, {}, now_ms);
+    CountState(c.state(), +1);
+    Update u;
+    u.candidate = c;
+    u.finished = true;
+    u.front_changed = archive_ != nullptr && (!had_archive || archive_->FrontSize() != before ||
+                                              archive_->OnFront(c.id()));
+    updates.push_back(u);
+  }
+  SyncCounters();
+  return updates;
+}
+
+absl::Status JobRuntime::ValidateReport(const TaskRecord& task,
+                                        const std::vector<v1::Metric>& metrics,
+                                        const std::vector<std::string>& notes) const {
+  if (static_cast<int>(metrics.size()) > kMaxMetricsPerReport) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics: at most ", kMaxMetricsPerReport,
+                                                   " per report, got ", metrics.size()));
+  }
+  if (static_cast<int>(notes.size()) > kMaxNotesPerReport) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("notes: at most ", kMaxNotesPerReport, " per report, got ", notes.size()));
+  }
+  for (size_t i = 0; i < notes.size(); ++i) {
+    if (notes[i].size() > kMaxNoteBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("notes[", i, "]: at most ", kMaxNoteBytes,
+                                                     " bytes, got ", notes[i].size()));
+    }
+  }
+  std::set<std::string> seen;
   bool has_main = false;
+  const std::string main = evaluator_->MainMetric(task);
   for (size_t i = 0; i < metrics.size(); ++i) {
-    RETURN_IF_ERROR(ValidateMetric(metrics[i], static_cast<int>(i)));
-    if (metrics[i].name() == MainMetric(kind)) has_main = true;
+    const std::string field = absl::StrCat("metrics[", i, "]");
+    RETURN_IF_ERROR(ValidateMetricValue(metrics[i], field));
+    const std::string& name = metrics[i].name();
+    if (!seen.insert(name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name: ", name, " reported more than once"));
+    }
+    if (!evaluator_->MetricBelongs(task, name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ".name: a ", TaskKindName(task.kind),
+          task.operation.empty() ? "" : absl::StrCat(" (", task.operation, ")"),
+          " task does not report ", name));
+    }
+    if (name == main) has_main = true;
   }
   if (!has_main) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics: a ", TaskKindName(kind),
-                                                   " task must report ", MainMetric(kind)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics: a ", TaskKindName(task.kind), " task must report ", main));
   }
   return absl::OkStatus();
 }
@@ -216,12 +428,19 @@ absl::Status JobRuntime::ValidateTaskMetrics(TaskKind kind,
 absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     const TaskRecord& task, const std::vector<v1::Metric>& metrics,
     const std::vector<std::string>& notes, int64_t now_ms) {
+  if (task.candidate_id.empty()) {
+    // A job-level task: its results are kept on the job.
+    for (v1::Metric m : metrics) {
+      if (m.source().empty()) m.set_source(task.operation);
+      *job_.add_stage_metrics() = m;
+    }
+    JobTaskEnded(task.task_id);
+    return Update{};
+  }
   auto it = candidates_.find(task.candidate_id);
   if (it == candidates_.end()) {
     return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
   }
-  RETURN_IF_ERROR(ValidateTaskMetrics(task.kind, metrics));
-  const std::vector<std::string> before = FrontIds();
   v1::Candidate& c = it->second;
   for (v1::Metric m : metrics) {
     // Device metrics belong to the task's device class; others to none.
@@ -242,23 +461,37 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
                                  : absl::StrCat("latency.", task.device_class);
   for (const std::string& note : notes) {
     if (c.notes_size() >= kMaxNotesPerCandidate) break;
-    c.add_notes(absl::StrCat(prefix, ": ", note.substr(0, kMaxNoteLength)));
+    c.add_notes(absl::StrCat(prefix, ": ", note));
   }
   Update update;
+  if (job_tasks_pending_.count(task.task_id) > 0) {
+    // A finalize task on a finished candidate: metrics added, state kept.
+    JobTaskEnded(task.task_id);
+    update.candidate = c;
+    return update;
+  }
   auto& pending = pending_tasks_[c.id()];
   pending.erase(task.task_id);
   if (!IsFinished(c) && pending.empty()) {
+    pending_tasks_.erase(c.id());
+    const size_t before = archive_ ? archive_->FrontSize() : 0;
+    const bool had_archive = archive_ != nullptr;
+    CountState(c.state(), -1);
     Finish(&c, notes, now_ms);
+    CountState(c.state(), +1);
     update.finished = true;
+    update.front_changed = c.state() == v1::CANDIDATE_DONE && archive_ != nullptr &&
+                           (!had_archive || archive_->OnFront(c.id()) ||
+                            archive_->FrontSize() != before);
   }
   update.candidate = c;
-  update.front_changed = FrontIds() != before;
-  RefreshCounters();
+  SyncCounters();
   return update;
 }
 
 void JobRuntime::Finish(v1::Candidate* c, const std::vector<std::string>& notes, int64_t now_ms) {
   c->set_finished_unix_ms(now_ms);
+  c->set_state(v1::CANDIDATE_DONE);
   for (const auto& o : job_.spec().objectives()) {
     if (!FindMetric(*c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()))) {
       c->set_state(v1::CANDIDATE_FAILED);
@@ -267,29 +500,33 @@ void JobRuntime::Finish(v1::Candidate* c, const std::vector<std::string>& notes,
                                         " was not measured");
       if (!notes.empty()) absl::StrAppend(&reason, " (", absl::StrJoin(notes, "; "), ")");
       c->set_failure_reason(reason);
-      ObserveFinished(*c, Architecture{Genes(*c)});
-      return;
+      break;
     }
   }
-  for (const auto& k : job_.spec().constraints()) {
-    auto v = FindMetric(*c, k.metric(), MetricDeviceClass(k.metric(), k.device_class()));
-    std::string broken;
-    if (!v) {
-      broken = absl::StrCat(k.metric(), " was not measured");
-    } else if (k.has_max_value() && *v > k.max_value()) {
-      broken = absl::StrCat(k.metric(), " = ", *v, " exceeds max_value ", k.max_value());
-    } else if (k.has_min_value() && *v < k.min_value()) {
-      broken = absl::StrCat(k.metric(), " = ", *v, " is below min_value ", k.min_value());
-    }
-    if (!broken.empty()) {
-      c->set_state(v1::CANDIDATE_INFEASIBLE);
-      c->set_failure_reason(absl::StrCat("constraint: ", broken));
-      ObserveFinished(*c, Architecture{Genes(*c)});
-      return;
+  if (c->state() == v1::CANDIDATE_DONE) {
+    for (const auto& k : job_.spec().constraints()) {
+      auto v = FindMetric(*c, k.metric(), MetricDeviceClass(k.metric(), k.device_class()));
+      std::string broken;
+      if (!v) {
+        // Not measured is a failure to measure, not evidence of infeasibility.
+        c->set_state(v1::CANDIDATE_FAILED);
+        c->set_failure_reason(absl::StrCat("constraint metric ", k.metric(),
+                                           k.device_class().empty() ? "" : " on ",
+                                           k.device_class(), " was not measured"));
+        break;
+      } else if (k.has_max_value() && *v > k.max_value()) {
+        broken = absl::StrCat(k.metric(), " = ", *v, " exceeds max_value ", k.max_value());
+      } else if (k.has_min_value() && *v < k.min_value()) {
+        broken = absl::StrCat(k.metric(), " = ", *v, " is below min_value ", k.min_value());
+      }
+      if (!broken.empty()) {
+        c->set_state(v1::CANDIDATE_INFEASIBLE);
+        c->set_failure_reason(absl::StrCat("constraint: ", broken));
+        break;
+      }
     }
   }
-  c->set_state(v1::CANDIDATE_DONE);
-  ObserveFinished(*c, Architecture{Genes(*c)});
+  OnFinished(*c, /*replaying=*/false);
 }
 
 absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& candidate_id,
@@ -302,15 +539,17 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& 
   Update update;
   v1::Candidate& c = it->second;
   if (!IsFinished(c)) {
+    CountState(c.state(), -1);
     c.set_state(v1::CANDIDATE_FAILED);
     c.set_failure_reason(reason);
     c.set_finished_unix_ms(now_ms);
+    CountState(c.state(), +1);
     pending_tasks_.erase(c.id());
-    ObserveFinished(c, Architecture{Genes(c)});
+    OnFinished(c, /*replaying=*/false);
     update.finished = true;
   }
   update.candidate = c;
-  RefreshCounters();
+  SyncCounters();
   return update;
 }
 
@@ -318,27 +557,97 @@ std::vector<v1::Candidate> JobRuntime::FailPending(const std::string& reason, in
   std::vector<v1::Candidate> failed;
   for (auto& [id, c] : candidates_) {
     if (IsFinished(c)) continue;
+    CountState(c.state(), -1);
     c.set_state(v1::CANDIDATE_FAILED);
     c.set_failure_reason(reason);
     c.set_finished_unix_ms(now_ms);
+    CountState(c.state(), +1);
     pending_tasks_.erase(id);
     failed.push_back(c);
   }
-  RefreshCounters();
+  std::sort(failed.begin(), failed.end(),
+            [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
+  for (const v1::Candidate& c : failed) {
+    if (c.suggestion_id() == kNoSuggestion) continue;
+    strategy_->OnCancelled(c.suggestion_id());
+    Log(StrategyCallType::kCancelled, c.suggestion_id(), c.id());
+  }
+  SyncCounters();
   return failed;
 }
 
-void JobRuntime::ObserveFinished(const v1::Candidate& c, const Architecture& arch) {
+Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
   Observation obs;
-  obs.arch = arch;
-  auto values = ObjectiveValues(c);
-  obs.failed = !values.has_value();
-  if (values) {
-    for (size_t i = 0; i < values->size(); ++i) {
-      obs.scores.push_back(senses_[i] == Sense::kMaximize ? -(*values)[i] : (*values)[i]);
-    }
+  obs.suggestion_id = c.suggestion_id();
+  obs.arch = Architecture{Genes(c)};
+  switch (c.state()) {
+    case v1::CANDIDATE_DONE:
+      obs.outcome = EvalOutcome::kOk;
+      break;
+    case v1::CANDIDATE_INFEASIBLE:
+      obs.outcome = EvalOutcome::kInfeasible;
+      break;
+    default:
+      obs.outcome = EvalOutcome::kFailed;
+      break;
   }
-  strategy_->Observe(obs);
+  obs.failure_reason = c.failure_reason();
+  for (const auto& m : c.metrics()) {
+    obs.metrics.push_back(ObservedMetric{m.name(), m.device_class(), m.value(), m.source(), ""});
+  }
+  std::vector<double> scores;
+  const auto& objectives = job_.spec().objectives();
+  for (int i = 0; i < objectives.size(); ++i) {
+    const auto& o = objectives[i];
+    auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
+    if (!v) break;
+    scores.push_back(senses_[i] == Sense::kMaximize ? -*v : *v);
+  }
+  if (static_cast<int>(scores.size()) == objectives.size() &&
+      obs.outcome != EvalOutcome::kFailed) {
+    obs.scores = std::move(scores);
+  }
+  for (const auto& k : job_.spec().constraints()) {
+    ConstraintOutcome co;
+    co.metric = k.metric();
+    co.device_class = MetricDeviceClass(k.metric(), k.device_class());
+    auto v = FindMetric(c, k.metric(), co.device_class);
+    co.measured = v.has_value();
+    if (v) {
+      co.value = *v;
+      double violation = 0.0;
+      if (k.has_max_value() && *v > k.max_value()) violation = *v - k.max_value();
+      if (k.has_min_value() && *v < k.min_value()) violation = k.min_value() - *v;
+      co.violation = violation;
+      co.satisfied = violation == 0.0;
+    }
+    obs.constraints.push_back(co);
+  }
+  return obs;
+}
+
+void JobRuntime::OnFinished(const v1::Candidate& c, bool replaying) {
+  if (c.state() == v1::CANDIDATE_DONE) AddToArchive(c);
+  if (replaying) return;
+  strategy_->Observe(MakeObservation(c));
+  Log(StrategyCallType::kObserve, c.suggestion_id(), c.id());
+}
+
+bool JobRuntime::AddToArchive(const v1::Candidate& c) {
+  auto values = ObjectiveValues(c);
+  if (!values) return false;
+  if (archive_ == nullptr) {
+    std::vector<std::optional<double>> explicit_reference;
+    for (const auto& o : job_.spec().objectives()) {
+      explicit_reference.push_back(o.has_reference() ? std::optional<double>(o.reference())
+                                                     : std::nullopt);
+    }
+    const Point ref = DeriveReference(senses_, explicit_reference, *values);
+    job_.clear_reference_point();
+    for (double r : ref) job_.add_reference_point(r);
+    archive_ = std::make_unique<ParetoArchive>(senses_, ref);
+  }
+  return archive_->Insert(c.id(), *values);
 }
 
 std::optional<Point> JobRuntime::ObjectiveValues(const v1::Candidate& c) const {
@@ -357,82 +666,41 @@ const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
   return it == candidates_.end() ? nullptr : &it->second;
 }
 
-std::vector<v1::Candidate> JobRuntime::Candidates() const {
-  std::vector<v1::Candidate> out;
-  for (const auto& [id, c] : candidates_) out.push_back(c);
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
-  return out;
-}
-
-Point JobRuntime::ReferencePoint() const {
-  Point ref;
-  const auto& objectives = job_.spec().objectives();
-  for (int i = 0; i < objectives.size(); ++i) {
-    const auto& o = objectives[i];
-    if (o.has_reference()) {
-      ref.push_back(o.reference());
-    } else if (senses_[i] == Sense::kMaximize) {
-      ref.push_back(0.0);
-    } else {
-      double worst = 0.0;
-      for (const auto& [id, c] : candidates_) {
-        if (auto v = ObjectiveValues(c)) worst = std::max(worst, (*v)[i]);
-      }
-      ref.push_back(worst > 0.0 ? worst * 1.1 : 1.0);
-    }
-  }
-  return ref;
-}
-
-std::vector<std::string> JobRuntime::FrontIds() const {
-  std::vector<std::string> ids;
-  std::vector<Point> points;
-  for (const auto& c : Candidates()) {
-    if (auto v = ObjectiveValues(c)) {
-      ids.push_back(c.id());
-      points.push_back(*v);
-    }
-  }
-  std::vector<std::string> front;
-  for (int i : NonDominatedIndices(points, senses_)) front.push_back(ids[i]);
-  return front;
-}
-
 v1::ParetoFront JobRuntime::Front() const {
   v1::ParetoFront front;
   front.set_job_id(job_.id());
   *front.mutable_objectives() = job_.spec().objectives();
-  std::vector<Point> points;
-  for (const auto& id : FrontIds()) {
-    const v1::Candidate& c = candidates_.at(id);
-    *front.add_candidates() = c;
-    points.push_back(*ObjectiveValues(c));
-  }
-  const Point ref = ReferencePoint();
-  for (double r : ref) front.add_reference_point(r);
-  auto hv = Hypervolume(points, ref, senses_);
-  front.set_hypervolume(hv.ok() ? *hv : 0.0);
+  if (archive_ == nullptr) return front;
+  for (const ArchiveMember& m : archive_->Front()) *front.add_candidates() = candidates_.at(m.id);
+  for (double r : archive_->reference()) front.add_reference_point(r);
+  front.set_hypervolume(archive_->Hypervolume());
   return front;
 }
 
-void JobRuntime::RefreshCounters() {
-  int done = 0, failed = 0, pending = 0;
-  for (const auto& [id, c] : candidates_) {
-    if (c.state() == v1::CANDIDATE_DONE) {
-      ++done;
-    } else if (c.state() == v1::CANDIDATE_PENDING) {
-      ++pending;
-    } else {
-      ++failed;  // failed or infeasible
+v1::ParetoFront FrontOfStoredJob(const v1::Job& job, const std::vector<v1::Candidate>& candidates) {
+  v1::ParetoFront front;
+  front.set_job_id(job.id());
+  *front.mutable_objectives() = job.spec().objectives();
+  const std::vector<Sense> senses = ObjectiveSenses(job.spec());
+  if (job.reference_point_size() != static_cast<int>(senses.size())) return front;
+  ParetoArchive archive(senses, Point(job.reference_point().begin(), job.reference_point().end()));
+  std::unordered_map<std::string, const v1::Candidate*> by_id;
+  for (const v1::Candidate& c : candidates) {
+    if (c.state() != v1::CANDIDATE_DONE) continue;
+    Point p;
+    for (const auto& o : job.spec().objectives()) {
+      auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
+      if (!v) break;
+      p.push_back(*v);
     }
+    if (p.size() != senses.size()) continue;
+    archive.Insert(c.id(), p);
+    by_id[c.id()] = &c;
   }
-  job_.set_candidates_done(done);
-  job_.set_candidates_failed(failed);
-  job_.set_candidates_pending(pending);
-  const v1::ParetoFront front = Front();
-  job_.set_front_size(front.candidates_size());
-  job_.set_hypervolume(front.hypervolume());
+  for (const ArchiveMember& m : archive.Front()) *front.add_candidates() = *by_id.at(m.id);
+  for (double r : archive.reference()) front.add_reference_point(r);
+  front.set_hypervolume(archive.Hypervolume());
+  return front;
 }
 
 }  // namespace edgenas

@@ -1,8 +1,12 @@
-// JobRuntime: the in-memory state and rules of one job, with no locking and
-// no I/O: which candidates exist and which tasks each needs, when a
-// candidate is finished (done, infeasible or failed), the strategy that
-// proposes new ones, and the Pareto front with its hypervolume.
-// JobManager owns one per job, serialises calls and persists what changes.
+// JobRuntime: the in-memory state and rules of one unfinished job, with no
+// locking and no I/O: which candidates exist and which tasks each needs
+// (from the job's Evaluator), when a candidate is finished (done, infeasible
+// or failed), the strategy that proposes new ones (and the log of every call
+// made on it, for exact replay after a restart), and the incremental Pareto
+// archive with its fixed reference point.
+// JobManager owns one per unfinished job, serialises calls and persists
+// what changes (candidates, tasks, job record, TakeStrategyCalls()).
+// Cost per result: O(log n) bookkeeping plus O(front) archive work.
 #ifndef EDGENAS_COORDINATOR_JOB_RUNTIME_H_
 #define EDGENAS_COORDINATOR_JOB_RUNTIME_H_
 
@@ -11,12 +15,16 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/pareto.h"
 #include "common/search_space.h"
+#include "coordinator/evaluator.h"
+#include "coordinator/pareto_archive.h"
 #include "coordinator/strategy/strategy.h"
+#include "coordinator/strategy_log.h"
 #include "coordinator/task_record.h"
 #include "edgenas/v1/job.pb.h"
 #include "edgenas/v1/search_service.pb.h"
@@ -38,77 +46,118 @@ class JobRuntime {
   };
 
   // Builds the runtime for `job`, whose spec must be normalised
-  // (NormalizeJobSpec). INVALID_ARGUMENT when the space/strategy can't be made.
-  static absl::StatusOr<std::unique_ptr<JobRuntime>> Create(const v1::Job& job);
+  // (NormalizeJobSpec). `evaluator` overrides the one named by
+  // spec.evaluation.mode (tests). INVALID_ARGUMENT when the space, strategy
+  // or evaluator can't be made.
+  static absl::StatusOr<std::unique_ptr<JobRuntime>> Create(
+      const v1::Job& job, std::unique_ptr<Evaluator> evaluator = nullptr);
 
   const v1::Job& job() const { return job_; }
   v1::Job* mutable_job() { return &job_; }
+  const Evaluator& evaluator() const { return *evaluator_; }
   bool IsTerminal() const;
 
+  // Rebuilds the state of a stored job: its candidates (metrics included),
+  // every task it has, and its strategy log, which is replayed into a fresh
+  // strategy so suggestions continue exactly. Call once, before anything
+  // else. Linear in the size of the job.
+  absl::Status Restore(std::vector<v1::Candidate> candidates, const std::vector<TaskRecord>& tasks,
+                       const std::vector<StrategyCall>& log);
+  // After Restore: pending candidates none of whose tasks is still queued or
+  // leased (a crash between two writes of an older build) are finished or
+  // failed now. Returns their updates, to persist.
+  std::vector<Update> RecoverStuck(const std::vector<TaskRecord>& tasks, int64_t now_ms);
+
+  // Job-level tasks of the PREPARING stage (empty when there are none).
+  std::vector<TaskRecord> PrepareTasks(int64_t now_ms);
+  // Job-level tasks of the FINALIZING stage, over the current front.
+  std::vector<TaskRecord> FinalizeTasks(int64_t now_ms);
+  // Records that a job-level task ended; true when none is left pending.
+  bool JobTaskEnded(const std::string& task_id);
+  bool JobTasksPending() const { return !job_tasks_pending_.empty(); }
+
   // Creates new candidates until `parallelism` are pending or the budget is
-  // used, asking the strategy and skipping canonical duplicates (whose known
-  // result is fed back to the strategy instead).
+  // used, asking the strategy and skipping canonical duplicates (which the
+  // strategy is told about). Stops creating for good after
+  // kMaxConsecutiveDuplicates duplicates in a row, or when the strategy says
+  // the space is exhausted; job().message() then says why.
   std::vector<NewCandidate> Fill(int64_t now_ms);
 
-  // Re-inserts a candidate loaded from the store (metrics included); a
-  // finished one is replayed into the strategy and the front. `pending_tasks`
-  // lists the ids of its tasks that are not yet done.
-  void Restore(const v1::Candidate& candidate, const std::vector<std::string>& pending_tasks);
-
-  // Records a completed task's metrics. INVALID_ARGUMENT when the metrics do
-  // not fit the task (unknown name, non-finite value, accuracy outside
-  // [0, 1], negative latency, or the task's main metric missing); nothing
-  // changes then. NOT_FOUND for an unknown candidate.
+  // Records a completed task's metrics (already validated by ValidateReport).
+  // NOT_FOUND for an unknown candidate.
   absl::StatusOr<Update> RecordTaskResult(const TaskRecord& task,
                                           const std::vector<v1::Metric>& metrics,
                                           const std::vector<std::string>& notes, int64_t now_ms);
-  // Marks the task's candidate failed with `reason` (no-op if already finished).
+  // Marks the candidate failed with `reason` (no-op if already finished).
   absl::StatusOr<Update> FailCandidate(const std::string& candidate_id, const std::string& reason,
                                        int64_t now_ms);
 
-  // True when no more candidates will be created (budget used or space exhausted).
+  // Checks a report against its task before anything changes:
+  // INVALID_ARGUMENT naming the field for unknown or duplicate names, a
+  // metric the task does not report, non-finite or out-of-range values, too
+  // many metrics or notes, or the task's main metric missing.
+  absl::Status ValidateReport(const TaskRecord& task, const std::vector<v1::Metric>& metrics,
+                              const std::vector<std::string>& notes) const;
+
+  // True when no more candidates will be created (budget used, space
+  // exhausted, creation stopped).
   bool CreationFinished() const;
   // True when creation finished and every candidate is finished.
   bool AllFinished() const;
   // Stops creating candidates (wall-time budget, cancellation).
   void StopCreating() { stop_creating_ = true; }
   bool creation_stopped() const { return stop_creating_; }
-  // Marks every pending candidate failed with `reason`; returns them.
+  // Marks every pending candidate failed with `reason` and tells the
+  // strategy they were cancelled; returns them.
   std::vector<v1::Candidate> FailPending(const std::string& reason, int64_t now_ms);
 
+  // Strategy calls made since the last call, to append to the stored log.
+  std::vector<StrategyCall> TakeStrategyCalls();
+
   const v1::Candidate* FindCandidate(const std::string& id) const;
-  std::vector<v1::Candidate> Candidates() const;
   v1::ParetoFront Front() const;
   // Objective values of a finished candidate, in objective order.
   std::optional<Point> ObjectiveValues(const v1::Candidate& c) const;
 
-  // Validates one reported metric (finite, known name, sane range).
-  static absl::Status ValidateMetric(const v1::Metric& m, int index);
-  // Validates every metric and checks that the task's main metric
-  // (accuracy or latency_ms) is present.
-  static absl::Status ValidateTaskMetrics(TaskKind kind, const std::vector<v1::Metric>& metrics);
+  // Most candidates a job may skip as duplicates in a row before it stops.
+  static constexpr int kMaxConsecutiveDuplicates = 10000;
 
  private:
   JobRuntime(const v1::Job& job, std::unique_ptr<SearchSpace> space,
-             std::unique_ptr<Strategy> strategy);
+             std::unique_ptr<Strategy> strategy, std::unique_ptr<Evaluator> evaluator);
 
-  std::vector<TaskRecord> TasksFor(const v1::Candidate& c, int64_t now_ms) const;
   // Decides the final state of a candidate whose tasks are all done.
   void Finish(v1::Candidate* c, const std::vector<std::string>& notes, int64_t now_ms);
-  void ObserveFinished(const v1::Candidate& c, const Architecture& arch);
-  Point ReferencePoint() const;
-  std::vector<std::string> FrontIds() const;
-  void RefreshCounters();
+  // Feeds a finished candidate to the strategy (logged) and the archive.
+  void OnFinished(const v1::Candidate& c, bool replaying);
+  // Inserts a DONE candidate into the archive; true when the front changed.
+  bool AddToArchive(const v1::Candidate& c);
+  Observation MakeObservation(const v1::Candidate& c) const;
+  void Log(StrategyCallType type, int64_t number, const std::string& candidate_id,
+           bool known_finished = false);
+  // Adds a new candidate for `arch` (suggestion id or kNoSuggestion).
+  NewCandidate AddCandidate(const Architecture& arch, const std::string& key,
+                            int64_t suggestion_id, int64_t now_ms);
+  void CountState(v1::CandidateState state, int delta);
+  void SyncCounters();
 
   v1::Job job_;
   std::unique_ptr<SearchSpace> space_;
   std::unique_ptr<Strategy> strategy_;
+  std::unique_ptr<Evaluator> evaluator_;
   std::vector<Sense> senses_;
-  std::map<std::string, v1::Candidate> candidates_;          // by id
-  std::map<std::string, std::string> by_key_;                // canonical key -> id
-  std::map<std::string, std::set<std::string>> pending_tasks_;  // candidate -> task ids
+  std::unordered_map<std::string, v1::Candidate> candidates_;               // by id
+  std::unordered_map<std::string, std::string> by_key_;                     // key -> id
+  std::unordered_map<std::string, std::set<std::string>> pending_tasks_;    // candidate -> tasks
+  std::set<std::string> job_tasks_pending_;  // prepare/finalize tasks not yet ended
+  std::vector<std::string> prepare_task_ids_;
+  std::unique_ptr<ParetoArchive> archive_;  // created at the first DONE candidate
+  std::vector<StrategyCall> new_calls_;
+  int64_t log_seq_ = 0;
   int next_sequence_ = 0;
   int next_initial_ = 0;  // next entry of spec.initial_architectures
+  int consecutive_duplicates_ = 0;
+  int done_ = 0, failed_ = 0, pending_ = 0;
   bool space_exhausted_ = false;
   bool stop_creating_ = false;
 };
@@ -117,6 +166,10 @@ class JobRuntime {
 // device-independent metrics), if the candidate has it.
 std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
                                  const std::string& device_class);
+
+// The Pareto front of a finished job from its stored candidates (used for
+// jobs that are not kept in memory).
+v1::ParetoFront FrontOfStoredJob(const v1::Job& job, const std::vector<v1::Candidate>& candidates);
 
 }  // namespace edgenas
 

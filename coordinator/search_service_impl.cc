@@ -1,55 +1,134 @@
 #include "coordinator/search_service_impl.h"
 
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
+namespace {
 
-grpc::Status SearchServiceImpl::SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest* req,
-                                          v1::Job* resp) {
-  return Reply(manager_->SubmitJob(req->spec()), resp);
-}
+// How long one wait for events lasts before the stream checks whether its
+// client or the server is going away.
+constexpr int64_t kWatchPollMs = 1000;
 
-grpc::Status SearchServiceImpl::GetJob(grpc::ServerContext*, const v1::GetJobRequest* req,
-                                       v1::Job* resp) {
-  return Reply(manager_->GetJob(req->job_id()), resp);
-}
-
-grpc::Status SearchServiceImpl::ListJobs(grpc::ServerContext*, const v1::ListJobsRequest*,
-                                         v1::ListJobsResponse* resp) {
-  for (v1::Job& job : manager_->ListJobs()) *resp->add_jobs() = std::move(job);
-  return grpc::Status::OK;
-}
-
-grpc::Status SearchServiceImpl::CancelJob(grpc::ServerContext*, const v1::CancelJobRequest* req,
-                                          v1::Job* resp) {
-  return Reply(manager_->CancelJob(req->job_id()), resp);
-}
-
-grpc::Status SearchServiceImpl::WatchJob(grpc::ServerContext* ctx, const v1::WatchJobRequest* req,
-                                         grpc::ServerWriter<v1::JobEvent>* writer) {
-  int64_t after = req->after_sequence();
-  while (!ctx->IsCancelled() && !stopping_) {
-    auto batch = manager_->WaitForEvents(req->job_id(), after, /*timeout_ms=*/1000);
-    if (!batch.ok()) return ToGrpcStatus(batch.status());
-    for (const v1::JobEvent& event : batch->events) {
-      if (!writer->Write(event)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
-      after = event.sequence();
-    }
-    if (batch->job_terminal) return grpc::Status::OK;
+// Streams a job's events: waits for a batch (a callback, not a thread),
+// writes it one event at a time, and repeats until the job ends.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
+ public:
+  WatchReactor(JobManager* manager, const std::atomic<bool>* stopping, std::string job_id,
+               int64_t after)
+      : manager_(manager), stopping_(stopping), job_id_(std::move(job_id)), after_(after) {
+    WaitForBatch();
   }
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
+      return;
+    }
+    WriteNext();
+  }
+  void OnCancel() override { cancelled_ = true; }
+  void OnDone() override { delete this; }
+
+ private:
+  void WaitForBatch() {
+    if (cancelled_) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
+      return;
+    }
+    if (stopping_->load()) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+      return;
+    }
+    manager_->WatchEvents(job_id_, after_, kWatchPollMs,
+                          [this](absl::StatusOr<EventBatch> batch) { OnBatch(std::move(batch)); });
+  }
+  void OnBatch(absl::StatusOr<EventBatch> batch) {
+    if (!batch.ok()) {
+      Finish(ToGrpcStatus(batch.status()));
+      return;
+    }
+    events_ = std::move(batch->events);
+    next_ = 0;
+    terminal_ = batch->job_terminal;
+    WriteNext();
+  }
+  void WriteNext() {
+    if (next_ < events_.size()) {
+      after_ = events_[next_].sequence();
+      StartWrite(&events_[next_++]);
+      return;
+    }
+    if (terminal_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    WaitForBatch();
+  }
+
+  JobManager* const manager_;
+  const std::atomic<bool>* const stopping_;
+  const std::string job_id_;
+  int64_t after_;
+  std::vector<v1::JobEvent> events_;
+  size_t next_ = 0;
+  bool terminal_ = false;
+  std::atomic<bool> cancelled_{false};
+};
+
+template <typename T>
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, absl::StatusOr<T> result,
+                                    T* out) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(Reply(std::move(result), out));
+  return reactor;
 }
 
-grpc::Status SearchServiceImpl::GetParetoFront(grpc::ServerContext*,
-                                               const v1::GetParetoFrontRequest* req,
-                                               v1::ParetoFront* resp) {
-  return Reply(manager_->GetParetoFront(req->job_id()), resp);
+}  // namespace
+
+grpc::ServerUnaryReactor* SearchServiceImpl::SubmitJob(grpc::CallbackServerContext* ctx,
+                                                       const v1::SubmitJobRequest* req,
+                                                       v1::Job* resp) {
+  return FinishNow(ctx, manager_->SubmitJob(req->spec()), resp);
 }
 
-grpc::Status SearchServiceImpl::GetCandidate(grpc::ServerContext*,
-                                             const v1::GetCandidateRequest* req,
-                                             v1::Candidate* resp) {
-  return Reply(manager_->GetCandidate(req->job_id(), req->candidate_id()), resp);
+grpc::ServerUnaryReactor* SearchServiceImpl::GetJob(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetJobRequest* req, v1::Job* resp) {
+  return FinishNow(ctx, manager_->GetJob(req->job_id()), resp);
+}
+
+grpc::ServerUnaryReactor* SearchServiceImpl::ListJobs(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListJobsRequest*,
+                                                      v1::ListJobsResponse* resp) {
+  for (v1::Job& job : manager_->ListJobs()) *resp->add_jobs() = std::move(job);
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SearchServiceImpl::CancelJob(grpc::CallbackServerContext* ctx,
+                                                       const v1::CancelJobRequest* req,
+                                                       v1::Job* resp) {
+  return FinishNow(ctx, manager_->CancelJob(req->job_id()), resp);
+}
+
+grpc::ServerWriteReactor<v1::JobEvent>* SearchServiceImpl::WatchJob(
+    grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* req) {
+  return new WatchReactor(manager_, &stopping_, req->job_id(), req->after_sequence());
+}
+
+grpc::ServerUnaryReactor* SearchServiceImpl::GetParetoFront(grpc::CallbackServerContext* ctx,
+                                                            const v1::GetParetoFrontRequest* req,
+                                                            v1::ParetoFront* resp) {
+  return FinishNow(ctx, manager_->GetParetoFront(req->job_id()), resp);
+}
+
+grpc::ServerUnaryReactor* SearchServiceImpl::GetCandidate(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetCandidateRequest* req,
+                                                          v1::Candidate* resp) {
+  return FinishNow(ctx, manager_->GetCandidate(req->job_id(), req->candidate_id()), resp);
 }
 
 }  // namespace edgenas

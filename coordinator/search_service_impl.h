@@ -1,5 +1,6 @@
 // SearchService over gRPC: converts requests to JobManager calls and
-// statuses back. No search logic lives here.
+// statuses back. No search logic lives here. Callback API: a WatchJob
+// stream holds no server thread while it waits for events.
 #ifndef EDGENAS_COORDINATOR_SEARCH_SERVICE_IMPL_H_
 #define EDGENAS_COORDINATOR_SEARCH_SERVICE_IMPL_H_
 
@@ -10,28 +11,30 @@
 
 namespace edgenas {
 
-class SearchServiceImpl final : public v1::SearchService::Service {
+class SearchServiceImpl final : public v1::SearchService::CallbackService {
  public:
   // `manager` must outlive the service.
   explicit SearchServiceImpl(JobManager* manager) : manager_(manager) {}
-
   // Makes open WatchJob streams finish (server shutdown).
   void StopStreams() { stopping_ = true; }
 
-  grpc::Status SubmitJob(grpc::ServerContext* ctx, const v1::SubmitJobRequest* req,
-                         v1::Job* resp) override;
-  grpc::Status GetJob(grpc::ServerContext* ctx, const v1::GetJobRequest* req,
-                      v1::Job* resp) override;
-  grpc::Status ListJobs(grpc::ServerContext* ctx, const v1::ListJobsRequest* req,
-                        v1::ListJobsResponse* resp) override;
-  grpc::Status CancelJob(grpc::ServerContext* ctx, const v1::CancelJobRequest* req,
-                         v1::Job* resp) override;
-  grpc::Status WatchJob(grpc::ServerContext* ctx, const v1::WatchJobRequest* req,
-                        grpc::ServerWriter<v1::JobEvent>* writer) override;
-  grpc::Status GetParetoFront(grpc::ServerContext* ctx, const v1::GetParetoFrontRequest* req,
-                              v1::ParetoFront* resp) override;
-  grpc::Status GetCandidate(grpc::ServerContext* ctx, const v1::GetCandidateRequest* req,
-                            v1::Candidate* resp) override;
+  grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
+                                      const v1::SubmitJobRequest* req, v1::Job* resp) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
+                                   v1::Job* resp) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
+                                     const v1::ListJobsRequest* req,
+                                     v1::ListJobsResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* ctx,
+                                      const v1::CancelJobRequest* req, v1::Job* resp) override;
+  grpc::ServerWriteReactor<v1::JobEvent>* WatchJob(grpc::CallbackServerContext* ctx,
+                                                   const v1::WatchJobRequest* req) override;
+  grpc::ServerUnaryReactor* GetParetoFront(grpc::CallbackServerContext* ctx,
+                                           const v1::GetParetoFrontRequest* req,
+                                           v1::ParetoFront* resp) override;
+  grpc::ServerUnaryReactor* GetCandidate(grpc::CallbackServerContext* ctx,
+                                         const v1::GetCandidateRequest* req,
+                                         v1::Candidate* resp) override;
 
  private:
   JobManager* const manager_;

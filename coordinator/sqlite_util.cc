@@ -101,24 +101,43 @@ absl::StatusOr<Statement> Statement::Prepare(sqlite3* db, const char* sql,
 Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose)
     : db_(db), stmt_(stmt), purpose_(std::move(purpose)) {}
 
+Statement Statement::Borrow(sqlite3* db, sqlite3_stmt* stmt, absl::string_view purpose) {
+  Statement s(db, stmt, std::string(purpose));
+  s.owned_ = false;
+  return s;
+}
+
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_),
       stmt_(std::exchange(other.stmt_, nullptr)),
       purpose_(std::move(other.purpose_)),
-      bind_rc_(other.bind_rc_) {}
+      bind_rc_(other.bind_rc_),
+      owned_(other.owned_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
     purpose_ = std::move(other.purpose_);
     bind_rc_ = other.bind_rc_;
+    owned_ = other.owned_;
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+  } else {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  stmt_ = nullptr;
+}
 
 Statement& Statement::BindText(int index, absl::string_view value) {
   const int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),

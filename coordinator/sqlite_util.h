@@ -42,6 +42,10 @@ class Statement {
   static absl::StatusOr<Statement> Prepare(sqlite3* db, const char* sql,
                                            absl::string_view purpose);
 
+  // Wraps a statement owned by a cache (see Store): the destructor resets it
+  // and clears its bindings instead of finalizing it.
+  static Statement Borrow(sqlite3* db, sqlite3_stmt* stmt, absl::string_view purpose);
+
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
@@ -76,11 +80,13 @@ class Statement {
 
  private:
   Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose);
+  void Release();
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::string purpose_;
   int bind_rc_ = 0;  // first failed bind, reported by Step()
+  bool owned_ = true;
 };
 
 }  // namespace sqlite

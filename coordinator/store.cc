@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "coordinator/sqlite_util.h"
 
@@ -61,6 +62,20 @@ CREATE TABLE events (
   payload BLOB NOT NULL,  -- edgenas.v1.JobEvent
   PRIMARY KEY (job_id, sequence)) WITHOUT ROWID;
 )sql",
+    // v2: executor capabilities, task dependencies and routing, the strategy
+    // replay log.
+    R"sql(
+ALTER TABLE executors ADD COLUMN capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE executors ADD COLUMN accelerators TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN depends_on TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN requires_capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN operation TEXT NOT NULL DEFAULT '';
+CREATE TABLE strategy_log (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, type INTEGER NOT NULL, number INTEGER NOT NULL,
+  candidate_id TEXT NOT NULL, known_finished INTEGER NOT NULL,
+  PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");
@@ -104,11 +119,24 @@ absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates
   });
 }
 
+// Lists are stored joined by the ASCII unit separator, which no id,
+// capability or accelerator name may contain.
+constexpr char kListSeparator[] = "\x1f";
+
+std::string JoinList(const std::vector<std::string>& items) {
+  return absl::StrJoin(items, kListSeparator);
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  if (text.empty()) return {};
+  return absl::StrSplit(text, kListSeparator);
+}
+
 const std::vector<std::string>& TaskColumns() {
   static const auto* columns = new std::vector<std::string>{
       "id", "job_id", "candidate_id", "kind", "device_class", "state", "attempts",
       "max_attempts", "lease_token", "lease_owner", "lease_expiry_ms", "created_ms",
-      "updated_ms", "last_error"};
+      "updated_ms", "last_error", "depends_on", "requires_capabilities", "operation"};
   return *columns;
 }
 
@@ -146,6 +174,9 @@ absl::StatusOr<std::vector<TaskRecord>> ReadTasks(Statement& stmt) {
     t.created_ms = stmt.ColumnInt64(11);
     t.updated_ms = stmt.ColumnInt64(12);
     t.last_error = stmt.ColumnText(13);
+    t.depends_on = SplitList(stmt.ColumnText(14));
+    t.requires_capabilities = SplitList(stmt.ColumnText(15));
+    t.operation = stmt.ColumnText(16);
     tasks.push_back(std::move(t));
     return absl::OkStatus();
   }));
@@ -180,7 +211,25 @@ class ABSL_SCOPED_LOCKABLE Store::Access {
 
 Store::Store(sqlite3* db) : db_(db) {}
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<Statement> Store::Cached(const std::string& sql, absl::string_view purpose) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return sqlite::ToStatus(db_, rc, absl::StrCat(purpose, " (prepare)"));
+    }
+    it = statements_.emplace(sql, stmt).first;
+  }
+  return Statement::Borrow(db_, it->second, purpose);
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (path.empty()) {
@@ -210,7 +259,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
           "\"); network file systems do not support it"));
     }
   }
-  RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA synchronous=NORMAL", "set synchronous=NORMAL"));
+  // FULL: a commit is on disk before it returns (NORMAL in WAL mode can lose
+  // the last transactions on power loss, i.e. acknowledged results).
+  RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA synchronous=FULL", "set synchronous=FULL"));
   RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
   RETURN_IF_ERROR(store->Migrate());
   return store;
@@ -294,8 +345,7 @@ absl::Status Store::PutJob(const v1::Job& job) {
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "jobs", {"id", "name", "state", "spec", "record", "created_ms", "updated_ms"}, "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_, sql->c_str(), absl::StrCat("put job ", job.id())));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put job"));
   return stmt.BindText(1, job.id())
       .BindText(2, job.spec().name())
       .BindInt64(3, job.state())
@@ -304,6 +354,24 @@ absl::Status Store::PutJob(const v1::Job& job) {
       .BindInt64(6, job.created_unix_ms())
       .BindInt64(7, job.updated_unix_ms())
       .Run();
+}
+
+absl::Status Store::UpdateJobRecord(const v1::Job& job) {
+  v1::Job record = job;
+  record.clear_spec();
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Cached("UPDATE jobs SET state = ?2, record = ?3, updated_ms = ?4 WHERE id = ?1",
+                          "update job record"));
+  RETURN_IF_ERROR(stmt.BindText(1, job.id())
+                      .BindInt64(2, job.state())
+                      .BindMessage(3, record)
+                      .BindInt64(4, job.updated_unix_ms())
+                      .Run());
+  if (sqlite3_changes(db_) == 0) {
+    return absl::NotFoundError(absl::StrCat("job ", job.id(), " not found"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Job> Store::GetJob(const std::string& job_id) {
@@ -338,10 +406,7 @@ absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
        "created_ms", "finished_ms"},
       "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_, sql->c_str(),
-                                      absl::StrCat("put candidate ", candidate.id(), " of job ",
-                                                   candidate.job_id())));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put candidate"));
   return stmt.BindText(1, candidate.id())
       .BindText(2, candidate.job_id())
       .BindInt64(3, candidate.sequence())
@@ -372,9 +437,7 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
       "metrics", {"candidate_id", "name", "device_class", "value", "source", "task_id"},
       "candidate_id, name, device_class", {"candidate_id", "name", "device_class"}));
   return RunInTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement stmt,
-                     Statement::Prepare(db_, sql->c_str(),
-                                        absl::StrCat("put metrics of candidate ", candidate_id)));
+    ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put metrics"));
     for (const v1::Metric& m : metrics) {
       stmt.Reset();
       RETURN_IF_ERROR(stmt.BindText(1, candidate_id)
@@ -435,9 +498,7 @@ absl::Status Store::PutTask(const TaskRecord& t) {
   if (t.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
   static const std::string* sql = new std::string(sqlite::UpsertSql("tasks", TaskColumns(), "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_, sql->c_str(),
-                                      absl::StrCat("put task ", t.task_id, " of job ", t.job_id)));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put task"));
   return stmt.BindText(1, t.task_id)
       .BindText(2, t.job_id)
       .BindText(3, t.candidate_id)
@@ -452,6 +513,9 @@ absl::Status Store::PutTask(const TaskRecord& t) {
       .BindInt64(12, t.created_ms)
       .BindInt64(13, t.updated_ms)
       .BindText(14, t.last_error)
+      .BindText(15, JoinList(t.depends_on))
+      .BindText(16, JoinList(t.requires_capabilities))
+      .BindText(17, t.operation)
       .Run();
 }
 
@@ -476,7 +540,10 @@ absl::StatusOr<std::vector<TaskRecord>> Store::ListUnfinishedTasks() {
 absl::Status Store::PutExecutor(const ExecutorRecord& e) {
   if (e.id.empty()) return absl::InvalidArgumentError("executor id is empty");
   static const std::string* sql = new std::string(sqlite::UpsertSql(
-      "executors", {"id", "kind", "name", "device_class", "registered_ms", "last_seen_ms"}, "id",
+      "executors",
+      {"id", "kind", "name", "device_class", "registered_ms", "last_seen_ms", "capabilities",
+       "accelerators"},
+      "id",
       /*keep=*/{"registered_ms"}));
   Access access(this);
   ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql->c_str(),
@@ -487,6 +554,8 @@ absl::Status Store::PutExecutor(const ExecutorRecord& e) {
       .BindText(4, e.device_class)
       .BindInt64(5, e.registered_ms)
       .BindInt64(6, e.last_seen_ms)
+      .BindText(7, JoinList(e.capabilities))
+      .BindText(8, JoinList(e.accelerators))
       .Run();
 }
 
@@ -495,7 +564,8 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT id, kind, name, device_class, registered_ms, "
-                                      "last_seen_ms FROM executors ORDER BY registered_ms, id",
+                                      "last_seen_ms, capabilities, accelerators FROM executors "
+                                      "ORDER BY registered_ms, id",
                                       "list executors"));
   std::vector<ExecutorRecord> executors;
   RETURN_IF_ERROR(stmt.ForEachRow([&] {
@@ -508,6 +578,8 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
     e.device_class = stmt.ColumnText(3);
     e.registered_ms = stmt.ColumnInt64(4);
     e.last_seen_ms = stmt.ColumnInt64(5);
+    e.capabilities = SplitList(stmt.ColumnText(6));
+    e.accelerators = SplitList(stmt.ColumnText(7));
     executors.push_back(std::move(e));
     return absl::OkStatus();
   }));
@@ -521,12 +593,9 @@ absl::Status Store::AppendEvent(const v1::JobEvent& event) {
         "event of job ", event.job_id(), ": sequence must be > 0, got ", event.sequence()));
   }
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt,
-                   Statement::Prepare(db_,
-                                      "INSERT INTO events (job_id, sequence, type, unix_ms, "
-                                      "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                      absl::StrCat("append event ", event.sequence(),
-                                                   " of job ", event.job_id())));
+  ASSIGN_OR_RETURN(Statement stmt, Cached("INSERT INTO events (job_id, sequence, type, unix_ms, "
+                                          "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                          "append event"));
   return stmt.BindText(1, event.job_id())
       .BindInt64(2, event.sequence())
       .BindInt64(3, event.type())
@@ -557,6 +626,56 @@ absl::StatusOr<int64_t> Store::LastEventSequence(const std::string& job_id) {
   stmt.BindText(1, job_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt64(0) : 0;
+}
+
+absl::Status Store::AppendStrategyCalls(const std::string& job_id,
+                                        const std::vector<StrategyCall>& calls) {
+  if (calls.empty()) return absl::OkStatus();
+  return RunInTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt,
+                     Cached("INSERT INTO strategy_log (job_id, seq, type, number, candidate_id, "
+                            "known_finished) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            "append strategy log"));
+    for (const StrategyCall& c : calls) {
+      stmt.Reset();
+      RETURN_IF_ERROR(stmt.BindText(1, job_id)
+                          .BindInt64(2, c.seq)
+                          .BindInt64(3, static_cast<int>(c.type))
+                          .BindInt64(4, c.number)
+                          .BindText(5, c.candidate_id)
+                          .BindInt64(6, c.known_finished ? 1 : 0)
+                          .Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<StrategyCall>> Store::ListStrategyCalls(const std::string& job_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT seq, type, number, candidate_id, known_finished "
+                                      "FROM strategy_log WHERE job_id = ?1 ORDER BY seq",
+                                      absl::StrCat("list strategy log of job ", job_id)));
+  stmt.BindText(1, job_id);
+  std::vector<StrategyCall> calls;
+  RETURN_IF_ERROR(stmt.ForEachRow([&]() -> absl::Status {
+    StrategyCall c;
+    c.seq = stmt.ColumnInt64(0);
+    const int64_t type = stmt.ColumnInt64(1);
+    if (type < static_cast<int>(StrategyCallType::kSuggest) ||
+        type > static_cast<int>(StrategyCallType::kCancelled)) {
+      return absl::DataLossError(
+          absl::StrCat("strategy_log of job ", job_id, " row ", c.seq, ": unknown type ", type));
+    }
+    c.type = static_cast<StrategyCallType>(type);
+    c.number = stmt.ColumnInt64(2);
+    c.candidate_id = stmt.ColumnText(3);
+    c.known_finished = stmt.ColumnInt64(4) != 0;
+    calls.push_back(std::move(c));
+    return absl::OkStatus();
+  }));
+  return calls;
 }
 
 }  // namespace edgenas

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,6 +27,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "coordinator/sqlite_util.h"
+#include "coordinator/strategy_log.h"
 #include "coordinator/task_record.h"
 #include "edgenas/v1/common.pb.h"
 #include "edgenas/v1/job.pb.h"
@@ -33,6 +36,7 @@
 #include "edgenas/v1/task_service.pb.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace edgenas {
 
@@ -44,16 +48,21 @@ struct ExecutorRecord {
   std::string device_class;
   int64_t registered_ms = 0;
   int64_t last_seen_ms = 0;
+  std::vector<std::string> capabilities;  // e.g. "energy_meter", "gpu"
+  std::vector<std::string> accelerators;  // e.g. "cuda:0 NVIDIA H100"
 };
 
 class Store {
  public:
   // The schema version this build writes; Open migrates older ones to it.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) and migrates the database at `path`
   // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the
   // file's schema is newer than kSchemaVersion or WAL cannot be enabled.
+  // Durability: WAL with synchronous=FULL, so a committed transaction
+  // survives power loss; callers batch writes into few transactions (group
+  // commit) to pay one fsync for many results.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
 
   Store(const Store&) = delete;
@@ -68,6 +77,9 @@ class Store {
   // Inserts or replaces the job (its spec included). INVALID_ARGUMENT for an
   // empty id.
   absl::Status PutJob(const v1::Job& job);
+  // Updates the record of a stored job (state, counters, message) but not
+  // its spec: the cheap write made after every result.
+  absl::Status UpdateJobRecord(const v1::Job& job);
   // The job with `job_id`, or NOT_FOUND.
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
   // Every job, oldest first.
@@ -94,6 +106,12 @@ class Store {
   // Every queued or leased task of any job, oldest first (for restart).
   absl::StatusOr<std::vector<TaskRecord>> ListUnfinishedTasks();
 
+  // Appends calls to the job's strategy replay log (seq must be new).
+  absl::Status AppendStrategyCalls(const std::string& job_id,
+                                   const std::vector<StrategyCall>& calls);
+  // The job's strategy log in order.
+  absl::StatusOr<std::vector<StrategyCall>> ListStrategyCalls(const std::string& job_id);
+
   // Inserts or updates the executor; a known one keeps its registered_ms.
   absl::Status PutExecutor(const ExecutorRecord& executor);
   // Every executor, by registration time.
@@ -114,12 +132,16 @@ class Store {
 
   explicit Store(sqlite3* db);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A prepared statement for constant `sql`, from the connection's cache.
+  absl::StatusOr<sqlite::Statement> Cached(const std::string& sql, absl::string_view purpose)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   // The thread that holds mu_ (default id when none), for re-entry.
   std::atomic<std::thread::id> holder_{};
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
   int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace edgenas

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace edgenas {
 namespace {
@@ -14,15 +15,29 @@ bool KindWanted(const LeaseFilter& filter, TaskKind kind) {
          std::find(filter.kinds.begin(), filter.kinds.end(), kind) != filter.kinds.end();
 }
 
-bool Matches(const LeaseFilter& filter, const TaskRecord& task) {
+}  // namespace
+
+bool CanRun(const LeaseFilter& filter, const TaskRecord& task) {
   if (!KindWanted(filter, task.kind)) return false;
-  if (task.kind == TaskKind::kLatency) {
-    return !filter.device_class.empty() && task.device_class == filter.device_class;
+  if (task.kind == TaskKind::kLatency &&
+      (filter.device_class.empty() || task.device_class != filter.device_class)) {
+    return false;
+  }
+  for (const std::string& need : task.requires_capabilities) {
+    if (std::find(filter.capabilities.begin(), filter.capabilities.end(), need) ==
+        filter.capabilities.end()) {
+      return false;
+    }
   }
   return true;
 }
 
-}  // namespace
+TaskQueue::RouteKey TaskQueue::RouteOf(const TaskRecord& t) {
+  std::vector<std::string> caps = t.requires_capabilities;
+  std::sort(caps.begin(), caps.end());
+  return RouteKey(static_cast<int>(t.kind), t.kind == TaskKind::kLatency ? t.device_class : "",
+                  absl::StrJoin(caps, ","));
+}
 
 TaskQueue::TaskQueue(const Clock* clock, int64_t lease_ms_default)
     : clock_(clock), lease_ms_default_(lease_ms_default > 0 ? lease_ms_default : 60000) {}
@@ -43,7 +58,13 @@ void TaskQueue::Unindex(const Entry& entry) {
   const TaskRecord& t = entry.task;
   --counts_[static_cast<int>(t.state)];
   if (t.state == TaskState::kQueued) {
-    queued_.erase(QueueKey(t.created_ms, entry.seq, t.task_id));
+    if (entry.unmet == 0) {
+      auto route = queued_.find(RouteOf(t));
+      if (route != queued_.end()) {
+        route->second.erase(QueueKey(t.created_ms, entry.seq, t.task_id));
+        if (route->second.empty()) queued_.erase(route);
+      }
+    }
   } else if (t.state == TaskState::kLeased) {
     leases_by_expiry_.erase({t.lease_expiry_ms, t.task_id});
   }
@@ -53,7 +74,7 @@ void TaskQueue::Index(const Entry& entry) {
   const TaskRecord& t = entry.task;
   ++counts_[static_cast<int>(t.state)];
   if (t.state == TaskState::kQueued) {
-    queued_.emplace(t.created_ms, entry.seq, t.task_id);
+    if (entry.unmet == 0) queued_[RouteOf(t)].emplace(t.created_ms, entry.seq, t.task_id);
   } else if (t.state == TaskState::kLeased) {
     leases_by_expiry_.emplace(t.lease_expiry_ms, t.task_id);
   }
@@ -70,11 +91,34 @@ absl::Status TaskQueue::Insert(TaskRecord task) {
     return absl::AlreadyExistsError(absl::StrCat("task ", task.task_id, " already exists"));
   }
   job_tasks_[task.job_id].push_back(task.task_id);
-  Entry& entry = tasks_[task.task_id];
+  if (!task.candidate_id.empty()) candidate_tasks_[task.candidate_id].push_back(task.task_id);
+  const std::string id = task.task_id;
+  Entry& entry = tasks_[id];
   entry.seq = next_seq_++;
   entry.task = std::move(task);
+  for (const std::string& dep : entry.task.depends_on) {
+    auto it = tasks_.find(dep);
+    if (it != tasks_.end() && it->second.task.state == TaskState::kDone) continue;
+    ++entry.unmet;
+    dependents_[dep].push_back(id);
+  }
   Index(entry);
+  if (entry.task.state == TaskState::kDone) Satisfy(id);
   return absl::OkStatus();
+}
+
+void TaskQueue::Satisfy(const std::string& id) {
+  auto it = dependents_.find(id);
+  if (it == dependents_.end()) return;
+  std::vector<std::string> waiting = std::move(it->second);
+  dependents_.erase(it);
+  for (const std::string& w : waiting) {
+    auto e = tasks_.find(w);
+    if (e == tasks_.end()) continue;
+    Unindex(e->second);
+    e->second.unmet = std::max(0, e->second.unmet - 1);
+    Index(e->second);
+  }
 }
 
 absl::Status TaskQueue::Add(TaskRecord task) {
@@ -102,12 +146,23 @@ std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_task
   const int64_t now = clock_->NowUnixMs();
   const int64_t expiry = now + LeaseMs(lease_ms);
   // Pick first, then change: changing a task erases it from queued_.
+  // Merge the FIFO queues of every route this executor can serve.
+  std::vector<std::pair<std::set<QueueKey>::const_iterator, std::set<QueueKey>::const_iterator>>
+      heads;
+  for (const auto& [route, queue] : queued_) {
+    if (queue.empty() || !CanRun(filter, tasks_.at(std::get<2>(*queue.begin())).task)) continue;
+    heads.emplace_back(queue.begin(), queue.end());
+  }
   std::vector<std::string> picked;
-  for (const QueueKey& key : queued_) {
-    const std::string& id = std::get<2>(key);
-    if (!Matches(filter, tasks_.at(id).task)) continue;
-    picked.push_back(id);
-    if (static_cast<int>(picked.size()) == max_tasks) break;
+  while (static_cast<int>(picked.size()) < max_tasks) {
+    int best = -1;
+    for (int i = 0; i < static_cast<int>(heads.size()); ++i) {
+      if (heads[i].first == heads[i].second) continue;
+      if (best < 0 || *heads[i].first < *heads[best].first) best = i;
+    }
+    if (best < 0) break;
+    picked.push_back(std::get<2>(*heads[best].first));
+    ++heads[best].first;
   }
   for (const std::string& id : picked) {
     Entry& entry = tasks_.at(id);
@@ -160,6 +215,15 @@ absl::Status TaskQueue::CheckLive(const Entry& entry, const std::string& token, 
   return absl::InternalError(absl::StrCat(prefix, "unknown state"));
 }
 
+bool TaskQueue::HasLeasable(const LeaseFilter& filter) const {
+  for (const auto& [route, queue] : queued_) {
+    if (!queue.empty() && CanRun(filter, tasks_.at(std::get<2>(*queue.begin())).task)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
                                              const std::string& token,
                                              const std::string& executor_id,
@@ -171,9 +235,9 @@ absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
   absl::Status live = CheckLive(entry, token, now, "heartbeat");
   if (!live.ok()) return live;
   if (entry.task.lease_owner != executor_id) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot heartbeat task ", task_id,
-                                                      ": leased to ", entry.task.lease_owner,
-                                                      ", not to ", executor_id));
+    return absl::PermissionDeniedError(absl::StrCat("cannot heartbeat task ", task_id,
+                                                    ": leased to another executor, not to ",
+                                                    executor_id));
   }
   Unindex(entry);
   entry.task.lease_expiry_ms = now + LeaseMs(lease_ms);
@@ -182,21 +246,53 @@ absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
   return entry.task.lease_expiry_ms;
 }
 
-absl::StatusOr<CompleteOutcome> TaskQueue::Complete(const std::string& task_id,
-                                                    const std::string& token) {
+absl::StatusOr<const TaskQueue::Entry*> TaskQueue::CheckOwned(const std::string& task_id,
+                                                               const std::string& token,
+                                                               const std::string& executor_id,
+                                                               const char* action) const {
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
-  Entry& entry = it->second;
+  const Entry& entry = it->second;
+  absl::Status live = CheckLive(entry, token, clock_->NowUnixMs(), action);
+  if (!live.ok()) return live;
+  if (entry.task.lease_owner != executor_id) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot ", action, " task ", task_id,
+                                                    ": the lease is held by another executor, "
+                                                    "not by ",
+                                                    executor_id));
+  }
+  return &entry;
+}
+
+absl::StatusOr<CompleteOutcome> TaskQueue::CheckComplete(const std::string& task_id,
+                                                         const std::string& token,
+                                                         const std::string& executor_id) const {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
   CompleteOutcome outcome;
-  if (entry.task.state == TaskState::kDone && !token.empty() &&
-      token == entry.task.lease_token) {
+  const TaskRecord& t = it->second.task;
+  if (t.state == TaskState::kDone && !token.empty() && token == t.lease_token) {
+    if (t.lease_owner != executor_id) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot complete task ", task_id, ": completed by another executor"));
+    }
     outcome.duplicate = true;
-    outcome.task = entry.task;
+    outcome.task = t;
     return outcome;
   }
+  auto entry = CheckOwned(task_id, token, executor_id, "complete");
+  if (!entry.ok()) return entry.status();
+  outcome.task = (*entry)->task;
+  return outcome;
+}
+
+absl::StatusOr<CompleteOutcome> TaskQueue::Complete(const std::string& task_id,
+                                                    const std::string& token,
+                                                    const std::string& executor_id) {
+  auto checked = CheckComplete(task_id, token, executor_id);
+  if (!checked.ok() || checked->duplicate) return checked;
+  Entry& entry = tasks_.at(task_id);
   const int64_t now = clock_->NowUnixMs();
-  absl::Status live = CheckLive(entry, token, now, "complete");
-  if (!live.ok()) return live;
   Unindex(entry);
   // The token stays on the record: it is what makes a repeat a duplicate.
   entry.task.state = TaskState::kDone;
@@ -204,6 +300,8 @@ absl::StatusOr<CompleteOutcome> TaskQueue::Complete(const std::string& task_id,
   entry.task.updated_ms = now;
   entry.task.last_error.clear();
   Index(entry);
+  Satisfy(task_id);
+  CompleteOutcome outcome;
   outcome.task = entry.task;
   return outcome;
 }
@@ -231,13 +329,12 @@ void TaskQueue::EndLease(Entry& entry, bool retry, const std::string& error, int
 
 absl::StatusOr<FailOutcome> TaskQueue::Fail(const std::string& task_id,
                                             const std::string& token,
+                                            const std::string& executor_id,
                                             const std::string& reason, bool retryable) {
-  auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
-  Entry& entry = it->second;
+  auto checked = CheckOwned(task_id, token, executor_id, "fail");
+  if (!checked.ok()) return checked.status();
+  Entry& entry = tasks_.at(task_id);
   const int64_t now = clock_->NowUnixMs();
-  absl::Status live = CheckLive(entry, token, now, "fail");
-  if (!live.ok()) return live;
   EndLease(entry, retryable, reason.empty() ? "failed (no reason given)" : reason, now);
   FailOutcome outcome;
   outcome.requeued = entry.task.state == TaskState::kQueued;
@@ -257,6 +354,18 @@ std::vector<TaskRecord> TaskQueue::ExpireLeases() {
   return changed;
 }
 
+bool TaskQueue::CancelEntry(Entry& entry, int64_t now) {
+  if (entry.task.state != TaskState::kQueued && entry.task.state != TaskState::kLeased) {
+    return false;
+  }
+  Unindex(entry);
+  entry.task.state = TaskState::kCancelled;
+  entry.task.lease_expiry_ms = 0;
+  entry.task.updated_ms = now;
+  Index(entry);
+  return true;
+}
+
 std::vector<TaskRecord> TaskQueue::CancelJob(const std::string& job_id) {
   std::vector<TaskRecord> changed;
   auto job = job_tasks_.find(job_id);
@@ -264,17 +373,35 @@ std::vector<TaskRecord> TaskQueue::CancelJob(const std::string& job_id) {
   const int64_t now = clock_->NowUnixMs();
   for (const std::string& id : job->second) {
     Entry& entry = tasks_.at(id);
-    if (entry.task.state != TaskState::kQueued && entry.task.state != TaskState::kLeased) {
-      continue;
-    }
-    Unindex(entry);
-    entry.task.state = TaskState::kCancelled;
-    entry.task.lease_expiry_ms = 0;
-    entry.task.updated_ms = now;
-    Index(entry);
-    changed.push_back(entry.task);
+    if (CancelEntry(entry, now)) changed.push_back(entry.task);
   }
   return changed;
+}
+
+std::vector<TaskRecord> TaskQueue::RevokeCandidate(const std::string& candidate_id) {
+  std::vector<TaskRecord> changed;
+  auto c = candidate_tasks_.find(candidate_id);
+  if (c == candidate_tasks_.end()) return changed;
+  const int64_t now = clock_->NowUnixMs();
+  for (const std::string& id : c->second) {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end() && CancelEntry(it->second, now)) changed.push_back(it->second.task);
+  }
+  return changed;
+}
+
+void TaskQueue::ForgetJob(const std::string& job_id) {
+  auto job = job_tasks_.find(job_id);
+  if (job == job_tasks_.end()) return;
+  for (const std::string& id : job->second) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    Unindex(it->second);
+    candidate_tasks_.erase(it->second.task.candidate_id);
+    dependents_.erase(id);
+    tasks_.erase(it);
+  }
+  job_tasks_.erase(job);
 }
 
 std::optional<TaskRecord> TaskQueue::Get(const std::string& task_id) const {

@@ -6,12 +6,19 @@
 //             └────────────────┤  Fail(retryable) or expiry, attempts left
 //                              │
 //                              └─> kFailed  Fail(not retryable) or expiry, none left
-//   CancelJob: kQueued | kLeased ─> kCancelled
+//   CancelJob / RevokeCandidate: kQueued | kLeased ─> kCancelled
+//
+// A queued task whose depends_on are not all kDone is blocked: it is not
+// leasable until the last of them completes. Queued tasks are indexed by
+// route (kind, device class, required capabilities), so leasing costs
+// O(routes · log n), not a scan of every queued task.
 //
 // Rules a caller may rely on:
-//  * A lease is proved by its token (128 random bits, fresh per lease).
-//    Heartbeat, Complete and Fail refuse a token that is not the current
-//    lease's with FAILED_PRECONDITION and change nothing.
+//  * A lease is proved by its token (128 random bits, fresh per lease) AND
+//    by the executor that holds it. Heartbeat, Complete and Fail refuse a
+//    token that is not the current lease's with FAILED_PRECONDITION, and a
+//    caller that is not the lease owner with PERMISSION_DENIED; either way
+//    nothing changes.
 //  * A lease is over once the clock reaches lease_expiry_ms, whether or not
 //    ExpireLeases() has run yet: the sweep is bookkeeping, not the deadline.
 //    So a result that arrives after expiry is refused even if the task has
@@ -30,6 +37,7 @@
 #define EDGENAS_COORDINATOR_TASK_QUEUE_H_
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -54,7 +62,13 @@ struct LeaseFilter {
   // Latency tasks are handed out only to an executor of exactly this device
   // class; "" takes no latency task. Accuracy tasks ignore it.
   std::string device_class;
+  // Capabilities the executor registered (sorted or not); a task is taken
+  // only when every one of its requires_capabilities is among them.
+  std::vector<std::string> capabilities;
 };
+
+// True when an executor with `filter` may run `task`.
+bool CanRun(const LeaseFilter& filter, const TaskRecord& task);
 
 struct CompleteOutcome {
   // True when the task was already completed with this same token.
@@ -98,15 +112,24 @@ class TaskQueue {
   absl::StatusOr<int64_t> Heartbeat(const std::string& task_id, const std::string& token,
                                     const std::string& executor_id, int64_t lease_ms);
 
-  // Marks a live lease done (see the rules above for duplicates and expiry).
-  // NOT_FOUND for an unknown task; FAILED_PRECONDITION otherwise.
+  // Checks, without changing anything, that Complete would accept the call:
+  // OK (or a duplicate) exactly when Complete would succeed.
+  absl::StatusOr<CompleteOutcome> CheckComplete(const std::string& task_id,
+                                                const std::string& token,
+                                                const std::string& executor_id) const;
+  // Marks a live lease done (see the rules above for duplicates and expiry)
+  // and unblocks the tasks that waited for it. NOT_FOUND for an unknown task;
+  // PERMISSION_DENIED when `executor_id` does not hold the lease;
+  // FAILED_PRECONDITION otherwise.
   absl::StatusOr<CompleteOutcome> Complete(const std::string& task_id,
-                                           const std::string& token);
+                                           const std::string& token,
+                                           const std::string& executor_id);
 
   // Ends a live lease with `reason`: requeued when `retryable` and attempts
-  // remain, else kFailed. last_error = reason. Same token rules as Complete.
+  // remain, else kFailed. last_error = reason. Same rules as Complete.
   absl::StatusOr<FailOutcome> Fail(const std::string& task_id, const std::string& token,
-                                   const std::string& reason, bool retryable);
+                                   const std::string& executor_id, const std::string& reason,
+                                   bool retryable);
 
   // Ends every lease whose expiry <= now: back to kQueued, or kFailed when
   // its attempts are used up. Returns the changed records (to persist).
@@ -114,6 +137,13 @@ class TaskQueue {
 
   // Cancels every queued or leased task of the job; returns those changed.
   std::vector<TaskRecord> CancelJob(const std::string& job_id);
+  // Cancels the queued or leased tasks of one candidate; returns those changed.
+  std::vector<TaskRecord> RevokeCandidate(const std::string& candidate_id);
+  // Drops every task of an ended job from memory (they stay in the store).
+  void ForgetJob(const std::string& job_id);
+
+  // True when a queued, unblocked task matches `filter`.
+  bool HasLeasable(const LeaseFilter& filter) const;
 
   // A copy of the task, or nullopt.
   std::optional<TaskRecord> Get(const std::string& task_id) const;
@@ -134,9 +164,21 @@ class TaskQueue {
   struct Entry {
     TaskRecord task;
     uint64_t seq = 0;  // insertion order, breaks created_ms ties
+    int unmet = 0;     // depends_on entries not yet kDone
   };
   // (created_ms, seq, task_id) of queued tasks: iteration order is FIFO.
   using QueueKey = std::tuple<int64_t, uint64_t, std::string>;
+  // (kind, device class, required capabilities joined) of a task.
+  using RouteKey = std::tuple<int, std::string, std::string>;
+  static RouteKey RouteOf(const TaskRecord& task);
+  // Marks `id` done for its dependents, indexing those now unblocked.
+  void Satisfy(const std::string& id);
+  // Shared checks of Complete and CheckComplete; the entry when live.
+  absl::StatusOr<const Entry*> CheckOwned(const std::string& task_id, const std::string& token,
+                                          const std::string& executor_id,
+                                          const char* action) const;
+  // Cancels one entry if it is queued or leased; true when it changed.
+  bool CancelEntry(Entry& entry, int64_t now);
 
   absl::Status Insert(TaskRecord task);
   // Index bookkeeping around every state change.
@@ -156,7 +198,10 @@ class TaskQueue {
   uint64_t next_seq_ = 0;
   std::unordered_map<std::string, Entry> tasks_;
   std::unordered_map<std::string, std::vector<std::string>> job_tasks_;
-  std::set<QueueKey> queued_;
+  std::unordered_map<std::string, std::vector<std::string>> candidate_tasks_;
+  // dependency id -> queued tasks waiting for it
+  std::unordered_map<std::string, std::vector<std::string>> dependents_;
+  std::map<RouteKey, std::set<QueueKey>> queued_;
   std::set<std::pair<int64_t, std::string>> leases_by_expiry_;
   std::array<int, 5> counts_{};
 };

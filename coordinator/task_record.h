@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace edgenas {
 
@@ -36,6 +37,16 @@ struct TaskRecord {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string last_error;
+  // Tasks that must be kDone before this one can be leased (job-level tasks
+  // such as a teacher or supernet, or an earlier stage of this candidate).
+  std::vector<std::string> depends_on;
+  // Capabilities an executor must have registered to take it ("energy_meter",
+  // "gpu", ...); empty means any executor of the right kind.
+  std::vector<std::string> requires_capabilities;
+  // What the executor is asked to do; "" evaluates the candidate (the
+  // default of today's workers and agents). Evaluators name their own, e.g.
+  // "train_teacher". Job-level tasks have an empty candidate_id.
+  std::string operation;
 };
 
 const char* TaskStateName(TaskState state);

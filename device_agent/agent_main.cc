@@ -11,8 +11,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "common/executor/executor_loop.h"
-#include "common/executor/signal_stop.h"
+#include "executor/executor_loop.h"
+#include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency_task.h"
@@ -60,6 +60,7 @@ int Main() {
   absl::StatusOr<std::unique_ptr<EnergyMeter>> meter =
       DetectEnergyMeter(task_options.powercap_root);
   if (meter.ok()) {
+    options.capabilities.push_back("energy_meter");  // routes energy tasks here
     options.capabilities.push_back("energy:rapl");
     EDGENAS_LOG(kInfo, "agent", "energy meter ", (*meter)->Name());
   } else {

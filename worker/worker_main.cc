@@ -12,8 +12,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "common/executor/executor_loop.h"
-#include "common/executor/signal_stop.h"
+#include "executor/executor_loop.h"
+#include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "worker/accuracy_task.h"
 

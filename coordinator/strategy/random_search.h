@@ -1,11 +1,10 @@
 // RandomSearch: uniform sampling over the search space, the baseline every
-// other strategy must beat. Ignores observations.
+// other strategy must beat. Learns nothing from results.
 #ifndef EDGENAS_COORDINATOR_STRATEGY_RANDOM_SEARCH_H_
 #define EDGENAS_COORDINATOR_STRATEGY_RANDOM_SEARCH_H_
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "common/random.h"
 #include "common/search_space.h"
@@ -19,14 +18,17 @@ class RandomSearch : public Strategy {
   RandomSearch(const SearchSpace* space, uint64_t seed) : space_(space), rng_(seed) {}
 
   std::string Name() const override { return "random"; }
-  // Returns n independent uniform samples (n <= 0 gives none).
-  std::vector<Architecture> Suggest(int n) override;
-  // Random search learns nothing from results.
+  // n independent uniform samples with the next n ids, state kReady; the
+  // samples depend only on the seed and how many were drawn before.
+  // n < 1 (outside the contract) gives an empty batch with state kWait.
+  SuggestBatch Suggest(int n) override;
+  // Ignored: random search learns nothing from results.
   void Observe(const Observation& observation) override {}
 
  private:
   const SearchSpace* space_;
   Rng rng_;
+  int64_t next_id_ = 0;
 };
 
 }  // namespace edgenas

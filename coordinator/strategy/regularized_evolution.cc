@@ -3,8 +3,10 @@
 #include <cmath>
 #include <numeric>
 #include <utility>
+#include <vector>
 
 #include "common/pareto.h"
+#include "coordinator/strategy/tournament.h"
 
 namespace edgenas {
 
@@ -15,20 +17,27 @@ RegularizedEvolution::RegularizedEvolution(const StrategyOptions& options, const
       sample_size_(options.sample_size),
       rng_(options.seed) {}
 
-std::vector<Architecture> RegularizedEvolution::Suggest(int n) {
-  std::vector<Architecture> out;
-  for (int i = 0; i < n; ++i) {
-    if (static_cast<int>(population_.size()) < population_size_) {
-      out.push_back(space_->Sample(rng_));
-    } else {
-      out.push_back(space_->Mutate(population_[SelectParent()].arch, rng_));
-    }
+SuggestBatch RegularizedEvolution::Suggest(int n) {
+  SuggestBatch batch;
+  if (n < 1) {
+    batch.state = SuggestState::kWait;
+    return batch;
   }
-  return out;
+  batch.suggestions.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    // The population only changes in Observe, so one batch is all samples
+    // or all mutants.
+    Architecture arch = static_cast<int>(population_.size()) < population_size_
+                            ? space_->Sample(rng_)
+                            : space_->Mutate(population_[SelectParent()].arch, rng_);
+    batch.suggestions.push_back({next_id_++, std::move(arch)});
+  }
+  return batch;
 }
 
 void RegularizedEvolution::Observe(const Observation& observation) {
-  if (observation.failed) return;
+  // Failed and infeasible children neither join nor age the population.
+  if (!observation.ok()) return;
   if (static_cast<int>(observation.scores.size()) != num_objectives_) return;
   for (double s : observation.scores) {
     if (!std::isfinite(s)) return;
@@ -49,20 +58,12 @@ int RegularizedEvolution::SelectParent() {
   }
   order.resize(sample_size_);
 
-  if (num_objectives_ == 1) {
-    // Ties go to the earlier-drawn member, which keeps the choice seeded.
-    int best = order[0];
-    for (int idx : order) {
-      if (population_[idx].scores[0] < population_[best].scores[0]) best = idx;
-    }
-    return best;
-  }
-  std::vector<Point> points;
-  points.reserve(order.size());
-  for (int idx : order) points.push_back(population_[idx].scores);
-  const std::vector<int> front =
-      NonDominatedIndices(points, std::vector<Sense>(num_objectives_, Sense::kMinimize));
-  return order[front[rng_.UniformInt(static_cast<int>(front.size()))]];
+  std::vector<Point> scores;
+  scores.reserve(order.size());
+  for (int idx : order) scores.push_back(population_[idx].scores);
+  const int winner =
+      num_objectives_ == 1 ? SingleObjectiveWinner(scores) : MultiObjectiveWinner(scores, rng_);
+  return order[winner];
 }
 
 }  // namespace edgenas

@@ -1,16 +1,17 @@
 // RegularizedEvolution: aging evolution (Real et al., AAAI 2019). The
 // population is the queue of the most recent `population_size` successful
-// observations; each suggestion mutates the winner of a tournament of
-// `sample_size` members drawn from it, and the oldest member leaves when a
-// new one arrives. Before the population is full, suggestions are uniform
-// samples. With several objectives the tournament winner is drawn uniformly
-// among the sample's non-dominated members.
+// (kOk) observations, suggested or not; the oldest member leaves when a new
+// one arrives. Until the population is full, suggestions are uniform
+// samples; then each suggestion mutates the winner of a tournament among
+// `sample_size` distinct members drawn from it. One objective: the smallest
+// score wins, ties to the earlier drawn. Several: lowest non-dominated rank
+// within the sample, then largest crowding distance, then a seeded draw.
 #ifndef EDGENAS_COORDINATOR_STRATEGY_REGULARIZED_EVOLUTION_H_
 #define EDGENAS_COORDINATOR_STRATEGY_REGULARIZED_EVOLUTION_H_
 
+#include <cstdint>
 #include <deque>
 #include <string>
-#include <vector>
 
 #include "common/random.h"
 #include "common/search_space.h"
@@ -26,13 +27,16 @@ class RegularizedEvolution : public Strategy {
   RegularizedEvolution(const StrategyOptions& options, const SearchSpace* space);
 
   std::string Name() const override { return "regularized_evolution"; }
-  // Random samples until the population is full, then one mutated
-  // tournament winner per requested architecture.
-  std::vector<Architecture> Suggest(int n) override;
-  // Appends a successful observation to the population (dropping the oldest
-  // when full). Ignores failed ones and those whose architecture is invalid
-  // or whose scores are not num_objectives finite values.
+  // n suggestions with the next n ids, state kReady: uniform samples while
+  // the population is not full, else one-gene mutants of tournament
+  // winners. n < 1 (outside the contract) gives an empty batch, state kWait.
+  SuggestBatch Suggest(int n) override;
+  // Appends a kOk observation to the population, dropping the oldest member
+  // when full. Failed and infeasible ones, and ok ones with an invalid
+  // architecture or not num_objectives finite scores, change nothing.
   void Observe(const Observation& observation) override;
+  // OnPending, OnDuplicate and OnCancelled keep the defaults (no-ops): a
+  // duplicate is not a new member, and evolution keeps no pending state.
 
   // The current population, oldest first (for tests and diagnostics).
   const std::deque<Observation>& population() const { return population_; }
@@ -46,6 +50,7 @@ class RegularizedEvolution : public Strategy {
   const int population_size_;
   const int sample_size_;
   Rng rng_;
+  int64_t next_id_ = 0;
   std::deque<Observation> population_;
 };
 

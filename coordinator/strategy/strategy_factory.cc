@@ -1,3 +1,7 @@
+// CreateStrategy / KnownStrategies: the registry of strategies by name.
+// Adding a strategy means one new .cc behind Strategy plus one entry here.
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +13,45 @@
 #include "coordinator/strategy/strategy.h"
 
 namespace edgenas {
+namespace {
+
+using Factory = std::function<absl::StatusOr<std::unique_ptr<Strategy>>(const StrategyOptions&,
+                                                                        const SearchSpace*)>;
+
+struct Registration {
+  std::string name;
+  std::vector<std::string> params;  // keys accepted in StrategyOptions::params
+  Factory create;
+};
+
+absl::StatusOr<std::unique_ptr<Strategy>> CreateRandom(const StrategyOptions& options,
+                                                       const SearchSpace* space) {
+  return std::unique_ptr<Strategy>(std::make_unique<RandomSearch>(space, options.seed));
+}
+
+absl::StatusOr<std::unique_ptr<Strategy>> CreateEvolution(const StrategyOptions& options,
+                                                          const SearchSpace* space) {
+  if (options.population_size < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("strategy.population_size: must be >= 2, got ", options.population_size));
+  }
+  if (options.sample_size < 1 || options.sample_size > options.population_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("strategy.sample_size: must be in [1, population_size=",
+                     options.population_size, "], got ", options.sample_size));
+  }
+  return std::unique_ptr<Strategy>(std::make_unique<RegularizedEvolution>(options, space));
+}
+
+const std::vector<Registration>& Registry() {
+  static const auto* registry = new std::vector<Registration>{
+      {"random", {}, CreateRandom},
+      {"regularized_evolution", {}, CreateEvolution},
+  };
+  return *registry;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Strategy>> CreateStrategy(const StrategyOptions& options,
                                                          const SearchSpace* space) {
@@ -19,26 +62,25 @@ absl::StatusOr<std::unique_ptr<Strategy>> CreateStrategy(const StrategyOptions& 
     return absl::InvalidArgumentError(
         absl::StrCat("strategy.num_objectives: must be >= 1, got ", options.num_objectives));
   }
-  if (options.name == "random") {
-    return std::unique_ptr<Strategy>(std::make_unique<RandomSearch>(space, options.seed));
-  }
-  if (options.name == "regularized_evolution") {
-    if (options.population_size < 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("strategy.population_size: must be >= 2, got ", options.population_size));
+  for (const Registration& r : Registry()) {
+    if (r.name != options.name) continue;
+    for (const auto& [key, value] : options.params) {
+      if (std::find(r.params.begin(), r.params.end(), key) == r.params.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("strategy.params.", key, ": unknown setting for ", r.name));
+      }
     }
-    if (options.sample_size < 1 || options.sample_size > options.population_size) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "strategy.sample_size: must be in [1, population_size=", options.population_size,
-          "], got ", options.sample_size));
-    }
-    return std::unique_ptr<Strategy>(std::make_unique<RegularizedEvolution>(options, space));
+    return r.create(options, space);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("strategy.name: unknown strategy \"", options.name,
                    "\"; known: ", absl::StrJoin(KnownStrategies(), ", ")));
 }
 
-std::vector<std::string> KnownStrategies() { return {"random", "regularized_evolution"}; }
+std::vector<std::string> KnownStrategies() {
+  std::vector<std::string> names;
+  for (const Registration& r : Registry()) names.push_back(r.name);
+  return names;
+}
 
 }  // namespace edgenas

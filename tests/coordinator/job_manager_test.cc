@@ -11,7 +11,7 @@
 #include "common/metric_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/store/fake_clock.h"
+#include "tests/coordinator/fake_clock.h"
 
 namespace edgenas {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/executor/signal_stop.h"
+#include "executor/signal_stop.h"
 
 #include <pthread.h>
 #include <signal.h>

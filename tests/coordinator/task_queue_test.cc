@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/store/fake_clock.h"
+#include "tests/coordinator/fake_clock.h"
 
 namespace edgenas {
 namespace {

@@ -1,6 +1,6 @@
 // FakeClock: a Clock that moves only when a test moves it, so lease expiry
 // and timeouts are tested without sleeping. For tests only; shared by every
-// component's tests (include "tests/store/fake_clock.h").
+// component's tests (include "tests/coordinator/fake_clock.h").
 #ifndef EDGENAS_TESTS_STORE_FAKE_CLOCK_H_
 #define EDGENAS_TESTS_STORE_FAKE_CLOCK_H_
 

@@ -1,5 +1,5 @@
 // ExecutorLoop against an in-process fake TaskService on loopback.
-#include "common/executor/executor_loop.h"
+#include "executor/executor_loop.h"
 
 #include <atomic>
 #include <chrono>
@@ -8,7 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "tests/device_agent/fake_task_service.h"
+#include "tests/executor/fake_task_service.h"
 
 namespace edgenas {
 namespace {

@@ -1,8 +1,8 @@
 // Turns SIGTERM / SIGINT into a clean stop: the signals are blocked in every
 // thread and a dedicated thread waits for them with sigwait, so no work is
 // done in an async signal handler. Used by the worker and agent binaries.
-#ifndef EDGENAS_COMMON_EXECUTOR_SIGNAL_STOP_H_
-#define EDGENAS_COMMON_EXECUTOR_SIGNAL_STOP_H_
+#ifndef EDGENAS_EXECUTOR_SIGNAL_STOP_H_
+#define EDGENAS_EXECUTOR_SIGNAL_STOP_H_
 
 #include <atomic>
 #include <functional>
@@ -41,4 +41,4 @@ class SignalStopper {
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_EXECUTOR_SIGNAL_STOP_H_
+#endif  // EDGENAS_EXECUTOR_SIGNAL_STOP_H_

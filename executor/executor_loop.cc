@@ -1,4 +1,4 @@
-#include "common/executor/executor_loop.h"
+#include "executor/executor_loop.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/executor/signal_stop.h"
+#include "executor/signal_stop.h"
 #include "common/logging.h"
 
 namespace edgenas {

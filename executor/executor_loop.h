@@ -3,8 +3,8 @@
 // each through a handler while a heartbeat thread keeps the lease alive, and
 // reports Complete or Fail. It rides out coordinator restarts (UNAVAILABLE:
 // back off and retry; NOT_FOUND for our executor id: register again).
-#ifndef EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_
-#define EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_
+#ifndef EDGENAS_EXECUTOR_EXECUTOR_LOOP_H_
+#define EDGENAS_EXECUTOR_EXECUTOR_LOOP_H_
 
 #include <atomic>
 #include <functional>
@@ -121,4 +121,4 @@ int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_EXECUTOR_EXECUTOR_LOOP_H_
+#endif  // EDGENAS_EXECUTOR_EXECUTOR_LOOP_H_

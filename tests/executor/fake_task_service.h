@@ -1,8 +1,8 @@
 // FakeTaskService: an in-process TaskService with canned answers, served on
 // 127.0.0.1 with an OS-chosen port, for testing ExecutorLoop. It records every
 // request and lets tests wait for them (condition-based, no sleeps).
-#ifndef EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_
-#define EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_
+#ifndef EDGENAS_TESTS_EXECUTOR_FAKE_TASK_SERVICE_H_
+#define EDGENAS_TESTS_EXECUTOR_FAKE_TASK_SERVICE_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -73,4 +73,4 @@ class FakeTaskService final : public v1::TaskService::Service {
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_TESTS_DEVICE_AGENT_FAKE_TASK_SERVICE_H_
+#endif  // EDGENAS_TESTS_EXECUTOR_FAKE_TASK_SERVICE_H_

@@ -1,4 +1,4 @@
-#include "tests/device_agent/fake_task_service.h"
+#include "tests/executor/fake_task_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"

@@ -1,0 +1,405 @@
+// The committer thread of JobManager: batching operations into one
+// transaction each (group commit), parked long polls and event watches, and
+// the synchronous wrappers over the callback API.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/logging.h"
+#include "coordinator/job_manager.h"
+
+namespace edgenas {
+namespace {
+
+// Most operations in one transaction: bounds the latency of the batch.
+constexpr size_t kMaxBatch = 4096;
+
+std::string ProfileKey(const LeaseFilter& f) {
+  std::vector<std::string> caps = f.capabilities;
+  std::sort(caps.begin(), caps.end());
+  std::string key;
+  for (TaskKind k : f.kinds) absl::StrAppend(&key, static_cast<int>(k), ",");
+  absl::StrAppend(&key, "|", f.device_class, "|");
+  for (const auto& c : caps) absl::StrAppend(&key, c, ",");
+  return key;
+}
+
+}  // namespace
+
+void JobManager::Submit(Op op) {
+  {
+    absl::MutexLock lock(&ops_mu_);
+    if (!stopping_) {
+      ops_.push_back(std::move(op));
+      return;
+    }
+  }
+  op.refuse(absl::UnavailableError("coordinator is shutting down"));
+}
+
+void JobManager::CommitterLoop() {
+  absl::Time next_sweep = absl::Now();
+  const bool periodic = options_.start_housekeeping_thread;
+  while (true) {
+    std::vector<Op> batch;
+    bool sweep = false;
+    {
+      absl::MutexLock lock(&ops_mu_);
+      absl::Time wake = next_wakeup_;
+      if (periodic) wake = std::min(wake, next_sweep);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(ops_mu_) {
+        return !ops_.empty() || stopping_;
+      };
+      ops_mu_.AwaitWithDeadline(absl::Condition(&ready), wake);
+      if (stopping_ && ops_.empty()) break;
+      if (ops_.size() <= kMaxBatch) {
+        batch.swap(ops_);
+      } else {
+        batch.assign(std::make_move_iterator(ops_.begin()),
+                     std::make_move_iterator(ops_.begin() + kMaxBatch));
+        ops_.erase(ops_.begin(), ops_.begin() + kMaxBatch);
+      }
+    }
+    if (periodic && absl::Now() >= next_sweep) {
+      sweep = true;
+      next_sweep = absl::Now() + absl::Milliseconds(options_.housekeeping_interval_ms);
+    }
+    RunBatch(std::move(batch), sweep);
+  }
+  // Stopping: nothing new is accepted; refuse what raced in.
+  std::vector<Op> left;
+  {
+    absl::MutexLock lock(&ops_mu_);
+    left.swap(ops_);
+  }
+  for (Op& op : left) op.refuse(absl::UnavailableError("coordinator is shutting down"));
+}
+
+void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
+  std::vector<Reply> replies;
+  size_t ran = 0;
+  absl::Status commit;
+  absl::Status refused;
+  absl::Time next_deadline = absl::InfiniteFuture();
+  {
+    absl::MutexLock lock(&mu_);
+    if (broken_) {
+      refused = absl::UnavailableError(
+          "coordinator stopped accepting changes after a database write failed; restart it");
+    } else if (shutdown_) {
+      refused = absl::UnavailableError("coordinator is shutting down");
+    } else {
+      batch_error_ = absl::OkStatus();
+      touched_jobs_.clear();
+      commit = store_->RunInTransaction([&]() -> absl::Status {
+        for (; ran < batch.size() && batch_error_.ok(); ++ran) {
+          replies.push_back(batch[ran].run());
+        }
+        if (batch_error_.ok() && sweep) SweepLocked();
+        if (batch_error_.ok()) ExpireWaiters(&replies);
+        if (batch_error_.ok()) DispatchWaiters(&replies);
+        if (batch_error_.ok()) FlushDirtyJobs();
+        return batch_error_;
+      });
+      if (commit.ok()) {
+        WakeEventWaiters(&replies);
+      } else {
+        broken_ = true;
+      }
+      retired_.clear();
+      if (!lease_deadlines_.empty()) next_deadline = lease_deadlines_.begin()->first;
+      if (!event_deadlines_.empty()) {
+        next_deadline = std::min(next_deadline, event_deadlines_.begin()->first);
+      }
+    }
+  }
+  if (!refused.ok()) {
+    for (Op& op : batch) op.refuse(refused);
+    return;
+  }
+  {
+    absl::MutexLock lock(&ops_mu_);
+    next_wakeup_ = next_deadline;
+    if (commit.ok()) {
+      committed_ops_ += static_cast<int64_t>(ran);
+      ++committed_batches_;
+    }
+  }
+  if (!commit.ok()) {
+    EDGENAS_LOG(kError, "coordinator", "database write failed; refusing all changes: ",
+                commit.ToString());
+    if (options_.on_fatal_store_error) {
+      options_.on_fatal_store_error(commit);
+    } else {
+      EDGENAS_LOG(kError, "coordinator",
+                  "stopping: restart recovers every committed result from the database");
+      std::abort();
+    }
+  }
+  for (Reply& r : replies) {
+    if (r) r(commit);
+  }
+  for (size_t i = ran; i < batch.size(); ++i) {
+    batch[i].refuse(absl::UnavailableError(
+        absl::StrCat("coordinator could not store the change: ", commit.message())));
+  }
+}
+
+void JobManager::WriteFailed(const absl::Status& status) {
+  if (batch_error_.ok()) batch_error_ = status;
+}
+
+bool JobManager::Write(const absl::Status& status) {
+  if (status.ok()) return true;
+  WriteFailed(status);
+  return false;
+}
+
+absl::StatusOr<EventBatch> JobManager::WaitForEvents(const std::string& job_id,
+                                                     int64_t after_sequence, int64_t timeout_ms) {
+  absl::Notification notified;
+  absl::StatusOr<EventBatch> out = absl::InternalError("not answered");
+  WatchEvents(job_id, after_sequence, timeout_ms, [&](absl::StatusOr<EventBatch> r) {
+    out = std::move(r);
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
+}
+
+void JobManager::WatchEvents(const std::string& job_id, int64_t after_sequence,
+                             int64_t timeout_ms, Callback<EventBatch> done) {
+  const absl::Time deadline =
+      absl::Now() + absl::Milliseconds(std::clamp<int64_t>(timeout_ms, 0, kMaxLeaseWaitMs));
+  auto shared_done = std::make_shared<Callback<EventBatch>>(std::move(done));
+  Op op;
+  op.refuse = [shared_done](const absl::Status& s) { (*shared_done)(s); };
+  op.run = [this, job_id, after_sequence, deadline, shared_done]()
+      ABSL_NO_THREAD_SAFETY_ANALYSIS -> Reply {
+    auto batch = std::make_shared<absl::StatusOr<EventBatch>>(ReadEvents(job_id, after_sequence));
+    if (!batch->ok() || !(*batch)->events.empty() || (*batch)->job_terminal ||
+        absl::Now() >= deadline) {
+      return [batch, shared_done](const absl::Status&) { (*shared_done)(std::move(*batch)); };
+    }
+    const uint64_t handle = next_handle_.fetch_add(1);
+    event_waiters_[handle] = EventWaiter{job_id, after_sequence, deadline, *shared_done};
+    event_deadlines_.emplace(deadline, handle);
+    return nullptr;
+  };
+  Submit(std::move(op));
+}
+
+absl::StatusOr<EventBatch> JobManager::ReadEvents(const std::string& job_id,
+                                                  int64_t after_sequence) {
+  const bool live = jobs_.count(job_id) > 0;
+  if (!live && ended_jobs_.count(job_id) == 0) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
+  }
+  EventBatch batch;
+  const int64_t last = last_event_[job_id];
+  if (after_sequence < last) {
+    auto events = store_->ListEvents(job_id, after_sequence, /*limit=*/500);
+    if (!events.ok()) return events.status();
+    batch.events = std::move(*events);
+  }
+  batch.job_terminal = !live && (batch.events.empty() || batch.events.back().sequence() >= last);
+  return batch;
+}
+
+void JobManager::WakeEventWaiters(std::vector<Reply>* replies) {
+  if (touched_jobs_.empty() || event_waiters_.empty()) return;
+  std::sort(touched_jobs_.begin(), touched_jobs_.end());
+  for (auto it = event_waiters_.begin(); it != event_waiters_.end();) {
+    if (!std::binary_search(touched_jobs_.begin(), touched_jobs_.end(), it->second.job_id)) {
+      ++it;
+      continue;
+    }
+    auto batch = std::make_shared<absl::StatusOr<EventBatch>>(
+        ReadEvents(it->second.job_id, it->second.after_sequence));
+    auto done = it->second.done;
+    replies->push_back([batch, done](const absl::Status&) { done(std::move(*batch)); });
+    it = event_waiters_.erase(it);  // its deadline entry is skipped lazily
+  }
+}
+
+uint64_t JobManager::LeaseAsync(const v1::LeaseRequest& request,
+                                Callback<v1::LeaseResponse> done) {
+  const uint64_t handle = next_handle_.fetch_add(1);
+  const absl::Time deadline =
+      absl::Now() + absl::Milliseconds(std::clamp<int64_t>(request.wait_ms(), 0, kMaxLeaseWaitMs));
+  const int max_tasks = std::clamp(request.max_tasks(), 1, kMaxTasksPerLease);
+  auto shared_done = std::make_shared<Callback<v1::LeaseResponse>>(std::move(done));
+  Op op;
+  op.refuse = [shared_done](const absl::Status& s) { (*shared_done)(s); };
+  op.run = [this, handle, deadline, max_tasks, shared_done,
+            executor_id = request.executor_id()]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> Reply {
+    auto ex = FindExecutor(executor_id);
+    if (!ex.ok()) {
+      return [s = ex.status(), shared_done](const absl::Status&) { (*shared_done)(s); };
+    }
+    LeaseFilter filter;
+    if ((*ex)->kind == v1::WORKER) {
+      filter.kinds = {TaskKind::kAccuracy};
+    } else {
+      filter.kinds = {TaskKind::kLatency};
+      filter.device_class = (*ex)->device_class;
+    }
+    filter.capabilities = (*ex)->capabilities;
+    auto response = std::make_shared<v1::LeaseResponse>();
+    for (v1::Task& t : LeaseLocked(executor_id, filter, max_tasks)) {
+      *response->add_tasks() = std::move(t);
+    }
+    if (response->tasks_size() > 0 || absl::Now() >= deadline) {
+      return [response, shared_done](const absl::Status& commit) {
+        if (!commit.ok()) {
+          (*shared_done)(absl::UnavailableError(absl::StrCat(
+              "coordinator could not store the lease: ", commit.message())));
+        } else {
+          (*shared_done)(std::move(*response));
+        }
+      };
+    }
+    const std::string profile = ProfileKey(filter);
+    lease_waiters_[handle] = LeaseWaiter{executor_id, filter, max_tasks, deadline, *shared_done};
+    waiters_by_profile_[profile].push_back(handle);
+    lease_deadlines_.emplace(deadline, handle);
+    return nullptr;
+  };
+  Submit(std::move(op));
+  return handle;
+}
+
+void JobManager::CancelLease(uint64_t handle) {
+  Op op;
+  op.refuse = [](const absl::Status&) {};
+  op.run = [this, handle]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> Reply {
+    auto it = lease_waiters_.find(handle);
+    if (it == lease_waiters_.end()) return nullptr;
+    auto done = it->second.done;
+    lease_waiters_.erase(it);
+    return [done](const absl::Status&) { done(v1::LeaseResponse()); };
+  };
+  Submit(std::move(op));
+}
+
+absl::StatusOr<v1::LeaseResponse> JobManager::Lease(const v1::LeaseRequest& request) {
+  absl::Notification notified;
+  absl::StatusOr<v1::LeaseResponse> out = absl::InternalError("not answered");
+  LeaseAsync(request, [&](absl::StatusOr<v1::LeaseResponse> r) {
+    out = std::move(r);
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
+}
+
+void JobManager::DispatchWaiters(std::vector<Reply>* replies) {
+  for (auto p = waiters_by_profile_.begin(); p != waiters_by_profile_.end();) {
+    std::deque<uint64_t>& handles = p->second;
+    while (!handles.empty()) {
+      auto w = lease_waiters_.find(handles.front());
+      if (w == lease_waiters_.end()) {  // answered or cancelled
+        handles.pop_front();
+        continue;
+      }
+      if (!queue_.HasLeasable(w->second.filter)) break;
+      LeaseWaiter waiter = std::move(w->second);
+      lease_waiters_.erase(w);
+      handles.pop_front();
+      auto response = std::make_shared<v1::LeaseResponse>();
+      for (v1::Task& t : LeaseLocked(waiter.executor_id, waiter.filter, waiter.max_tasks)) {
+        *response->add_tasks() = std::move(t);
+      }
+      replies->push_back([response, done = std::move(waiter.done)](const absl::Status& commit) {
+        if (!commit.ok()) {
+          done(absl::UnavailableError(
+              absl::StrCat("coordinator could not store the lease: ", commit.message())));
+        } else {
+          done(std::move(*response));
+        }
+      });
+    }
+    p = handles.empty() ? waiters_by_profile_.erase(p) : std::next(p);
+  }
+}
+
+void JobManager::ExpireWaiters(std::vector<Reply>* replies) {
+  const absl::Time now = absl::Now();
+  while (!lease_deadlines_.empty() && lease_deadlines_.begin()->first <= now) {
+    auto w = lease_waiters_.find(lease_deadlines_.begin()->second);
+    lease_deadlines_.erase(lease_deadlines_.begin());
+    if (w == lease_waiters_.end()) continue;
+    auto done = std::move(w->second.done);
+    lease_waiters_.erase(w);
+    replies->push_back([done](const absl::Status&) { done(v1::LeaseResponse()); });
+  }
+  while (!event_deadlines_.empty() && event_deadlines_.begin()->first <= now) {
+    auto w = event_waiters_.find(event_deadlines_.begin()->second);
+    event_deadlines_.erase(event_deadlines_.begin());
+    if (w == event_waiters_.end()) continue;
+    auto batch = std::make_shared<absl::StatusOr<EventBatch>>(
+        ReadEvents(w->second.job_id, w->second.after_sequence));
+    auto done = std::move(w->second.done);
+    event_waiters_.erase(w);
+    replies->push_back([batch, done](const absl::Status&) { done(std::move(*batch)); });
+  }
+}
+
+void JobManager::Tick() {
+  RunSync<bool>([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<bool> {
+    SweepLocked();
+    return true;
+  }).IgnoreError();
+}
+
+void JobManager::Shutdown() {
+  {
+    absl::MutexLock lock(&ops_mu_);
+    if (stopping_) return;
+  }
+  // Answer every parked call, then stop accepting operations.
+  RunSync<bool>([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<bool> {
+    for (auto& [handle, w] : lease_waiters_) {
+      auto done = w.done;
+      shutdown_replies_.push_back([done](const absl::Status&) { done(v1::LeaseResponse()); });
+    }
+    lease_waiters_.clear();
+    waiters_by_profile_.clear();
+    lease_deadlines_.clear();
+    for (auto& [handle, w] : event_waiters_) {
+      auto done = w.done;
+      shutdown_replies_.push_back([done](const absl::Status&) {
+        done(absl::UnavailableError("coordinator is shutting down"));
+      });
+    }
+    event_waiters_.clear();
+    event_deadlines_.clear();
+    shutdown_ = true;
+    return true;
+  }).IgnoreError();
+  std::vector<Reply> replies;
+  {
+    absl::MutexLock lock(&mu_);
+    replies.swap(shutdown_replies_);
+  }
+  for (Reply& r : replies) r(absl::OkStatus());
+  {
+    absl::MutexLock lock(&ops_mu_);
+    stopping_ = true;
+  }
+  if (committer_.joinable() && committer_.get_id() != std::this_thread::get_id()) {
+    committer_.join();
+  }
+}
+
+int64_t JobManager::committed_operations() const {
+  absl::MutexLock lock(&ops_mu_);
+  return committed_ops_;
+}
+
+int64_t JobManager::committed_batches() const {
+  absl::MutexLock lock(&ops_mu_);
+  return committed_batches_;
+}
+
+}  // namespace edgenas
