@@ -327,6 +327,10 @@ absl::Status Store::RunInTransaction(const std::function<absl::Status()>& body) 
         sqlite::Exec(db_, ("RELEASE " + savepoint).c_str(), "release savepoint");
     return status.ok() ? release : status;
   }
+  if (status.ok() && failing_commits_ > 0) {
+    --failing_commits_;
+    status = commit_error_;
+  }
   if (status.ok()) status = sqlite::Exec(db_, "COMMIT", "commit transaction");
   if (!status.ok() && sqlite3_get_autocommit(db_) == 0) {
     absl::Status rollback = sqlite::Exec(db_, "ROLLBACK", "roll back transaction");
@@ -626,6 +630,12 @@ absl::StatusOr<int64_t> Store::LastEventSequence(const std::string& job_id) {
   stmt.BindText(1, job_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? stmt.ColumnInt64(0) : 0;
+}
+
+void Store::FailNextCommitsForTest(int count, absl::Status error) {
+  Access access(this);
+  failing_commits_ = count;
+  commit_error_ = std::move(error);
 }
 
 absl::Status Store::AppendStrategyCalls(const std::string& job_id,

@@ -106,6 +106,10 @@ class Store {
   // Every queued or leased task of any job, oldest first (for restart).
   absl::StatusOr<std::vector<TaskRecord>> ListUnfinishedTasks();
 
+  // Fault injection for tests of crash safety: the next `count` top-level
+  // commits fail (the transaction is rolled back) with `error`.
+  void FailNextCommitsForTest(int count, absl::Status error);
+
   // Appends calls to the job's strategy replay log (seq must be new).
   absl::Status AppendStrategyCalls(const std::string& job_id,
                                    const std::vector<StrategyCall>& calls);
@@ -141,6 +145,8 @@ class Store {
   std::atomic<std::thread::id> holder_{};
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
   int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
+  int failing_commits_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status commit_error_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
 
