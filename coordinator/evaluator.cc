@@ -11,7 +11,7 @@ bool Evaluator::MetricBelongs(const TaskRecord& task, const std::string& metric)
       kMetricAccuracy, kMetricParams, kMetricFlops, kMetricTrainSeconds};
   static const std::vector<std::string>* latency = new std::vector<std::string>{
       kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv, kMetricLatencyRuns,
-      kMetricEnergyMj};
+      kMetricEnergyMj,  kMetricParams,       kMetricFlops};
   const auto* names = task.kind == TaskKind::kAccuracy ? accuracy : latency;
   return std::find(names->begin(), names->end(), metric) != names->end();
 }

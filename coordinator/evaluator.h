@@ -51,7 +51,8 @@ class Evaluator {
   // True when a task may report `metric` (Complete refuses other names).
   // Default: accuracy tasks report accuracy, params, flops, train_seconds;
   // latency tasks report latency_ms, latency_p90_ms, latency_cv,
-  // latency_runs, energy_mj.
+  // latency_runs, energy_mj; both may report the model's params and flops
+  // (counted on the network they built).
   virtual bool MetricBelongs(const TaskRecord& task, const std::string& metric) const;
   // The metric a task must report to count as done (default: accuracy or
   // latency_ms by kind).

@@ -414,6 +414,9 @@ void JobManager::CompleteAsync(const v1::CompleteRequest& request,
 absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRequest& request) {
   // Everything that can refuse the result is checked before anything changes.
   RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
+  std::vector<v1::Metric> metrics(request.metrics().begin(), request.metrics().end());
+  std::vector<std::string> notes(request.notes().begin(), request.notes().end());
+  RETURN_IF_ERROR(ValidateReportValues(metrics, notes));
   auto checked = queue_.CheckComplete(request.task_id(), request.lease_token(),
                                       request.executor_id());
   if (!checked.ok()) {
@@ -430,8 +433,6 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
     return response;
   }
   ASSIGN_OR_RETURN(JobRuntime * job, FindJob(checked->task.job_id));
-  std::vector<v1::Metric> metrics(request.metrics().begin(), request.metrics().end());
-  std::vector<std::string> notes(request.notes().begin(), request.notes().end());
   RETURN_IF_ERROR(job->ValidateReport(checked->task, metrics, notes));
 
   ASSIGN_OR_RETURN(CompleteOutcome outcome,

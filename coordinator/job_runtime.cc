@@ -382,9 +382,8 @@ std::vector<JobRuntime::Update> JobRuntime::RecoverStuck(const std::vector<TaskR
   return updates;
 }
 
-absl::Status JobRuntime::ValidateReport(const TaskRecord& task,
-                                        const std::vector<v1::Metric>& metrics,
-                                        const std::vector<std::string>& notes) const {
+absl::Status ValidateReportValues(const std::vector<v1::Metric>& metrics,
+                                  const std::vector<std::string>& notes) {
   if (static_cast<int>(metrics.size()) > kMaxMetricsPerReport) {
     return absl::InvalidArgumentError(absl::StrCat("metrics: at most ", kMaxMetricsPerReport,
                                                    " per report, got ", metrics.size()));
@@ -400,19 +399,28 @@ absl::Status JobRuntime::ValidateReport(const TaskRecord& task,
     }
   }
   std::set<std::string> seen;
-  bool has_main = false;
-  const std::string main = evaluator_->MainMetric(task);
   for (size_t i = 0; i < metrics.size(); ++i) {
     const std::string field = absl::StrCat("metrics[", i, "]");
     RETURN_IF_ERROR(ValidateMetricValue(metrics[i], field));
-    const std::string& name = metrics[i].name();
-    if (!seen.insert(name).second) {
+    if (!seen.insert(metrics[i].name()).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat(field, ".name: ", name, " reported more than once"));
+          absl::StrCat(field, ".name: ", metrics[i].name(), " reported more than once"));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status JobRuntime::ValidateReport(const TaskRecord& task,
+                                        const std::vector<v1::Metric>& metrics,
+                                        const std::vector<std::string>& notes) const {
+  RETURN_IF_ERROR(ValidateReportValues(metrics, notes));
+  bool has_main = false;
+  const std::string main = evaluator_->MainMetric(task);
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const std::string& name = metrics[i].name();
     if (!evaluator_->MetricBelongs(task, name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, ".name: a ", TaskKindName(task.kind),
+          "metrics[", i, "].name: a ", TaskKindName(task.kind),
           task.operation.empty() ? "" : absl::StrCat(" (", task.operation, ")"),
           " task does not report ", name));
     }

@@ -162,6 +162,12 @@ class JobRuntime {
   bool stop_creating_ = false;
 };
 
+// Checks what a report can be checked for without its task: at most 16
+// metrics and 8 notes of at most 1,024 bytes, known names each at most once,
+// finite values in range. INVALID_ARGUMENT naming the field otherwise.
+absl::Status ValidateReportValues(const std::vector<v1::Metric>& metrics,
+                                  const std::vector<std::string>& notes);
+
 // The value of metric `name` measured on `device_class` ("" for
 // device-independent metrics), if the candidate has it.
 std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,

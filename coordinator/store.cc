@@ -349,7 +349,7 @@ absl::Status Store::PutJob(const v1::Job& job) {
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "jobs", {"id", "name", "state", "spec", "record", "created_ms", "updated_ms"}, "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put job"));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put job ", job.id())));
   return stmt.BindText(1, job.id())
       .BindText(2, job.spec().name())
       .BindInt64(3, job.state())
@@ -410,7 +410,7 @@ absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
        "created_ms", "finished_ms"},
       "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put candidate"));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put candidate ", candidate.id(), " of job ", candidate.job_id())));
   return stmt.BindText(1, candidate.id())
       .BindText(2, candidate.job_id())
       .BindInt64(3, candidate.sequence())
@@ -441,7 +441,7 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
       "metrics", {"candidate_id", "name", "device_class", "value", "source", "task_id"},
       "candidate_id, name, device_class", {"candidate_id", "name", "device_class"}));
   return RunInTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put metrics"));
+    ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put metrics of candidate ", candidate_id)));
     for (const v1::Metric& m : metrics) {
       stmt.Reset();
       RETURN_IF_ERROR(stmt.BindText(1, candidate_id)
@@ -502,7 +502,7 @@ absl::Status Store::PutTask(const TaskRecord& t) {
   if (t.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
   static const std::string* sql = new std::string(sqlite::UpsertSql("tasks", TaskColumns(), "id"));
   Access access(this);
-  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, "put task"));
+  ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put task ", t.task_id, " of job ", t.job_id)));
   return stmt.BindText(1, t.task_id)
       .BindText(2, t.job_id)
       .BindText(3, t.candidate_id)
@@ -599,7 +599,8 @@ absl::Status Store::AppendEvent(const v1::JobEvent& event) {
   Access access(this);
   ASSIGN_OR_RETURN(Statement stmt, Cached("INSERT INTO events (job_id, sequence, type, unix_ms, "
                                           "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                          "append event"));
+                                          absl::StrCat("append event ", event.sequence(),
+                                                       " of job ", event.job_id())));
   return stmt.BindText(1, event.job_id())
       .BindInt64(2, event.sequence())
       .BindInt64(3, event.type())
@@ -645,7 +646,7 @@ absl::Status Store::AppendStrategyCalls(const std::string& job_id,
     ASSIGN_OR_RETURN(Statement stmt,
                      Cached("INSERT INTO strategy_log (job_id, seq, type, number, candidate_id, "
                             "known_finished) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            "append strategy log"));
+                            absl::StrCat("append strategy log of job ", job_id)));
     for (const StrategyCall& c : calls) {
       stmt.Reset();
       RETURN_IF_ERROR(stmt.BindText(1, job_id)

@@ -35,8 +35,9 @@ bool CanRun(const LeaseFilter& filter, const TaskRecord& task) {
 TaskQueue::RouteKey TaskQueue::RouteOf(const TaskRecord& t) {
   std::vector<std::string> caps = t.requires_capabilities;
   std::sort(caps.begin(), caps.end());
+  // The unit separator cannot occur in a capability name (Register refuses it).
   return RouteKey(static_cast<int>(t.kind), t.kind == TaskKind::kLatency ? t.device_class : "",
-                  absl::StrJoin(caps, ","));
+                  absl::StrJoin(caps, "\x1f"));
 }
 
 TaskQueue::TaskQueue(const Clock* clock, int64_t lease_ms_default)
@@ -399,6 +400,13 @@ void TaskQueue::ForgetJob(const std::string& job_id) {
     Unindex(it->second);
     candidate_tasks_.erase(it->second.task.candidate_id);
     dependents_.erase(id);
+    // Withdraw it from the waiting lists of dependencies it still waits for.
+    for (const std::string& dep : it->second.task.depends_on) {
+      auto d = dependents_.find(dep);
+      if (d == dependents_.end()) continue;
+      d->second.erase(std::remove(d->second.begin(), d->second.end(), id), d->second.end());
+      if (d->second.empty()) dependents_.erase(d);
+    }
     tasks_.erase(it);
   }
   job_tasks_.erase(job);

@@ -108,7 +108,8 @@ class TaskQueue {
 
   // Extends a live lease held by `executor_id` with `token` to now+lease_ms
   // and returns the new expiry. NOT_FOUND for an unknown task;
-  // FAILED_PRECONDITION when the lease is not live or not theirs.
+  // FAILED_PRECONDITION when the lease is not live; PERMISSION_DENIED when
+  // another executor holds it.
   absl::StatusOr<int64_t> Heartbeat(const std::string& task_id, const std::string& token,
                                     const std::string& executor_id, int64_t lease_ms);
 

@@ -126,10 +126,16 @@ def quiet_optuna():
 
 
 def error_kind(exc):
+    """Short kind of an exception, naming the SQLite cause Optuna wraps."""
+    name = type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None:
+        name = "%s(%s)" % (name, type(cause).__name__)
+        exc = cause
     text = str(exc).split("\n", 1)[0]
     if "database is locked" in text:
         text = "database is locked"
-    return "%s: %s" % (type(exc).__name__, text[:80])
+    return "%s: %s" % (name, text[:60])
 
 
 def objective_values(trial_params, seed, number):
@@ -161,11 +167,14 @@ def child_loop(study, distributions, seed, window, stats):
             continue
         told = time.time()
         stats["told"].append(trial._trial_id)
+        stats["last_told"] = told
         if inside:
             stats["ask_ms"].append((asked - start) * 1e3)
             stats["tell_ms"].append((told - asked) * 1e3)
         if t0 <= told < t1:
             stats["trials_in_window"] += 1
+        elif told >= t1:
+            stats["trials_after_window"] += 1
 
 
 def engine_kwargs(mode):
@@ -193,7 +202,8 @@ def child_main(index, url, study_name, mode, seed, ready, go, window_value, out_
     """One peer process: load the study, wait for the start, loop, write stats."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stats = {"errors": collections.Counter(), "told": [], "ask_ms": [], "tell_ms": [],
-             "trials_in_window": 0, "load_error": ""}
+             "trials_in_window": 0, "trials_after_window": 0, "load_error": "",
+             "last_told": 0.0}
     try:
         optuna = quiet_optuna()
         from optuna.distributions import CategoricalDistribution
@@ -273,7 +283,9 @@ def stop_children(procs, t1):
 
 def read_child_stats(out_dir, n):
     merged = {"errors": collections.Counter(), "told": [], "ask_ms": [], "tell_ms": [],
-              "trials_in_window": 0, "load_errors": collections.Counter(), "no_report": 0}
+              "trials_in_window": 0, "trials_after_window": 0,
+              "load_errors": collections.Counter(), "no_report": 0,
+              "last_told": 0.0}
     for i in range(n):
         try:
             with open(os.path.join(out_dir, "child-%d.json" % i)) as f:
@@ -286,6 +298,8 @@ def read_child_stats(out_dir, n):
         merged["ask_ms"].extend(s["ask_ms"])
         merged["tell_ms"].extend(s["tell_ms"])
         merged["trials_in_window"] += s["trials_in_window"]
+        merged["trials_after_window"] += s["trials_after_window"]
+        merged["last_told"] = max(merged["last_told"], s["last_told"])
         if s["load_error"]:
             merged["load_errors"][s["load_error"]] += 1
     return merged
@@ -321,11 +335,14 @@ def run_level(args, mode, n_requested, cap):
             os.remove(path)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
+    os.sync()  # the previous level's dirty pages must not be written back on this one's time
     url = "sqlite:///" + db_path
     study_name = create_study(url, db_path, mode, args.seed)
+    spawn_at = time.time()
     procs, ready, go, window = start_children(n, url, study_name, mode, args.seed, out_dir)
     started = len(procs)
     ready_n = wait_ready(ready, started)
+    startup_s = time.time() - spawn_at
     t0 = time.time() + args.warmup_seconds
     t1 = t0 + args.seconds
     window[0], window[1] = t0, t1
@@ -336,6 +353,7 @@ def run_level(args, mode, n_requested, cap):
     cpu1 = {p.pid: cpu_seconds(p.pid) for p in procs}
     mems = [m for m in (private_mb(p.pid) for p in procs[:8]) if m is not None]
     killed = stop_children(procs, t1)
+    drain_s = time.time() - t1
     used = sum(cpu1[pid] - cpu0[pid] for pid in cpu0
                if cpu0[pid] is not None and cpu1.get(pid) is not None)
     m = read_child_stats(out_dir, started)
@@ -351,7 +369,9 @@ def run_level(args, mode, n_requested, cap):
         "private_mb": sum(mems) / len(mems) if mems else float("nan"),
         "errors": m["errors"], "load_errors": m["load_errors"], "no_report": m["no_report"],
         "told": len(m["told"]), "stored": stored, "missing": missing,
-        "complete_total": complete_total, "db": db_path,
+        "complete_total": complete_total, "db": db_path, "startup_s": startup_s,
+        "drain_s": drain_s, "told_after_window": m["trials_after_window"],
+        "last_told_after_s": max(0.0, m["last_told"] - t1),
     }
 
 
@@ -368,6 +388,9 @@ def print_details(r, cap_reason):
     if r["no_report"] or r["killed"]:
         print("   processes without a report: %d (killed after the window: %d)" %
               (r["no_report"], r["killed"]))
+    print("   start-up (fork + load_study) %.1f s; after the window: %d more tells (last %.1f s "
+          "after its end), all processes done %.1f s after it" %
+          (r["startup_s"], r["told_after_window"], r["last_told_after_s"], r["drain_s"]))
     print("   CPU of the Optuna processes over the window: %.0f%%; private memory %.1f MB per "
           "process (mean of up to 8)" % (r["cpu_pct"], r["private_mb"]))
     print("   told %d, stored %d, missing %d (COMPLETE trials in db %d); db %s" %

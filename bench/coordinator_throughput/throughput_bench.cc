@@ -9,13 +9,15 @@
 // evaluations/s, completes/s, Lease and Complete latency, coordinator CPU and
 // memory. Then it stops the coordinator with SIGTERM and checks in the
 // database that every acknowledged result is stored. It prints figures and
-// never passes or fails on time; the exit status is non-zero only when the
-// benchmark itself could not run or an acknowledged result is missing.
+// never passes or fails on time; the exit status is non-zero only when a
+// level could not run, the coordinator died, or an acknowledged result is
+// missing from its database.
 //
 // Run (run.sh also runs the Optuna peer):
 //   build/bin/throughput_bench --coordinator_bin=build/bin/edgenas-coordinator
 //       --executors=1,16,256,1000 --seconds=10     (one command line)
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
@@ -43,8 +45,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -86,8 +86,8 @@ constexpr int kRpcTimeoutMs = 10000;
 constexpr int kStartTimeoutMs = 30000;
 constexpr int kRegisterAllTimeoutMs = 30000;  // then measure anyway; reported
 constexpr int kStopTimeoutMs = 20000;
-constexpr int kMaxParallelism = 10000;        // job spec limit
-constexpr int kMaxEvaluations = 1000000;      // job spec limit
+constexpr int kMaxParallelism = 10000;    // job spec limit
+constexpr int kMaxEvaluations = 1000000;  // job spec limit
 constexpr const char* kDeviceClass = "cpu";
 constexpr const char* kSource = "bench:fake";
 
@@ -113,8 +113,8 @@ struct Options {
 // Reads the flags; false (with a message) when one is unusable.
 bool ReadOptions(Options* o) {
   o->coordinator_bin = absl::GetFlag(FLAGS_coordinator_bin);
-  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_executors), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::GetFlag(FLAGS_executors), ',', absl::SkipWhitespace())) {
     int n = 0;
     if (!absl::SimpleAtoi(part, &n) || n < 1) {
       std::fprintf(stderr, "--executors: \"%.*s\" is not a positive count\n",
@@ -129,12 +129,13 @@ bool ReadOptions(Options* o) {
   o->wait_ms = absl::GetFlag(FLAGS_wait_ms);
   o->seed = absl::GetFlag(FLAGS_seed);
   o->db_dir = absl::GetFlag(FLAGS_db_dir);
-  o->coordinator_args = absl::StrSplit(absl::GetFlag(FLAGS_coordinator_args), ' ',
-                                       absl::SkipWhitespace());
+  o->coordinator_args =
+      absl::StrSplit(absl::GetFlag(FLAGS_coordinator_args), ' ', absl::SkipWhitespace());
   if (o->levels.empty() || o->seconds < 1 || o->warmup_seconds < 0 || o->max_tasks < 1 ||
       o->wait_ms < 0) {
-    std::fprintf(stderr, "need --executors, --seconds >= 1, --warmup_seconds >= 0, "
-                         "--max_tasks >= 1, --wait_ms >= 0\n");
+    std::fprintf(stderr,
+                 "need --executors, --seconds >= 1, --warmup_seconds >= 0, "
+                 "--max_tasks >= 1, --wait_ms >= 0\n");
     return false;
   }
   if (access(o->coordinator_bin.c_str(), X_OK) != 0) {
@@ -233,8 +234,8 @@ void RemoveDbFiles(const std::string& db) {
 
 // Starts the coordinator with stdout/stderr to its log; false on spawn failure.
 bool SpawnCoordinator(const Options& o, const std::string& port_file, Coordinator* c) {
-  std::vector<std::string> args = {o.coordinator_bin, "--listen=127.0.0.1:0",
-                                   "--db=" + c->db_path, "--port_file=" + port_file};
+  std::vector<std::string> args = {o.coordinator_bin, "--listen=127.0.0.1:0", "--db=" + c->db_path,
+                                   "--port_file=" + port_file};
   args.insert(args.end(), o.coordinator_args.begin(), o.coordinator_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -242,8 +243,8 @@ bool SpawnCoordinator(const Options& o, const std::string& port_file, Coordinato
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, c->log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, c->log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   const int rc = posix_spawn(&c->pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -251,10 +252,15 @@ bool SpawnCoordinator(const Options& o, const std::string& port_file, Coordinato
   return rc == 0;
 }
 
-// True while the child has not exited; reaps it (into *status) when it has.
-bool ChildAlive(pid_t pid, int* status) {
-  return waitpid(pid, status, WNOHANG) == 0;
+// "exit code N" or "signal N" for a waitpid status.
+std::string DescribeExit(int status) {
+  if (WIFEXITED(status)) return absl::StrCat("exit code ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return absl::StrCat("signal ", WTERMSIG(status));
+  return absl::StrCat("wait status ", status);
 }
+
+// True while the child has not exited; reaps it (into *status) when it has.
+bool ChildAlive(pid_t pid, int* status) { return waitpid(pid, status, WNOHANG) == 0; }
 
 // Waits for the port file (written once the coordinator serves).
 bool WaitForPort(const std::string& port_file, Coordinator* c) {
@@ -264,8 +270,8 @@ bool WaitForPort(const std::string& port_file, Coordinator* c) {
     std::ifstream in(port_file);
     if (in >> c->port && c->port > 0) return true;
     if (!ChildAlive(c->pid, &status)) {
-      std::fprintf(stderr, "coordinator exited while starting (status %d); see %s\n", status,
-                   c->log_path.c_str());
+      std::fprintf(stderr, "coordinator exited while starting (%s); see %s\n",
+                   DescribeExit(status).c_str(), c->log_path.c_str());
       c->pid = -1;
       return false;
     }
@@ -284,6 +290,7 @@ bool StartCoordinator(const Options& o, int level, Coordinator* c) {
   const std::string port_file = base + ".port";
   RemoveDbFiles(c->db_path);
   std::remove(port_file.c_str());
+  sync();  // the previous level's dirty pages must not be written back on this one's time
   return SpawnCoordinator(o, port_file, c) && WaitForPort(port_file, c);
 }
 
@@ -293,15 +300,14 @@ std::string StopCoordinator(Coordinator* c) {
   int status = 0;
   if (!ChildAlive(c->pid, &status)) {
     c->pid = -1;
-    return absl::StrCat("had exited before SIGTERM (status ", status, ")");
+    return absl::StrCat("HAD EXITED before SIGTERM (", DescribeExit(status), ")");
   }
   kill(c->pid, SIGTERM);
   const int64_t deadline = NowNs() + kStopTimeoutMs * 1000000LL;
   while (NowNs() < deadline) {
     if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
       c->pid = -1;
-      if (WIFEXITED(status)) return absl::StrCat("exited ", WEXITSTATUS(status), " on SIGTERM");
-      return absl::StrCat("killed by signal ", WTERMSIG(status), " after SIGTERM");
+      return absl::StrCat("stopped on SIGTERM (", DescribeExit(status), ")");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -344,14 +350,25 @@ bool IsTransient(grpc::StatusCode code) {
 }
 
 const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "?";
+  return i >= 0 && i < static_cast<int>(sizeof(kNames) / sizeof(kNames[0])) ? kNames[i] : "?";
 }
 
 // Waits until ListJobs answers OK (the coordinator serves).
@@ -375,8 +392,8 @@ bool WaitUntilServing(SearchService::Stub* stub) {
 struct Shape {
   int workers = 0;
   int agents = 0;
-  int parallelism = 0;     // per job
-  int refill_below = 0;    // pending candidates under which another job is submitted
+  int parallelism = 0;   // per job
+  int refill_below = 0;  // pending candidates under which another job is submitted
 };
 
 // Half workers, half agents; one executor means one of each.
@@ -411,8 +428,8 @@ edgenas::v1::JobSpec BenchJobSpec(const Shape& shape, uint64_t seed, int index) 
 }
 
 // Submits job number `index`, retrying transient refusals for kRpcTimeoutMs.
-std::optional<std::string> SubmitJob(SearchService::Stub* stub, const Shape& shape,
-                                     uint64_t seed, int index) {
+std::optional<std::string> SubmitJob(SearchService::Stub* stub, const Shape& shape, uint64_t seed,
+                                     int index) {
   const int64_t deadline = NowNs() + kRpcTimeoutMs * 1000000LL;
   grpc::Status s;
   do {
@@ -426,8 +443,7 @@ std::optional<std::string> SubmitJob(SearchService::Stub* stub, const Shape& sha
     if (!IsTransient(s.error_code())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   } while (NowNs() < deadline);
-  std::fprintf(stderr, "SubmitJob: %s: %s\n", CodeName(s.error_code()),
-               s.error_message().c_str());
+  std::fprintf(stderr, "SubmitJob: %s: %s\n", CodeName(s.error_code()), s.error_message().c_str());
   return std::nullopt;
 }
 
@@ -509,8 +525,8 @@ struct Ack {
 
 // What one executor saw; owned by its thread until joined.
 struct ExecutorStats {
-  std::vector<double> lease_ms;     // OK calls started in the window
-  std::vector<double> complete_ms;  // OK calls started in the window
+  std::vector<double> lease_ms;           // OK calls started in the window
+  std::vector<double> complete_ms;        // OK calls started in the window
   std::map<std::string, int64_t> errors;  // "Lease RESOURCE_EXHAUSTED" -> count
   std::vector<Ack> acks;
   int64_t empty_leases = 0;  // in the window
@@ -652,8 +668,8 @@ class FakeExecutor {
       if (s.ok()) {
         if (measuring) stats_->complete_ms.push_back((t1 - t0) / 1e6);
         if (resp.duplicate()) ++stats_->duplicates;
-        stats_->acks.push_back(
-            {task.task_id(), task.candidate_id(), req.metrics(0).name(), req.metrics(0).value(), t1});
+        stats_->acks.push_back({task.task_id(), task.candidate_id(), req.metrics(0).name(),
+                                req.metrics(0).value(), t1});
         return;
       }
       CountError("Complete", s);
@@ -685,7 +701,8 @@ struct Verification {
 };
 
 // Reads task id -> (metric name, value) of every DONE task with its metric.
-bool ReadStoredResults(sqlite3* db, std::unordered_map<std::string, std::pair<std::string, double>>* out,
+bool ReadStoredResults(sqlite3* db,
+                       std::unordered_map<std::string, std::pair<std::string, double>>* out,
                        std::string* error) {
   const char* sql =
       "SELECT t.id, m.name, m.value FROM tasks t JOIN metrics m ON m.task_id = t.id "
@@ -766,6 +783,8 @@ struct LevelResult {
   int64_t rss_final_kb = 0, rss_peak_kb = 0, hwm_kb = 0;
   std::map<std::string, int64_t> errors;
   std::string stop_outcome;
+  bool died = false;  // the coordinator exited before the bench stopped it
+  int exit_status = 0;
   Verification verification;
 };
 
@@ -815,11 +834,13 @@ void WaitForRegistrations(const Shared& shared, int total) {
 }
 
 // Folds every executor's stats into the level's figures.
-void Summarize(const std::vector<ExecutorStats>& stats, const WindowReadings& w,
-               LevelResult* r) {
+void Summarize(const std::vector<ExecutorStats>& stats, const WindowReadings& w, LevelResult* r) {
   std::vector<double> lease, complete;
   int64_t completes_in_window = 0;
-  struct Halves { int64_t last_ns = 0; int parts = 0; };
+  struct Halves {
+    int64_t last_ns = 0;
+    int parts = 0;
+  };
   std::unordered_map<std::string, Halves> by_candidate;
   for (const ExecutorStats& s : stats) {
     lease.insert(lease.end(), s.lease_ms.begin(), s.lease_ms.end());
@@ -862,8 +883,8 @@ std::vector<const Ack*> AllAcks(const std::vector<ExecutorStats>& stats) {
 }
 
 // Runs the executor threads against a serving coordinator; fills `r`.
-void DriveLevel(const Options& o, Coordinator* c, const Shape& shape,
-                const std::string& first_job, SearchService::Stub* search, LevelResult* r) {
+void DriveLevel(const Options& o, Coordinator* c, const Shape& shape, const std::string& first_job,
+                SearchService::Stub* search, LevelResult* r) {
   const int total = shape.workers + shape.agents;
   Shared shared;
   std::vector<ExecutorStats> stats(total);
@@ -887,7 +908,11 @@ void DriveLevel(const Options& o, Coordinator* c, const Shape& shape,
   r->jobs = feeder.jobs_submitted();
   Summarize(stats, w, r);
   // The coordinator must be stopped before its database is read.
-  r->stop_outcome = StopCoordinator(c);
+  r->died = !ChildAlive(c->pid, &r->exit_status);
+  r->stop_outcome =
+      r->died ? absl::StrCat("HAD EXITED before SIGTERM (", DescribeExit(r->exit_status), ")")
+              : StopCoordinator(c);
+  if (r->died) c->pid = -1;
   r->verification = VerifyStored(c->db_path, AllAcks(stats));
 }
 
@@ -919,8 +944,8 @@ LevelResult RunLevel(const Options& o, int executors) {
 std::string Ms(double v) { return std::isnan(v) ? "-" : absl::StrFormat("%.2f", v); }
 
 void PrintLevelDetails(const Options& o, const LevelResult& r) {
-  std::printf("## %d executors (%d workers + %d device agents%s): ", r.executors,
-              r.shape.workers, r.shape.agents,
+  std::printf("## %d executors (%d workers + %d device agents%s): ", r.executors, r.shape.workers,
+              r.shape.agents,
               r.executors == 1 ? "; 1 executor runs as one worker plus one agent" : "");
   if (!r.ran) {
     std::printf("NOT RUN: %s\n", r.failure.c_str());
@@ -928,15 +953,17 @@ void PrintLevelDetails(const Options& o, const LevelResult& r) {
   }
   std::printf("window %.2f s, parallelism %d per job, jobs submitted %d\n", r.window_s,
               r.shape.parallelism, r.jobs);
-  std::printf("   registered %d/%d before the warm-up, %d by the end; ok leases in window %lld "
-              "(empty %lld); duplicate acks %lld\n",
-              r.registered_at_start, r.shape.workers + r.shape.agents, r.registered,
-              static_cast<long long>(r.lease_calls), static_cast<long long>(r.empty_leases),
-              static_cast<long long>(r.duplicates));
-  std::printf("   coordinator CPU %.0f%%, bench CPU %.0f%% (same machine); RSS final %.1f MB, "
-              "window peak %.1f MB, VmHWM %.1f MB\n",
-              r.coordinator_cpu_pct, r.bench_cpu_pct, r.rss_final_kb / 1024.0,
-              r.rss_peak_kb / 1024.0, r.hwm_kb / 1024.0);
+  std::printf(
+      "   registered %d/%d before the warm-up, %d by the end; ok leases in window %lld "
+      "(empty %lld); duplicate acks %lld\n",
+      r.registered_at_start, r.shape.workers + r.shape.agents, r.registered,
+      static_cast<long long>(r.lease_calls), static_cast<long long>(r.empty_leases),
+      static_cast<long long>(r.duplicates));
+  std::printf(
+      "   coordinator CPU %.0f%%, bench CPU %.0f%% (same machine); RSS final %.1f MB, "
+      "window peak %.1f MB, VmHWM %.1f MB\n",
+      r.coordinator_cpu_pct, r.bench_cpu_pct, r.rss_final_kb / 1024.0, r.rss_peak_kb / 1024.0,
+      r.hwm_kb / 1024.0);
   std::string errors = "none";
   if (!r.errors.empty()) {
     errors = absl::StrJoin(r.errors, ", ", [](std::string* out, const auto& kv) {
@@ -962,21 +989,20 @@ void PrintTable(const std::vector<LevelResult>& results) {
               "coord CPU%", "RSS MB fin/pk", "acked/stored/missing");
   std::printf("%s\n", std::string(140, '-').c_str());
   for (const LevelResult& r : results) {
-    const std::string who = absl::StrFormat("%d (%d+%d)", r.executors, r.shape.workers,
-                                            r.shape.agents);
+    const std::string who =
+        absl::StrFormat("%d (%d+%d)", r.executors, r.shape.workers, r.shape.agents);
     if (!r.ran) {
       std::printf("%-15s | not run: %s\n", who.c_str(), r.failure.c_str());
       continue;
     }
     const Verification& v = r.verification;
-    std::printf("%-15s | %13.1f | %11.1f | %17s | %20s | %10.0f | %14s | %lld/%lld/%lld\n",
-                who.c_str(), r.evaluations_per_s, r.completes_per_s,
-                (Ms(r.lease_p50) + " / " + Ms(r.lease_p99)).c_str(),
-                (Ms(r.complete_p50) + " / " + Ms(r.complete_p99)).c_str(), r.coordinator_cpu_pct,
-                absl::StrFormat("%.0f / %.0f", r.rss_final_kb / 1024.0, r.rss_peak_kb / 1024.0)
-                    .c_str(),
-                static_cast<long long>(v.acked), static_cast<long long>(v.stored),
-                static_cast<long long>(v.missing + v.wrong));
+    std::printf(
+        "%-15s | %13.1f | %11.1f | %17s | %20s | %10.0f | %14s | %lld/%lld/%lld%s\n", who.c_str(),
+        r.evaluations_per_s, r.completes_per_s, (Ms(r.lease_p50) + " / " + Ms(r.lease_p99)).c_str(),
+        (Ms(r.complete_p50) + " / " + Ms(r.complete_p99)).c_str(), r.coordinator_cpu_pct,
+        absl::StrFormat("%.0f / %.0f", r.rss_final_kb / 1024.0, r.rss_peak_kb / 1024.0).c_str(),
+        static_cast<long long>(v.acked), static_cast<long long>(v.stored),
+        static_cast<long long>(v.missing + v.wrong), r.died ? "  (coordinator died)" : "");
   }
   std::fflush(stdout);
 }
@@ -985,19 +1011,23 @@ void PrintHeader(const Options& o) {
   std::printf("# edgenas coordinator throughput (%s)\n", o.coordinator_bin.c_str());
   std::printf("# machine: %s, %u logical cores; coordinator and fake executors share it\n",
               CpuModel().c_str(), std::thread::hardware_concurrency());
-  std::printf("# window %d s after %d s warm-up; Lease max_tasks=%d wait_ms=%d; seed %llu; "
-              "SQLite on disk in %s\n",
-              o.seconds, o.warmup_seconds, o.max_tasks, o.wait_ms,
-              static_cast<unsigned long long>(o.seed), o.db_dir.c_str());
-  std::printf("# coordinator flags: --listen=127.0.0.1:0 --db=<db_dir>/level-N.db %s; its log "
-              "(EDGENAS_LOG_LEVEL, default info) goes to <db_dir>/level-N.log\n",
-              absl::StrJoin(o.coordinator_args, " ").c_str());
-  std::printf("# a job is nb201/random, accuracy max + latency_ms min on cpu, max_evaluations "
-              "%d, parallelism 2 x executors x max_tasks (<= %d); when NB201 runs dry "
-              "(~2k candidates at high parallelism) another job is submitted\n",
-              kMaxEvaluations, kMaxParallelism);
-  std::printf("# evaluation = a candidate with both accuracy and latency_ms acknowledged; "
-              "latencies are of OK calls started in the window\n");
+  std::printf(
+      "# window %d s after %d s warm-up; Lease max_tasks=%d wait_ms=%d; seed %llu; "
+      "SQLite on disk in %s\n",
+      o.seconds, o.warmup_seconds, o.max_tasks, o.wait_ms, static_cast<unsigned long long>(o.seed),
+      o.db_dir.c_str());
+  std::printf(
+      "# coordinator flags: --listen=127.0.0.1:0 --db=<db_dir>/level-N.db %s; its log "
+      "(EDGENAS_LOG_LEVEL, default info) goes to <db_dir>/level-N.log\n",
+      absl::StrJoin(o.coordinator_args, " ").c_str());
+  std::printf(
+      "# a job is nb201/random, accuracy max + latency_ms min on cpu, max_evaluations "
+      "%d, parallelism 2 x executors x max_tasks (<= %d); when NB201 runs dry "
+      "(~2k candidates at high parallelism) another job is submitted\n",
+      kMaxEvaluations, kMaxParallelism);
+  std::printf(
+      "# evaluation = a candidate with both accuracy and latency_ms acknowledged; "
+      "latencies are of OK calls started in the window\n");
   std::fflush(stdout);
 }
 
@@ -1022,7 +1052,8 @@ int main(int argc, char** argv) {
   PrintTable(results);
   bool complete = true;
   for (const LevelResult& r : results) {
-    complete = complete && r.ran && r.verification.missing == 0 && r.verification.wrong == 0;
+    complete =
+        complete && r.ran && !r.died && r.verification.missing == 0 && r.verification.wrong == 0;
   }
   return complete ? 0 : 1;
 }

@@ -345,6 +345,15 @@ TEST_F(RegressionTest, FinishedJobIsServedFromTheStore) {
   EXPECT_TRUE(manager_->GetCandidate(job->id(), front->candidates(0).id()).ok());
   EXPECT_EQ(manager_->CancelJob(job->id()).status().code(),
             absl::StatusCode::kFailedPrecondition);
+  // Watching an ended job returns its events and says it has ended.
+  auto events = manager_->WaitForEvents(job->id(), 0, /*timeout_ms=*/10000);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->job_terminal);
+  ASSERT_FALSE(events->events.empty());
+  auto rest = manager_->WaitForEvents(job->id(), events->events.back().sequence(), 10000);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(rest->events.empty());
+  EXPECT_TRUE(rest->job_terminal);
 }
 
 // A result is on disk before its reply: every asynchronous Complete's

@@ -216,7 +216,7 @@ TEST_F(StoreTest, CanonicalKeyUniquePerJob) {
   ASSERT_TRUE(store.PutCandidate(MakeCandidate("c1", "j1", 0, "same")).ok());
   absl::Status dup = store.PutCandidate(MakeCandidate("c2", "j1", 1, "same"));
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
-  EXPECT_NE(dup.message().find("c2"), std::string::npos) << dup;
+  EXPECT_NE(dup.message().find("canonical_key"), std::string::npos) << dup;
   EXPECT_TRUE(store.PutCandidate(MakeCandidate("c3", "j2", 0, "same")).ok());
   // An empty key is "unknown" and never collides.
   EXPECT_TRUE(store.PutCandidate(MakeCandidate("c4", "j1", 2, "")).ok());
@@ -224,6 +224,18 @@ TEST_F(StoreTest, CanonicalKeyUniquePerJob) {
   EXPECT_EQ(store.PutCandidate(MakeCandidate("c6", "nojob", 0, "x")).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store.ListCandidates("j1")->size(), 3u);
+}
+
+// A constraint error names the record that broke it (the candidate id).
+TEST_F(StoreTest, DuplicateCanonicalKeyErrorNamesCandidate) {
+  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutJob(MakeJob("j1")).ok());
+  ASSERT_TRUE(store.PutCandidate(MakeCandidate("c1", "j1", 0, "same")).ok());
+  absl::Status dup = store.PutCandidate(MakeCandidate("c2", "j1", 1, "same"));
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
+  EXPECT_NE(dup.message().find("c2"), std::string::npos) << dup;
 }
 
 // A failing transaction body rolls back every write it made.
@@ -379,7 +391,7 @@ TEST_F(StoreTest, ConcurrentReaderSeesAllOrNothingOfTransaction) {
 TEST_F(StoreTest, ExecutorUpsertKeepsRegistrationTime) {
   absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
   ASSERT_TRUE(opened.ok()) << opened.status();
-  ExecutorRecord e{"e1", v1::DEVICE_AGENT, "pi-lab-1", "rpi5", 10, 10};
+  ExecutorRecord e{"e1", v1::DEVICE_AGENT, "pi-lab-1", "rpi5", 10, 10, {}, {}};
   ASSERT_TRUE((*opened)->PutExecutor(e).ok());
   e.registered_ms = 99;
   e.last_seen_ms = 500;
@@ -392,6 +404,413 @@ TEST_F(StoreTest, ExecutorUpsertKeepsRegistrationTime) {
   EXPECT_EQ((*all)[0].registered_ms, 10);
   EXPECT_EQ((*all)[0].last_seen_ms, 500);
   EXPECT_EQ((*all)[0].name, "pi-lab-1b");
+}
+
+// The new task fields (depends_on, requires_capabilities, operation) survive
+// a write, a reopen and a read, lists in order; empty lists come back empty.
+TEST_F(StoreTest, TaskDependenciesCapabilitiesAndOperationRoundTrip) {
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->PutJob(MakeJob("j1")).ok());
+    TaskRecord t;
+    t.task_id = "t1";
+    t.job_id = "j1";
+    t.candidate_id = "c1";
+    t.created_ms = 10;
+    t.depends_on = {"teacher", "stage-1"};
+    t.requires_capabilities = {"gpu", "energy_meter"};
+    t.operation = "distill";
+    ASSERT_TRUE(store->PutTask(t).ok());
+    TaskRecord plain;
+    plain.task_id = "t2";
+    plain.job_id = "j1";
+    plain.created_ms = 20;
+    ASSERT_TRUE(store->PutTask(plain).ok());
+    TaskRecord one = plain;
+    one.task_id = "t3";
+    one.created_ms = 30;
+    one.depends_on = {"t1"};
+    one.requires_capabilities = {"energy_meter"};
+    one.operation = "train_teacher";
+    ASSERT_TRUE(store->PutTask(one).ok());
+    one.task_id = "t4";  // an upsert clears lists as well as sets them
+    one.created_ms = 40;
+    ASSERT_TRUE(store->PutTask(one).ok());
+    one.depends_on.clear();
+    one.requires_capabilities.clear();
+    one.operation.clear();
+    ASSERT_TRUE(store->PutTask(one).ok());
+  }
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<TaskRecord>> all = store->ListTasks("j1");
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].depends_on, (std::vector<std::string>{"teacher", "stage-1"}));
+  EXPECT_EQ((*all)[0].requires_capabilities, (std::vector<std::string>{"gpu", "energy_meter"}));
+  EXPECT_EQ((*all)[0].operation, "distill");
+  EXPECT_TRUE((*all)[1].depends_on.empty());
+  EXPECT_TRUE((*all)[1].requires_capabilities.empty());
+  EXPECT_EQ((*all)[1].operation, "");
+  EXPECT_EQ((*all)[2].depends_on, (std::vector<std::string>{"t1"}));
+  EXPECT_EQ((*all)[2].requires_capabilities, (std::vector<std::string>{"energy_meter"}));
+  EXPECT_EQ((*all)[2].operation, "train_teacher");
+  EXPECT_TRUE((*all)[3].depends_on.empty());
+  EXPECT_TRUE((*all)[3].requires_capabilities.empty());
+  EXPECT_EQ((*all)[3].operation, "");
+
+  absl::StatusOr<std::vector<TaskRecord>> live = store->ListUnfinishedTasks();
+  ASSERT_TRUE(live.ok()) << live.status();
+  ASSERT_EQ(live->size(), 4u);
+  EXPECT_EQ((*live)[0].depends_on, (std::vector<std::string>{"teacher", "stage-1"}));
+  EXPECT_EQ((*live)[0].operation, "distill");
+}
+
+// Executor capabilities and accelerators survive a write, a reopen and a
+// read, in order; an upsert replaces them and keeps registered_ms.
+TEST_F(StoreTest, ExecutorCapabilitiesAndAcceleratorsRoundTrip) {
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ExecutorRecord gpu;
+    gpu.id = "w1";
+    gpu.kind = v1::WORKER;
+    gpu.name = "gpu-box";
+    gpu.registered_ms = 5;
+    gpu.last_seen_ms = 6;
+    gpu.capabilities = {"gpu", "fp16"};
+    gpu.accelerators = {"cuda:0 NVIDIA H100 80GB HBM3", "cuda:1 NVIDIA H100 80GB HBM3"};
+    ASSERT_TRUE(store->PutExecutor(gpu).ok());
+    ExecutorRecord pi;
+    pi.id = "a1";
+    pi.kind = v1::DEVICE_AGENT;
+    pi.name = "pi";
+    pi.device_class = "rpi5";
+    pi.registered_ms = 7;
+    pi.last_seen_ms = 7;
+    ASSERT_TRUE(store->PutExecutor(pi).ok());
+  }
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<ExecutorRecord>> all = store->ListExecutors();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "w1");
+  EXPECT_EQ((*all)[0].capabilities, (std::vector<std::string>{"gpu", "fp16"}));
+  EXPECT_EQ((*all)[0].accelerators, (std::vector<std::string>{"cuda:0 NVIDIA H100 80GB HBM3",
+                                                              "cuda:1 NVIDIA H100 80GB HBM3"}));
+  EXPECT_EQ((*all)[1].id, "a1");
+  EXPECT_TRUE((*all)[1].capabilities.empty());
+  EXPECT_TRUE((*all)[1].accelerators.empty());
+
+  ExecutorRecord pi = (*all)[1];
+  pi.registered_ms = 900;
+  pi.last_seen_ms = 901;
+  pi.capabilities = {"energy_meter"};
+  pi.accelerators = {"VideoCore VII"};
+  ASSERT_TRUE(store->PutExecutor(pi).ok());
+  all = store->ListExecutors();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].registered_ms, 7);
+  EXPECT_EQ((*all)[1].last_seen_ms, 901);
+  EXPECT_EQ((*all)[1].capabilities, (std::vector<std::string>{"energy_meter"}));
+  EXPECT_EQ((*all)[1].accelerators, (std::vector<std::string>{"VideoCore VII"}));
+}
+
+StrategyCall Call(int64_t seq, StrategyCallType type, int64_t number,
+                  const std::string& candidate_id = "", bool known_finished = false) {
+  StrategyCall c;
+  c.seq = seq;
+  c.type = type;
+  c.number = number;
+  c.candidate_id = candidate_id;
+  c.known_finished = known_finished;
+  return c;
+}
+
+// The strategy log lists a job's calls by seq with every field; a batch that
+// repeats a seq is refused (ALREADY_EXISTS) and none of it is written.
+TEST_F(StoreTest, StrategyLogAppendsAndListsInOrder) {
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->PutJob(MakeJob("j1")).ok());
+  ASSERT_TRUE(store->PutJob(MakeJob("j2")).ok());
+  ASSERT_TRUE(store->AppendStrategyCalls("j1", {}).ok());
+  ASSERT_TRUE(store
+                  ->AppendStrategyCalls("j1", {Call(1, StrategyCallType::kSuggest, 4),
+                                               Call(2, StrategyCallType::kPending, 1, "c1"),
+                                               Call(3, StrategyCallType::kDuplicate, 2, "c1",
+                                                    /*known_finished=*/true)})
+                  .ok());
+  ASSERT_TRUE(store->AppendStrategyCalls("j2", {Call(1, StrategyCallType::kSuggest, 1)}).ok());
+  // Appended out of order, listed by seq.
+  ASSERT_TRUE(store
+                  ->AppendStrategyCalls("j1", {Call(5, StrategyCallType::kCancelled, 3),
+                                               Call(4, StrategyCallType::kObserve, 0, "c1")})
+                  .ok());
+
+  absl::Status dup = store->AppendStrategyCalls(
+      "j1", {Call(6, StrategyCallType::kSuggest, 1), Call(3, StrategyCallType::kSuggest, 1)});
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
+  EXPECT_EQ(store->AppendStrategyCalls("nojob", {Call(1, StrategyCallType::kSuggest, 1)}).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  absl::StatusOr<std::vector<StrategyCall>> log = store->ListStrategyCalls("j1");
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 5u);  // seq 6 of the refused batch was rolled back
+  for (size_t i = 0; i < log->size(); ++i) EXPECT_EQ((*log)[i].seq, static_cast<int64_t>(i + 1));
+  EXPECT_EQ((*log)[0].type, StrategyCallType::kSuggest);
+  EXPECT_EQ((*log)[0].number, 4);
+  EXPECT_EQ((*log)[1].type, StrategyCallType::kPending);
+  EXPECT_EQ((*log)[1].candidate_id, "c1");
+  EXPECT_FALSE((*log)[1].known_finished);
+  EXPECT_EQ((*log)[2].type, StrategyCallType::kDuplicate);
+  EXPECT_EQ((*log)[2].number, 2);
+  EXPECT_TRUE((*log)[2].known_finished);
+  EXPECT_EQ((*log)[3].type, StrategyCallType::kObserve);
+  EXPECT_EQ((*log)[4].type, StrategyCallType::kCancelled);
+  EXPECT_EQ((*log)[4].number, 3);
+  EXPECT_EQ(store->ListStrategyCalls("j2")->size(), 1u);
+  absl::StatusOr<std::vector<StrategyCall>> none = store->ListStrategyCalls("unknown");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+}
+
+// UpdateJobRecord writes state and record (counters, timestamps) but keeps
+// the stored spec; an unknown job is NOT_FOUND and is not created.
+TEST_F(StoreTest, UpdateJobRecordKeepsSpec) {
+  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutJob(MakeJob("j1", 1000)).ok());
+  ASSERT_TRUE(store.PutJob(MakeJob("j2", 2000)).ok());
+
+  v1::Job changed = MakeJob("j1", 1000);
+  changed.set_state(v1::JOB_DONE);
+  changed.set_front_size(4);
+  changed.set_updated_unix_ms(7777);
+  changed.mutable_spec()->set_name("renamed");  // ignored: the spec is not rewritten
+  changed.mutable_spec()->set_seed(99);
+  ASSERT_TRUE(store.UpdateJobRecord(changed).ok());
+  changed.set_front_size(5);  // a second update through the cached statement
+  ASSERT_TRUE(store.UpdateJobRecord(changed).ok());
+
+  absl::StatusOr<v1::Job> got = store.GetJob("j1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::JOB_DONE);
+  EXPECT_EQ(got->front_size(), 5);
+  EXPECT_EQ(got->updated_unix_ms(), 7777);
+  EXPECT_EQ(got->created_unix_ms(), 1000);
+  EXPECT_EQ(got->spec().name(), "name-j1");
+  EXPECT_EQ(got->spec().seed(), 7u);
+  EXPECT_EQ(got->spec().budget().max_evaluations(), 50);
+  EXPECT_EQ(store.GetJob("j2")->state(), v1::JOB_SEARCHING);  // only j1 changed
+
+  absl::Status missing = store.UpdateJobRecord(MakeJob("ghost"));
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
+  EXPECT_EQ(store.GetJob("ghost").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store.ListJobs()->size(), 2u);
+}
+
+// The v1 schema exactly as store.cc's first migration creates it.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, state INTEGER NOT NULL,
+  spec BLOB NOT NULL,    -- edgenas.v1.JobSpec
+  record BLOB NOT NULL,  -- edgenas.v1.Job without its spec
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE candidates (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  sequence INTEGER NOT NULL, arch TEXT NOT NULL,
+  canonical_key TEXT,    -- NULL when unknown, so it never collides
+  state INTEGER NOT NULL, failure_reason TEXT NOT NULL,
+  record BLOB NOT NULL,  -- edgenas.v1.Candidate without its metrics
+  created_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,
+  UNIQUE (job_id, canonical_key));
+CREATE INDEX candidates_by_job ON candidates (job_id, sequence);
+CREATE TABLE metrics (
+  candidate_id TEXT NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, value REAL NOT NULL, source TEXT NOT NULL,
+  device_class TEXT NOT NULL, task_id TEXT NOT NULL,
+  PRIMARY KEY (candidate_id, name, device_class)) WITHOUT ROWID;
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  candidate_id TEXT NOT NULL, kind INTEGER NOT NULL, device_class TEXT NOT NULL,
+  state INTEGER NOT NULL, attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL,
+  lease_token TEXT NOT NULL, lease_owner TEXT NOT NULL, lease_expiry_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, last_error TEXT NOT NULL);
+CREATE INDEX tasks_by_job ON tasks (job_id);
+CREATE INDEX tasks_by_state ON tasks (state);
+CREATE TABLE executors (
+  id TEXT PRIMARY KEY NOT NULL, kind INTEGER NOT NULL, name TEXT NOT NULL,
+  device_class TEXT NOT NULL, registered_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
+CREATE TABLE events (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  sequence INTEGER NOT NULL, type INTEGER NOT NULL, unix_ms INTEGER NOT NULL,
+  payload BLOB NOT NULL,  -- edgenas.v1.JobEvent
+  PRIMARY KEY (job_id, sequence)) WITHOUT ROWID;
+)sql";
+
+// Runs `sql` on `db`, binding `blobs` to ?1, ?2, ... in order.
+void ExecWithBlobs(sqlite3* db, const char* sql, const std::vector<std::string>& blobs) {
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    sqlite3_bind_blob(stmt, static_cast<int>(i + 1), blobs[i].data(),
+                      static_cast<int>(blobs[i].size()), SQLITE_TRANSIENT);
+  }
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(stmt);
+}
+
+// A database written at schema version 1 opens, migrates to version 2 and
+// keeps its jobs, tasks and executors; the new columns read back empty and
+// the new strategy_log table works.
+TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, &error), SQLITE_OK)
+        << error;
+    ASSERT_EQ(sqlite3_exec(db, kSchemaV1, nullptr, nullptr, &error), SQLITE_OK) << error;
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
+                           "INSERT INTO schema_version (version) VALUES (1);",
+                           nullptr, nullptr, &error),
+              SQLITE_OK)
+        << error;
+    v1::Job job = MakeJob("old-job", 1000);
+    v1::Job record = job;
+    record.clear_spec();
+    ExecWithBlobs(db,
+                  "INSERT INTO jobs (id, name, state, spec, record, created_ms, updated_ms) "
+                  "VALUES ('old-job', 'name-old-job', 2, ?1, ?2, 1000, 1001)",
+                  {job.spec().SerializeAsString(), record.SerializeAsString()});
+    ASSERT_EQ(sqlite3_exec(db,
+                           "INSERT INTO tasks (id, job_id, candidate_id, kind, device_class, "
+                           "state, attempts, max_attempts, lease_token, lease_owner, "
+                           "lease_expiry_ms, created_ms, updated_ms, last_error) VALUES "
+                           "('old-task', 'old-job', 'c1', 2, 'rpi5', 1, 1, 3, 'tok', 'agent-1', "
+                           "99999, 100, 200, 'earlier error');"
+                           "INSERT INTO executors (id, kind, name, device_class, registered_ms, "
+                           "last_seen_ms) VALUES ('agent-1', 2, 'pi', 'rpi5', 10, 20);",
+                           nullptr, nullptr, &error),
+              SQLITE_OK)
+        << error;
+    sqlite3_close(db);
+  }
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    absl::StatusOr<v1::Job> job = store->GetJob("old-job");
+    ASSERT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(job->spec().name(), "name-old-job");
+    EXPECT_EQ(job->spec().seed(), 7u);
+    EXPECT_EQ(job->state(), v1::JOB_SEARCHING);
+
+    absl::StatusOr<std::vector<TaskRecord>> tasks = store->ListUnfinishedTasks();
+    ASSERT_TRUE(tasks.ok()) << tasks.status();
+    ASSERT_EQ(tasks->size(), 1u);
+    const TaskRecord& t = (*tasks)[0];
+    EXPECT_EQ(t.task_id, "old-task");
+    EXPECT_EQ(t.job_id, "old-job");
+    EXPECT_EQ(t.kind, TaskKind::kLatency);
+    EXPECT_EQ(t.device_class, "rpi5");
+    EXPECT_EQ(t.state, TaskState::kLeased);
+    EXPECT_EQ(t.lease_token, "tok");
+    EXPECT_EQ(t.lease_owner, "agent-1");
+    EXPECT_EQ(t.lease_expiry_ms, 99999);
+    EXPECT_EQ(t.last_error, "earlier error");
+    EXPECT_TRUE(t.depends_on.empty());
+    EXPECT_TRUE(t.requires_capabilities.empty());
+    EXPECT_EQ(t.operation, "");
+
+    absl::StatusOr<std::vector<ExecutorRecord>> executors = store->ListExecutors();
+    ASSERT_TRUE(executors.ok()) << executors.status();
+    ASSERT_EQ(executors->size(), 1u);
+    EXPECT_EQ((*executors)[0].id, "agent-1");
+    EXPECT_EQ((*executors)[0].kind, v1::DEVICE_AGENT);
+    EXPECT_EQ((*executors)[0].device_class, "rpi5");
+    EXPECT_EQ((*executors)[0].registered_ms, 10);
+    EXPECT_TRUE((*executors)[0].capabilities.empty());
+    EXPECT_TRUE((*executors)[0].accelerators.empty());
+
+    absl::StatusOr<std::vector<StrategyCall>> log = store->ListStrategyCalls("old-job");
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_TRUE(log->empty());
+    EXPECT_TRUE(
+        store->AppendStrategyCalls("old-job", {Call(1, StrategyCallType::kSuggest, 2)}).ok());
+    TaskRecord updated = t;
+    updated.requires_capabilities = {"energy_meter"};
+    EXPECT_TRUE(store->PutTask(updated).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &stmt,
+                                 nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+    EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
+    EXPECT_EQ(Store::kSchemaVersion, 2);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  // A second open finds version 2 and migrates nothing; the rows are still there.
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->ListStrategyCalls("old-job")->size(), 1u);
+  absl::StatusOr<std::vector<TaskRecord>> tasks = store->ListTasks("old-job");
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].requires_capabilities, (std::vector<std::string>{"energy_meter"}));
+}
+
+// The connection a Store::Open makes, seen through an sqlite auto-extension,
+// which also sets synchronous=OFF first so only Open itself can make it FULL.
+sqlite3* g_opened_connection = nullptr;
+
+int CaptureConnection(sqlite3* db, const char** error, const sqlite3_api_routines* api) {
+  g_opened_connection = db;
+  return sqlite3_exec(db, "PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
+}
+
+// Reads a one-row, one-column pragma as text on `db`.
+std::string ReadPragma(sqlite3* db, const char* pragma) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, pragma, -1, &stmt, nullptr) != SQLITE_OK) return "prepare failed";
+  std::string value = "no row";
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    value = text == nullptr ? "" : reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+// A file database is opened in WAL mode with PRAGMA synchronous = 2 (FULL),
+// so an acknowledged commit survives power loss.
+TEST_F(StoreTest, FileDatabaseUsesSynchronousFull) {
+  auto hook = reinterpret_cast<void (*)()>(&CaptureConnection);
+  g_opened_connection = nullptr;
+  ASSERT_EQ(sqlite3_auto_extension(hook), SQLITE_OK);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_);
+  sqlite3_cancel_auto_extension(hook);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_NE(g_opened_connection, nullptr) << "the auto-extension did not see the connection";
+  EXPECT_EQ(ReadPragma(g_opened_connection, "PRAGMA synchronous"), "2");
+  EXPECT_EQ(ReadPragma(g_opened_connection, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(ReadPragma(g_opened_connection, "PRAGMA foreign_keys"), "1");
+  // The store still works after the peek.
+  EXPECT_TRUE((*store)->PutJob(MakeJob("j1")).ok());
+  g_opened_connection = nullptr;
 }
 
 }  // namespace

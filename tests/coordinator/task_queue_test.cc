@@ -2,8 +2,8 @@
 
 #include <cstdint>
 #include <limits>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -209,7 +209,8 @@ TEST_F(TaskQueueTest, ExpiryFailsTaskWhenAttemptsExhausted) {
 TEST_F(TaskQueueTest, CompleteRefusesStaleTokenWithoutChange) {
   ASSERT_TRUE(queue_.Add(Accuracy("a")).ok());
   TaskRecord t = LeaseOne(queue_);
-  absl::StatusOr<CompleteOutcome> bad = queue_.Complete("a", "0123456789abcdef0123456789abcdef", "w1");
+  absl::StatusOr<CompleteOutcome> bad =
+      queue_.Complete("a", "0123456789abcdef0123456789abcdef", "w1");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(queue_.Complete("a", "", "w1").status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(queue_.Complete("missing", t.lease_token, "w1").status().code(),
@@ -496,14 +497,13 @@ TEST_F(TaskQueueTest, LatencyTasksOnlyToMatchingDeviceClass) {
   EXPECT_TRUE(queue_.Lease(Filter({}, "rpi", {}), 5, "prefix", kLeaseMs).empty());
   EXPECT_EQ(Ids(queue_.Lease(Filter({TaskKind::kLatency}, "rpi5", {}), 5, "rpi-a", kLeaseMs)),
             (std::vector<std::string>{"lat-rpi"}));
-  EXPECT_EQ(Ids(queue_.Lease(Filter({TaskKind::kLatency}, "jetson", {"energy_meter"}), 5, "j",
-                            kLeaseMs)),
-            (std::vector<std::string>{"lat-jetson"}));
-  EXPECT_EQ(queue_.Get("lat-rpi-meter")->state, TaskState::kQueued);
   EXPECT_EQ(
-      Ids(queue_.Lease(Filter({TaskKind::kLatency}, "rpi5", {"energy_meter"}), 5, "rpi-m",
-                       kLeaseMs)),
-      (std::vector<std::string>{"lat-rpi-meter"}));
+      Ids(queue_.Lease(Filter({TaskKind::kLatency}, "jetson", {"energy_meter"}), 5, "j", kLeaseMs)),
+      (std::vector<std::string>{"lat-jetson"}));
+  EXPECT_EQ(queue_.Get("lat-rpi-meter")->state, TaskState::kQueued);
+  EXPECT_EQ(Ids(queue_.Lease(Filter({TaskKind::kLatency}, "rpi5", {"energy_meter"}), 5, "rpi-m",
+                             kLeaseMs)),
+            (std::vector<std::string>{"lat-rpi-meter"}));
 }
 
 // A queued task is not leasable until every task it depends on is kDone;
@@ -690,6 +690,22 @@ TEST_F(TaskQueueTest, ForgetJobMakesItsTasksUnknown) {
   // The id is free again.
   EXPECT_TRUE(queue_.Add(Accuracy("queued", "j1")).ok());
   EXPECT_EQ(Ids(queue_.Lease({}, 5, "w1", kLeaseMs)), (std::vector<std::string>{"queued"}));
+}
+
+// After ForgetJob, a task re-added under a forgotten id is a fresh task: it
+// waits for every dependency again.
+TEST_F(TaskQueueTest, ForgottenTaskIdReaddedWaitsForAllDependencies) {
+  TaskRecord b = Accuracy("b", "j1");
+  b.depends_on = {"x", "y"};
+  ASSERT_TRUE(queue_.Add(b).ok());
+  queue_.ForgetJob("j1");
+  ASSERT_TRUE(queue_.Add(b).ok());
+  ASSERT_TRUE(queue_.Add(Accuracy("x", "j0")).ok());
+  TaskRecord x = LeaseOne(queue_);
+  ASSERT_EQ(x.task_id, "x");
+  ASSERT_TRUE(queue_.Complete("x", x.lease_token, "w1").ok());
+  EXPECT_FALSE(queue_.HasLeasable({}));  // "y" is not done (not even known)
+  EXPECT_TRUE(queue_.Lease({}, 5, "w1", kLeaseMs).empty());
 }
 
 // Lease merges the per-route queues: the oldest matching tasks come first

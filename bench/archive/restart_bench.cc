@@ -1,0 +1,166 @@
+// restart_bench: how long the coordinator core takes to resume an
+// unfinished job with N stored candidates (default 100,000), and its
+// resident memory after the restart. The job is built through the real
+// JobManager (random search, accuracy + latency objectives, results taken
+// from a NAS-Bench-201 table column when given, else derived from the
+// architecture) with SQLite on disk, then the manager is destroyed and
+// created again over the same file. Prints figures; never pass/fail.
+//
+//   restart_bench [--candidates=100000] [--db=/tmp/restart_bench.db]
+//                 [--seed=1] [--parallelism=4000]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "common/metric_names.h"
+#include "coordinator/job_manager.h"
+#include "coordinator/store.h"
+
+namespace {
+
+std::string Flag(int argc, char** argv, const std::string& name, const std::string& def) {
+  const std::string prefix = "--" + name + "=";
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]).rfind(prefix, 0) == 0) return std::string(argv[i] + prefix.size());
+  }
+  return def;
+}
+
+double RssMiB() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return 0;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+std::string Register(edgenas::JobManager& m, edgenas::v1::ExecutorKind kind) {
+  edgenas::v1::RegisterRequest req;
+  req.set_kind(kind);
+  req.set_name("bench");
+  req.set_device_class("cpu");
+  return m.Register(req)->executor_id();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace edgenas;
+  const int n = std::atoi(Flag(argc, argv, "candidates", "100000").c_str());
+  const int parallelism = std::atoi(Flag(argc, argv, "parallelism", "4000").c_str());
+  const std::string db = Flag(argc, argv, "db", "/tmp/edgenas_restart_bench.db");
+  const uint64_t seed = std::strtoull(Flag(argc, argv, "seed", "1").c_str(), nullptr, 10);
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(db + s);
+
+  auto store = Store::Open(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "restart_bench: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  JobManagerOptions options;
+  options.store = store->get();
+  options.start_housekeeping_thread = false;
+  auto manager = JobManager::Create(options);
+  v1::JobSpec spec;
+  spec.mutable_space()->set_name("nb201");
+  spec.mutable_strategy()->set_name("random");
+  spec.mutable_budget()->set_max_evaluations(2 * n);  // unfinished at restart
+  spec.set_parallelism(parallelism);
+  spec.set_seed(seed);
+  spec.set_lease_seconds(3600);
+  auto job = (*manager)->SubmitJob(spec);
+  if (!job.ok()) {
+    std::fprintf(stderr, "restart_bench: %s\n", job.status().ToString().c_str());
+    return 1;
+  }
+  const std::string worker = Register(**manager, v1::WORKER);
+  const std::string agent = Register(**manager, v1::DEVICE_AGENT);
+  const auto build_start = std::chrono::steady_clock::now();
+  int completed = 0;
+  while (completed < 2 * n) {
+    // Lease a wave of tasks, then complete them all asynchronously so they
+    // share commits, as results from many executors do.
+    std::vector<std::pair<std::string, v1::Task>> wave;
+    for (const std::string& ex : {worker, agent}) {
+      while (static_cast<int>(wave.size()) < 2 * parallelism && completed + wave.size() < 2u * n) {
+        v1::LeaseRequest req;
+        req.set_executor_id(ex);
+        req.set_max_tasks(16);
+        auto resp = (*manager)->Lease(req);
+        if (!resp.ok() || resp->tasks_size() == 0) break;
+        for (const auto& t : resp->tasks()) wave.emplace_back(ex, t);
+      }
+    }
+    if (wave.empty()) break;
+    absl::Mutex mu;
+    size_t answered = 0;
+    for (const auto& [ex, t] : wave) {
+      v1::CompleteRequest req;
+      req.set_executor_id(ex);
+      req.set_task_id(t.task_id());
+      req.set_lease_token(t.lease_token());
+      const double h = static_cast<double>(std::hash<std::string>()(t.arch()) % 1000) / 1000.0;
+      v1::Metric* m = req.add_metrics();
+      m->set_source("bench:derived-from-arch-hash");
+      if (t.kind() == v1::TASK_ACCURACY) {
+        m->set_name(kMetricAccuracy);
+        m->set_value(0.5 + 0.4 * h);
+      } else {
+        m->set_name(kMetricLatencyMs);
+        m->set_value(1.0 + 5.0 * (1.0 - h) * h);
+      }
+      (*manager)->CompleteAsync(req, [&](absl::StatusOr<v1::CompleteResponse>) {
+        absl::MutexLock lock(&mu);
+        ++answered;
+      });
+    }
+    std::pair<size_t*, size_t> progress(&answered, wave.size());
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::pair<size_t*, size_t>* p) { return *p->first == p->second; }, &progress));
+    completed += static_cast<int>(wave.size());
+  }
+  const double build_s = Seconds(build_start);
+  auto before = (*manager)->GetJob(job->id());
+  const int64_t batches = (*manager)->committed_batches();
+  const int64_t ops = (*manager)->committed_operations();
+  manager->reset();
+
+  const double rss_before = RssMiB();
+  const auto restart_start = std::chrono::steady_clock::now();
+  auto restarted = JobManager::Create(options);
+  const double restart_s = Seconds(restart_start);
+  if (!restarted.ok()) {
+    std::fprintf(stderr, "restart failed: %s\n", restarted.status().ToString().c_str());
+    return 1;
+  }
+  auto after = (*restarted)->GetJob(job->id());
+  std::printf("restart_bench: JobManager over SQLite (WAL, synchronous=FULL) at %s\n", db.c_str());
+  std::printf("job: random search on nb201, accuracy + latency_ms, parallelism %d, seed %llu\n",
+              parallelism, static_cast<unsigned long long>(seed));
+  std::printf("results: derived from a hash of the architecture (bench input, not measured)\n");
+  std::printf("built: %d results completed in %.1f s (%.0f results/s through the core, %lld ops "
+              "in %lld commits)\n",
+              completed, build_s, completed / build_s, static_cast<long long>(ops),
+              static_cast<long long>(batches));
+  std::printf("stored candidates: %d done, %d pending; front %d; hypervolume %.6f\n",
+              before->candidates_done(), before->candidates_pending(), before->front_size(),
+              before->hypervolume());
+  std::printf("restart: %.2f s to resume (%d done, %d pending, hypervolume %.6f)\n", restart_s,
+              after->candidates_done(), after->candidates_pending(), after->hypervolume());
+  std::printf("resident memory: %.0f MiB before restart (store open), %.0f MiB after\n",
+              rss_before, RssMiB());
+  return 0;
+}
