@@ -1,6 +1,7 @@
 #include "common/nb201_space.h"
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -173,6 +174,15 @@ Architecture Nb201Space::FromIndex(int index) {
     index /= kNb201NumOps;
   }
   return arch;
+}
+
+int64_t Nb201Space::DistinctCount() const {
+  static const int64_t count = [this] {
+    std::set<std::string> keys;
+    for (int i = 0; i < 15625; ++i) keys.insert(CanonicalKey(FromIndex(i)));
+    return static_cast<int64_t>(keys.size());
+  }();
+  return count;
 }
 
 }  // namespace edgenas

@@ -41,6 +41,8 @@ class Nb201Space : public SearchSpace {
   // Merges isomorphic cells and cells that differ only in edges that cannot
   // influence the output; 6,466 classes over the whole space.
   std::string CanonicalKey(const Architecture& arch) const override;
+  // 6,466 (counted once by enumerating the space).
+  int64_t DistinctCount() const override;
 
   // Index 0..15624 of an architecture (gene 0 most significant, base 5),
   // and its inverse. Requires a valid architecture / index.

@@ -47,6 +47,11 @@ class SearchSpace {
   // valid architecture.
   virtual std::string CanonicalKey(const Architecture& arch) const = 0;
 
+  // Number of distinct canonical keys in the space, or -1 when unknown
+  // (e.g. continuous or huge spaces). A job stops creating candidates once
+  // it has this many.
+  virtual int64_t DistinctCount() const { return -1; }
+
   // Uniformly random architecture.
   virtual Architecture Sample(Rng& rng) const;
   // A neighbour that differs from `arch` in exactly one gene.

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
     manager->retired_.clear();
     manager->touched_jobs_.clear();
   }
+  manager->replier_ = std::thread([m = manager.get()] { m->ReplierLoop(); });
   manager->committer_ = std::thread([m = manager.get()] { m->CommitterLoop(); });
   return manager;
 }
@@ -203,7 +204,7 @@ absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
   ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
   rt->StopCreating();
   for (const v1::Candidate& c : rt->FailPending("job cancelled", Now())) {
-    Write(store_->PutCandidate(c));
+    Write(store_->UpdateCandidate(c));
   }
   MarkDirty(rt);
   EndJob(rt, v1::JOB_CANCELLED, "cancelled by user");
@@ -338,7 +339,7 @@ std::vector<v1::Task> JobManager::LeaseLocked(const std::string& executor_id,
         job == jobs_.end() ? 60000 : job->second->job().spec().lease_seconds() * 1000LL;
     auto expiry = queue_.Heartbeat(t.task_id, t.lease_token, executor_id, lease_ms);
     if (expiry.ok()) t.lease_expiry_ms = *expiry;
-    Write(store_->PutTask(t));
+    Write(store_->UpdateTask(t));
     out.push_back(ToProto(t));
   }
   return out;
@@ -383,7 +384,7 @@ absl::StatusOr<v1::HeartbeatResponse> JobManager::DoHeartbeat(
                                    lease_ms);
     if (expiry.ok()) {
       // Stored, so a restart honours the extension.
-      if (auto extended = queue_.Get(ref.task_id())) Write(store_->PutTask(*extended));
+      if (auto extended = queue_.Get(ref.task_id())) Write(store_->UpdateTask(*extended));
       *response.add_extended() = ref;
       response.add_expiry_unix_ms(*expiry);
     } else {
@@ -444,7 +445,7 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
                            ? task.device_class
                            : std::string());
   }
-  Write(store_->PutTask(task));
+  Write(store_->UpdateTask(task));
   if (!task.candidate_id.empty()) {
     Write(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
   }
@@ -491,7 +492,7 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
   }
   EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",
               outcome->task.attempts, "): ", reason);
-  Write(store_->PutTask(outcome->task));
+  Write(store_->UpdateTask(outcome->task));
   if (outcome->task.state == TaskState::kFailed) OnTaskExhausted(outcome->task);
   return v1::FailResponse();
 }
@@ -536,7 +537,7 @@ void JobManager::AppendEvent(JobRuntime* job, v1::EventType type, const v1::Cand
 
 void JobManager::AddTasks(const std::vector<TaskRecord>& tasks) {
   for (const TaskRecord& t : tasks) {
-    Write(store_->PutTask(t));
+    Write(store_->PutTask(t));  // new: the one full write of a task
     Write(queue_.Add(t));
   }
 }
@@ -561,12 +562,12 @@ void JobManager::FillJob(JobRuntime* job) {
 
 void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
   if (update.candidate.id().empty()) return;
-  Write(store_->PutCandidate(update.candidate));
+  Write(store_->UpdateCandidate(update.candidate));
   MarkDirty(job);
   if (!update.finished) return;
   // A finished candidate's other tasks are no longer wanted.
   for (const TaskRecord& t : queue_.RevokeCandidate(update.candidate.id())) {
-    Write(store_->PutTask(t));
+    Write(store_->UpdateTask(t));
   }
   const bool ok = update.candidate.state() == v1::CANDIDATE_DONE;
   EDGENAS_LOG(kInfo, "coordinator", "candidate ", update.candidate.id(), " ",
@@ -602,9 +603,9 @@ void JobManager::Advance(JobRuntime* job) {
     FillJob(job);
     if (job->creation_stopped() && !job->AllFinished()) {
       // Out of wall time: revoke outstanding work instead of waiting for it.
-      for (const TaskRecord& t : queue_.CancelJob(job->job().id())) Write(store_->PutTask(t));
+      for (const TaskRecord& t : queue_.CancelJob(job->job().id())) Write(store_->UpdateTask(t));
       for (const v1::Candidate& c : job->FailPending(job->job().message(), now)) {
-        Write(store_->PutCandidate(c));
+        Write(store_->UpdateCandidate(c));
       }
       MarkDirty(job);
     }
@@ -640,7 +641,7 @@ void JobManager::EndJob(JobRuntime* job, v1::JobState state, const std::string& 
   const std::string id = job->job().id();
   // Leftover tasks (e.g. of failed candidates) are revoked: nobody may lease
   // work of an ended job.
-  for (const TaskRecord& t : queue_.CancelJob(id)) Write(store_->PutTask(t));
+  for (const TaskRecord& t : queue_.CancelJob(id)) Write(store_->UpdateTask(t));
   SetState(job, state, message);
   FlushDirtyJobs();
   queue_.ForgetJob(id);
@@ -683,7 +684,7 @@ void JobManager::SweepLocked() {
   for (const TaskRecord& t : queue_.ExpireLeases()) {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");
-    Write(store_->PutTask(t));
+    Write(store_->UpdateTask(t));
     if (t.state == TaskState::kFailed) OnTaskExhausted(t);
   }
   std::vector<JobRuntime*> live;

@@ -260,6 +260,17 @@ class JobManager {
   absl::Time next_wakeup_ ABSL_GUARDED_BY(ops_mu_) = absl::InfiniteFuture();
   std::atomic<uint64_t> next_handle_{1};
   std::thread committer_;
+  // Replies of committed batches, sent by the replier thread so that the
+  // committer can start the next batch while gRPC sends the answers.
+  struct ReplyBatch {
+    std::vector<Reply> replies;
+    absl::Status commit;
+  };
+  absl::Mutex replies_mu_;
+  std::deque<ReplyBatch> reply_queue_ ABSL_GUARDED_BY(replies_mu_);
+  bool replier_stopping_ ABSL_GUARDED_BY(replies_mu_) = false;
+  std::thread replier_;
+  void ReplierLoop();
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);

@@ -40,6 +40,10 @@ void JobManager::Submit(Op op) {
 void JobManager::CommitterLoop() {
   absl::Time next_sweep = absl::Now();
   const bool periodic = options_.start_housekeeping_thread;
+  // Diagnostics, logged at debug level every 10 s of activity.
+  absl::Time stats_since = absl::Now();
+  int64_t stat_batches = 0, stat_ops = 0;
+  absl::Duration stat_busy;
   while (true) {
     std::vector<Op> batch;
     bool sweep = false;
@@ -64,7 +68,22 @@ void JobManager::CommitterLoop() {
       sweep = true;
       next_sweep = absl::Now() + absl::Milliseconds(options_.housekeeping_interval_ms);
     }
+    const absl::Time start = absl::Now();
+    stat_ops += static_cast<int64_t>(batch.size());
+    ++stat_batches;
     RunBatch(std::move(batch), sweep);
+    stat_busy += absl::Now() - start;
+    if (absl::Now() - stats_since > absl::Seconds(10)) {
+      const absl::Duration window = absl::Now() - stats_since;
+      EDGENAS_LOG(kDebug, "coordinator", "committer: ", stat_batches, " batches, ",
+                  stat_batches > 0 ? stat_ops / stat_batches : 0, " ops per batch, busy ",
+                  static_cast<int>(100 * absl::ToDoubleSeconds(stat_busy) /
+                                   absl::ToDoubleSeconds(window)),
+                  "% of ", absl::FormatDuration(window));
+      stats_since = absl::Now();
+      stat_batches = stat_ops = 0;
+      stat_busy = absl::ZeroDuration();
+    }
   }
   // Stopping: nothing new is accepted; refuse what raced in.
   std::vector<Op> left;
@@ -136,12 +155,30 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
       std::abort();
     }
   }
-  for (Reply& r : replies) {
-    if (r) r(commit);
-  }
   for (size_t i = ran; i < batch.size(); ++i) {
     batch[i].refuse(absl::UnavailableError(
         absl::StrCat("coordinator could not store the change: ", commit.message())));
+  }
+  absl::MutexLock lock(&replies_mu_);
+  reply_queue_.push_back(ReplyBatch{std::move(replies), commit});
+}
+
+void JobManager::ReplierLoop() {
+  while (true) {
+    ReplyBatch batch;
+    {
+      absl::MutexLock lock(&replies_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(replies_mu_) {
+        return !reply_queue_.empty() || replier_stopping_;
+      };
+      replies_mu_.Await(absl::Condition(&ready));
+      if (reply_queue_.empty()) return;  // stopping and drained
+      batch = std::move(reply_queue_.front());
+      reply_queue_.pop_front();
+    }
+    for (Reply& r : batch.replies) {
+      if (r) r(batch.commit);
+    }
   }
 }
 
@@ -390,6 +427,11 @@ void JobManager::Shutdown() {
   if (committer_.joinable() && committer_.get_id() != std::this_thread::get_id()) {
     committer_.join();
   }
+  {
+    absl::MutexLock lock(&replies_mu_);
+    replier_stopping_ = true;
+  }
+  if (replier_.joinable() && replier_.get_id() != std::this_thread::get_id()) replier_.join();
 }
 
 int64_t JobManager::committed_operations() const {

@@ -198,6 +198,14 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
       created.push_back(AddCandidate(*arch, key, kNoSuggestion, now_ms));
       continue;
     }
+    const int64_t distinct = space_->DistinctCount();
+    if (distinct > 0 && static_cast<int64_t>(by_key_.size()) >= distinct) {
+      space_exhausted_ = true;
+      job_.set_message(absl::StrCat("search space exhausted: all ", distinct,
+                                    " distinct architectures of ", space_->Name(),
+                                    " are in the job"));
+      break;
+    }
     const int budget_left =
         job_.spec().budget().max_evaluations() - static_cast<int>(candidates_.size());
     const int want = std::min(parallelism - pending_, budget_left);

@@ -89,6 +89,9 @@ class Store {
   // (use PutMetrics). ALREADY_EXISTS when another candidate of the job has the
   // same non-empty canonical_key; FAILED_PRECONDITION when the job is unknown.
   absl::Status PutCandidate(const v1::Candidate& candidate);
+  // Writes the state, failure reason, record and finish time of a stored
+  // candidate (its key, sequence and arch never change). NOT_FOUND otherwise.
+  absl::Status UpdateCandidate(const v1::Candidate& candidate);
   // Inserts or replaces metrics of a candidate (keyed by name + device_class),
   // all or none. INVALID_ARGUMENT naming the metric for NaN/inf or no name.
   absl::Status PutMetrics(const std::string& candidate_id, const std::string& task_id,
@@ -101,6 +104,10 @@ class Store {
   // Inserts or replaces the task, every field. FAILED_PRECONDITION when its
   // job is unknown.
   absl::Status PutTask(const TaskRecord& task);
+  // Writes the fields that change over a task's life (state, attempts,
+  // lease, timestamps, error) of a stored task: the cheap write made for
+  // every lease, heartbeat and result. NOT_FOUND for an unknown task.
+  absl::Status UpdateTask(const TaskRecord& task);
   // The job's tasks, oldest first.
   absl::StatusOr<std::vector<TaskRecord>> ListTasks(const std::string& job_id);
   // Every queued or leased task of any job, oldest first (for restart).
@@ -135,6 +142,9 @@ class Store {
   class Access;  // the re-entrant hold on mu_, see the banner
 
   explicit Store(sqlite3* db);
+  // Runs `body` atomically: inside the caller's open transaction as is
+  // (any failure there fails that transaction), else in its own.
+  absl::Status RunAtomically(const std::function<absl::Status()>& body);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A prepared statement for constant `sql`, from the connection's cache.
   absl::StatusOr<sqlite::Statement> Cached(const std::string& sql, absl::string_view purpose)

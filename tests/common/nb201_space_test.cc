@@ -60,6 +60,7 @@ TEST(Nb201Space, CanonicalKeyGives6466Classes) {
   std::set<std::string> keys;
   for (int i = 0; i < kNumCells; ++i) keys.insert(space.CanonicalKey(Nb201Space::FromIndex(i)));
   EXPECT_EQ(keys.size(), 6466u);
+  EXPECT_EQ(space.DistinctCount(), 6466);
 }
 
 // Same key iff same iso_class in the benchmark table (the reference partition).

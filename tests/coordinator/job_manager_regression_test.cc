@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "common/job_spec.h"
 #include "coordinator/evaluators/measure_evaluator.h"
+#include "coordinator/job_runtime.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/coordinator/job_manager_fixture.h"
@@ -108,6 +110,23 @@ TEST_F(RegressionTest, LargeParallelismFillsCompletely) {
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->candidates_pending(), 2500);
   EXPECT_EQ(job->state(), v1::JOB_SEARCHING);
+}
+
+// A job asking for more candidates than the space has distinct cells stops
+// creating at the last one and says why (instead of drawing duplicates).
+TEST(JobRuntimeTest, StopsAtTheSpacesDistinctCount) {
+  v1::Job job;
+  job.set_id("job-x");
+  job.set_state(v1::JOB_SEARCHING);
+  *job.mutable_spec() = TinySpec(10000);
+  job.mutable_spec()->set_parallelism(10000);
+  ASSERT_TRUE(NormalizeJobSpec(job.mutable_spec()).ok());
+  auto rt = JobRuntime::Create(job);
+  ASSERT_TRUE(rt.ok()) << rt.status();
+  auto created = (*rt)->Fill(/*now_ms=*/1);
+  EXPECT_EQ(created.size(), 6466u);
+  EXPECT_TRUE((*rt)->CreationFinished());
+  EXPECT_THAT((*rt)->job().message(), HasSubstr("search space exhausted: all 6466"));
 }
 
 // Found: a crash between storing a task's failure and failing its
