@@ -55,7 +55,7 @@ JobManager::JobManager(const JobManagerOptions& options)
     : store_(options.store),
       clock_(options.clock != nullptr ? options.clock : RealClock::Get()),
       options_(options),
-      queue_(clock_, /*lease_ms_default=*/60000) {}
+      queue_(clock_, /*lease_ms_default=*/60000, /*retire_finished=*/true) {}
 
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options) {
   if (options.store == nullptr) return absl::InvalidArgumentError("options.store is required");
@@ -421,12 +421,25 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
   auto checked = queue_.CheckComplete(request.task_id(), request.lease_token(),
                                       request.executor_id());
   if (!checked.ok()) {
-    if (absl::IsNotFound(checked.status())) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100),
-                       "\" (unknown, or its job has ended); drop the result"));
+    if (!absl::IsNotFound(checked.status())) return checked.status();
+    // Finished tasks leave memory; the store says whether this is a repeat
+    // of the completion that finished it.
+    auto stored = store_->GetTask(request.task_id());
+    if (stored.ok() && stored->state == TaskState::kDone && !request.lease_token().empty() &&
+        stored->lease_token == request.lease_token()) {
+      if (stored->lease_owner != request.executor_id()) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "cannot complete task ", request.task_id(), ": completed by another executor"));
+      }
+      v1::CompleteResponse duplicate;
+      duplicate.set_duplicate(true);
+      return duplicate;
     }
-    return checked.status();
+    return absl::FailedPreconditionError(
+        absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100), "\"",
+                     stored.ok() ? absl::StrCat(" (it is ", TaskStateName(stored->state), ")")
+                                 : " (unknown, or its job has ended)",
+                     "; drop the result"));
   }
   v1::CompleteResponse response;
   if (checked->duplicate) {

@@ -591,6 +591,16 @@ absl::Status Store::UpdateTask(const TaskRecord& t) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<TaskRecord> Store::GetTask(const std::string& task_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt, Cached(SelectTasksSql("WHERE id = ?1"),
+                                          absl::StrCat("get task ", task_id)));
+  stmt.BindText(1, task_id);
+  ASSIGN_OR_RETURN(std::vector<TaskRecord> found, ReadTasks(stmt));
+  if (found.empty()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  return std::move(found.front());
+}
+
 absl::StatusOr<std::vector<TaskRecord>> Store::ListTasks(const std::string& job_id) {
   Access access(this);
   const std::string sql = SelectTasksSql("WHERE job_id = ?1");

@@ -108,6 +108,8 @@ class Store {
   // lease, timestamps, error) of a stored task: the cheap write made for
   // every lease, heartbeat and result. NOT_FOUND for an unknown task.
   absl::Status UpdateTask(const TaskRecord& task);
+  // The task with `task_id`, or NOT_FOUND.
+  absl::StatusOr<TaskRecord> GetTask(const std::string& task_id);
   // The job's tasks, oldest first.
   absl::StatusOr<std::vector<TaskRecord>> ListTasks(const std::string& job_id);
   // Every queued or leased task of any job, oldest first (for restart).

@@ -40,8 +40,35 @@ TaskQueue::RouteKey TaskQueue::RouteOf(const TaskRecord& t) {
                   absl::StrJoin(caps, "\x1f"));
 }
 
-TaskQueue::TaskQueue(const Clock* clock, int64_t lease_ms_default)
-    : clock_(clock), lease_ms_default_(lease_ms_default > 0 ? lease_ms_default : 60000) {}
+TaskQueue::TaskQueue(const Clock* clock, int64_t lease_ms_default, bool retire_finished)
+    : clock_(clock),
+      lease_ms_default_(lease_ms_default > 0 ? lease_ms_default : 60000),
+      retire_finished_(retire_finished) {}
+
+void TaskQueue::MaybeRetire(const std::string& id) {
+  if (!retire_finished_) return;
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;
+  const TaskRecord& t = it->second.task;
+  if (t.candidate_id.empty() || t.state == TaskState::kQueued || t.state == TaskState::kLeased) {
+    return;
+  }
+  Unindex(it->second);
+  auto job = job_tasks_.find(t.job_id);
+  if (job != job_tasks_.end()) job->second.erase(id);
+  auto c = candidate_tasks_.find(t.candidate_id);
+  if (c != candidate_tasks_.end()) {
+    c->second.erase(id);
+    if (c->second.empty()) candidate_tasks_.erase(c);
+  }
+  for (const std::string& dep : t.depends_on) {
+    auto d = dependents_.find(dep);
+    if (d == dependents_.end()) continue;
+    d->second.erase(std::remove(d->second.begin(), d->second.end(), id), d->second.end());
+    if (d->second.empty()) dependents_.erase(d);
+  }
+  tasks_.erase(it);
+}
 
 int64_t TaskQueue::LeaseMs(int64_t lease_ms) const {
   return lease_ms > 0 ? lease_ms : lease_ms_default_;
@@ -91,8 +118,8 @@ absl::Status TaskQueue::Insert(TaskRecord task) {
   if (tasks_.count(task.task_id) > 0) {
     return absl::AlreadyExistsError(absl::StrCat("task ", task.task_id, " already exists"));
   }
-  job_tasks_[task.job_id].push_back(task.task_id);
-  if (!task.candidate_id.empty()) candidate_tasks_[task.candidate_id].push_back(task.task_id);
+  job_tasks_[task.job_id].insert(task.task_id);
+  if (!task.candidate_id.empty()) candidate_tasks_[task.candidate_id].insert(task.task_id);
   const std::string id = task.task_id;
   Entry& entry = tasks_[id];
   entry.seq = next_seq_++;
@@ -105,6 +132,7 @@ absl::Status TaskQueue::Insert(TaskRecord task) {
   }
   Index(entry);
   if (entry.task.state == TaskState::kDone) Satisfy(id);
+  MaybeRetire(id);
   return absl::OkStatus();
 }
 
@@ -304,6 +332,7 @@ absl::StatusOr<CompleteOutcome> TaskQueue::Complete(const std::string& task_id,
   Satisfy(task_id);
   CompleteOutcome outcome;
   outcome.task = entry.task;
+  MaybeRetire(task_id);
   return outcome;
 }
 
@@ -340,6 +369,7 @@ absl::StatusOr<FailOutcome> TaskQueue::Fail(const std::string& task_id,
   FailOutcome outcome;
   outcome.requeued = entry.task.state == TaskState::kQueued;
   outcome.task = entry.task;
+  MaybeRetire(task_id);
   return outcome;
 }
 
@@ -347,10 +377,12 @@ std::vector<TaskRecord> TaskQueue::ExpireLeases() {
   const int64_t now = clock_->NowUnixMs();
   std::vector<TaskRecord> changed;
   while (!leases_by_expiry_.empty() && leases_by_expiry_.begin()->first <= now) {
-    Entry& entry = tasks_.at(leases_by_expiry_.begin()->second);
+    const std::string id = leases_by_expiry_.begin()->second;
+    Entry& entry = tasks_.at(id);
     EndLease(entry, /*retry=*/true,
              absl::StrCat("lease expired (owner ", entry.task.lease_owner, ")"), now);
     changed.push_back(entry.task);
+    MaybeRetire(id);
   }
   return changed;
 }
@@ -372,10 +404,16 @@ std::vector<TaskRecord> TaskQueue::CancelJob(const std::string& job_id) {
   auto job = job_tasks_.find(job_id);
   if (job == job_tasks_.end()) return changed;
   const int64_t now = clock_->NowUnixMs();
-  for (const std::string& id : job->second) {
-    Entry& entry = tasks_.at(id);
-    if (CancelEntry(entry, now)) changed.push_back(entry.task);
+  const std::vector<std::string> ids(job->second.begin(), job->second.end());
+  for (const std::string& id : ids) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end() || !CancelEntry(it->second, now)) continue;
+    changed.push_back(it->second.task);
+    MaybeRetire(id);
   }
+  std::sort(changed.begin(), changed.end(), [](const TaskRecord& a, const TaskRecord& b) {
+    return std::tie(a.created_ms, a.task_id) < std::tie(b.created_ms, b.task_id);
+  });
   return changed;
 }
 
@@ -384,9 +422,13 @@ std::vector<TaskRecord> TaskQueue::RevokeCandidate(const std::string& candidate_
   auto c = candidate_tasks_.find(candidate_id);
   if (c == candidate_tasks_.end()) return changed;
   const int64_t now = clock_->NowUnixMs();
-  for (const std::string& id : c->second) {
+  std::vector<std::string> ids(c->second.begin(), c->second.end());
+  std::sort(ids.begin(), ids.end());
+  for (const std::string& id : ids) {
     auto it = tasks_.find(id);
-    if (it != tasks_.end() && CancelEntry(it->second, now)) changed.push_back(it->second.task);
+    if (it == tasks_.end() || !CancelEntry(it->second, now)) continue;
+    changed.push_back(it->second.task);
+    MaybeRetire(id);
   }
   return changed;
 }
@@ -422,7 +464,10 @@ std::vector<TaskRecord> TaskQueue::TasksOfJob(const std::string& job_id) const {
   std::vector<const Entry*> entries;
   auto job = job_tasks_.find(job_id);
   if (job != job_tasks_.end()) {
-    for (const std::string& id : job->second) entries.push_back(&tasks_.at(id));
+    for (const std::string& id : job->second) {
+      auto it = tasks_.find(id);
+      if (it != tasks_.end()) entries.push_back(&it->second);
+    }
   }
   std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) {
     return std::tie(a->task.created_ms, a->seq) < std::tie(b->task.created_ms, b->seq);

@@ -45,6 +45,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -86,7 +87,12 @@ class TaskQueue {
  public:
   // `clock` must outlive the queue. `lease_ms_default` (> 0) is used when a
   // call passes lease_ms <= 0.
-  TaskQueue(const Clock* clock, int64_t lease_ms_default);
+  // With `retire_finished`, a candidate's task leaves memory as soon as it
+  // is done, failed or cancelled (the store keeps it): memory then grows with
+  // open work, not with the archive. Get/Complete then answer NOT_FOUND for
+  // it, and the owner looks the finished task up in the store. Job-level
+  // tasks (empty candidate_id) are always kept, as later tasks depend on them.
+  TaskQueue(const Clock* clock, int64_t lease_ms_default, bool retire_finished = false);
 
   TaskQueue(const TaskQueue&) = delete;
   TaskQueue& operator=(const TaskQueue&) = delete;
@@ -180,6 +186,8 @@ class TaskQueue {
                                           const char* action) const;
   // Cancels one entry if it is queued or leased; true when it changed.
   bool CancelEntry(Entry& entry, int64_t now);
+  // Drops a finished candidate task from memory (retire_finished only).
+  void MaybeRetire(const std::string& id);
 
   absl::Status Insert(TaskRecord task);
   // Index bookkeeping around every state change.
@@ -198,8 +206,9 @@ class TaskQueue {
   std::random_device entropy_;
   uint64_t next_seq_ = 0;
   std::unordered_map<std::string, Entry> tasks_;
-  std::unordered_map<std::string, std::vector<std::string>> job_tasks_;
-  std::unordered_map<std::string, std::vector<std::string>> candidate_tasks_;
+  const bool retire_finished_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> job_tasks_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> candidate_tasks_;
   // dependency id -> queued tasks waiting for it
   std::unordered_map<std::string, std::vector<std::string>> dependents_;
   std::map<RouteKey, std::set<QueueKey>> queued_;

@@ -308,6 +308,27 @@ TEST_F(RegressionTest, OnlyTheLeaseHolderCompletesAndErrorsAreDistinct) {
   EXPECT_TRUE(CompleteTask(w, t[0]).ok());
 }
 
+// A finished task leaves memory, yet a repeated completion is still
+// recognised (from the store) as a duplicate, and only for its executor.
+TEST_F(RegressionTest, RepeatedCompletionOfAFinishedTaskIsADuplicate) {
+  auto job = manager_->SubmitJob(TinySpec(2));
+  ASSERT_TRUE(job.ok());
+  const std::string w = RegisterExecutor(v1::WORKER);
+  const std::string other = RegisterExecutor(v1::WORKER);
+  auto t = LeaseNow(w);
+  ASSERT_EQ(t.size(), 1u);
+  auto first = CompleteTask(w, t[0]);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate());
+  auto again = CompleteTask(w, t[0]);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(CompleteTask(other, t[0]).status().code(), absl::StatusCode::kPermissionDenied);
+  v1::Task stale = t[0];
+  stale.set_lease_token("0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(CompleteTask(w, stale).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 // Heartbeats carry a bounded number of leases.
 TEST_F(RegressionTest, HeartbeatRefusesTooManyLeases) {
   const std::string w = RegisterExecutor(v1::WORKER);
