@@ -153,6 +153,16 @@ absl::StatusOr<v1::Job> JobManager::SubmitJob(v1::JobSpec spec) {
   });
 }
 
+void JobManager::SubmitJobAsync(v1::JobSpec spec, Callback<v1::Job> done) {
+  absl::Status valid = NormalizeJobSpec(&spec);
+  if (!valid.ok()) {
+    done(valid);
+    return;
+  }
+  Submit(MakeOp<v1::Job>(
+      [this, spec]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoSubmit(spec); }, std::move(done)));
+}
+
 absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
   v1::Job job;
   job.set_id(NewId("job"));
@@ -198,6 +208,12 @@ absl::StatusOr<v1::Job> JobManager::CancelJob(const std::string& job_id) {
   return RunSync<v1::Job>([this, job_id]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return DoCancel(job_id);
   });
+}
+
+void JobManager::CancelJobAsync(const std::string& job_id, Callback<v1::Job> done) {
+  Submit(MakeOp<v1::Job>(
+      [this, job_id]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoCancel(job_id); },
+      std::move(done)));
 }
 
 absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
@@ -252,6 +268,18 @@ absl::StatusOr<const JobManager::Executor*> JobManager::FindExecutor(
 }
 
 absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequest& request) {
+  absl::Notification notified;
+  absl::StatusOr<v1::RegisterResponse> out = absl::InternalError("not answered");
+  RegisterAsync(request, [&](absl::StatusOr<v1::RegisterResponse> r) {
+    out = std::move(r);
+    notified.Notify();
+  });
+  notified.WaitForNotification();
+  return out;
+}
+
+// Checks everything a registration can be refused for; OK otherwise.
+static absl::Status ValidateRegistration(const v1::RegisterRequest& request) {
   if (request.kind() != v1::WORKER && request.kind() != v1::DEVICE_AGENT) {
     return absl::InvalidArgumentError("kind: must be WORKER or DEVICE_AGENT");
   }
@@ -280,9 +308,19 @@ absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequ
     RETURN_IF_ERROR(ValidateName(request.accelerators(i), absl::StrCat("accelerators[", i, "]"),
                                  128, /*free_text=*/true));
   }
-  return RunSync<v1::RegisterResponse>([this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return DoRegister(request);
-  });
+  return absl::OkStatus();
+}
+
+void JobManager::RegisterAsync(const v1::RegisterRequest& request,
+                               Callback<v1::RegisterResponse> done) {
+  absl::Status valid = ValidateRegistration(request);
+  if (!valid.ok()) {
+    done(valid);
+    return;
+  }
+  Submit(MakeOp<v1::RegisterResponse>(
+      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoRegister(request); },
+      std::move(done)));
 }
 
 absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request) {

@@ -96,10 +96,12 @@ class JobManager {
   // --- SearchService core ---
   // Validates (INVALID_ARGUMENT naming the field), stores and starts a job.
   absl::StatusOr<v1::Job> SubmitJob(v1::JobSpec spec);
+  void SubmitJobAsync(v1::JobSpec spec, Callback<v1::Job> done);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
   std::vector<v1::Job> ListJobs();
   // Cancels a job that has not ended; its outstanding tasks are revoked.
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
+  void CancelJobAsync(const std::string& job_id, Callback<v1::Job> done);
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
   absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,
                                              const std::string& candidate_id);
@@ -113,6 +115,7 @@ class JobManager {
 
   // --- TaskService core (async forms call `done` exactly once) ---
   absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request);
+  void RegisterAsync(const v1::RegisterRequest& request, Callback<v1::RegisterResponse> done);
   // Long poll: answers with tasks this executor can run as soon as there
   // are some, or with none after request.wait_ms (clamped to 30 s).
   // NOT_FOUND for an unknown executor (it should register again). Returns a

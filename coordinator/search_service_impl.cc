@@ -91,7 +91,11 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, absl::Stat
 grpc::ServerUnaryReactor* SearchServiceImpl::SubmitJob(grpc::CallbackServerContext* ctx,
                                                        const v1::SubmitJobRequest* req,
                                                        v1::Job* resp) {
-  return FinishNow(ctx, manager_->SubmitJob(req->spec()), resp);
+  auto* reactor = ctx->DefaultReactor();
+  manager_->SubmitJobAsync(req->spec(), [reactor, resp](absl::StatusOr<v1::Job> job) {
+    reactor->Finish(Reply(std::move(job), resp));
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::GetJob(grpc::CallbackServerContext* ctx,
@@ -111,7 +115,11 @@ grpc::ServerUnaryReactor* SearchServiceImpl::ListJobs(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SearchServiceImpl::CancelJob(grpc::CallbackServerContext* ctx,
                                                        const v1::CancelJobRequest* req,
                                                        v1::Job* resp) {
-  return FinishNow(ctx, manager_->CancelJob(req->job_id()), resp);
+  auto* reactor = ctx->DefaultReactor();
+  manager_->CancelJobAsync(req->job_id(), [reactor, resp](absl::StatusOr<v1::Job> job) {
+    reactor->Finish(Reply(std::move(job), resp));
+  });
+  return reactor;
 }
 
 grpc::ServerWriteReactor<v1::JobEvent>* SearchServiceImpl::WatchJob(

@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* TaskServiceImpl::Register(grpc::CallbackServerContext*
                                                     const v1::RegisterRequest* req,
                                                     v1::RegisterResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(Reply(manager_->Register(*req), resp));
+  manager_->RegisterAsync(*req, FinishWith(reactor, resp));
   return reactor;
 }
 
