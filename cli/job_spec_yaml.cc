@@ -87,6 +87,9 @@ class SpecReader {
  private:
   absl::Status ReadField(const YAML::Node& node, const std::string& path,
                          const FieldDescriptor* field, Message* message);
+  // Reads a YAML map into a proto map field ("options: {channels: 8}").
+  absl::Status ReadMap(const YAML::Node& node, const std::string& path,
+                       const FieldDescriptor* field, Message* message);
   // Reads one value: the field itself, or one element of a repeated field.
   absl::Status ReadValue(const YAML::Node& node, const std::string& path,
                          const FieldDescriptor* field, Message* message);
@@ -122,10 +125,29 @@ absl::Status SpecReader::ReadMessage(const YAML::Node& node, const std::string& 
 
 absl::Status SpecReader::ReadField(const YAML::Node& node, const std::string& path,
                                    const FieldDescriptor* field, Message* message) {
+  if (field->is_map()) return ReadMap(node, path, field, message);
   if (!field->is_repeated()) return ReadValue(node, path, field, message);
   if (!node.IsSequence()) return Expected(path, node, "a list");
   for (size_t i = 0; i < node.size(); ++i) {
     RETURN_IF_ERROR(ReadValue(node[i], absl::StrCat(path, "[", i, "]"), field, message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SpecReader::ReadMap(const YAML::Node& node, const std::string& path,
+                                 const FieldDescriptor* field, Message* message) {
+  if (!node.IsMap()) return Expected(path, node, "a map");
+  const FieldDescriptor* key_field = field->message_type()->map_key();
+  const FieldDescriptor* value_field = field->message_type()->map_value();
+  std::set<std::string> seen;
+  for (const auto& item : node) {
+    const YAML::Node& key = item.first;
+    if (!key.IsScalar()) return Expected(path, key, "plain keys");
+    const std::string entry_path = absl::StrCat(path, ".", key.Scalar());
+    if (!seen.insert(key.Scalar()).second) return Error(entry_path, key, "key given twice");
+    Message* entry = message->GetReflection()->AddMessage(message, field);
+    RETURN_IF_ERROR(ReadValue(key, path, key_field, entry));
+    RETURN_IF_ERROR(ReadValue(item.second, entry_path, value_field, entry));
   }
   return absl::OkStatus();
 }

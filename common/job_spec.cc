@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/metric_names.h"
 #include "common/search_space.h"
+#include "common/space_registry.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
@@ -59,13 +60,11 @@ absl::Status CheckName(const std::string& name, const std::vector<std::string>& 
 }
 
 absl::Status NormalizeSpace(JobSpec* spec) {
-  auto* space = spec->mutable_space();
-  if (space->name().empty()) return Bad("space.name", "required; known: nb201");
-  if (!CreateSearchSpace(space->name()).ok()) {
-    return CheckName(space->name(), KnownSearchSpaces(), "space.name", "search space");
+  absl::Status space_status = NormalizeSpaceSpec(spec->mutable_space());
+  if (!space_status.ok()) {
+    return absl::Status(space_status.code(), absl::StrCat("job.", space_status.message()));
   }
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, cells_per_stage, kDefaultCellsPerStage, 1, 8, "space.cells_per_stage"));
-  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(space, channels, kDefaultChannels, 1, 512, "space.channels"));
+  auto* space = spec->mutable_space();
   ASSIGN_OR_RETURN(auto search_space, CreateSearchSpace(space->name()));
   for (int i = 0; i < spec->initial_architectures_size(); ++i) {
     auto arch = search_space->Parse(spec->initial_architectures(i));

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/nb201_space.h"
 
 namespace edgenas {
 
@@ -45,14 +44,5 @@ Architecture SearchSpace::Mutate(const Architecture& arch, Rng& rng) const {
   child.genes[gene] = (arch.genes[gene] + offset) % Cardinality(gene);
   return child;
 }
-
-absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view name) {
-  if (name == "nb201") return std::unique_ptr<SearchSpace>(std::make_unique<Nb201Space>());
-  return absl::InvalidArgumentError(
-      absl::StrCat("space.name: unknown search space \"", name,
-                   "\"; known: ", absl::StrJoin(KnownSearchSpaces(), ", ")));
-}
-
-std::vector<std::string> KnownSearchSpaces() { return {"nb201"}; }
 
 }  // namespace edgenas

@@ -58,8 +58,8 @@ class SearchSpace {
   virtual Architecture Mutate(const Architecture& arch, Rng& rng) const;
 };
 
-// Returns the space named `name` ("nb201"); INVALID_ARGUMENT listing the
-// known names otherwise.
+// Returns the space named `name` ("nb201") from the registry in
+// common/space_registry.cc; INVALID_ARGUMENT listing the known names otherwise.
 absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view name);
 
 // Names accepted by CreateSearchSpace, for error messages.

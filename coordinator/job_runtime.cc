@@ -217,7 +217,15 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
                                     " has nothing more to suggest (search space exhausted)"));
       break;
     }
-    if (batch.suggestions.empty()) break;  // kWait: ask again after the next result
+    if (batch.suggestions.empty()) {
+      if (pending_ == 0) {
+        // Waiting for results with none in flight would stall the job.
+        space_exhausted_ = true;
+        job_.set_message(absl::StrCat("strategy ", strategy_->Name(),
+                                      " waits for results but none are in flight"));
+      }
+      break;  // kWait: ask again after the next result
+    }
     for (const Suggestion& s : batch.suggestions) {
       const bool fits = !CreationFinished() && pending_ < parallelism;
       if (!fits) {

@@ -11,8 +11,9 @@
 #include "common/job_spec.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
+#include "common/model/model_registry.h"
 #include "common/model/nb201_model.h"
-#include "common/search_space.h"
+#include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency.h"
@@ -21,7 +22,10 @@ namespace edgenas {
 namespace {
 
 constexpr char kSource[] = "agent:libtorch-cpu";
-constexpr int kImageSize = 28;  // the NB201 skeleton is sized for 28x28 input
+// Models are built for Fashion-MNIST's 28x28 grayscale images in 10 classes.
+constexpr int kImageSize = 28;
+constexpr int kInChannels = 1;
+constexpr int kNumClasses = 10;
 constexpr int64_t kMaxEnergyRuns = 100000;
 
 int OrDefault(int value, int fallback) { return value > 0 ? value : fallback; }
@@ -37,20 +41,6 @@ v1::Metric MakeMetric(const char* name, double value, const std::string& device_
   m.set_source(kSource);
   m.set_device_class(device_class);
   return m;
-}
-
-absl::StatusOr<Architecture> ParseArch(const v1::Task& task) {
-  const std::string& space_name = task.space().empty() ? task.spec().space().name() : task.space();
-  if (space_name != "nb201") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task.space: latency tasks support \"nb201\", got \"", space_name, "\""));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(space_name));
-  absl::StatusOr<Architecture> arch = space->Parse(task.arch());
-  if (!arch.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
-  }
-  return arch;
 }
 
 // Energy per forward pass: reads the meter around a batch of runs long
@@ -75,14 +65,11 @@ absl::StatusOr<double> MeasureEnergyMj(EnergyMeter& meter, const std::function<a
 absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
                                                  const LatencyTaskOptions& options,
                                                  const std::atomic<bool>* cancel) {
-  ASSIGN_OR_RETURN(const Architecture arch, ParseArch(task));
   const v1::JobSpec& spec = task.spec();
   const v1::LatencySpec& ls = spec.latency();
-
-  Nb201ModelOptions model_options;
-  model_options.cells_per_stage = OrDefault(spec.space().cells_per_stage(), kDefaultCellsPerStage);
-  model_options.channels = OrDefault(spec.space().channels(), kDefaultChannels);
-  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildNb201Network(arch, model_options));
+  ASSIGN_OR_RETURN(const SpaceConfig space, SpaceConfigFromSpec(spec.space(), task.space()));
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model,
+                   BuildModel(space, task.arch(), kInChannels, kNumClasses));
 
   LatencyOptions latency_options;
   latency_options.warmup_ms = OrDefault(ls.warmup_ms(), kDefaultWarmupMs);
@@ -100,7 +87,7 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
   model.ptr()->eval();
   torch::manual_seed(0);
   const torch::Tensor input =
-      torch::randn({batch, model_options.in_channels, kImageSize, kImageSize});
+      torch::randn({batch, kInChannels, kImageSize, kImageSize});
 
   const std::function<absl::Status()> run_once = [&model, &input]() -> absl::Status {
     torch::Tensor out = model.forward(input);

@@ -11,8 +11,10 @@
 #include "absl/synchronization/mutex.h"
 #include "common/job_spec.h"
 #include "common/metric_names.h"
+#include "common/model/model_registry.h"
 #include "common/model/nb201_model.h"
-#include "common/nb201_space.h"
+#include "common/search_space.h"
+#include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "worker/fashion_mnist.h"
 #include "worker/trainer.h"
@@ -24,6 +26,10 @@ namespace {
 // and building are one critical section when tasks run on several threads.
 ABSL_CONST_INIT absl::Mutex build_mu(absl::kConstInit);
 
+// Fashion-MNIST: 28x28 grayscale images in 10 classes.
+constexpr int kInChannels = 1;
+constexpr int kNumClasses = 10;
+
 // The proto's 0 means "default"; negative values are refused naming the field.
 absl::StatusOr<int> OrDefault(int value, int fallback, const char* field) {
   if (value < 0) return absl::InvalidArgumentError(absl::StrCat(field, ": ", value, " < 0"));
@@ -31,20 +37,17 @@ absl::StatusOr<int> OrDefault(int value, int fallback, const char* field) {
 }
 
 struct RunPlan {
-  Nb201ModelOptions model;
+  SpaceConfig space;
   TrainOptions train;
   int validation_examples = kDefaultValidationExamples;
   std::string dataset_dir;
 };
 
 absl::StatusOr<RunPlan> PlanFromSpec(const edgenas::v1::JobSpec& spec,
+                                     absl::string_view task_space,
                                      const AccuracyTaskOptions& options) {
   RunPlan plan;
-  ASSIGN_OR_RETURN(plan.model.cells_per_stage,
-                   OrDefault(spec.space().cells_per_stage(), kDefaultCellsPerStage,
-                             "space.cells_per_stage"));
-  ASSIGN_OR_RETURN(plan.model.channels,
-                   OrDefault(spec.space().channels(), kDefaultChannels, "space.channels"));
+  ASSIGN_OR_RETURN(plan.space, SpaceConfigFromSpec(spec.space(), task_space));
   const auto& eval = spec.evaluation();
   if (!eval.mode().empty() && eval.mode() != "full_train") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -91,12 +94,11 @@ absl::StatusOr<TaskOutcome> RunChecked(const edgenas::v1::Task& task,
     return absl::InvalidArgumentError(absl::StrCat(
         "task.kind: expected TASK_ACCURACY, got ", edgenas::v1::TaskKind_Name(task.kind())));
   }
-  const Nb201Space space;
-  if (task.space() != space.Name()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task.space: unknown space \"", task.space(), "\"; known: nb201"));
-  }
-  absl::StatusOr<Architecture> arch = space.Parse(task.arch());
+  if (task.space().empty()) return absl::InvalidArgumentError("task.space: required");
+  ASSIGN_OR_RETURN(RunPlan plan, PlanFromSpec(task.spec(), task.space(), options));
+  // Refuse a bad architecture before loading the dataset; BuildModel parses again.
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
+  absl::StatusOr<Architecture> arch = space->Parse(task.arch());
   if (!arch.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
   }
@@ -104,7 +106,6 @@ absl::StatusOr<TaskOutcome> RunChecked(const edgenas::v1::Task& task,
     return absl::InvalidArgumentError(
         absl::StrCat("worker threads: ", options.threads, " must be >= 1"));
   }
-  ASSIGN_OR_RETURN(RunPlan plan, PlanFromSpec(task.spec(), options));
 
   ASSIGN_OR_RETURN(std::shared_ptr<const FashionMnist> data,
                    LoadFashionMnistCached(plan.dataset_dir));
@@ -120,7 +121,7 @@ absl::StatusOr<TaskOutcome> RunChecked(const edgenas::v1::Task& task,
   {
     absl::MutexLock lock(&build_mu);
     SeedTorch(seed);
-    ASSIGN_OR_RETURN(model, BuildNb201Network(*arch, plan.model));
+    ASSIGN_OR_RETURN(model, BuildModel(plan.space, task.arch(), kInChannels, kNumClasses));
   }
   const int64_t params = CountParameters(*model.ptr());
 

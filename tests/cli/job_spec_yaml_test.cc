@@ -150,6 +150,26 @@ TEST(ParseJobSpecYaml, NewerFieldsNeedNoParserChange) {
   EXPECT_EQ(spec->initial_architectures(0), "|nor_conv_3x3~0|+|skip_connect~0|none~1|");
 }
 
+// Space options are a YAML map of settings; values are kept as text.
+TEST(ParseJobSpecYaml, SpaceOptionsMapParses) {
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(
+      "name: x\nspace: {name: nb201, options: {cells_per_stage: 2, channels: 8}}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->space().options().at("cells_per_stage"), "2");
+  EXPECT_EQ(spec->space().options().at("channels"), "8");
+  EXPECT_EQ(spec->space().channels(), 0);
+}
+
+// Space options must be a map with each key given once.
+TEST(ParseJobSpecYaml, SpaceOptionsShapeErrorsNameThePath) {
+  EXPECT_THAT(ErrorOf("space: {name: nb201, options: [1, 2]}"),
+              HasSubstr("space.options: expected a map, got a list"));
+  EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: [8]}}"),
+              HasSubstr("space.options.channels: expected a string, got a list"));
+  EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: 8, channels: 9}}"),
+              HasSubstr("space.options.channels: key given twice"));
+}
+
 // Both shipped examples parse.
 TEST(LoadJobSpecFile, ExampleFilesParse) {
   const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";
@@ -165,6 +185,7 @@ TEST(LoadJobSpecFile, ExampleFilesParse) {
   ASSERT_EQ(main_job->objectives_size(), 2);
   EXPECT_EQ(main_job->objectives(1).direction(), v1::MINIMIZE);
   EXPECT_EQ(main_job->objectives(1).device_class(), "cpu");
+  EXPECT_EQ(main_job->space().options().at("channels"), "8");
 
   absl::StatusOr<v1::JobSpec> tiny = LoadJobSpecFile(dir + "tiny_test.yaml");
   ASSERT_TRUE(tiny.ok()) << tiny.status();

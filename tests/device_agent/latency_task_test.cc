@@ -105,6 +105,40 @@ TEST_F(LatencyTaskTest, ReportsEnergyWhenMeterPresent) {
   EXPECT_TRUE(HasNoteContaining(*outcome, "whole-package"));
 }
 
+// Space options build the same network as the deprecated fields; a spec
+// without options or fields gets the defaults (a wider network).
+TEST_F(LatencyTaskTest, BuildsFromSpaceOptions) {
+  v1::Task with_options = TinyTask(kArch);
+  v1::SearchSpaceSpec* space = with_options.mutable_spec()->mutable_space();
+  space->clear_channels();
+  space->clear_cells_per_stage();
+  (*space->mutable_options())["channels"] = "4";
+  (*space->mutable_options())["cells_per_stage"] = "1";
+  absl::StatusOr<TaskOutcome> by_options = RunLatencyTask(with_options, options_, nullptr);
+  ASSERT_TRUE(by_options.ok()) << by_options.status();
+  absl::StatusOr<TaskOutcome> by_fields = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  ASSERT_TRUE(by_fields.ok()) << by_fields.status();
+  EXPECT_EQ(ByName(*by_options)[kMetricParams].value(), ByName(*by_fields)[kMetricParams].value());
+
+  v1::Task defaults = TinyTask(kArch);
+  defaults.mutable_spec()->mutable_space()->clear_channels();
+  defaults.mutable_spec()->mutable_space()->clear_cells_per_stage();
+  absl::StatusOr<TaskOutcome> by_defaults = RunLatencyTask(defaults, options_, nullptr);
+  ASSERT_TRUE(by_defaults.ok()) << by_defaults.status();
+  EXPECT_GT(ByName(*by_defaults)[kMetricParams].value(),
+            ByName(*by_fields)[kMetricParams].value());
+}
+
+// A bad space option is INVALID_ARGUMENT naming the option.
+TEST_F(LatencyTaskTest, BadSpaceOptionIsInvalidArgument) {
+  v1::Task task = TinyTask(kArch);
+  task.mutable_spec()->mutable_space()->clear_channels();
+  (*task.mutable_spec()->mutable_space()->mutable_options())["channels"] = "0";
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(task, options_, nullptr);
+  ASSERT_TRUE(absl::IsInvalidArgument(outcome.status())) << outcome.status();
+  EXPECT_TRUE(absl::StrContains(outcome.status().message(), "space.options.channels"));
+}
+
 // A malformed architecture cannot be run: INVALID_ARGUMENT naming task.arch.
 TEST_F(LatencyTaskTest, MalformedArchIsInvalidArgument) {
   absl::StatusOr<TaskOutcome> outcome =
