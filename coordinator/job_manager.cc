@@ -268,14 +268,7 @@ absl::StatusOr<const JobManager::Executor*> JobManager::FindExecutor(
 }
 
 absl::StatusOr<v1::RegisterResponse> JobManager::Register(const v1::RegisterRequest& request) {
-  absl::Notification notified;
-  absl::StatusOr<v1::RegisterResponse> out = absl::InternalError("not answered");
-  RegisterAsync(request, [&](absl::StatusOr<v1::RegisterResponse> r) {
-    out = std::move(r);
-    notified.Notify();
-  });
-  notified.WaitForNotification();
-  return out;
+  return Await<v1::RegisterResponse>([&](Callback<v1::RegisterResponse> done) { RegisterAsync(request, std::move(done)); });
 }
 
 // Checks everything a registration can be refused for; OK otherwise.
@@ -384,14 +377,7 @@ std::vector<v1::Task> JobManager::LeaseLocked(const std::string& executor_id,
 }
 
 absl::StatusOr<v1::HeartbeatResponse> JobManager::Heartbeat(const v1::HeartbeatRequest& request) {
-  absl::Notification notified;
-  absl::StatusOr<v1::HeartbeatResponse> out = absl::InternalError("not answered");
-  HeartbeatAsync(request, [&](absl::StatusOr<v1::HeartbeatResponse> r) {
-    out = std::move(r);
-    notified.Notify();
-  });
-  notified.WaitForNotification();
-  return out;
+  return Await<v1::HeartbeatResponse>([&](Callback<v1::HeartbeatResponse> done) { HeartbeatAsync(request, std::move(done)); });
 }
 
 void JobManager::HeartbeatAsync(const v1::HeartbeatRequest& request,
@@ -433,14 +419,7 @@ absl::StatusOr<v1::HeartbeatResponse> JobManager::DoHeartbeat(
 }
 
 absl::StatusOr<v1::CompleteResponse> JobManager::Complete(const v1::CompleteRequest& request) {
-  absl::Notification notified;
-  absl::StatusOr<v1::CompleteResponse> out = absl::InternalError("not answered");
-  CompleteAsync(request, [&](absl::StatusOr<v1::CompleteResponse> r) {
-    out = std::move(r);
-    notified.Notify();
-  });
-  notified.WaitForNotification();
-  return out;
+  return Await<v1::CompleteResponse>([&](Callback<v1::CompleteResponse> done) { CompleteAsync(request, std::move(done)); });
 }
 
 void JobManager::CompleteAsync(const v1::CompleteRequest& request,
@@ -513,14 +492,9 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
 }
 
 absl::Status JobManager::Fail(const v1::FailRequest& request) {
-  absl::Notification notified;
-  absl::Status out = absl::InternalError("not answered");
-  FailAsync(request, [&](absl::StatusOr<v1::FailResponse> r) {
-    out = r.status();
-    notified.Notify();
-  });
-  notified.WaitForNotification();
-  return out;
+  return Await<v1::FailResponse>([&](Callback<v1::FailResponse> done) {
+           FailAsync(request, std::move(done));
+         }).status();
 }
 
 void JobManager::FailAsync(const v1::FailRequest& request, Callback<v1::FailResponse> done) {

@@ -182,6 +182,10 @@ class JobManager {
   // Runs `body` as an operation and waits for its committed result.
   template <typename T>
   absl::StatusOr<T> RunSync(std::function<absl::StatusOr<T>()> body);
+  // Calls `start` with a callback and waits for its answer (the synchronous
+  // forms of the async calls; never call from the committer thread).
+  template <typename T>
+  static absl::StatusOr<T> Await(const std::function<void(Callback<T>)>& start);
   // Wraps a body's result and a callback into an operation.
   template <typename T>
   static Op MakeOp(std::function<absl::StatusOr<T>()> body, Callback<T> done);
@@ -321,15 +325,20 @@ JobManager::Op JobManager::MakeOp(std::function<absl::StatusOr<T>()> body, Callb
 }
 
 template <typename T>
-absl::StatusOr<T> JobManager::RunSync(std::function<absl::StatusOr<T>()> body) {
+absl::StatusOr<T> JobManager::Await(const std::function<void(Callback<T>)>& start) {
   absl::Notification notified;
-  absl::StatusOr<T> out = absl::InternalError("operation did not run");
-  Submit(MakeOp<T>(std::move(body), [&](absl::StatusOr<T> r) {
+  absl::StatusOr<T> out = absl::InternalError("not answered");
+  start([&](absl::StatusOr<T> r) {
     out = std::move(r);
     notified.Notify();
-  }));
+  });
   notified.WaitForNotification();
   return out;
+}
+
+template <typename T>
+absl::StatusOr<T> JobManager::RunSync(std::function<absl::StatusOr<T>()> body) {
+  return Await<T>([&](Callback<T> done) { Submit(MakeOp<T>(std::move(body), std::move(done))); });
 }
 
 // Random identifier with a prefix, e.g. "job-3fa9c2d1e0b4".

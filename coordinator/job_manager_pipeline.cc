@@ -194,14 +194,9 @@ bool JobManager::Write(const absl::Status& status) {
 
 absl::StatusOr<EventBatch> JobManager::WaitForEvents(const std::string& job_id,
                                                      int64_t after_sequence, int64_t timeout_ms) {
-  absl::Notification notified;
-  absl::StatusOr<EventBatch> out = absl::InternalError("not answered");
-  WatchEvents(job_id, after_sequence, timeout_ms, [&](absl::StatusOr<EventBatch> r) {
-    out = std::move(r);
-    notified.Notify();
+  return Await<EventBatch>([&](Callback<EventBatch> done) {
+    WatchEvents(job_id, after_sequence, timeout_ms, std::move(done));
   });
-  notified.WaitForNotification();
-  return out;
 }
 
 void JobManager::WatchEvents(const std::string& job_id, int64_t after_sequence,
@@ -320,14 +315,8 @@ void JobManager::CancelLease(uint64_t handle) {
 }
 
 absl::StatusOr<v1::LeaseResponse> JobManager::Lease(const v1::LeaseRequest& request) {
-  absl::Notification notified;
-  absl::StatusOr<v1::LeaseResponse> out = absl::InternalError("not answered");
-  LeaseAsync(request, [&](absl::StatusOr<v1::LeaseResponse> r) {
-    out = std::move(r);
-    notified.Notify();
-  });
-  notified.WaitForNotification();
-  return out;
+  return Await<v1::LeaseResponse>(
+      [&](Callback<v1::LeaseResponse> done) { LeaseAsync(request, std::move(done)); });
 }
 
 void JobManager::DispatchWaiters(std::vector<Reply>* replies) {
