@@ -587,7 +587,7 @@ void JobManager::FillJob(JobRuntime* job) {
 
 void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
   if (update.candidate.id().empty()) return;
-  Write(store_->UpdateCandidate(update.candidate));
+  if (update.record_changed) Write(store_->UpdateCandidate(update.candidate));
   MarkDirty(job);
   if (!update.finished) return;
   // A finished candidate's other tasks are no longer wanted.

@@ -483,11 +483,13 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
   const std::string prefix = task.kind == TaskKind::kAccuracy
                                  ? std::string("accuracy")
                                  : absl::StrCat("latency.", task.device_class);
+  Update update;
+  update.record_changed = false;
   for (const std::string& note : notes) {
     if (c.notes_size() >= kMaxNotesPerCandidate) break;
     c.add_notes(absl::StrCat(prefix, ": ", note));
+    update.record_changed = true;
   }
-  Update update;
   if (job_tasks_pending_.count(task.task_id) > 0) {
     // A finalize task on a finished candidate: metrics added, state kept.
     JobTaskEnded(task.task_id);
@@ -504,6 +506,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     Finish(&c, notes, now_ms);
     CountState(c.state(), +1);
     update.finished = true;
+    update.record_changed = true;
     update.front_changed = c.state() == v1::CANDIDATE_DONE && archive_ != nullptr &&
                            (!had_archive || archive_->OnFront(c.id()) ||
                             archive_->FrontSize() != before);

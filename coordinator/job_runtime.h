@@ -43,6 +43,9 @@ class JobRuntime {
     v1::Candidate candidate;
     bool finished = false;       // the candidate just left PENDING
     bool front_changed = false;  // the Pareto front differs from before
+    // The candidate's stored record (state, notes) changed; metrics are
+    // stored on their own, so a result without notes changes nothing else.
+    bool record_changed = true;
   };
 
   // Builds the runtime for `job`, whose spec must be normalised
