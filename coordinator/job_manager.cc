@@ -470,11 +470,7 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
                    queue_.Complete(request.task_id(), request.lease_token(),
                                    request.executor_id()));
   const TaskRecord& task = outcome.task;
-  for (v1::Metric& m : metrics) {
-    m.set_device_class(task.kind == TaskKind::kLatency && IsDeviceMetric(m.name())
-                           ? task.device_class
-                           : std::string());
-  }
+  AttributeMetrics(task, &metrics);
   Write(store_->UpdateTask(task));
   if (!task.candidate_id.empty()) {
     Write(store_->PutMetrics(task.candidate_id, task.task_id, metrics));

@@ -24,6 +24,20 @@ std::string ProfileKey(const LeaseFilter& f) {
   return key;
 }
 
+// The reply to a lease: its tasks once the leases are committed.
+std::function<void(const absl::Status&)> LeaseReply(
+    std::shared_ptr<v1::LeaseResponse> response,
+    std::function<void(absl::StatusOr<v1::LeaseResponse>)> done) {
+  return [response, done = std::move(done)](const absl::Status& commit) {
+    if (!commit.ok()) {
+      done(absl::UnavailableError(
+          absl::StrCat("coordinator could not store the lease: ", commit.message())));
+    } else {
+      done(std::move(*response));
+    }
+  };
+}
+
 }  // namespace
 
 void JobManager::Submit(Op op) {
@@ -282,14 +296,7 @@ uint64_t JobManager::LeaseAsync(const v1::LeaseRequest& request,
       *response->add_tasks() = std::move(t);
     }
     if (response->tasks_size() > 0 || absl::Now() >= deadline) {
-      return [response, shared_done](const absl::Status& commit) {
-        if (!commit.ok()) {
-          (*shared_done)(absl::UnavailableError(absl::StrCat(
-              "coordinator could not store the lease: ", commit.message())));
-        } else {
-          (*shared_done)(std::move(*response));
-        }
-      };
+      return LeaseReply(response, *shared_done);
     }
     const std::string profile = ProfileKey(filter);
     lease_waiters_[handle] = LeaseWaiter{executor_id, filter, max_tasks, deadline, *shared_done};
@@ -336,14 +343,7 @@ void JobManager::DispatchWaiters(std::vector<Reply>* replies) {
       for (v1::Task& t : LeaseLocked(waiter.executor_id, waiter.filter, waiter.max_tasks)) {
         *response->add_tasks() = std::move(t);
       }
-      replies->push_back([response, done = std::move(waiter.done)](const absl::Status& commit) {
-        if (!commit.ok()) {
-          done(absl::UnavailableError(
-              absl::StrCat("coordinator could not store the lease: ", commit.message())));
-        } else {
-          done(std::move(*response));
-        }
-      });
+      replies->push_back(LeaseReply(response, std::move(waiter.done)));
     }
     p = handles.empty() ? waiters_by_profile_.erase(p) : std::next(p);
   }

@@ -60,6 +60,17 @@ std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name
   return std::nullopt;
 }
 
+std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate& c) {
+  if (c.state() != v1::CANDIDATE_DONE) return std::nullopt;
+  Point p;
+  for (const auto& o : spec.objectives()) {
+    auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
+    if (!v) return std::nullopt;
+    p.push_back(*v);
+  }
+  return p;
+}
+
 absl::StatusOr<std::unique_ptr<JobRuntime>> JobRuntime::Create(
     const v1::Job& job, std::unique_ptr<Evaluator> evaluator) {
   ASSIGN_OR_RETURN(auto space, CreateSearchSpace(job.spec().space().name()));
@@ -398,6 +409,14 @@ std::vector<JobRuntime::Update> JobRuntime::RecoverStuck(const std::vector<TaskR
   return updates;
 }
 
+void AttributeMetrics(const TaskRecord& task, std::vector<v1::Metric>* metrics) {
+  for (v1::Metric& m : *metrics) {
+    m.set_device_class(task.kind == TaskKind::kLatency && IsDeviceMetric(m.name())
+                           ? task.device_class
+                           : std::string());
+  }
+}
+
 absl::Status ValidateReportValues(const std::vector<v1::Metric>& metrics,
                                   const std::vector<std::string>& notes) {
   if (static_cast<int>(metrics.size()) > kMaxMetricsPerReport) {
@@ -466,11 +485,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
   }
   v1::Candidate& c = it->second;
-  for (v1::Metric m : metrics) {
-    // Device metrics belong to the task's device class; others to none.
-    m.set_device_class(task.kind == TaskKind::kLatency && IsDeviceMetric(m.name())
-                           ? task.device_class
-                           : std::string());
+  for (const v1::Metric& m : metrics) {
     bool replaced = false;
     for (auto& existing : *c.mutable_metrics()) {
       if (existing.name() == m.name() && existing.device_class() == m.device_class()) {
@@ -678,14 +693,7 @@ bool JobRuntime::AddToArchive(const v1::Candidate& c) {
 }
 
 std::optional<Point> JobRuntime::ObjectiveValues(const v1::Candidate& c) const {
-  if (c.state() != v1::CANDIDATE_DONE) return std::nullopt;
-  Point p;
-  for (const auto& o : job_.spec().objectives()) {
-    auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
-    if (!v) return std::nullopt;
-    p.push_back(*v);
-  }
-  return p;
+  return ObjectivePoint(job_.spec(), c);
 }
 
 const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
@@ -713,15 +721,9 @@ v1::ParetoFront FrontOfStoredJob(const v1::Job& job, const std::vector<v1::Candi
   ParetoArchive archive(senses, Point(job.reference_point().begin(), job.reference_point().end()));
   std::unordered_map<std::string, const v1::Candidate*> by_id;
   for (const v1::Candidate& c : candidates) {
-    if (c.state() != v1::CANDIDATE_DONE) continue;
-    Point p;
-    for (const auto& o : job.spec().objectives()) {
-      auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
-      if (!v) break;
-      p.push_back(*v);
-    }
-    if (p.size() != senses.size()) continue;
-    archive.Insert(c.id(), p);
+    auto p = ObjectivePoint(job.spec(), c);
+    if (!p) continue;
+    archive.Insert(c.id(), *p);
     by_id[c.id()] = &c;
   }
   for (const ArchiveMember& m : archive.Front()) *front.add_candidates() = *by_id.at(m.id);

@@ -86,7 +86,8 @@ class JobRuntime {
   // the space is exhausted; job().message() then says why.
   std::vector<NewCandidate> Fill(int64_t now_ms);
 
-  // Records a completed task's metrics (already validated by ValidateReport).
+  // Records a completed task's metrics (already validated by ValidateReport
+  // and attributed by AttributeMetrics).
   // NOT_FOUND for an unknown candidate.
   absl::StatusOr<Update> RecordTaskResult(const TaskRecord& task,
                                           const std::vector<v1::Metric>& metrics,
@@ -170,6 +171,14 @@ class JobRuntime {
 // finite values in range. INVALID_ARGUMENT naming the field otherwise.
 absl::Status ValidateReportValues(const std::vector<v1::Metric>& metrics,
                                   const std::vector<std::string>& notes);
+
+// Sets each metric's device class: the task's for device metrics of a
+// latency task, "" for everything else.
+void AttributeMetrics(const TaskRecord& task, std::vector<v1::Metric>* metrics);
+
+// The objective values of a DONE candidate in the spec's objective order,
+// or nullopt when it is not done or an objective was not measured.
+std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate& c);
 
 // The value of metric `name` measured on `device_class` ("" for
 // device-independent metrics), if the candidate has it.

@@ -386,6 +386,11 @@ absl::Status Store::PutJob(const v1::Job& job) {
       .Run();
 }
 
+absl::Status Store::RowChanged(absl::string_view what) {
+  if (sqlite3_changes(db_) == 0) return absl::NotFoundError(absl::StrCat(what, " not found"));
+  return absl::OkStatus();
+}
+
 absl::Status Store::UpdateJobRecord(const v1::Job& job) {
   v1::Job record = job;
   record.clear_spec();
@@ -398,10 +403,7 @@ absl::Status Store::UpdateJobRecord(const v1::Job& job) {
                       .BindMessage(3, record)
                       .BindInt64(4, job.updated_unix_ms())
                       .Run());
-  if (sqlite3_changes(db_) == 0) {
-    return absl::NotFoundError(absl::StrCat("job ", job.id(), " not found"));
-  }
-  return absl::OkStatus();
+  return RowChanged(absl::StrCat("job ", job.id()));
 }
 
 absl::StatusOr<v1::Job> Store::GetJob(const std::string& job_id) {
@@ -464,10 +466,7 @@ absl::Status Store::UpdateCandidate(const v1::Candidate& candidate) {
                       .BindMessage(4, record)
                       .BindInt64(5, candidate.finished_unix_ms())
                       .Run());
-  if (sqlite3_changes(db_) == 0) {
-    return absl::NotFoundError(absl::StrCat("candidate ", candidate.id(), " not found"));
-  }
-  return absl::OkStatus();
+  return RowChanged(absl::StrCat("candidate ", candidate.id()));
 }
 
 absl::Status Store::PutMetrics(const std::string& candidate_id, const std::string& task_id,
@@ -585,10 +584,7 @@ absl::Status Store::UpdateTask(const TaskRecord& t) {
                       .BindInt64(7, t.updated_ms)
                       .BindText(8, t.last_error)
                       .Run());
-  if (sqlite3_changes(db_) == 0) {
-    return absl::NotFoundError(absl::StrCat("task ", t.task_id, " not found"));
-  }
-  return absl::OkStatus();
+  return RowChanged(absl::StrCat("task ", t.task_id));
 }
 
 absl::StatusOr<TaskRecord> Store::GetTask(const std::string& task_id) {

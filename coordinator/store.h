@@ -148,6 +148,8 @@ class Store {
   // (any failure there fails that transaction), else in its own.
   absl::Status RunAtomically(const std::function<absl::Status()>& body);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND naming `what` when the last UPDATE touched no row.
+  absl::Status RowChanged(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A prepared statement for constant `sql`, from the connection's cache.
   absl::StatusOr<sqlite::Statement> Cached(const std::string& sql, absl::string_view purpose)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
