@@ -185,6 +185,12 @@ int Local(const Args& args, const CliIo& io) {
                        "\"")));
     return kExitUsage;
   }
+  options.agent_device_class = args.Get("agent_device_class", options.agent_device_class);
+  options.agent_runner = args.Get("agent_runner", options.agent_runner);
+  options.replay_table = args.Get("replay_table", "");
+  options.replay_latency_column = args.Get("replay_latency_column", "");
+  options.replay_energy_column = args.Get("replay_energy_column", "");
+  options.replay_arch_column = args.Get("replay_arch_column", "");
   return RunLocal(options, io);
 }
 
@@ -206,11 +212,26 @@ const std::vector<Command>& Commands() {
        "Run a job here with a local coordinator, worker and cpu agent.\n"
        "  Starts edgenas-coordinator, one edgenas-worker and one edgenas-agent (device class\n"
        "  cpu) from this binary's directory, shows progress, prints the Pareto front and\n"
-       "  stops them all (also on Ctrl-C). Exit 0 when the job ends DONE.",
+       "  stops them all (also on Ctrl-C). Exit 0 when the job ends DONE.\n"
+       "  The agent can serve another device class by replaying a board's measurements\n"
+       "  from a table, e.g. for examples/nb201_pi5_pareto.yaml:\n"
+       "    --agent_device_class=rpi5 --agent_runner=replay\n"
+       "    --replay_table=../shared/data/nb201/nb201_pi5.csv\n"
+       "    --replay_latency_column=pi5_litert_latency_ms\n"
+       "    --replay_energy_column=pi5_litert_energy_mj\n"
+       "  Relative paths (here and in the job's evaluation.table.path) are read from the\n"
+       "  current directory.",
        1, 1,
        {{"db", true, "SQLite database (default edgenas-local.db)"},
         {"workdir", true, "directory for logs and the port file (default ./edgenas-local)"},
-        {"threads", true, "threads for the worker and the agent (default 1)"}},
+        {"threads", true, "threads for the worker and the agent (default 1)"},
+        {"agent_device_class", true, "device class the agent serves (default cpu)"},
+        {"agent_runner", true,
+         "libtorch (measure on this machine, default) or replay (answer from --replay_table)"},
+        {"replay_table", true, "replay: CSV of board measurements, one row per architecture"},
+        {"replay_latency_column", true, "replay: column with latency in ms (required)"},
+        {"replay_energy_column", true, "replay: column with energy in mJ (optional)"},
+        {"replay_arch_column", true, "replay: column with architecture strings (default arch)"}},
        Local},
   };
   return *commands;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "cli/job_spec_yaml.h"
 #include "cli/process.h"
 #include "cli/search_client.h"
+#include "common/metric_names.h"
 
 namespace edgenas {
 namespace {
@@ -41,6 +43,54 @@ void PrintLogTail(const CliIo& io, const std::string& path) {
     return;
   }
   io.err << "--- last lines of " << path << " ---\n" << tail << "---\n";
+}
+
+// Metrics measured by device agents (the rest come from workers).
+bool IsAgentMetric(const std::string& metric) {
+  for (const char* name : {kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv,
+                           kMetricLatencyRuns, kMetricEnergyMj}) {
+    if (metric == name) return true;
+  }
+  return false;
+}
+
+// Checks that this run's one agent can serve every device class the job
+// measures (else the job would wait forever) and that table files exist;
+// makes the job's table path absolute, as the worker must read it.
+absl::Status PrepareSpec(const LocalOptions& options, v1::JobSpec* spec) {
+  std::set<std::string> classes;
+  if (spec->objectives().empty()) classes.insert("cpu");  // the default objectives
+  auto note = [&classes](const std::string& metric, const std::string& device_class) {
+    if (IsAgentMetric(metric)) classes.insert(device_class.empty() ? "cpu" : device_class);
+  };
+  for (const auto& o : spec->objectives()) note(o.metric(), o.device_class());
+  for (const auto& c : spec->constraints()) note(c.metric(), c.device_class());
+  for (const std::string& device_class : classes) {
+    if (device_class != options.agent_device_class) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the job measures device class \"", device_class, "\" but the local agent serves \"",
+          options.agent_device_class, "\"; pass --agent_device_class=", device_class,
+          " (with --agent_runner=replay and --replay_* to replay a board's measurements "
+          "from a table)"));
+    }
+  }
+  std::error_code error;
+  const std::string cwd = fs::current_path(error).string();
+  if (spec->evaluation().mode() == "table" && !spec->evaluation().table().path().empty()) {
+    auto* table = spec->mutable_evaluation()->mutable_table();
+    if (!fs::is_regular_file(table->path(), error)) {
+      return absl::NotFoundError(absl::StrCat("evaluation.table.path: ", table->path(),
+                                              ": no such file (relative paths are read from ",
+                                              cwd, ")"));
+    }
+    table->set_path(fs::absolute(table->path()).lexically_normal().string());
+  }
+  if (!options.replay_table.empty() && !fs::is_regular_file(options.replay_table, error)) {
+    return absl::NotFoundError(absl::StrCat("--replay_table: ", options.replay_table,
+                                            ": no such file (relative paths are read from ",
+                                            cwd, ")"));
+  }
+  return absl::OkStatus();
 }
 
 // The child processes of one run, in start order; safe to stop or kill from
@@ -111,6 +161,8 @@ class LocalRun {
   // Everything between starting the watcher and stopping the children.
   int RunWithChildren(const v1::JobSpec& spec);
   absl::StatusOr<int> StartCoordinator();
+  // The agent's command line: device class, runner and replay flags.
+  std::vector<std::string> AgentArgv(const std::string& coordinator_flag) const;
   int ReportChildDeath(ChildProcess& child);
   void PrintResults(const v1::Job& job);
 
@@ -129,6 +181,10 @@ int LocalRun::Run() {
   absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(options_.spec_path);
   if (!spec.ok()) {
     PrintError(io_, spec.status());
+    return kExitFailure;
+  }
+  if (absl::Status ready = PrepareSpec(options_, &*spec); !ready.ok()) {
+    PrintError(io_, ready);
     return kExitFailure;
   }
   for (auto [name, path] : {std::pair{"edgenas-coordinator", &bin_coordinator_},
@@ -202,6 +258,24 @@ absl::StatusOr<int> LocalRun::StartCoordinator() {
   return port;
 }
 
+std::vector<std::string> LocalRun::AgentArgv(const std::string& coordinator_flag) const {
+  std::vector<std::string> argv = {bin_agent_, coordinator_flag,
+                                   "--device_class=" + options_.agent_device_class,
+                                   absl::StrCat("--threads=", options_.threads),
+                                   "--runner=" + options_.agent_runner};
+  if (!options_.replay_table.empty()) {
+    argv.push_back("--replay_table=" +
+                   fs::absolute(options_.replay_table).lexically_normal().string());
+  }
+  for (const auto& [flag, value] :
+       {std::pair{"--replay_latency_column=", &options_.replay_latency_column},
+        std::pair{"--replay_energy_column=", &options_.replay_energy_column},
+        std::pair{"--replay_arch_column=", &options_.replay_arch_column}}) {
+    if (!value->empty()) argv.push_back(flag + *value);
+  }
+  return argv;
+}
+
 int LocalRun::ReportChildDeath(ChildProcess& child) {
   // Wait() on an ended child returns at once.
   absl::StatusOr<ExitStatus> status = child.Wait(absl::ZeroDuration());
@@ -222,17 +296,16 @@ int LocalRun::RunWithChildren(const v1::JobSpec& spec) {
        {std::pair{std::vector<std::string>{bin_worker_, coordinator_flag, "--name=local-worker",
                                            threads},
                   "worker.log"},
-        std::pair{std::vector<std::string>{bin_agent_, coordinator_flag, "--device_class=cpu",
-                                           threads},
-                  "agent.log"}}) {
+        std::pair{AgentArgv(coordinator_flag), "agent.log"}}) {
     const absl::Status started = cluster_.Start(argv, (fs::path(workdir_) / log).string());
     if (!started.ok()) {
       PrintError(io_, started);
       return kExitFailure;
     }
   }
-  io_.out << "coordinator on " << address << "; worker and cpu agent started (logs in "
-          << workdir_ << ")\n" << std::flush;
+  io_.out << "coordinator on " << address << "; worker and " << options_.agent_device_class
+          << " agent (" << options_.agent_runner << ") started (logs in " << workdir_ << ")\n"
+          << std::flush;
 
   client_ = std::make_unique<SearchClient>(address);
   cancel_target_.store(client_.get());

@@ -41,7 +41,8 @@ absl::Status DefaultInRange(Msg* msg, T (Msg::*get)() const, void (Msg::*set)(T)
 
 const std::vector<std::string>& KnownStrategyNames() {
   static const std::vector<std::string>* names =
-      new std::vector<std::string>{"random", "regularized_evolution"};
+      new std::vector<std::string>{"random",       "regularized_evolution", "nsga2",
+                                   "local_search", "bayesian",              "reinforce"};
   return *names;
 }
 
@@ -102,9 +103,32 @@ absl::Status NormalizeObjectives(JobSpec* spec) {
     return Bad("objectives", absl::StrCat("at most 3 objectives are supported, got ",
                                           spec->objectives_size()));
   }
+  if (spec->objective_mode() == v1::OBJECTIVE_MODE_UNSPECIFIED) {
+    spec->set_objective_mode(v1::PARETO);
+  }
+  if (!v1::ObjectiveMode_IsValid(spec->objective_mode())) {
+    return Bad("objective_mode", "must be pareto, scalarized or lexicographic");
+  }
+  const bool scalarized = spec->objective_mode() == v1::SCALARIZED;
+  if (scalarized && spec->objectives(0).direction() != v1::MAXIMIZE) {
+    return Bad("objectives[0].direction",
+               "must be maximize in scalarized mode (the reward multiplies it)");
+  }
   for (int i = 0; i < spec->objectives_size(); ++i) {
     auto* obj = spec->mutable_objectives(i);
     const std::string field = absl::StrCat("objectives[", i, "]");
+    if (scalarized && i > 0) {
+      if (!obj->has_target() || !std::isfinite(obj->target()) || obj->target() <= 0) {
+        return Bad(field + ".target", "scalarized mode needs a finite target > 0");
+      }
+      if (!obj->has_weight()) obj->set_weight(obj->direction() == v1::MINIMIZE ? -0.07 : 0.07);
+      if (!std::isfinite(obj->weight()) || std::abs(obj->weight()) > 10) {
+        return Bad(field + ".weight", "must be finite, in [-10, 10]");
+      }
+    } else if (obj->has_target() || obj->has_weight()) {
+      return Bad(field + (obj->has_target() ? ".target" : ".weight"),
+                 "only used in scalarized mode, for objectives after the first");
+    }
     RETURN_IF_ERROR(CheckName(obj->metric(), ObjectiveMetrics(), field + ".metric", "metric"));
     if (obj->direction() != v1::MAXIMIZE && obj->direction() != v1::MINIMIZE) {
       return Bad(field + ".direction", "must be maximize or minimize");
@@ -162,7 +186,21 @@ absl::Status NormalizeConstraints(JobSpec* spec) {
 absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
-  RETURN_IF_ERROR(CheckName(ev->mode(), {"full_train"}, "evaluation.mode", "evaluation mode"));
+  RETURN_IF_ERROR(
+      CheckName(ev->mode(), {"full_train", "table"}, "evaluation.mode", "evaluation mode"));
+  if (ev->mode() == "table") {
+    auto* table = ev->mutable_table();
+    if (table->path().empty()) return Bad("evaluation.table.path", "required in table mode");
+    if (table->accuracy_column().empty()) {
+      return Bad("evaluation.table.accuracy_column", "required in table mode");
+    }
+    if (table->arch_column().empty()) table->set_arch_column("arch");
+    if (!std::isfinite(table->accuracy_scale()) || table->accuracy_scale() < 0) {
+      return Bad("evaluation.table.accuracy_scale", "must be finite and >= 0 (0 = automatic)");
+    }
+  } else if (ev->has_table()) {
+    return Bad("evaluation.table", absl::StrCat("only used in table mode, not \"", ev->mode(), "\""));
+  }
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, train_steps, kDefaultTrainSteps, 1, 10000000, "evaluation.train_steps"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, batch_size, kDefaultBatchSize, 1, 65536, "evaluation.batch_size"));
   if (!std::isfinite(ev->learning_rate())) return Bad("evaluation.learning_rate", "must be finite");

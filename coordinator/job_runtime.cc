@@ -77,7 +77,12 @@ absl::StatusOr<std::unique_ptr<JobRuntime>> JobRuntime::Create(
   StrategyOptions options;
   options.name = job.spec().strategy().name();
   options.seed = job.spec().seed();
-  options.num_objectives = job.spec().objectives_size();
+  // A scalarized job reaches the strategy as one objective: the reward.
+  options.num_objectives =
+      job.spec().objective_mode() == v1::SCALARIZED ? 1 : job.spec().objectives_size();
+  options.lexicographic = job.spec().objective_mode() == v1::LEXICOGRAPHIC;
+  options.params.insert(job.spec().strategy().params().begin(),
+                        job.spec().strategy().params().end());
   options.population_size = job.spec().strategy().population_size();
   options.sample_size = job.spec().strategy().sample_size();
   ASSIGN_OR_RETURN(auto strategy, CreateStrategy(options, space.get()));
@@ -647,6 +652,13 @@ Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
   }
   if (static_cast<int>(scores.size()) == objectives.size() &&
       obs.outcome != EvalOutcome::kFailed) {
+    if (job_.spec().objective_mode() == v1::SCALARIZED) {
+      Point values;
+      for (int i = 0; i < objectives.size(); ++i) {
+        values.push_back(senses_[i] == Sense::kMaximize ? -scores[i] : scores[i]);
+      }
+      scores = {-ScalarizedReward(job_.spec(), values)};
+    }
     obs.scores = std::move(scores);
   }
   for (const auto& k : job_.spec().constraints()) {
@@ -730,6 +742,19 @@ v1::ParetoFront FrontOfStoredJob(const v1::Job& job, const std::vector<v1::Candi
   for (double r : archive.reference()) front.add_reference_point(r);
   front.set_hypervolume(archive.Hypervolume());
   return front;
+}
+
+double ScalarizedReward(const v1::JobSpec& spec, const Point& values) {
+  double reward = values.empty() ? 0.0 : values[0];
+  for (int i = 1; i < spec.objectives_size() && i < static_cast<int>(values.size()); ++i) {
+    const auto& o = spec.objectives(i);
+    if (!o.has_target() || o.target() <= 0) continue;
+    // A non-positive measurement (outside any metric's range) counts as
+    // meeting the target rather than producing inf/NaN.
+    const double ratio = values[i] > 0 ? values[i] / o.target() : 1.0;
+    reward *= std::pow(ratio, o.weight());
+  }
+  return reward;
 }
 
 }  // namespace edgenas

@@ -185,6 +185,11 @@ std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate
 std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
                                  const std::string& device_class);
 
+// The MnasNet-style reward of a scalarized job (objective_mode SCALARIZED):
+// values[0] x prod_{i>0} (values[i] / target_i)^weight_i, over the raw
+// (unoriented) objective values in objective order.
+double ScalarizedReward(const v1::JobSpec& spec, const Point& values);
+
 // The Pareto front of a finished job from its stored candidates (used for
 // jobs that are not kept in memory).
 v1::ParetoFront FrontOfStoredJob(const v1::Job& job, const std::vector<v1::Candidate>& candidates);

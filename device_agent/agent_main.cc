@@ -1,9 +1,15 @@
 // edgenas-agent: a device agent. Registers with the coordinator for one
-// device class, pulls TASK_LATENCY tasks and measures them on this machine
-// (LibTorch CPU latency; energy from powercap RAPL when readable).
+// device class, pulls TASK_LATENCY tasks and answers them with its runner:
+//   --runner=libtorch (default): measures on this machine (LibTorch CPU
+//       latency; energy from powercap RAPL when readable);
+//   --runner=replay: replays board measurements from a CSV table
+//       (--replay_table, --replay_latency_column, [--replay_energy_column],
+//       [--replay_arch_column]); see device_agent/replay_runner.h.
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -16,12 +22,24 @@
 #include "common/logging.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency_task.h"
+#include "device_agent/replay_runner.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
 ABSL_FLAG(int, threads, 1, "Intra-op threads when the job does not set latency.threads");
 ABSL_FLAG(std::string, device_class, "cpu", "Device class whose latency tasks to run");
 ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
+ABSL_FLAG(std::string, runner, "libtorch",
+          "How latency tasks are answered: libtorch (measure on this machine) or replay "
+          "(look them up in --replay_table: board measurements made earlier)");
+ABSL_FLAG(std::string, replay_table, "", "--runner=replay: CSV table, header row required");
+ABSL_FLAG(std::string, replay_latency_column, "",
+          "--runner=replay: column with the latency in ms (required)");
+ABSL_FLAG(std::string, replay_energy_column, "",
+          "--runner=replay: column with the energy per inference in mJ (optional; without "
+          "it, energy_mj is unavailable)");
+ABSL_FLAG(std::string, replay_arch_column, "arch",
+          "--runner=replay: column with the architecture strings");
 
 namespace edgenas {
 namespace {
@@ -30,6 +48,20 @@ std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "agent";
   return buf;
+}
+
+// The replay runner from the --replay_* flags; errors name the flag.
+absl::StatusOr<std::shared_ptr<const ReplayRunner>> CreateReplayRunner(
+    const std::string& device_class) {
+  ReplayOptions replay;
+  replay.table = absl::GetFlag(FLAGS_replay_table);
+  replay.latency_column = absl::GetFlag(FLAGS_replay_latency_column);
+  replay.energy_column = absl::GetFlag(FLAGS_replay_energy_column);
+  replay.arch_column = absl::GetFlag(FLAGS_replay_arch_column);
+  replay.device_class = device_class;
+  absl::StatusOr<std::unique_ptr<ReplayRunner>> runner = ReplayRunner::Create(std::move(replay));
+  if (!runner.ok()) return runner.status();
+  return std::shared_ptr<const ReplayRunner>(*std::move(runner));
 }
 
 int Main() {
@@ -44,16 +76,58 @@ int Main() {
     return 2;
   }
 
-  LatencyTaskOptions task_options;
-  task_options.device_class = device_class;
-  task_options.powercap_root = absl::GetFlag(FLAGS_powercap_root);
-  task_options.default_threads = threads;
-
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
   options.device_class = device_class;
+  options.on_registered = [&options](const std::string& id) {
+    std::printf("edgenas-agent: registered executor_id=%s name=%s device_class=%s coordinator=%s\n",
+                id.c_str(), options.name.c_str(), options.device_class.c_str(),
+                options.coordinator.c_str());
+    std::fflush(stdout);
+  };
+
+  const std::string runner = absl::GetFlag(FLAGS_runner);
+  if (runner == "replay") {
+    absl::StatusOr<std::shared_ptr<const ReplayRunner>> replay = CreateReplayRunner(device_class);
+    if (!replay.ok()) {
+      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(replay.status().message()).c_str());
+      return 2;
+    }
+    options.capabilities.push_back("latency:replay");
+    if ((*replay)->has_energy()) {
+      options.capabilities.push_back("energy_meter");  // routes energy tasks here
+      options.capabilities.push_back("energy:replay");
+    }
+    EDGENAS_LOG(kInfo, "agent", "replay runner: ", (*replay)->NumRows(), " rows from ",
+                absl::GetFlag(FLAGS_replay_table));
+    return RunExecutorUntilStopped(
+        "edgenas-agent", options, v1::TASK_LATENCY,
+        [replay = *replay](const v1::Task& task, const std::atomic<bool>*) {
+          return replay->Run(task);
+        });
+  }
+  if (runner != "libtorch") {
+    std::fprintf(stderr,
+                 "edgenas-agent: --runner: unknown runner \"%s\"; known: libtorch, replay\n",
+                 runner.c_str());
+    return 2;
+  }
+  for (const auto& [flag, value] :
+       {std::pair{"--replay_table", absl::GetFlag(FLAGS_replay_table)},
+        std::pair{"--replay_latency_column", absl::GetFlag(FLAGS_replay_latency_column)},
+        std::pair{"--replay_energy_column", absl::GetFlag(FLAGS_replay_energy_column)}}) {
+    if (!value.empty()) {
+      std::fprintf(stderr, "edgenas-agent: %s: only used with --runner=replay\n", flag);
+      return 2;
+    }
+  }
+
+  LatencyTaskOptions task_options;
+  task_options.device_class = device_class;
+  task_options.powercap_root = absl::GetFlag(FLAGS_powercap_root);
+  task_options.default_threads = threads;
   options.capabilities.push_back("latency:libtorch-cpu");
   // Probed once for the startup report; each task probes again, so a meter
   // that appears (or a permission granted) later is picked up.
@@ -66,13 +140,6 @@ int Main() {
   } else {
     EDGENAS_LOG(kInfo, "agent", "energy_mj unavailable: ", meter.status().message());
   }
-  options.on_registered = [&options](const std::string& id) {
-    std::printf("edgenas-agent: registered executor_id=%s name=%s device_class=%s coordinator=%s\n",
-                id.c_str(), options.name.c_str(), options.device_class.c_str(),
-                options.coordinator.c_str());
-    std::fflush(stdout);
-  };
-
   return RunExecutorUntilStopped(
       "edgenas-agent", options, v1::TASK_LATENCY,
       [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {

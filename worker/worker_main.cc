@@ -1,11 +1,13 @@
 // edgenas-worker: an accuracy worker. Registers with the coordinator, pulls
 // TASK_ACCURACY tasks and trains/evaluates each candidate (CUDA when present
-// and allowed, CPU otherwise).
+// and allowed, CPU otherwise), or, for jobs in evaluation.mode "table", looks
+// its accuracy up in the job's table (no training, no LibTorch).
 #include <unistd.h>
 
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -16,6 +18,7 @@
 #include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "worker/accuracy_task.h"
+#include "worker/table_accuracy_task.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
@@ -61,6 +64,7 @@ int Main() {
   if (cuda) options.accelerators.push_back("cuda");
   const std::string device = cuda ? "cuda" : "cpu";
   options.capabilities.push_back("accuracy:full_train");
+  options.capabilities.push_back("accuracy:table");  // routes "table" jobs' tasks here
   options.on_registered = [&options, &device](const std::string& id) {
     std::printf("edgenas-worker: registered executor_id=%s name=%s device=%s coordinator=%s\n",
                 id.c_str(), options.name.c_str(), device.c_str(), options.coordinator.c_str());
@@ -69,7 +73,9 @@ int Main() {
 
   return RunExecutorUntilStopped(
       "edgenas-worker", options, v1::TASK_ACCURACY,
-      [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
+      [task_options, tables = std::make_shared<TableAccuracyTasks>()](
+          const v1::Task& task, const std::atomic<bool>* cancel) {
+        if (IsTableAccuracyTask(task)) return tables->Run(task);
         return RunAccuracyTask(task, task_options, cancel);
       });
 }

@@ -11,11 +11,9 @@
 #include <vector>
 
 #include "coordinator/evaluator.h"
+#include "coordinator/evaluators/candidate_tasks.h"  // kCapabilityEnergyMeter
 
 namespace edgenas {
-
-// Capability an agent registers when it has an energy meter.
-inline constexpr char kCapabilityEnergyMeter[] = "energy_meter";
 
 class MeasureEvaluator : public Evaluator {
  public:

@@ -13,6 +13,7 @@ namespace edgenas {
 RegularizedEvolution::RegularizedEvolution(const StrategyOptions& options, const SearchSpace* space)
     : space_(space),
       num_objectives_(options.num_objectives),
+      lexicographic_(options.lexicographic),
       population_size_(options.population_size),
       sample_size_(options.sample_size),
       rng_(options.seed) {}
@@ -61,8 +62,9 @@ int RegularizedEvolution::SelectParent() {
   std::vector<Point> scores;
   scores.reserve(order.size());
   for (int idx : order) scores.push_back(population_[idx].scores);
-  const int winner =
-      num_objectives_ == 1 ? SingleObjectiveWinner(scores) : MultiObjectiveWinner(scores, rng_);
+  const int winner = num_objectives_ == 1 ? SingleObjectiveWinner(scores)
+                     : lexicographic_     ? LexicographicWinner(scores)
+                                          : MultiObjectiveWinner(scores, rng_);
   return order[winner];
 }
 

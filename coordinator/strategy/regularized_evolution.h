@@ -5,7 +5,8 @@
 // samples; then each suggestion mutates the winner of a tournament among
 // `sample_size` distinct members drawn from it. One objective: the smallest
 // score wins, ties to the earlier drawn. Several: lowest non-dominated rank
-// within the sample, then largest crowding distance, then a seeded draw.
+// within the sample, then largest crowding distance, then a seeded draw
+// (lexicographic jobs: the lexicographically smallest, ties to the earlier).
 #ifndef EDGENAS_COORDINATOR_STRATEGY_REGULARIZED_EVOLUTION_H_
 #define EDGENAS_COORDINATOR_STRATEGY_REGULARIZED_EVOLUTION_H_
 
@@ -47,6 +48,7 @@ class RegularizedEvolution : public Strategy {
 
   const SearchSpace* space_;
   const int num_objectives_;
+  const bool lexicographic_;
   const int population_size_;
   const int sample_size_;
   Rng rng_;

@@ -124,10 +124,16 @@ struct StrategyOptions {
   std::string name;          // see KnownStrategies()
   uint64_t seed = 0;
   int num_objectives = 1;
+  // With several objectives: rank them lexicographically (objectives[0]
+  // first, later ones break exact ties; job objective_mode lexicographic)
+  // instead of by Pareto dominance. Scalarized jobs reach strategies as one
+  // objective (the negated reward), so they need nothing here.
+  bool lexicographic = false;
   int population_size = 16;  // evolution
   int sample_size = 4;       // evolution tournament size
-  // Strategy-specific settings by name (future strategies); unknown keys
-  // are refused by the factory naming "strategy.params.<key>".
+  // Strategy-specific settings by name (job spec strategy.params); unknown
+  // keys are refused by the factory naming "strategy.params.<key>"; read
+  // them with StrategyParams (strategy_params.h).
   std::map<std::string, std::string> params;
 };
 

@@ -4,12 +4,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "coordinator/strategy/bayesian.h"
+#include "coordinator/strategy/local_search.h"
+#include "coordinator/strategy/nsga2.h"
 #include "coordinator/strategy/random_search.h"
 #include "coordinator/strategy/regularized_evolution.h"
+#include "coordinator/strategy/reinforce.h"
 #include "coordinator/strategy/strategy.h"
 
 namespace edgenas {
@@ -43,10 +48,28 @@ absl::StatusOr<std::unique_ptr<Strategy>> CreateEvolution(const StrategyOptions&
   return std::unique_ptr<Strategy>(std::make_unique<RegularizedEvolution>(options, space));
 }
 
+// Adapts a strategy's typed Create to the registry's Factory.
+template <typename T>
+absl::StatusOr<std::unique_ptr<Strategy>> CreateTyped(const StrategyOptions& options,
+                                                      const SearchSpace* space) {
+  absl::StatusOr<std::unique_ptr<T>> strategy = T::Create(options, space);
+  if (!strategy.ok()) return strategy.status();
+  return std::unique_ptr<Strategy>(std::move(*strategy));
+}
+
 const std::vector<Registration>& Registry() {
   static const auto* registry = new std::vector<Registration>{
       {"random", {}, CreateRandom},
       {"regularized_evolution", {}, CreateEvolution},
+      {"nsga2", {"crossover_prob", "mutation_edits"}, CreateTyped<Nsga2>},
+      {"local_search", {"initial", "on_busy"}, CreateTyped<LocalSearch>},
+      {"bayesian",
+       {"initial", "acquisition", "ucb_beta", "local_top", "max_points", "random_pool",
+        "refit_every", "transform", "patience"},
+       CreateTyped<BayesianOptimization>},
+      {"reinforce",
+       {"learning_rate", "baseline_decay", "entropy_weight", "temperature"},
+       CreateTyped<Reinforce>},
   };
   return *registry;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
+#include <utility>
 
 namespace edgenas {
 
@@ -87,6 +89,88 @@ int SingleObjectiveWinner(const std::vector<Point>& points) {
     if (points[i][0] < points[best][0]) best = i;
   }
   return best;
+}
+
+bool LexicographicLess(const Point& a, const Point& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
+std::vector<int> LexicographicRanks(const std::vector<Point>& points) {
+  std::vector<int> order(points.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return LexicographicLess(points[a], points[b]);
+  });
+  std::vector<int> ranks(points.size(), 0);
+  int rank = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && points[order[i]] != points[order[i - 1]]) ++rank;
+    ranks[order[i]] = rank;
+  }
+  return ranks;
+}
+
+std::vector<int> Ranks(const std::vector<Point>& points, bool lexicographic) {
+  return lexicographic ? LexicographicRanks(points) : NonDominatedRanks(points);
+}
+
+int LexicographicWinner(const std::vector<Point>& points) {
+  int best = 0;
+  for (int i = 1; i < static_cast<int>(points.size()); ++i) {
+    if (LexicographicLess(points[i], points[best])) best = i;
+  }
+  return best;
+}
+
+std::vector<std::vector<int>> FastNonDominatedSort(const std::vector<Point>& points) {
+  const int n = static_cast<int>(points.size());
+  std::vector<std::vector<int>> fronts;
+  if (n == 0) return fronts;
+  const std::vector<Sense> senses(points[0].size(), Sense::kMinimize);
+  // dominated[i]: the points i dominates; count[i]: how many dominate i.
+  std::vector<std::vector<int>> dominated(n);
+  std::vector<int> count(n, 0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = i + 1; j < n; ++j) {
+      if (Dominates(points[i], points[j], senses)) {
+        dominated[i].push_back(j);
+        ++count[j];
+      } else if (Dominates(points[j], points[i], senses)) {
+        dominated[j].push_back(i);
+        ++count[i];
+      }
+    }
+  }
+  std::vector<int> front;
+  for (int i = 0; i < n; ++i) {
+    if (count[i] == 0) front.push_back(i);
+  }
+  while (!front.empty()) {
+    std::vector<int> next;
+    for (int i : front) {
+      for (int j : dominated[i]) {
+        if (--count[j] == 0) next.push_back(j);
+      }
+    }
+    std::sort(next.begin(), next.end());
+    fronts.push_back(std::move(front));
+    front = std::move(next);
+  }
+  return fronts;
+}
+
+std::vector<int> FastNonDominatedRanks(const std::vector<Point>& points) {
+  std::vector<int> ranks(points.size(), 0);
+  const std::vector<std::vector<int>> fronts = FastNonDominatedSort(points);
+  for (size_t rank = 0; rank < fronts.size(); ++rank) {
+    for (int i : fronts[rank]) ranks[i] = static_cast<int>(rank);
+  }
+  return ranks;
+}
+
+bool CrowdedLess(int rank_a, double crowding_a, int rank_b, double crowding_b) {
+  if (rank_a != rank_b) return rank_a < rank_b;
+  return crowding_a > crowding_b;
 }
 
 }  // namespace edgenas

@@ -77,7 +77,12 @@ absl::StatusOr<ChildProcess*> Cluster::StartWorker(const std::string& name) {
 }
 
 absl::StatusOr<ChildProcess*> Cluster::StartAgent(const std::string& name) {
-  return StartExecutor("edgenas-agent", {"--device_class=cpu"}, name);
+  return StartAgentWithFlags(name, {"--device_class=cpu"});
+}
+
+absl::StatusOr<ChildProcess*> Cluster::StartAgentWithFlags(const std::string& name,
+                                                           std::vector<std::string> flags) {
+  return StartExecutor("edgenas-agent", std::move(flags), name);
 }
 
 absl::StatusOr<ExitStatus> Cluster::StopCoordinator() {

@@ -27,6 +27,10 @@ class Cluster {
   // Starts one edgenas-worker / edgenas-agent; returns its handle.
   absl::StatusOr<ChildProcess*> StartWorker(const std::string& name);
   absl::StatusOr<ChildProcess*> StartAgent(const std::string& name);
+  // An edgenas-agent with `flags` (e.g. --device_class, --runner) in place of
+  // the default --device_class=cpu.
+  absl::StatusOr<ChildProcess*> StartAgentWithFlags(const std::string& name,
+                                                    std::vector<std::string> flags);
   // SIGTERM to the coordinator; returns its exit status.
   absl::StatusOr<ExitStatus> StopCoordinator();
 

@@ -68,5 +68,52 @@ TEST(Tournament, SingleObjectiveWinnerTiesGoToTheEarliest) {
   EXPECT_EQ(SingleObjectiveWinner({{2}, {2}}), 0);
 }
 
+// Fast non-dominated sorting lists the fronts of the peeling example, each
+// in ascending index order; equal points share a front.
+TEST(Tournament, FastNonDominatedSortListsFronts) {
+  const std::vector<Point> points = {{1, 4}, {4, 1}, {2, 2}, {3, 3}, {5, 5}, {3, 3}};
+  const std::vector<std::vector<int>> fronts = FastNonDominatedSort(points);
+  ASSERT_EQ(fronts.size(), 3u);
+  EXPECT_THAT(fronts[0], ElementsAre(0, 1, 2));
+  EXPECT_THAT(fronts[1], ElementsAre(3, 5));
+  EXPECT_THAT(fronts[2], ElementsAre(4));
+  EXPECT_THAT(FastNonDominatedRanks(points), ElementsAre(0, 0, 0, 1, 2, 1));
+  EXPECT_TRUE(FastNonDominatedSort({}).empty());
+  EXPECT_THAT(FastNonDominatedRanks({{2}, {1}, {2}}), ElementsAre(1, 0, 1));
+}
+
+// The fast sort agrees with front peeling on random sets with many ties.
+TEST(Tournament, FastNonDominatedRanksMatchPeeling) {
+  Rng rng(3);
+  for (int trial = 0; trial < 50; ++trial) {
+    const int dims = 1 + trial % 3;
+    std::vector<Point> points(1 + rng.UniformInt(30));
+    for (Point& p : points) {
+      for (int m = 0; m < dims; ++m) p.push_back(rng.UniformInt(5));
+    }
+    EXPECT_EQ(FastNonDominatedRanks(points), NonDominatedRanks(points)) << "trial " << trial;
+  }
+}
+
+// Three objectives, hand-computed: A, C and D are extremes of some objective;
+// B sums (2-0)/4 + (4-1)/4 + (4-2)/3.
+TEST(Tournament, CrowdingDistanceThreeObjectivesHandComputed) {
+  const std::vector<Point> points = {{0, 4, 2}, {1, 2, 3}, {2, 1, 1}, {4, 0, 4}, {5, 5, 5}};
+  const std::vector<int> ranks = FastNonDominatedRanks(points);
+  EXPECT_THAT(ranks, ElementsAre(0, 0, 0, 0, 1));
+  EXPECT_THAT(CrowdingDistances(points, ranks),
+              ElementsAre(kInf, DoubleNear(0.5 + 0.75 + 2.0 / 3.0, 1e-12), kInf, kInf, kInf));
+}
+
+// The crowded comparison: lower rank first, then larger crowding; ties neither way.
+TEST(Tournament, CrowdedLessOrdersByRankThenCrowding) {
+  EXPECT_TRUE(CrowdedLess(0, 0.1, 1, kInf));
+  EXPECT_FALSE(CrowdedLess(1, kInf, 0, 0.1));
+  EXPECT_TRUE(CrowdedLess(2, kInf, 2, 3.0));
+  EXPECT_FALSE(CrowdedLess(2, 3.0, 2, kInf));
+  EXPECT_FALSE(CrowdedLess(1, 2.0, 1, 2.0));
+  EXPECT_FALSE(CrowdedLess(1, kInf, 1, kInf));
+}
+
 }  // namespace
 }  // namespace edgenas
