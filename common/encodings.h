@@ -3,14 +3,20 @@
 //   * one-hot:    one indicator per (gene, choice); any space.
 //   * adjacency:  NB201 only: the 4x4 lower-triangular cell matrix with one
 //                 indicator per (edge, operation) for the edges that carry
-//                 an operation ("none" edges are absent, unlike one-hot).
+//                 an operation ("none" edges are absent, unlike one-hot);
+//                 4 x 4 nodes x 4 operations = 64 entries.
 //   * path:       NB201 only (BANANAS, White et al. 2021): one count per
 //                 operation sequence of an input->output path through the
 //                 cell (4 + 16 + 64 = 84 sequences over the four non-none
 //                 operations). Edges on no input->output path add nothing,
-//                 so cells that compute the same function share it.
-//   * path_live:  path followed by the one-hot of the cell with every edge
-//                 that reaches no output set to "none" (the live cell).
+//                 so cells that differ only in such edges share it; other
+//                 cells with one canonical key may not (a skip edge
+//                 lengthens a path: 1299 of the 6466 classes hold more than
+//                 one path_live encoding).
+//   * path_live:  path (84), then the one-hot of the cell with every edge
+//                 that lies on no input->output path set to "none" (the live
+//                 cell; 30), then the number of live edges carrying each
+//                 non-none operation (4): 118 in all.
 #ifndef EDGENAS_COMMON_ENCODINGS_H_
 #define EDGENAS_COMMON_ENCODINGS_H_
 

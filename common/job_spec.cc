@@ -183,6 +183,31 @@ absl::Status NormalizeConstraints(JobSpec* spec) {
   return absl::OkStatus();
 }
 
+// A table job measures accuracy (looked up by a worker) and device metrics
+// (agents); refuses objectives and constraints on anything else (params,
+// train_seconds), which no task of a table job reports, so every candidate
+// would fail.
+absl::Status CheckTableMetrics(const JobSpec& spec) {
+  auto measurable = [](const std::string& metric) {
+    return metric == kMetricAccuracy || IsDeviceMetric(metric);
+  };
+  auto refuse = [](const std::string& field, const std::string& metric) {
+    return Bad(field, absl::StrCat("\"", metric,
+                                   "\" is never measured in evaluation.mode table (table workers "
+                                   "report only accuracy, agents latency_ms and energy_mj); use "
+                                   "full_train"));
+  };
+  for (int i = 0; i < spec.objectives_size(); ++i) {
+    const std::string& metric = spec.objectives(i).metric();
+    if (!measurable(metric)) return refuse(absl::StrCat("objectives[", i, "].metric"), metric);
+  }
+  for (int i = 0; i < spec.constraints_size(); ++i) {
+    const std::string& metric = spec.constraints(i).metric();
+    if (!measurable(metric)) return refuse(absl::StrCat("constraints[", i, "].metric"), metric);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
@@ -198,6 +223,7 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
     if (!std::isfinite(table->accuracy_scale()) || table->accuracy_scale() < 0) {
       return Bad("evaluation.table.accuracy_scale", "must be finite and >= 0 (0 = automatic)");
     }
+    RETURN_IF_ERROR(CheckTableMetrics(*spec));
   } else if (ev->has_table()) {
     return Bad("evaluation.table", absl::StrCat("only used in table mode, not \"", ev->mode(), "\""));
   }

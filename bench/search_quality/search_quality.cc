@@ -334,7 +334,9 @@ int Main(int argc, char** argv) {
     std::cout << "\n**Strategy overhead**: Suggest(1)+OnPending+Observe, mean of 20, after N "
                  "observations\n\n| strategy |";
     for (int c : *counts) std::cout << " N=" << c << " |";
-    std::cout << "\n|---|" << std::string(counts->size() * 4, '-') << "\n";
+    std::cout << "\n|---|";
+    for (size_t i = 0; i < counts->size(); ++i) std::cout << "---|";
+    std::cout << "\n";
     for (const StrategyRef& s : *strategies) {
       std::cout << "| " << s.label << " |";
       for (int c : *counts) {

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "coordinator/strategy/acquisition.h"
 #include "coordinator/strategy/strategy_params.h"
 #include "coordinator/strategy/tournament.h"
@@ -72,7 +73,9 @@ absl::StatusOr<std::unique_ptr<BayesianOptimization>> BayesianOptimization::Crea
   if (!transform.ok()) return transform.status();
   s.rank_transform = *transform == "rank";
   if (options.num_objectives > 3) {
-    return absl::InvalidArgumentError("strategy.name: bayesian supports at most 3 objectives");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "strategy.num_objectives: bayesian supports at most 3 objectives, got ",
+        options.num_objectives));
   }
   const EncodingKind encoding = EncodingLength(*space, EncodingKind::kPathLive).ok()
                                     ? EncodingKind::kPathLive

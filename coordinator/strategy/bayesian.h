@@ -40,7 +40,9 @@
 // default 2; local_top [0, 100] default 3 (0 = no local phase);
 // max_points [16, 5000] default 256 (training points kept: the best half
 // and the most recent others); random_pool [0, 100000] default 200;
-// refit_every [1, 1000] default 10; transform rank|none default rank.
+// refit_every [1, 1000] default 10; transform rank|none default rank;
+// patience [1, 100000] default 30 (one objective: evaluations without a
+// better result in the current run before it restarts).
 // Cost per suggestion: O(max_points^3 / refit_every + pool x max_points^2).
 #ifndef EDGENAS_COORDINATOR_STRATEGY_BAYESIAN_H_
 #define EDGENAS_COORDINATOR_STRATEGY_BAYESIAN_H_

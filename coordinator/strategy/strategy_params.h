@@ -14,6 +14,7 @@ namespace edgenas {
 
 class StrategyParams {
  public:
+  // Keeps a reference: `params` must outlive this object.
   explicit StrategyParams(const std::map<std::string, std::string>& params) : params_(params) {}
 
   // The integer under `key`, `def` when absent; refused outside [lo, hi].

@@ -3,6 +3,8 @@
 #include "cli/job_spec_yaml.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -168,6 +170,97 @@ TEST(ParseJobSpecYaml, SpaceOptionsShapeErrorsNameThePath) {
               HasSubstr("space.options.channels: expected a string, got a list"));
   EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: 8, channels: 9}}"),
               HasSubstr("space.options.channels: key given twice"));
+}
+
+// A scalarized table job with strategy params becomes exactly the expected
+// message: enum words are lower-cased value names, and param values are
+// kept as text whether quoted or plain numbers.
+TEST(ParseJobSpecYaml, ScalarizedTableJobWithParamsParses) {
+  constexpr char kYaml[] = R"(name: nb201-scalarized
+objective_mode: scalarized
+space: {name: nb201}
+strategy:
+  name: bayesian
+  params: {acquisition: ucb, initial: "5", ucb_beta: 2.5, refit_every: 3}
+objectives:
+  - {metric: accuracy, direction: maximize}
+  - {metric: latency_ms, direction: minimize, device_class: rpi5, target: 5, weight: -0.07}
+evaluation:
+  mode: table
+  table:
+    path: /data/nb201.csv
+    accuracy_column: cifar10_valid
+    arch_column: arch_str
+    accuracy_scale: 0.01
+budget: {max_evaluations: 50}
+)";
+  constexpr char kProto[] = R"pb(
+    name: "nb201-scalarized"
+    objective_mode: SCALARIZED
+    space { name: "nb201" }
+    strategy {
+      name: "bayesian"
+      params { key: "acquisition" value: "ucb" }
+      params { key: "initial" value: "5" }
+      params { key: "ucb_beta" value: "2.5" }
+      params { key: "refit_every" value: "3" }
+    }
+    objectives { metric: "accuracy" direction: MAXIMIZE }
+    objectives {
+      metric: "latency_ms"
+      direction: MINIMIZE
+      device_class: "rpi5"
+      target: 5
+      weight: -0.07
+    }
+    evaluation {
+      mode: "table"
+      table {
+        path: "/data/nb201.csv"
+        accuracy_column: "cifar10_valid"
+        arch_column: "arch_str"
+        accuracy_scale: 0.01
+      }
+    }
+    budget { max_evaluations: 50 }
+  )pb";
+  v1::JobSpec expected;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kProto, &expected));
+  absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(kYaml);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*spec, expected))
+      << "got:\n" << spec->DebugString() << "want:\n" << expected.DebugString();
+  // Presence matters: objectives[0] has neither target nor weight.
+  EXPECT_FALSE(spec->objectives(0).has_target());
+  EXPECT_FALSE(spec->objectives(0).has_weight());
+  EXPECT_TRUE(spec->objectives(1).has_target());
+  EXPECT_TRUE(spec->objectives(1).has_weight());
+}
+
+// Every objective mode has its word; an unknown word lists them.
+TEST(ParseJobSpecYaml, ObjectiveModeWords) {
+  const std::vector<std::pair<std::string, v1::ObjectiveMode>> words = {
+      {"pareto", v1::PARETO}, {"scalarized", v1::SCALARIZED}, {"lexicographic", v1::LEXICOGRAPHIC}};
+  for (const auto& [word, mode] : words) {
+    absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml("objective_mode: " + word + "\n");
+    ASSERT_TRUE(spec.ok()) << word << ": " << spec.status();
+    EXPECT_EQ(spec->objective_mode(), mode) << word;
+  }
+  EXPECT_THAT(ErrorOf("objective_mode: weighted\n"),
+              HasSubstr("objective_mode: expected one of pareto, scalarized, lexicographic, got "
+                        "\"weighted\""));
+}
+
+// Strategy params must be a map of scalars, each key once.
+TEST(ParseJobSpecYaml, StrategyParamsShapeErrorsNameThePath) {
+  EXPECT_THAT(ErrorOf("strategy: {name: bayesian, params: [initial, 5]}"),
+              HasSubstr("strategy.params: expected a map, got a list"));
+  EXPECT_THAT(ErrorOf("strategy: {name: bayesian, params: {initial: [5]}}"),
+              HasSubstr("strategy.params.initial: expected a string, got a list"));
+  EXPECT_THAT(ErrorOf("strategy: {name: bayesian, params: {initial: 5, initial: 6}}"),
+              HasSubstr("strategy.params.initial: key given twice"));
+  EXPECT_THAT(ErrorOf("objectives:\n  - {metric: latency_ms, target: fast}\n"),
+              HasSubstr("objectives[0].target: expected a number, got \"fast\""));
 }
 
 // Both shipped examples parse.

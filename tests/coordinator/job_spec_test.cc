@@ -1,6 +1,10 @@
 // NormalizeJobSpec: defaults for unset fields, and refusals that name the field.
 #include "common/job_spec.h"
 
+#include <limits>
+#include <string>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -122,6 +126,273 @@ TEST(NormalizeJobSpec, RefusesDeviceClassOnAccuracy) {
   o->set_direction(v1::MAXIMIZE);
   o->set_device_class("rpi5");
   ExpectRefused(s, "job.objectives[0].device_class");
+}
+
+// Accuracy (maximised) then latency_ms on cpu (minimised), as a scalarized
+// job would state them, with a target on the latency.
+v1::JobSpec Scalarized() {
+  v1::JobSpec spec = Minimal();
+  spec.set_objective_mode(v1::SCALARIZED);
+  auto* acc = spec.add_objectives();
+  acc->set_metric("accuracy");
+  acc->set_direction(v1::MAXIMIZE);
+  auto* lat = spec.add_objectives();
+  lat->set_metric("latency_ms");
+  lat->set_direction(v1::MINIMIZE);
+  lat->set_target(5.0);
+  return spec;
+}
+
+// A table job with its required table settings.
+v1::JobSpec Table() {
+  v1::JobSpec spec = Minimal();
+  spec.mutable_evaluation()->set_mode("table");
+  spec.mutable_evaluation()->mutable_table()->set_path("/data/nb201.csv");
+  spec.mutable_evaluation()->mutable_table()->set_accuracy_column("cifar10_valid");
+  return spec;
+}
+
+// The objective mode defaults to PARETO; the other modes are kept.
+TEST(NormalizeJobSpec, ObjectiveModeDefaultsToPareto) {
+  v1::JobSpec spec = Minimal();
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  EXPECT_EQ(spec.objective_mode(), v1::PARETO);
+  EXPECT_FALSE(spec.objectives(1).has_target());
+  EXPECT_FALSE(spec.objectives(1).has_weight());
+
+  spec = Minimal();
+  spec.set_objective_mode(v1::LEXICOGRAPHIC);
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  EXPECT_EQ(spec.objective_mode(), v1::LEXICOGRAPHIC);
+
+  spec = Minimal();
+  spec.set_objective_mode(static_cast<v1::ObjectiveMode>(9));
+  ExpectRefused(spec, "job.objective_mode");
+}
+
+// Scalarized mode multiplies objectives[0], so it must be maximised.
+TEST(NormalizeJobSpec, ScalarizedNeedsMaximisedFirstObjective) {
+  v1::JobSpec s = Minimal();
+  s.set_objective_mode(v1::SCALARIZED);
+  auto* lat = s.add_objectives();
+  lat->set_metric("latency_ms");
+  lat->set_direction(v1::MINIMIZE);
+  auto* acc = s.add_objectives();
+  acc->set_metric("accuracy");
+  acc->set_direction(v1::MAXIMIZE);
+  acc->set_target(0.9);
+  ExpectRefused(s, "job.objectives[0].direction");
+  // The default objectives put accuracy first, but their latency has no target.
+  s = Minimal();
+  s.set_objective_mode(v1::SCALARIZED);
+  ExpectRefused(s, "job.objectives[1].target");
+}
+
+// Later objectives need a finite target > 0.
+TEST(NormalizeJobSpec, ScalarizedNeedsFinitePositiveTarget) {
+  v1::JobSpec s = Scalarized();
+  s.mutable_objectives(1)->clear_target();
+  ExpectRefused(s, "job.objectives[1].target");
+  for (double bad : {0.0, -5.0, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()}) {
+    SCOPED_TRACE(bad);
+    s = Scalarized();
+    s.mutable_objectives(1)->set_target(bad);
+    ExpectRefused(s, "job.objectives[1].target");
+  }
+  // objectives[0] is the reward's base: no target or weight there.
+  s = Scalarized();
+  s.mutable_objectives(0)->set_target(0.9);
+  ExpectRefused(s, "job.objectives[0].target");
+  s = Scalarized();
+  s.mutable_objectives(0)->set_weight(1.0);
+  ExpectRefused(s, "job.objectives[0].weight");
+}
+
+// The weight defaults to -0.07 for minimised and +0.07 for maximised
+// metrics; a given weight is kept.
+TEST(NormalizeJobSpec, ScalarizedWeightDefaultsByDirection) {
+  v1::JobSpec s = Scalarized();
+  auto* params = s.add_objectives();
+  params->set_metric("params");
+  params->set_direction(v1::MAXIMIZE);
+  params->set_target(1e6);
+  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  EXPECT_FALSE(s.objectives(0).has_weight());
+  ASSERT_TRUE(s.objectives(1).has_weight());
+  EXPECT_DOUBLE_EQ(s.objectives(1).weight(), -0.07);
+  ASSERT_TRUE(s.objectives(2).has_weight());
+  EXPECT_DOUBLE_EQ(s.objectives(2).weight(), 0.07);
+  EXPECT_DOUBLE_EQ(s.objectives(1).target(), 5.0);
+
+  s = Scalarized();
+  s.mutable_objectives(1)->set_weight(-0.15);
+  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  EXPECT_DOUBLE_EQ(s.objectives(1).weight(), -0.15);
+}
+
+// Weights must be finite and in [-10, 10].
+TEST(NormalizeJobSpec, ScalarizedWeightOutOfRangeRefused) {
+  for (double ok : {-10.0, 10.0, 0.0}) {
+    v1::JobSpec s = Scalarized();
+    s.mutable_objectives(1)->set_weight(ok);
+    EXPECT_TRUE(NormalizeJobSpec(&s).ok()) << ok;
+  }
+  for (double bad : {-10.5, 11.0, std::numeric_limits<double>::quiet_NaN(),
+                     -std::numeric_limits<double>::infinity()}) {
+    SCOPED_TRACE(bad);
+    v1::JobSpec s = Scalarized();
+    s.mutable_objectives(1)->set_weight(bad);
+    ExpectRefused(s, "job.objectives[1].weight");
+  }
+}
+
+// target and weight only mean something in scalarized mode.
+TEST(NormalizeJobSpec, TargetOrWeightOutsideScalarizedModeRefused) {
+  for (auto mode : {v1::OBJECTIVE_MODE_UNSPECIFIED, v1::PARETO, v1::LEXICOGRAPHIC}) {
+    SCOPED_TRACE(v1::ObjectiveMode_Name(mode));
+    v1::JobSpec s = Scalarized();  // target on objectives[1]
+    s.set_objective_mode(mode);
+    ExpectRefused(s, "job.objectives[1].target");
+    s = Scalarized();
+    s.set_objective_mode(mode);
+    s.mutable_objectives(1)->clear_target();
+    s.mutable_objectives(1)->set_weight(-0.07);
+    ExpectRefused(s, "job.objectives[1].weight");
+  }
+}
+
+// Table mode needs the table's path and accuracy column, defaults the
+// architecture column and refuses a bad scale.
+TEST(NormalizeJobSpec, TableModeSettings) {
+  v1::JobSpec s = Table();
+  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  EXPECT_EQ(s.evaluation().table().arch_column(), "arch");
+  EXPECT_EQ(s.evaluation().table().accuracy_scale(), 0.0);  // automatic
+
+  s = Table();
+  s.mutable_evaluation()->mutable_table()->set_arch_column("arch_str");
+  s.mutable_evaluation()->mutable_table()->set_accuracy_scale(0.01);
+  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  EXPECT_EQ(s.evaluation().table().arch_column(), "arch_str");
+  EXPECT_DOUBLE_EQ(s.evaluation().table().accuracy_scale(), 0.01);
+
+  s = Table();
+  s.mutable_evaluation()->mutable_table()->clear_path();
+  ExpectRefused(s, "job.evaluation.table.path");
+  s = Table();
+  s.mutable_evaluation()->clear_table();
+  ExpectRefused(s, "job.evaluation.table.path");
+  s = Table();
+  s.mutable_evaluation()->mutable_table()->clear_accuracy_column();
+  ExpectRefused(s, "job.evaluation.table.accuracy_column");
+  for (double bad : {-0.01, std::numeric_limits<double>::quiet_NaN(),
+                     std::numeric_limits<double>::infinity()}) {
+    SCOPED_TRACE(bad);
+    s = Table();
+    s.mutable_evaluation()->mutable_table()->set_accuracy_scale(bad);
+    ExpectRefused(s, "job.evaluation.table.accuracy_scale");
+  }
+}
+
+// A table block with another mode (given or defaulted) is refused.
+TEST(NormalizeJobSpec, TableOutsideTableModeRefused) {
+  v1::JobSpec s = Table();
+  s.mutable_evaluation()->set_mode("full_train");
+  ExpectRefused(s, "job.evaluation.table");
+  s = Table();
+  s.mutable_evaluation()->clear_mode();
+  ExpectRefused(s, "job.evaluation.table");
+}
+
+// A table job can only measure accuracy (workers) and device metrics
+// (agents): objectives and constraints on params or train_seconds, which no
+// task of it reports, are refused naming the metric.
+TEST(NormalizeJobSpec, TableModeRefusesUnmeasurableMetrics) {
+  for (const std::string metric : {"params", "train_seconds"}) {
+    SCOPED_TRACE(metric);
+    v1::JobSpec s = Table();
+    auto* acc = s.add_objectives();
+    acc->set_metric("accuracy");
+    acc->set_direction(v1::MAXIMIZE);
+    auto* o = s.add_objectives();
+    o->set_metric(metric);
+    o->set_direction(v1::MINIMIZE);
+    ExpectRefused(s, "job.objectives[1].metric");
+    v1::JobSpec copy = s;
+    EXPECT_THAT(NormalizeJobSpec(&copy).message(), HasSubstr("table"));
+
+    s = Table();
+    auto* k = s.add_constraints();
+    k->set_metric("latency_ms");
+    k->set_max_value(20);
+    k = s.add_constraints();
+    k->set_metric(metric);
+    k->set_max_value(1e6);
+    ExpectRefused(s, "job.constraints[1].metric");
+
+    // The same objective and constraint are fine when the model is trained.
+    s = Minimal();
+    o = s.add_objectives();
+    o->set_metric("accuracy");
+    o->set_direction(v1::MAXIMIZE);
+    o = s.add_objectives();
+    o->set_metric(metric);
+    o->set_direction(v1::MINIMIZE);
+    s.add_constraints()->set_metric(metric);
+    s.mutable_constraints(0)->set_max_value(1e6);
+    absl::Status trained = NormalizeJobSpec(&s);
+    EXPECT_TRUE(trained.ok()) << trained;
+  }
+  // flops is not an objective metric in any mode.
+  v1::JobSpec s = Table();
+  s.add_constraints()->set_metric("flops");
+  s.mutable_constraints(0)->set_max_value(1e9);
+  ExpectRefused(s, "job.constraints[0].metric");
+}
+
+// Accuracy and device metrics (latency, energy, any device class) are what
+// a table job measures; they are accepted as objectives and constraints.
+TEST(NormalizeJobSpec, TableModeAcceptsAccuracyAndDeviceMetrics) {
+  v1::JobSpec s = Table();
+  auto* o = s.add_objectives();
+  o->set_metric("accuracy");
+  o->set_direction(v1::MAXIMIZE);
+  o = s.add_objectives();
+  o->set_metric("latency_ms");
+  o->set_direction(v1::MINIMIZE);
+  o->set_device_class("rpi5");
+  o = s.add_objectives();
+  o->set_metric("energy_mj");
+  o->set_direction(v1::MINIMIZE);
+  auto* k = s.add_constraints();
+  k->set_metric("accuracy");
+  k->set_min_value(0.5);
+  k = s.add_constraints();
+  k->set_metric("energy_mj");
+  k->set_max_value(3);
+  k->set_device_class("rpi5");
+  absl::Status status = NormalizeJobSpec(&s);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+// Every registered strategy name is accepted; an unknown one lists them.
+TEST(NormalizeJobSpec, StrategyNamesAcceptedAndUnknownListsThem) {
+  const std::vector<std::string> known = {"random",       "regularized_evolution", "nsga2",
+                                          "local_search", "bayesian",              "reinforce"};
+  for (const std::string& name : known) {
+    v1::JobSpec s = Minimal();
+    s.mutable_strategy()->set_name(name);
+    absl::Status status = NormalizeJobSpec(&s);
+    EXPECT_TRUE(status.ok()) << name << ": " << status;
+    EXPECT_EQ(s.strategy().name(), name);
+  }
+  v1::JobSpec s = Minimal();
+  s.mutable_strategy()->set_name("annealing");
+  absl::Status status = NormalizeJobSpec(&s);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("job.strategy.name: unknown strategy \"annealing\""));
+  for (const std::string& name : known) EXPECT_THAT(status.message(), HasSubstr(name));
 }
 
 }  // namespace
