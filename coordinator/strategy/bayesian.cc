@@ -17,14 +17,6 @@ namespace {
 constexpr int kGlobalIncumbents = 10;
 constexpr int kMaxSampleDraws = 1000;
 
-bool ValidScores(const Observation& o, int num_objectives) {
-  if (static_cast<int>(o.scores.size()) != num_objectives) return false;
-  for (double s : o.scores) {
-    if (!std::isfinite(s)) return false;
-  }
-  return true;
-}
-
 // Every architecture that differs from `arch` in exactly one gene.
 std::vector<Architecture> Neighbours(const SearchSpace& space, const Architecture& arch) {
   std::vector<Architecture> out;
@@ -69,6 +61,12 @@ absl::StatusOr<std::unique_ptr<BayesianOptimization>> BayesianOptimization::Crea
   auto patience = p.Int("patience", s.patience, 1, 100000);
   if (!patience.ok()) return patience.status();
   s.patience = *patience;
+  auto explore = p.Int("explore", s.explore, 0, 100000);
+  if (!explore.ok()) return explore.status();
+  s.explore = *explore;
+  auto mo = p.Choice("mo_acquisition", s.mo_acquisition, {"pnd", "parego", "mixed"});
+  if (!mo.ok()) return mo.status();
+  s.mo_acquisition = *mo;
   auto transform = p.Choice("transform", "rank", {"rank", "none"});
   if (!transform.ok()) return transform.status();
   s.rank_transform = *transform == "rank";
@@ -157,6 +155,13 @@ std::vector<Architecture> BayesianOptimization::CandidatePool(
   if (model_objectives_ == 1) {
     // Local phase: the untried neighbours of the current run's best.
     const bool run_has_results = static_cast<int>(observed_.size()) > run_start_;
+    // Exploration: the first `explore` model-guided suggestions choose among
+    // uniform samples only, so the first run starts in the basin the model
+    // likes best rather than next to the best initial sample.
+    if (static_cast<int>(observed_.size()) < settings_.initial + settings_.explore) {
+      for (int i = 0; i < std::max(1, 5 * settings_.random_pool); ++i) add(space_->Sample(rng_));
+      return pool;
+    }
     if (settings_.local_top > 0 && run_stale_ < settings_.patience) {
       for (int i : Incumbents(settings_.local_top, run_start_)) {
         for (const Architecture& n : Neighbours(*space_, observed_[i].arch)) add(n);
@@ -312,8 +317,37 @@ bool BayesianOptimization::ChooseByAcquisition(const std::vector<Entry>& believe
     }
     std::vector<Point> front;
     for (int f : ParetoFrontIndices(negated)) front.push_back(front_points[f]);
-    for (size_t c = 0; c < pool.size(); ++c) {
-      score[c] = ProbabilityNotDominated(pred[c], front, rng_);
+    const bool parego = settings_.mo_acquisition == "parego" ||
+                        (settings_.mo_acquisition == "mixed" && (next_id_ & 1) == 1);
+    if (parego) {
+      // A random augmented-Chebyshev scalarisation per suggestion, scored
+      // on one Thompson draw per candidate: each suggestion aims at the
+      // front point that is best for its weights.
+      std::vector<double> weights(model_objectives_);
+      double sum = 0.0;
+      for (double& w : weights) {
+        w = -std::log(std::max(rng_.UniformDouble(), 1e-300));
+        sum += w;
+      }
+      for (double& w : weights) w /= sum;
+      std::vector<double> ideal(model_objectives_, -std::numeric_limits<double>::infinity());
+      for (const Point& p : front) {
+        for (int j = 0; j < model_objectives_; ++j) ideal[j] = std::max(ideal[j], p[j]);
+      }
+      for (size_t c = 0; c < pool.size(); ++c) {
+        double worst = -std::numeric_limits<double>::infinity(), total = 0.0;
+        for (int j = 0; j < model_objectives_; ++j) {
+          const double v = pred[c][j].mean + pred[c][j].stddev * StandardNormal(rng_);
+          const double gap = weights[j] * (ideal[j] - v);
+          worst = std::max(worst, gap);
+          total += gap;
+        }
+        score[c] = -(worst + 0.05 * total);
+      }
+    } else {
+      for (size_t c = 0; c < pool.size(); ++c) {
+        score[c] = ProbabilityNotDominated(pred[c], front, rng_);
+      }
     }
   }
   const size_t best =
@@ -374,7 +408,7 @@ void BayesianOptimization::Observe(const Observation& observation) {
   if (!space_->Validate(observation.arch).ok()) return;
   tried_.insert(Key(observation.arch));
   if (observation.outcome == EvalOutcome::kFailed) return;
-  if (!ValidScores(observation, num_objectives_)) return;
+  if (!HasFiniteScores(observation, num_objectives_)) return;
   Entry e{observation.arch, Features(observation.arch), observation.scores,
           observation.outcome == EvalOutcome::kInfeasible};
   if (!e.infeasible && e.scores[0] < run_best_) {

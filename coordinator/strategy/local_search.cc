@@ -303,10 +303,7 @@ void LocalSearch::StartRun(const std::vector<int>& genes, const Point& scores) {
 }
 
 bool LocalSearch::Usable(const Observation& observation) const {
-  if (!observation.ok()) return false;
-  if (static_cast<int>(observation.scores.size()) != num_objectives_) return false;
-  return std::all_of(observation.scores.begin(), observation.scores.end(),
-                     [](double s) { return std::isfinite(s); });
+  return observation.ok() && HasFiniteScores(observation, num_objectives_);
 }
 
 }  // namespace edgenas

@@ -49,13 +49,7 @@ SuggestBatch Nsga2::Suggest(int n) {
 }
 
 void Nsga2::Observe(const Observation& observation) {
-  if (!observation.ok()) return;
-  if (static_cast<int>(observation.scores.size()) != num_objectives_) return;
-  for (double s : observation.scores) {
-    if (!std::isfinite(s)) return;
-  }
-  // A parent must be mutable by the space; an invalid one would be UB there.
-  if (!space_->Validate(observation.arch).ok()) return;
+  if (!IsUsableResult(observation, num_objectives_, *space_)) return;
   members_.push_back(observation.arch);
   scores_.push_back(observation.scores);
   Rerank();

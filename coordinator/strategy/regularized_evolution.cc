@@ -38,13 +38,7 @@ SuggestBatch RegularizedEvolution::Suggest(int n) {
 
 void RegularizedEvolution::Observe(const Observation& observation) {
   // Failed and infeasible children neither join nor age the population.
-  if (!observation.ok()) return;
-  if (static_cast<int>(observation.scores.size()) != num_objectives_) return;
-  for (double s : observation.scores) {
-    if (!std::isfinite(s)) return;
-  }
-  // A parent must be mutable by the space; an invalid one would be UB there.
-  if (!space_->Validate(observation.arch).ok()) return;
+  if (!IsUsableResult(observation, num_objectives_, *space_)) return;
   population_.push_back(observation);
   if (static_cast<int>(population_.size()) > population_size_) population_.pop_front();
 }

@@ -229,9 +229,7 @@ std::vector<std::vector<int>> Reinforce::TakeWaiting(const Architecture& arch) {
 }
 
 bool Reinforce::UsableScores(const Observation& observation) const {
-  if (static_cast<int>(observation.scores.size()) != num_objectives_) return false;
-  return std::all_of(observation.scores.begin(), observation.scores.end(),
-                     [](double s) { return std::isfinite(s); });
+  return HasFiniteScores(observation, num_objectives_);
 }
 
 }  // namespace edgenas

@@ -100,6 +100,14 @@ struct Observation {
   bool ok() const { return outcome == EvalOutcome::kOk; }
 };
 
+// True when `o` has exactly num_objectives scores, all finite.
+bool HasFiniteScores(const Observation& o, int num_objectives);
+
+// True for a kOk observation with num_objectives finite scores and an
+// architecture `space` accepts: a result fit to join a population or be a
+// parent (an invalid architecture would be undefined behaviour in Mutate).
+bool IsUsableResult(const Observation& o, int num_objectives, const SearchSpace& space);
+
 class Strategy {
  public:
   virtual ~Strategy() = default;

@@ -44,12 +44,8 @@ StrategyOptions BayesOptions(uint64_t seed, std::map<std::string, std::string> p
   return o;
 }
 
-std::unique_ptr<BayesianOptimization> MustCreateBayes(const StrategyOptions& options,
-                                                      const SearchSpace* space) {
-  absl::StatusOr<std::unique_ptr<BayesianOptimization>> s =
-      BayesianOptimization::Create(options, space);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
+std::unique_ptr<BayesianOptimization> MustCreateBayes(const StrategyOptions& options, const SearchSpace* space) {
+  return testing_util::MustCreateTyped<BayesianOptimization>(options, space);
 }
 
 std::string CreateError(const StrategyOptions& options) {
@@ -103,6 +99,8 @@ TEST(BayesianTest, RefusesBadParamsNamingTheField) {
               HasSubstr("strategy.params.initial: "));
   EXPECT_THAT(CreateError(BayesOptions(1, {{"patience", "0"}})),
               HasSubstr("strategy.params.patience: "));
+  EXPECT_THAT(CreateError(BayesOptions(2, {{"mo_acquisition", "ehvi"}}, 2)),
+              HasSubstr("strategy.params.mo_acquisition: unknown value \"ehvi\""));
   EXPECT_THAT(CreateError(BayesOptions(1, {{"transform", "x"}})),
               HasSubstr("strategy.params.transform: unknown value \"x\""));
   EXPECT_THAT(CreateError(BayesOptions(1, {{"ucb_beta", "-1"}})),
@@ -356,8 +354,15 @@ TEST(BayesianTest, LexicographicReachesTheOptimum) {
 
 TEST(BayesianTest, ParetoModeSuggestsValidDistinctArchitectures) {
   Nb201Space space;
-  for (int objectives : {2, 3}) {
-    auto s = MustCreateBayes(BayesOptions(13, {}, objectives), &space);
+  for (int objectives : {2, 3, -2, -3}) {
+    // Negative: the same with mo_acquisition parego.
+    const bool parego = objectives < 0;
+    objectives = std::abs(objectives);
+    auto s = MustCreateBayes(
+        BayesOptions(13, parego ? std::map<std::string, std::string>{{"mo_acquisition", "parego"}}
+                                : std::map<std::string, std::string>{},
+                     objectives),
+        &space);
     auto score = [objectives](const Architecture& x) {
       std::vector<double> v = SyntheticScores(x, 2);
       if (objectives == 3) v.push_back(x.genes[0] + x.genes[5]);

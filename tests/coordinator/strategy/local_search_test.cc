@@ -27,15 +27,13 @@ using testing_util::Describe;
 using testing_util::DistanceToTarget;
 using testing_util::GenesDiffering;
 using testing_util::MakeObservation;
+using testing_util::FactoryError;
 using testing_util::Options;
 
 const Architecture kTarget{{3, 1, 3, 2, 4, 3}};  // DistanceToTarget's optimum
 
-std::unique_ptr<LocalSearch> MustCreateLocal(const StrategyOptions& options,
-                                             const SearchSpace* space) {
-  absl::StatusOr<std::unique_ptr<LocalSearch>> s = LocalSearch::Create(options, space);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
+std::unique_ptr<LocalSearch> MustCreateLocal(const StrategyOptions& options, const SearchSpace* space) {
+  return testing_util::MustCreateTyped<LocalSearch>(options, space);
 }
 
 StrategyOptions LocalOptions(uint64_t seed, const std::string& on_busy = "sample",
@@ -46,12 +44,6 @@ StrategyOptions LocalOptions(uint64_t seed, const std::string& on_busy = "sample
   return o;
 }
 
-std::string FactoryError(const StrategyOptions& options) {
-  Nb201Space space;
-  absl::StatusOr<std::unique_ptr<Strategy>> s = CreateStrategy(options, &space);
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(s.status().message());
-}
 
 // A 2-gene space with 2 choices each (4 architectures), for exhaustion.
 class TinySpace : public SearchSpace {

@@ -28,6 +28,7 @@ using testing_util::DistanceToTarget;
 using testing_util::GenesDiffering;
 using testing_util::MakeObservation;
 using testing_util::MustCreate;
+using testing_util::FactoryError;
 using testing_util::Options;
 
 StrategyOptions Nsga2Options(uint64_t seed, int population_size, int num_objectives = 1) {
@@ -38,17 +39,9 @@ StrategyOptions Nsga2Options(uint64_t seed, int population_size, int num_objecti
 }
 
 std::unique_ptr<Nsga2> MustCreateNsga2(const StrategyOptions& options, const SearchSpace* space) {
-  absl::StatusOr<std::unique_ptr<Nsga2>> s = Nsga2::Create(options, space);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
+  return testing_util::MustCreateTyped<Nsga2>(options, space);
 }
 
-std::string FactoryError(const StrategyOptions& options) {
-  Nb201Space space;
-  absl::StatusOr<std::unique_ptr<Strategy>> s = CreateStrategy(options, &space);
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(s.status().message());
-}
 
 // Member x*5+y of a code whose words pairwise differ in at least 4 genes, so
 // a one-gene mutant has exactly one possible parent.

@@ -26,24 +26,16 @@ using ::testing::HasSubstr;
 using testing_util::Describe;
 using testing_util::DistanceToTarget;
 using testing_util::MakeObservation;
+using testing_util::FactoryError;
 using testing_util::Options;
 using testing_util::SyntheticScores;
 
 const Architecture kTarget{{3, 1, 3, 2, 4, 3}};  // DistanceToTarget's optimum
 
-std::unique_ptr<Reinforce> MustCreateReinforce(const StrategyOptions& options,
-                                               const SearchSpace* space) {
-  absl::StatusOr<std::unique_ptr<Reinforce>> s = Reinforce::Create(options, space);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
+std::unique_ptr<Reinforce> MustCreateReinforce(const StrategyOptions& options, const SearchSpace* space) {
+  return testing_util::MustCreateTyped<Reinforce>(options, space);
 }
 
-std::string FactoryError(const StrategyOptions& options) {
-  Nb201Space space;
-  absl::StatusOr<std::unique_ptr<Strategy>> s = CreateStrategy(options, &space);
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(s.status().message());
-}
 
 StrategyOptions WithParam(const std::string& key, const std::string& value) {
   StrategyOptions o = Options("reinforce");

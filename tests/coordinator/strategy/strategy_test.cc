@@ -19,17 +19,12 @@ using testing_util::Archs;
 using testing_util::Call;
 using testing_util::Describe;
 using testing_util::MustCreate;
+using testing_util::FactoryError;
 using testing_util::Options;
 using testing_util::Replay;
 using testing_util::SimulateJob;
 
 // Message of the factory's error for `options`.
-std::string FactoryError(const StrategyOptions& options) {
-  Nb201Space space;
-  absl::StatusOr<std::unique_ptr<Strategy>> s = CreateStrategy(options, &space);
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(s.status().message());
-}
 
 // Every option configuration the protocol tests run: each strategy, and
 // evolution with one and two objectives and a small population.

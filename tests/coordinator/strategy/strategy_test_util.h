@@ -37,6 +37,23 @@ inline std::unique_ptr<Strategy> MustCreate(const StrategyOptions& options,
   return s.ok() ? std::move(*s) : nullptr;
 }
 
+// T::Create(options, space) for a concrete strategy type, failing the test
+// (and returning null) on error.
+template <typename T>
+std::unique_ptr<T> MustCreateTyped(const StrategyOptions& options, const SearchSpace* space) {
+  absl::StatusOr<std::unique_ptr<T>> s = T::Create(options, space);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+// The message of the INVALID_ARGUMENT that CreateStrategy must return.
+inline std::string FactoryError(const StrategyOptions& options) {
+  Nb201Space space;
+  absl::StatusOr<std::unique_ptr<Strategy>> s = CreateStrategy(options, &space);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(s.status().message());
+}
+
 inline int GenesDiffering(const Architecture& a, const Architecture& b) {
   int diff = 0;
   for (size_t i = 0; i < a.genes.size(); ++i) diff += a.genes[i] != b.genes[i];
