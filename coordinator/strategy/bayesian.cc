@@ -64,6 +64,9 @@ absl::StatusOr<std::unique_ptr<BayesianOptimization>> BayesianOptimization::Crea
   auto explore = p.Int("explore", s.explore, 0, 100000);
   if (!explore.ok()) return explore.status();
   s.explore = *explore;
+  auto warmup = p.Int("mo_warmup", s.mo_warmup, 0, 100000);
+  if (!warmup.ok()) return warmup.status();
+  s.mo_warmup = *warmup;
   auto mo = p.Choice("mo_acquisition", s.mo_acquisition, {"pnd", "parego", "mixed"});
   if (!mo.ok()) return mo.status();
   s.mo_acquisition = *mo;
@@ -318,7 +321,8 @@ bool BayesianOptimization::ChooseByAcquisition(const std::vector<Entry>& believe
     std::vector<Point> front;
     for (int f : ParetoFrontIndices(negated)) front.push_back(front_points[f]);
     const bool parego = settings_.mo_acquisition == "parego" ||
-                        (settings_.mo_acquisition == "mixed" && (next_id_ & 1) == 1);
+                        (settings_.mo_acquisition == "mixed" &&
+                         ((next_id_ & 1) == 1 || next_id_ < settings_.initial + settings_.mo_warmup));
     if (parego) {
       // A random augmented-Chebyshev scalarisation per suggestion, scored
       // on one Thompson draw per candidate: each suggestion aims at the

@@ -51,9 +51,11 @@
 // pnd|parego|mixed default mixed (several objectives: pnd = probability
 // of not being dominated by the observed front; parego = a random
 // augmented-Chebyshev scalarisation per suggestion scored on Thompson
-// draws, ParEGO's idea; mixed alternates them by suggestion id. On the
-// public NB201/Pi 5 table pnd alone gives the better front recall, parego
-// alone the better hypervolume, and mixed beats both at 150+ evaluations).
+// draws, ParEGO's idea; mixed uses parego for the first `mo_warmup` [0,
+// 100000] default 40 suggestions after the initial ones, to lay out the
+// front, then alternates the two by suggestion id. On the public NB201/Pi 5
+// table pnd alone gives the better front recall, parego alone the better
+// hypervolume, and mixed the best of both at 150+ evaluations).
 // Cost per suggestion: O(max_points^3 / refit_every + pool x max_points^2).
 #ifndef EDGENAS_COORDINATOR_STRATEGY_BAYESIAN_H_
 #define EDGENAS_COORDINATOR_STRATEGY_BAYESIAN_H_
@@ -87,6 +89,7 @@ class BayesianOptimization : public Strategy {
     int refit_every = 10;
     int patience = 30;
     int explore = 0;
+    int mo_warmup = 40;
     std::string mo_acquisition = "mixed";
     bool rank_transform = true;
   };

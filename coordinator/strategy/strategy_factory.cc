@@ -65,7 +65,7 @@ const std::vector<Registration>& Registry() {
       {"local_search", {"initial", "on_busy"}, CreateTyped<LocalSearch>},
       {"bayesian",
        {"initial", "acquisition", "ucb_beta", "local_top", "max_points", "random_pool",
-        "refit_every", "transform", "patience", "mo_acquisition", "explore"},
+        "refit_every", "transform", "patience", "mo_acquisition", "explore", "mo_warmup"},
        CreateTyped<BayesianOptimization>},
       {"reinforce",
        {"learning_rate", "baseline_decay", "entropy_weight", "temperature"},
