@@ -110,6 +110,8 @@ class BayesianOptimization : public Strategy {
 
   // Number of observations in the model (tests, diagnostics).
   int num_observed() const { return static_cast<int>(observed_.size()); }
+  // Runs restarted so far (one objective; diagnostics).
+  int restarts() const { return restarts_; }
 
  private:
   struct Entry {
