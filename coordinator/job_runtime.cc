@@ -642,24 +642,22 @@ Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
   for (const auto& m : c.metrics()) {
     obs.metrics.push_back(ObservedMetric{m.name(), m.device_class(), m.value(), m.source(), ""});
   }
-  std::vector<double> scores;
+  Point values;  // raw, in objective order
   const auto& objectives = job_.spec().objectives();
-  for (int i = 0; i < objectives.size(); ++i) {
-    const auto& o = objectives[i];
+  for (const auto& o : objectives) {
     auto v = FindMetric(c, o.metric(), MetricDeviceClass(o.metric(), o.device_class()));
     if (!v) break;
-    scores.push_back(senses_[i] == Sense::kMaximize ? -*v : *v);
+    values.push_back(*v);
   }
-  if (static_cast<int>(scores.size()) == objectives.size() &&
+  if (static_cast<int>(values.size()) == objectives.size() &&
       obs.outcome != EvalOutcome::kFailed) {
     if (job_.spec().objective_mode() == v1::SCALARIZED) {
-      Point values;
-      for (int i = 0; i < objectives.size(); ++i) {
-        values.push_back(senses_[i] == Sense::kMaximize ? -scores[i] : scores[i]);
+      obs.scores = {-ScalarizedReward(job_.spec(), values)};
+    } else {
+      for (size_t i = 0; i < values.size(); ++i) {
+        obs.scores.push_back(senses_[i] == Sense::kMaximize ? -values[i] : values[i]);
       }
-      scores = {-ScalarizedReward(job_.spec(), values)};
     }
-    obs.scores = std::move(scores);
   }
   for (const auto& k : job_.spec().constraints()) {
     ConstraintOutcome co;

@@ -1,5 +1,6 @@
 #include "tests/integration/cluster.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -7,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 
 namespace edgenas::testing {
 
@@ -88,6 +90,40 @@ absl::StatusOr<ChildProcess*> Cluster::StartAgentWithFlags(const std::string& na
 absl::StatusOr<ExitStatus> Cluster::StopCoordinator() {
   if (!coordinator_) return absl::FailedPreconditionError("coordinator not started");
   return coordinator_->Terminate(absl::Seconds(20));
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return ctx;
+}
+
+std::string Submit(Cluster& cluster, const v1::JobSpec& spec) {
+  v1::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  v1::Job job;
+  grpc::Status s = cluster.search()->SubmitJob(Ctx().get(), req, &job);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return job.id();
+}
+
+v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_seconds,
+                   std::vector<int64_t>* sequences) {
+  auto ctx = Ctx(bound_seconds);
+  v1::WatchJobRequest req;
+  req.set_job_id(job_id);
+  auto reader = cluster.search()->WatchJob(ctx.get(), req);
+  v1::JobEvent event;
+  while (reader->Read(&event)) {
+    if (sequences != nullptr) sequences->push_back(event.sequence());
+  }
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  v1::Job job;
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  EXPECT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
+  return job;
 }
 
 }  // namespace edgenas::testing

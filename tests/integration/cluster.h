@@ -5,9 +5,12 @@
 #ifndef EDGENAS_TESTS_INTEGRATION_CLUSTER_H_
 #define EDGENAS_TESTS_INTEGRATION_CLUSTER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <grpcpp/client_context.h>
 
 #include "absl/status/statusor.h"
 #include "cli/process.h"
@@ -55,6 +58,18 @@ class Cluster {
   std::unique_ptr<v1::SearchService::Stub> search_;
   std::unique_ptr<v1::TaskService::Stub> tasks_;
 };
+
+// A client context whose deadline is `seconds` from now.
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
+
+// Submits `spec`, expecting it accepted; the new job's id.
+std::string Submit(Cluster& cluster, const v1::JobSpec& spec);
+
+// Follows WatchJob until the job ends (the stream is bounded by
+// `bound_seconds`, a guard against hangs) and returns the job as GetJob
+// then gives it. The events' sequence numbers go to *sequences when given.
+v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_seconds,
+                   std::vector<int64_t>* sequences = nullptr);
 
 }  // namespace edgenas::testing
 

@@ -21,6 +21,8 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::Cluster;
+using testing::Ctx;
+using testing::Submit;
 
 // Upper bound for one test job; a guard against hangs, not a timing check.
 constexpr int kJobBoundSeconds = 900;
@@ -44,40 +46,17 @@ v1::JobSpec TinySpec(int evaluations) {
   return spec;
 }
 
-std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return ctx;
-}
-
-// Follows WatchJob until the job ends; returns the last job snapshot.
+// testing::WatchToEnd, checking that event sequence numbers strictly
+// increase (no repeats).
 v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id) {
-  auto ctx = Ctx(kJobBoundSeconds);
-  v1::WatchJobRequest req;
-  req.set_job_id(job_id);
-  auto reader = cluster.search()->WatchJob(ctx.get(), req);
-  v1::JobEvent event;
+  std::vector<int64_t> sequences;
+  v1::Job job = testing::WatchToEnd(cluster, job_id, kJobBoundSeconds, &sequences);
   int64_t last = 0;
-  while (reader->Read(&event)) {
-    EXPECT_GT(event.sequence(), last);  // strictly increasing, no repeats
-    last = event.sequence();
+  for (int64_t sequence : sequences) {
+    EXPECT_GT(sequence, last);  // strictly increasing, no repeats
+    last = sequence;
   }
-  grpc::Status s = reader->Finish();
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  v1::Job job;
-  v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  EXPECT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
   return job;
-}
-
-std::string Submit(Cluster& cluster, const v1::JobSpec& spec) {
-  v1::SubmitJobRequest req;
-  *req.mutable_spec() = spec;
-  v1::Job job;
-  grpc::Status s = cluster.search()->SubmitJob(Ctx().get(), req, &job);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return job.id();
 }
 
 double MetricOf(const v1::Candidate& c, const std::string& name) {

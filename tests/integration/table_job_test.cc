@@ -28,17 +28,14 @@ namespace edgenas {
 namespace {
 
 using testing::Cluster;
+using testing::Ctx;
+using testing::Submit;
+using testing::WatchToEnd;
 using ::testing::HasSubstr;
 
 // Upper bound for one test job; a guard against hangs, not a timing check.
 constexpr int kJobBoundSeconds = 600;
 constexpr char kDeviceClass[] = "board";
-
-std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return ctx;
-}
 
 // A synthetic NB201 table: every one of the 15,625 cells (skipping the
 // indices in `skip`), with accuracy in percent and made-up board figures.
@@ -85,33 +82,6 @@ v1::JobSpec TableSpec(const std::string& table, int evaluations) {
   return spec;
 }
 
-std::string Submit(Cluster& cluster, const v1::JobSpec& spec) {
-  v1::SubmitJobRequest req;
-  *req.mutable_spec() = spec;
-  v1::Job job;
-  grpc::Status s = cluster.search()->SubmitJob(Ctx().get(), req, &job);
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return job.id();
-}
-
-// Follows WatchJob until the job ends; returns the final job.
-v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id) {
-  auto ctx = Ctx(kJobBoundSeconds);
-  v1::WatchJobRequest req;
-  req.set_job_id(job_id);
-  auto reader = cluster.search()->WatchJob(ctx.get(), req);
-  v1::JobEvent event;
-  while (reader->Read(&event)) {
-  }
-  grpc::Status s = reader->Finish();
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  v1::Job job;
-  v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  EXPECT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
-  return job;
-}
-
 const v1::Metric* Find(const v1::Candidate& c, const std::string& name) {
   for (const auto& m : c.metrics()) {
     if (m.name() == name) return &m;
@@ -146,7 +116,7 @@ TEST(TableJob, RunsToDoneWithTableAndReplayedValues) {
   StartExecutors(cluster, table);
   const std::string job_id = Submit(cluster, TableSpec(table, 12));
   ASSERT_FALSE(job_id.empty());
-  const v1::Job job = WatchToEnd(cluster, job_id);
+  const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
   ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
   EXPECT_EQ(job.candidates_done(), 12);
   EXPECT_EQ(job.candidates_failed(), 0);
@@ -195,7 +165,7 @@ TEST(TableJob, ArchMissingFromTableFailsItsCandidateClearly) {
   spec.add_initial_architectures(missing);
   const std::string job_id = Submit(cluster, spec);
   ASSERT_FALSE(job_id.empty());
-  const v1::Job job = WatchToEnd(cluster, job_id);
+  const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
   EXPECT_GE(job.candidates_failed(), 1);
 
   auto exit = cluster.StopCoordinator();
