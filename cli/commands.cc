@@ -18,6 +18,10 @@
 #include "cli/job_spec_yaml.h"
 #include "cli/local_command.h"
 #include "cli/search_client.h"
+#include "common/artifact_names.h"
+#include "common/model/model_export.h"
+#include "common/space_registry.h"
+#include "executor/artifact_client.h"
 
 namespace edgenas {
 namespace {
@@ -102,6 +106,8 @@ int Pareto(const Args& args, const CliIo& io) {
     PrintError(io, absl::InvalidArgumentError("--csv and --json exclude each other"));
     return kExitUsage;
   }
+  FrontFormatOptions format;
+  format.source = args.Get("source", "");
   SearchClient client(CoordinatorAddress(args));
   absl::StatusOr<v1::ParetoFront> front = client.GetParetoFront(args.positional[0]);
   if (!front.ok()) {
@@ -116,9 +122,9 @@ int Pareto(const Args& args, const CliIo& io) {
     }
     io.out << *json << "\n";
   } else if (args.Has("csv")) {
-    io.out << FormatFrontCsv(*front);
+    io.out << FormatFrontCsv(*front, format);
   } else {
-    io.out << FormatFrontTable(*front) << "hypervolume: " << absl::StrFormat("%.6f", front->hypervolume())
+    io.out << FormatFrontTable(*front, format) << "hypervolume: " << absl::StrFormat("%.6f", front->hypervolume())
            << "\n";
   }
   return kExitOk;
@@ -194,6 +200,62 @@ int Local(const Args& args, const CliIo& io) {
   return RunLocal(options, io);
 }
 
+// The candidate id as given, or "<job>-NNNN" for a bare sequence number.
+std::string CandidateId(const std::string& job_id, const std::string& text) {
+  int sequence = 0;
+  if (absl::SimpleAtoi(text, &sequence) && sequence >= 0) {
+    return absl::StrFormat("%s-%04d", job_id, sequence);
+  }
+  return text;
+}
+
+int Export(const Args& args, const CliIo& io) {
+  const std::string& job_id = args.positional[0];
+  const std::string format = args.Get("format", "torchscript");
+  if (format != "torchscript" && format != "state_dict") {
+    PrintError(io, absl::InvalidArgumentError(absl::StrCat(
+                       "--format: expected torchscript or state_dict, got \"", format, "\"")));
+    return kExitUsage;
+  }
+  const std::string candidate_id = CandidateId(job_id, args.positional[1]);
+  const std::string out = args.Get("out", absl::StrCat(candidate_id, format == "torchscript"
+                                                                         ? ".pt"
+                                                                         : ".state_dict.pt"));
+  SearchClient client(CoordinatorAddress(args));
+  absl::StatusOr<v1::Job> job = client.GetJob(job_id);
+  absl::StatusOr<v1::Candidate> candidate =
+      job.ok() ? client.GetCandidate(job_id, candidate_id) : job.status();
+  if (!candidate.ok()) {
+    PrintError(io, candidate.status());
+    return kExitFailure;
+  }
+  absl::StatusOr<SpaceConfig> space = SpaceConfigFromSpec(job->spec().space(), candidate->space());
+  if (!space.ok()) {
+    PrintError(io, space.status());
+    return kExitFailure;
+  }
+  const std::string name = FinalistArtifactName(job_id, candidate_id);
+  ArtifactClient artifacts(CoordinatorAddress(args));
+  absl::StatusOr<std::string> weights = artifacts.Download(job_id, name, int64_t{4} << 30);
+  if (!weights.ok()) {
+    if (absl::IsNotFound(weights.status())) {
+      PrintError(io, absl::NotFoundError(absl::StrCat(
+                         "no trained weights for ", candidate_id, " (artifact ", name,
+                         "): only finalists fully trained in FINALIZING are stored")));
+    } else {
+      PrintError(io, weights.status());
+    }
+    return kExitFailure;
+  }
+  if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out);
+      !s.ok()) {
+    PrintError(io, s);
+    return kExitFailure;
+  }
+  io.out << "wrote " << out << " (" << format << ", " << candidate->arch() << ")\n";
+  return kExitOk;
+}
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       {"submit", "JOB.yaml", "Submit a job spec; prints the job id.", 1, 1, {CoordinatorFlag()},
@@ -204,9 +266,21 @@ const std::vector<Command>& Commands() {
       {"pareto", "JOB_ID", "Print a job's Pareto front (table by default).", 1, 1,
        {{"csv", false, "print CSV (header + one row per candidate)"},
         {"json", false, "print the ParetoFront message as JSON"},
+        {"source", true,
+         "which values to show where several exist: a source kind (full_train, "
+         "flash_distill, supernet, table) or all (proxy and truth side by side)"},
         CoordinatorFlag()},
        Pareto},
       {"jobs", "", "List jobs.", 0, 0, {CoordinatorFlag()}, Jobs},
+      {"export", "JOB_ID CANDIDATE",
+       "Write a fully trained finalist out (CANDIDATE: its id or sequence number).\n"
+       "  torchscript: torch.jit.load(FILE) in Python or torch::jit::load in C++ (inference,\n"
+       "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name.",
+       2, 2,
+       {{"format", true, "torchscript (default) or state_dict"},
+        {"out", true, "output file (default CANDIDATE.pt or CANDIDATE.state_dict.pt)"},
+        CoordinatorFlag()},
+       Export},
       {"cancel", "JOB_ID", "Cancel a job.", 1, 1, {CoordinatorFlag()}, Cancel},
       {"local", "JOB.yaml",
        "Run a job here with a local coordinator, worker and cpu agent.\n"

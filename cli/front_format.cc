@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/metric_names.h"
@@ -21,27 +22,33 @@
 namespace edgenas {
 namespace {
 
-// One metric column of the table; `device_class` narrows device metrics.
+// One metric column of the table; `device_class` narrows device metrics and
+// `source_kind`, when set, takes only values from that kind of source.
 struct MetricColumn {
   std::string header;
   std::string metric;
   std::string device_class;
+  std::string source_kind;
 };
 
-// The value of `metric` on `device_class`; an exact device match wins, and an
-// empty device class on either side matches any.
+// The value of `metric` on `device_class` (from `source_kind` when set); an
+// exact device match wins, and an empty device class on either side matches
+// any. Without a kind, the first stored value: the one the search used.
 std::optional<double> FindMetric(const v1::Candidate& candidate, const std::string& metric,
-                                 const std::string& device_class) {
+                                 const std::string& device_class,
+                                 const std::string& source_kind = "") {
   std::optional<double> loose;
   for (const v1::Metric& value : candidate.metrics()) {
     if (value.name() != metric) continue;
+    if (!source_kind.empty() && SourceKind(value.source()) != source_kind) continue;
     if (value.device_class() == device_class) return value.value();
     if (!loose && (device_class.empty() || value.device_class().empty())) loose = value.value();
   }
   return loose;
 }
 
-std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front) {
+std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front,
+                                        const FrontFormatOptions& options) {
   std::vector<MetricColumn> columns;
   bool has_params = false;
   for (const v1::Objective& objective : front.objectives()) {
@@ -52,10 +59,32 @@ std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front) {
     if (same_metric > 1 && !objective.device_class().empty()) {
       absl::StrAppend(&header, "@", objective.device_class());
     }
-    columns.push_back({header, objective.metric(), objective.device_class()});
     has_params = has_params || objective.metric() == kMetricParams;
+    std::vector<std::string> kinds;
+    if (options.source == "all") {
+      for (const v1::Candidate& c : front.candidates()) {
+        for (const v1::Metric& m : c.metrics()) {
+          const std::string kind = SourceKind(m.source());
+          if (m.name() == objective.metric() &&
+              std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+            kinds.push_back(kind);
+          }
+        }
+      }
+    } else if (!options.source.empty()) {
+      kinds.push_back(options.source);
+    }
+    if (kinds.size() <= 1 && options.source == "all") kinds.clear();
+    if (kinds.empty()) {
+      columns.push_back({header, objective.metric(), objective.device_class(), ""});
+      continue;
+    }
+    for (const std::string& kind : kinds) {
+      columns.push_back({absl::StrCat(header, "[", kind, "]"), objective.metric(),
+                         objective.device_class(), kind});
+    }
   }
-  if (!has_params) columns.push_back({kMetricParams, kMetricParams, ""});
+  if (!has_params) columns.push_back({kMetricParams, kMetricParams, "", ""});
   return columns;
 }
 
@@ -121,9 +150,15 @@ std::string FormatMetricValue(const std::string& metric, double value) {
   return absl::StrFormat("%g", value);
 }
 
-std::string FormatFrontTable(const v1::ParetoFront& front) {
+std::string SourceKind(const std::string& source) {
+  const std::vector<std::string> parts = absl::StrSplit(source, ':');
+  if (parts.size() >= 2) return parts[1];
+  return source;
+}
+
+std::string FormatFrontTable(const v1::ParetoFront& front, const FrontFormatOptions& options) {
   if (front.candidates().empty()) return "(the Pareto front is empty)\n";
-  const std::vector<MetricColumn> columns = MetricColumns(front);
+  const std::vector<MetricColumn> columns = MetricColumns(front, options);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"#"};
   for (const MetricColumn& column : columns) header.push_back(column.header);
@@ -135,7 +170,7 @@ std::string FormatFrontTable(const v1::ParetoFront& front) {
     std::vector<std::string> row = {absl::StrCat(++rank)};
     for (const MetricColumn& column : columns) {
       const std::optional<double> value =
-          FindMetric(candidate, column.metric, column.device_class);
+          FindMetric(candidate, column.metric, column.device_class, column.source_kind);
       row.push_back(value ? FormatMetricValue(column.metric, *value) : "-");
     }
     row.push_back(candidate.arch().empty() ? "-" : candidate.arch());
@@ -168,8 +203,8 @@ std::string FormatFrontTable(const v1::ParetoFront& front) {
   return out;
 }
 
-std::string FormatFrontCsv(const v1::ParetoFront& front) {
-  const std::vector<MetricColumn> columns = MetricColumns(front);
+std::string FormatFrontCsv(const v1::ParetoFront& front, const FrontFormatOptions& options) {
+  const std::vector<MetricColumn> columns = MetricColumns(front, options);
   std::vector<std::string> header = {"rank", "candidate_id"};
   for (const MetricColumn& column : columns) header.push_back(CsvField(column.header));
   header.push_back("arch");
@@ -180,7 +215,7 @@ std::string FormatFrontCsv(const v1::ParetoFront& front) {
     std::vector<std::string> row = {absl::StrCat(++rank), CsvField(candidate.id())};
     for (const MetricColumn& column : columns) {
       const std::optional<double> value =
-          FindMetric(candidate, column.metric, column.device_class);
+          FindMetric(candidate, column.metric, column.device_class, column.source_kind);
       row.push_back(value ? RawNumber(*value) : "");
     }
     row.push_back(CsvField(candidate.arch()));

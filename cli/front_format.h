@@ -13,16 +13,31 @@
 
 namespace edgenas {
 
+struct FrontFormatOptions {
+  // Which values of a metric to show when a candidate has several (a proxy
+  // accuracy and a finalist's full-training accuracy): "" the one the search
+  // ranked by; a source kind (e.g. "full_train", "flash_distill",
+  // "supernet", "table") only values from that kind ("-" where none);
+  // "all" one column per kind, headed e.g. "accuracy[full_train]".
+  std::string source;
+};
+
+// The kind of a metric source: its second ':'-separated field
+// ("worker:flash_distill:cpu" -> "flash_distill"), else the whole source.
+std::string SourceKind(const std::string& source);
+
 // An aligned table, one row per candidate ordered best-first by the first
-// objective: #, one column per objective (accuracy as a percentage, latency
-// and energy with 3 decimals), params (unless an objective), arch.
-// Missing values show as "-". Ends with a newline.
-std::string FormatFrontTable(const v1::ParetoFront& front);
+// objective (by the value the search used): #, one column per objective
+// (accuracy as a percentage, latency and energy with 3 decimals), params
+// (unless an objective), arch. Missing values show as "-". Ends with a
+// newline.
+std::string FormatFrontTable(const v1::ParetoFront& front,
+                             const FrontFormatOptions& options = {});
 
 // RFC 4180 CSV with a header row and the table's rows and order, plus the
 // candidate id; values are raw (accuracy as a fraction), fields are quoted
 // when they contain a comma, quote or line break.
-std::string FormatFrontCsv(const v1::ParetoFront& front);
+std::string FormatFrontCsv(const v1::ParetoFront& front, const FrontFormatOptions& options = {});
 
 // The front as protobuf JSON (proto field names, all fields printed).
 absl::StatusOr<std::string> FormatFrontJson(const v1::ParetoFront& front);

@@ -45,6 +45,18 @@ absl::StatusOr<v1::Job> SearchClient::GetJob(const std::string& job_id) {
   return job;
 }
 
+absl::StatusOr<v1::Candidate> SearchClient::GetCandidate(const std::string& job_id,
+                                                         const std::string& candidate_id) {
+  v1::GetCandidateRequest request;
+  request.set_job_id(job_id);
+  request.set_candidate_id(candidate_id);
+  v1::Candidate candidate;
+  auto context = NewContext();
+  const grpc::Status status = stub_->GetCandidate(context.get(), request, &candidate);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return candidate;
+}
+
 absl::StatusOr<std::vector<v1::Job>> SearchClient::ListJobs() {
   v1::ListJobsResponse response;
   auto context = NewContext();

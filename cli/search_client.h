@@ -34,6 +34,8 @@ class SearchClient {
   absl::StatusOr<std::vector<v1::Job>> ListJobs();
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
+  absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,
+                                             const std::string& candidate_id);
 
   // Streams the job's events to `on_event` until the stream ends and returns
   // the job as it ended (fetched with GetJob when the stream's last snapshot

@@ -208,11 +208,98 @@ absl::Status CheckTableMetrics(const JobSpec& spec) {
   return absl::OkStatus();
 }
 
+// A double field: 0 means the default; otherwise finite and in [lo, hi].
+absl::Status DefaultDouble(double* value, double def, double lo, double hi,
+                           absl::string_view field) {
+  if (!std::isfinite(*value)) return Bad(field, "must be finite");
+  if (*value == 0.0) *value = def;
+  if (*value < lo || *value > hi) {
+    return Bad(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", *value));
+  }
+  return absl::OkStatus();
+}
+
+// Teacher, distillation, supernet and finalist settings: filled with their
+// defaults in the modes that use them, refused in the others.
+absl::Status NormalizeProxySettings(JobSpec* spec) {
+  auto* ev = spec->mutable_evaluation();
+  const std::string& mode = ev->mode();
+  const bool distill = mode == "flash_distill";
+  const bool supernet = mode == "supernet";
+  auto only_in = [&mode](const char* field, const char* modes) {
+    return Bad(field, absl::StrCat("only used in evaluation.mode ", modes, ", not \"", mode, "\""));
+  };
+  if (!distill && ev->has_teacher()) return only_in("evaluation.teacher", "flash_distill");
+  if (!distill && ev->has_distill()) return only_in("evaluation.distill", "flash_distill");
+  if (!supernet && ev->has_supernet()) return only_in("evaluation.supernet", "supernet");
+  if (!distill && !supernet) {
+    if (ev->has_finalize()) return only_in("evaluation.finalize", "flash_distill or supernet");
+    return absl::OkStatus();
+  }
+  if (distill) {
+    auto* t = ev->mutable_teacher();
+    if (t->arch().empty()) t->set_arch(kDefaultTeacherArch);
+    auto space = CreateSearchSpace(spec->space().name());
+    if (space.ok()) {
+      absl::StatusOr<Architecture> arch = (*space)->Parse(t->arch());
+      if (!arch.ok()) return Bad("evaluation.teacher.arch", arch.status().message());
+    }
+    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, channels, kDefaultTeacherChannels, 1, 512,
+                                             "evaluation.teacher.channels"));
+    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, cells_per_stage, kDefaultTeacherCellsPerStage, 1,
+                                             16, "evaluation.teacher.cells_per_stage"));
+    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, train_steps, kDefaultTeacherTrainSteps, 1,
+                                             10000000, "evaluation.teacher.train_steps"));
+    auto* d = ev->mutable_distill();
+    double v = d->fraction();
+    RETURN_IF_ERROR(DefaultDouble(&v, kDefaultDistillFraction, 1e-4, 1.0,
+                                  "evaluation.distill.fraction"));
+    d->set_fraction(v);
+    v = d->alpha();
+    if (!std::isfinite(v) || v < 0.0 || v > 1.0) {
+      return Bad("evaluation.distill.alpha", absl::StrCat("must be in [0, 1], got ", v));
+    }
+    if (v == 0.0) d->set_alpha(kDefaultDistillAlpha);
+    v = d->temperature();
+    RETURN_IF_ERROR(DefaultDouble(&v, kDefaultDistillTemperature, 0.1, 100.0,
+                                  "evaluation.distill.temperature"));
+    d->set_temperature(v);
+    v = d->feature_weight();
+    if (!std::isfinite(v) || v < 0.0 || v > 1000.0) {
+      return Bad("evaluation.distill.feature_weight",
+                 absl::StrCat("must be in [0, 1000] (0 = off), got ", v));
+    }
+    if (v > 0.0) {
+      // Refused here rather than failing every candidate at the worker.
+      return Bad("evaluation.distill.feature_weight",
+                 "activation transfer is not implemented by the workers yet; leave it 0");
+    }
+  }
+  if (supernet) {
+    auto* sn = ev->mutable_supernet();
+    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(sn, train_steps, kDefaultSupernetTrainSteps, 1,
+                                             10000000, "evaluation.supernet.train_steps"));
+    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(sn, calibration_examples,
+                                             kDefaultCalibrationExamples, 1, 20000,
+                                             "evaluation.supernet.calibration_examples"));
+  }
+  auto* f = ev->mutable_finalize();
+  if (f->top_k() < -1 || f->top_k() > 1000) {
+    return Bad("evaluation.finalize.top_k",
+               absl::StrCat("must be in [1, 1000], or -1 for none; got ", f->top_k()));
+  }
+  if (f->top_k() == 0) f->set_top_k(kDefaultFinalizeTopK);
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(f, train_steps, kDefaultFinalizeTrainSteps, 1,
+                                           10000000, "evaluation.finalize.train_steps"));
+  return absl::OkStatus();
+}
+
 absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
   RETURN_IF_ERROR(
-      CheckName(ev->mode(), {"full_train", "table"}, "evaluation.mode", "evaluation mode"));
+      CheckName(ev->mode(), {"full_train", "flash_distill", "supernet", "table"},
+                "evaluation.mode", "evaluation mode"));
   if (ev->mode() == "table") {
     auto* table = ev->mutable_table();
     if (table->path().empty()) return Bad("evaluation.table.path", "required in table mode");
@@ -227,6 +314,7 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   } else if (ev->has_table()) {
     return Bad("evaluation.table", absl::StrCat("only used in table mode, not \"", ev->mode(), "\""));
   }
+  RETURN_IF_ERROR(NormalizeProxySettings(spec));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, train_steps, kDefaultTrainSteps, 1, 10000000, "evaluation.train_steps"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, batch_size, kDefaultBatchSize, 1, 65536, "evaluation.batch_size"));
   if (!std::isfinite(ev->learning_rate())) return Bad("evaluation.learning_rate", "must be finite");

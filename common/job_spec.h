@@ -8,27 +8,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/job_defaults.h"
 #include "common/pareto.h"
 #include "edgenas/v1/job.pb.h"
 
 namespace edgenas {
-
-// Defaults for fields left at zero/empty. The coordinator fills them in at
-// submission; workers and agents fall back to the same values for specs
-// built by hand.
-inline constexpr char kDefaultDeviceClass[] = "cpu";
-inline constexpr char kDefaultDatasetPath[] = "/usr/share/datasets/fashion-mnist";
-inline constexpr int kDefaultCellsPerStage = 1;
-inline constexpr int kDefaultChannels = 16;
-inline constexpr int kDefaultTrainSteps = 200;
-inline constexpr int kDefaultBatchSize = 64;
-inline constexpr double kDefaultLearningRate = 0.05;
-inline constexpr int kDefaultValidationExamples = 2000;
-inline constexpr int kDefaultWarmupMs = 200;
-inline constexpr int kDefaultMinRuns = 20;
-inline constexpr int kDefaultMaxRuns = 200;
-inline constexpr int kDefaultLatencyThreads = 1;
-inline constexpr int kDefaultLatencyBatchSize = 1;
 
 // Validates `spec` and fills every field left at zero/empty with its
 // default. Refuses (INVALID_ARGUMENT, message starts with the field path)

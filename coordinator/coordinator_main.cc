@@ -15,6 +15,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "common/logging.h"
+#include "coordinator/artifact_service_impl.h"
+#include "coordinator/artifact_store.h"
 #include "coordinator/job_manager.h"
 #include "coordinator/search_service_impl.h"
 #include "coordinator/store.h"
@@ -23,6 +25,10 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on (port 0 lets the OS choose; see --port_file)");
 ABSL_FLAG(std::string, db, "edgenas.db", "SQLite database file (created if missing)");
+ABSL_FLAG(std::string, artifact_dir, "",
+          "folder for uploaded checkpoints (ArtifactService); default: the --db path + "
+          "\".artifacts\"");
+ABSL_FLAG(int, max_artifact_mb, 1024, "largest artifact accepted by ArtifactService, in MiB");
 ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
 ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers and agents");
 ABSL_FLAG(int, max_threads, 64,
@@ -72,8 +78,23 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  edgenas::ArtifactStoreOptions artifact_options;
+  artifact_options.root = absl::GetFlag(FLAGS_artifact_dir);
+  if (artifact_options.root.empty()) {
+    artifact_options.root = absl::GetFlag(FLAGS_db) + ".artifacts";
+  }
+  artifact_options.max_size_bytes =
+      int64_t{absl::GetFlag(FLAGS_max_artifact_mb)} * (int64_t{1} << 20);
+  auto artifacts = edgenas::ArtifactStore::Open(artifact_options);
+  if (!artifacts.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot open artifact folder %s: %s\n",
+                 artifact_options.root.c_str(), artifacts.status().ToString().c_str());
+    return 1;
+  }
+
   edgenas::SearchServiceImpl search(manager->get());
   edgenas::TaskServiceImpl tasks(manager->get());
+  edgenas::ArtifactServiceImpl artifact_service(artifacts->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -81,6 +102,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&search);
   builder.RegisterService(&tasks);
+  builder.RegisterService(&artifact_service);
   grpc::ResourceQuota quota("edgenas-coordinator");
   quota.SetMaxThreads(absl::GetFlag(FLAGS_max_threads));
   builder.SetResourceQuota(quota);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "coordinator/evaluator.h"
 #include "coordinator/evaluators/measure_evaluator.h"
+#include "coordinator/evaluators/proxy_evaluator.h"
 #include "coordinator/evaluators/table_evaluator.h"
 
 namespace edgenas {
@@ -17,6 +18,8 @@ namespace {
 const std::map<std::string, EvaluatorFactory>& Registry() {
   static const auto* registry = new std::map<std::string, EvaluatorFactory>{
       {"full_train", [] { return std::make_unique<MeasureEvaluator>("full_train"); }},
+      {"flash_distill", [] { return std::make_unique<ProxyEvaluator>("flash_distill"); }},
+      {"supernet", [] { return std::make_unique<ProxyEvaluator>("supernet"); }},
       {"table", [] { return std::make_unique<TableEvaluator>(); }},
   };
   return *registry;

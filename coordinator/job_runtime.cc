@@ -47,6 +47,17 @@ absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) 
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".source: at most 128 characters, got ", m.source().size()));
   }
+  if (m.steps() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".steps: must be >= 0, got ", m.steps()));
+  }
+  if (!std::isfinite(m.cost_seconds()) || m.cost_seconds() < 0.0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".cost_seconds: must be finite and >= 0, got ", m.cost_seconds()));
+  }
+  if (!std::isfinite(m.std_error()) || m.std_error() < 0.0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".std_error: must be finite and >= 0, got ", m.std_error()));
+  }
   return absl::OkStatus();
 }
 
@@ -490,10 +501,16 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
   }
   v1::Candidate& c = it->second;
+  // Values are kept per source, in arrival order (as the store reads them
+  // back): a finalist's full-training accuracy sits after the proxy value the
+  // search ranked it by, so FindMetric, the archive and a restart keep
+  // reading the latter. A repeated source replaces its value.
+  const bool finalize_task = job_tasks_pending_.count(task.task_id) > 0;
   for (const v1::Metric& m : metrics) {
     bool replaced = false;
     for (auto& existing : *c.mutable_metrics()) {
-      if (existing.name() == m.name() && existing.device_class() == m.device_class()) {
+      if (existing.name() == m.name() && existing.device_class() == m.device_class() &&
+          existing.source() == m.source()) {
         existing = m;
         replaced = true;
       }
@@ -510,7 +527,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     c.add_notes(absl::StrCat(prefix, ": ", note));
     update.record_changed = true;
   }
-  if (job_tasks_pending_.count(task.task_id) > 0) {
+  if (finalize_task) {
     // A finalize task on a finished candidate: metrics added, state kept.
     JobTaskEnded(task.task_id);
     update.candidate = c;

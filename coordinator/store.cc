@@ -91,6 +91,24 @@ CREATE TABLE strategy_log (
   candidate_id TEXT NOT NULL, known_finished INTEGER NOT NULL,
   PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
 )sql",
+    // v3: a metric is kept per source (a proxy accuracy and the full-training
+    // accuracy of a finalist side by side), with what it cost and its
+    // standard error.
+    R"sql(
+CREATE TABLE metrics_v3 (
+  candidate_id TEXT NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, value REAL NOT NULL, source TEXT NOT NULL,
+  device_class TEXT NOT NULL, task_id TEXT NOT NULL,
+  steps INTEGER NOT NULL DEFAULT 0, cost_seconds REAL NOT NULL DEFAULT 0,
+  std_error REAL NOT NULL DEFAULT 0,
+  -- A rowid table: reads return a candidate's metrics of one name in the
+  -- order they were first stored (the search's value before a finalist's).
+  PRIMARY KEY (candidate_id, name, device_class, source));
+INSERT INTO metrics_v3 (candidate_id, name, value, source, device_class, task_id)
+  SELECT candidate_id, name, value, source, device_class, task_id FROM metrics;
+DROP TABLE metrics;
+ALTER TABLE metrics_v3 RENAME TO metrics;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");
@@ -117,7 +135,8 @@ absl::StatusOr<std::vector<v1::Job>> ReadJobs(Statement& stmt) {
   return jobs;
 }
 
-// Reads rows of (candidate_id, name, value, source, device_class) into the
+// Reads rows of (candidate_id, name, value, source, device_class, steps,
+// cost_seconds, std_error) into the
 // matching candidates, in row order.
 absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates) {
   std::unordered_map<std::string, v1::Candidate*> by_id;
@@ -130,6 +149,9 @@ absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates
     metric->set_value(stmt.ColumnDouble(2));
     metric->set_source(stmt.ColumnText(3));
     metric->set_device_class(stmt.ColumnText(4));
+    metric->set_steps(stmt.ColumnInt64(5));
+    metric->set_cost_seconds(stmt.ColumnDouble(6));
+    metric->set_std_error(stmt.ColumnDouble(7));
     return absl::OkStatus();
   });
 }
@@ -483,8 +505,11 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
     }
   }
   static const std::string* sql = new std::string(sqlite::UpsertSql(
-      "metrics", {"candidate_id", "name", "device_class", "value", "source", "task_id"},
-      "candidate_id, name, device_class", {"candidate_id", "name", "device_class"}));
+      "metrics",
+      {"candidate_id", "name", "device_class", "value", "source", "task_id", "steps",
+       "cost_seconds", "std_error"},
+      "candidate_id, name, device_class, source",
+      {"candidate_id", "name", "device_class", "source"}));
   return RunAtomically([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put metrics of candidate ", candidate_id)));
     for (const v1::Metric& m : metrics) {
@@ -495,6 +520,9 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
                           .BindDouble(4, m.value())
                           .BindText(5, m.source())
                           .BindText(6, task_id)
+                          .BindInt64(7, m.steps())
+                          .BindDouble(8, m.cost_seconds())
+                          .BindDouble(9, m.std_error())
                           .Run());
     }
     return absl::OkStatus();
@@ -513,9 +541,10 @@ absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_i
   }
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
-                                      "SELECT candidate_id, name, value, source, device_class "
+                                      "SELECT candidate_id, name, value, source, device_class, "
+                                      "steps, cost_seconds, std_error "
                                       "FROM metrics WHERE candidate_id = ?1 "
-                                      "ORDER BY name, device_class",
+                                      "ORDER BY name, device_class, rowid",
                                       purpose + " metrics"));
   metrics.BindText(1, candidate_id);
   RETURN_IF_ERROR(ReadMetrics(metrics, found));
@@ -534,9 +563,11 @@ absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::stri
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
                                       "SELECT m.candidate_id, m.name, m.value, m.source, "
-                                      "m.device_class FROM metrics m JOIN candidates c "
+                                      "m.device_class, m.steps, m.cost_seconds, m.std_error "
+                                      "FROM metrics m JOIN candidates c "
                                       "ON c.id = m.candidate_id WHERE c.job_id = ?1 "
-                                      "ORDER BY m.candidate_id, m.name, m.device_class",
+                                      "ORDER BY m.candidate_id, m.name, m.device_class, "
+                                      "m.rowid",
                                       purpose + " metrics"));
   metrics.BindText(1, job_id);
   RETURN_IF_ERROR(ReadMetrics(metrics, candidates));

@@ -405,27 +405,50 @@ void ExecutorLoop::Report(const v1::Task& task, const absl::StatusOr<TaskOutcome
 }
 
 int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
-                            v1::TaskKind kind, TaskHandler handler) {
-  absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(
-      options, [kind, handler](const v1::Task& task, const std::atomic<bool>* cancel) {
-        if (task.kind() != kind) {
-          return absl::StatusOr<TaskOutcome>(absl::InvalidArgumentError(
-              absl::StrCat("task.kind: this executor runs ", v1::TaskKind_Name(kind), ", got ",
-                           v1::TaskKind_Name(task.kind()))));
-        }
-        return handler(task, cancel);
-      });
-  if (!loop.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program, loop.status().ToString().c_str());
-    return 1;
+                            v1::TaskKind kind, TaskHandler handler, int slots) {
+  if (slots < 1) {
+    std::fprintf(stderr, "%s: slots: %d must be >= 1\n", program, slots);
+    return 2;
   }
-  SignalStopper stopper([&loop] { (*loop)->Stop(); });
-  const absl::Status status = (*loop)->Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "%s: %s\n", program, status.ToString().c_str());
-    return 1;
+  auto checked = [kind, handler](const v1::Task& task, const std::atomic<bool>* cancel) {
+    if (task.kind() != kind) {
+      return absl::StatusOr<TaskOutcome>(absl::InvalidArgumentError(
+          absl::StrCat("task.kind: this executor runs ", v1::TaskKind_Name(kind), ", got ",
+                       v1::TaskKind_Name(task.kind()))));
+    }
+    return handler(task, cancel);
+  };
+  std::vector<std::unique_ptr<ExecutorLoop>> loops;
+  for (int i = 0; i < slots; ++i) {
+    ExecutorOptions slot = options;
+    if (slots > 1) slot.name = absl::StrCat(options.name, "/slot", i);
+    absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(slot, checked);
+    if (!loop.ok()) {
+      std::fprintf(stderr, "%s: %s\n", program, loop.status().ToString().c_str());
+      return 1;
+    }
+    loops.push_back(std::move(*loop));
   }
-  return 0;
+  SignalStopper stopper([&loops] {
+    for (auto& loop : loops) loop->Stop();
+  });
+  std::vector<absl::Status> results(loops.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < loops.size(); ++i) {
+    threads.emplace_back([&loops, &results, i] { results[i] = loops[i]->Run(); });
+  }
+  results[0] = loops[0]->Run();
+  // One slot ending with an error ends the process: the others stop too.
+  for (auto& loop : loops) loop->Stop();
+  for (std::thread& t : threads) t.join();
+  int code = 0;
+  for (const absl::Status& status : results) {
+    if (!status.ok()) {
+      std::fprintf(stderr, "%s: %s\n", program, status.ToString().c_str());
+      code = 1;
+    }
+  }
+  return code;
 }
 
 }  // namespace edgenas

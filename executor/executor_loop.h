@@ -111,13 +111,15 @@ class ExecutorLoop {
   RunningTask* running_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
-// The whole life of a worker or agent process: runs an ExecutorLoop for
-// `handler` until SIGTERM/SIGINT (which must already be blocked, see
-// signal_stop.h) stops it. Accepts only tasks of `kind`; others fail with
+// The whole life of a worker or agent process: runs `slots` ExecutorLoops
+// for `handler` (each registered as its own executor, named
+// "<name>/slot<i>" when slots > 1, running one task at a time, concurrently
+// with the others) until SIGTERM/SIGINT (which must already be blocked, see
+// signal_stop.h) stops them. Accepts only tasks of `kind`; others fail with
 // INVALID_ARGUMENT. Returns the process exit code (0 clean stop, 1 error,
-// printed to stderr prefixed with `program`).
+// printed to stderr prefixed with `program`; 2 for slots < 1).
 int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
-                            v1::TaskKind kind, TaskHandler handler);
+                            v1::TaskKind kind, TaskHandler handler, int slots = 1);
 
 }  // namespace edgenas
 

@@ -11,7 +11,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
-  dataset-fashion-mnist python3-optuna
+  dataset-fashion-mnist python3-optuna python3-torch
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,34 +1,18 @@
 #include "worker/accuracy_task.h"
 
-#include <chrono>
-#include <exception>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "common/job_spec.h"
-#include "common/metric_names.h"
-#include "common/model/model_registry.h"
-#include "common/model/nb201_model.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
 #include "common/status_macros.h"
-#include "worker/fashion_mnist.h"
-#include "worker/trainer.h"
+#include "worker/accuracy_methods.h"
 
 namespace edgenas {
 namespace {
-
-// Weight initialisation draws from LibTorch's global generator, so seeding
-// and building are one critical section when tasks run on several threads.
-ABSL_CONST_INIT absl::Mutex build_mu(absl::kConstInit);
-
-// Fashion-MNIST: 28x28 grayscale images in 10 classes.
-constexpr int kInChannels = 1;
-constexpr int kNumClasses = 10;
 
 // The proto's 0 means "default"; negative values are refused naming the field.
 absl::StatusOr<int> OrDefault(int value, int fallback, const char* field) {
@@ -36,132 +20,114 @@ absl::StatusOr<int> OrDefault(int value, int fallback, const char* field) {
   return value == 0 ? fallback : value;
 }
 
-struct RunPlan {
-  SpaceConfig space;
-  TrainOptions train;
-  int validation_examples = kDefaultValidationExamples;
-  std::string dataset_dir;
-};
+double OrDefault(double value, double fallback) { return value == 0.0 ? fallback : value; }
 
-absl::StatusOr<RunPlan> PlanFromSpec(const edgenas::v1::JobSpec& spec,
-                                     absl::string_view task_space,
-                                     const AccuracyTaskOptions& options) {
-  RunPlan plan;
+v1::Metric ToProto(const ReportedMetric& m) {
+  v1::Metric metric;
+  metric.set_name(m.name);
+  metric.set_value(m.value);
+  metric.set_source(m.source);
+  metric.set_steps(m.steps);
+  metric.set_cost_seconds(m.cost_seconds);
+  metric.set_std_error(m.std_error);
+  return metric;
+}
+
+}  // namespace
+
+absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
+  if (task.kind() != v1::TASK_ACCURACY) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task.kind: expected TASK_ACCURACY, got ", v1::TaskKind_Name(task.kind())));
+  }
+  const v1::JobSpec& spec = task.spec();
+  // Job-level tasks (teacher, supernet) carry no candidate, so no space of
+  // their own: the job's space applies.
+  const std::string& task_space = task.space().empty() ? spec.space().name() : task.space();
+  if (task_space.empty()) return absl::InvalidArgumentError("task.space: required");
+  AccuracyPlan plan;
+  plan.operation = task.operation();
+  plan.job_id = task.job_id();
+  plan.candidate_id = task.candidate_id();
+  plan.arch = task.arch();
+  plan.job_seed = spec.seed();
   ASSIGN_OR_RETURN(plan.space, SpaceConfigFromSpec(spec.space(), task_space));
   const auto& eval = spec.evaluation();
-  if (!eval.mode().empty() && eval.mode() != "full_train") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "evaluation.mode: worker runs \"full_train\" tasks, got \"", eval.mode(), "\""));
-  }
-  ASSIGN_OR_RETURN(plan.train.steps,
+  plan.mode = eval.mode().empty() ? "full_train" : eval.mode();
+  ASSIGN_OR_RETURN(plan.train_steps,
                    OrDefault(eval.train_steps(), kDefaultTrainSteps, "evaluation.train_steps"));
-  ASSIGN_OR_RETURN(plan.train.batch_size,
+  ASSIGN_OR_RETURN(plan.batch_size,
                    OrDefault(eval.batch_size(), kDefaultBatchSize, "evaluation.batch_size"));
   if (eval.learning_rate() < 0.0) {
     return absl::InvalidArgumentError(
         absl::StrCat("evaluation.learning_rate: ", eval.learning_rate(), " < 0"));
   }
-  plan.train.learning_rate =
-      eval.learning_rate() == 0.0 ? kDefaultLearningRate : eval.learning_rate();
+  plan.learning_rate = OrDefault(eval.learning_rate(), kDefaultLearningRate);
   ASSIGN_OR_RETURN(plan.validation_examples,
                    OrDefault(eval.validation_examples(), kDefaultValidationExamples,
                              "evaluation.validation_examples"));
+  ASSIGN_OR_RETURN(plan.full_steps, OrDefault(eval.finalize().train_steps(),
+                                              kDefaultFinalizeTrainSteps,
+                                              "evaluation.finalize.train_steps"));
+  const auto& teacher = eval.teacher();
+  plan.teacher_arch = teacher.arch().empty() ? kDefaultTeacherArch : teacher.arch();
+  ASSIGN_OR_RETURN(plan.teacher_channels, OrDefault(teacher.channels(), kDefaultTeacherChannels,
+                                                    "evaluation.teacher.channels"));
+  ASSIGN_OR_RETURN(plan.teacher_cells_per_stage,
+                   OrDefault(teacher.cells_per_stage(), kDefaultTeacherCellsPerStage,
+                             "evaluation.teacher.cells_per_stage"));
+  ASSIGN_OR_RETURN(plan.teacher_steps, OrDefault(teacher.train_steps(), kDefaultTeacherTrainSteps,
+                                                 "evaluation.teacher.train_steps"));
+  const auto& distill = eval.distill();
+  plan.distill_fraction = OrDefault(distill.fraction(), kDefaultDistillFraction);
+  plan.distill_alpha = OrDefault(distill.alpha(), kDefaultDistillAlpha);
+  plan.distill_temperature = OrDefault(distill.temperature(), kDefaultDistillTemperature);
+  plan.feature_weight = distill.feature_weight();
+  ASSIGN_OR_RETURN(plan.supernet_steps,
+                   OrDefault(eval.supernet().train_steps(), kDefaultSupernetTrainSteps,
+                             "evaluation.supernet.train_steps"));
+  ASSIGN_OR_RETURN(plan.calibration_examples,
+                   OrDefault(eval.supernet().calibration_examples(), kDefaultCalibrationExamples,
+                             "evaluation.supernet.calibration_examples"));
   const auto& dataset = spec.dataset();
   if (!dataset.name().empty() && dataset.name() != "fashion_mnist") {
     return absl::InvalidArgumentError(absl::StrCat(
         "dataset.name: unknown dataset \"", dataset.name(), "\"; known: fashion_mnist"));
   }
-  plan.dataset_dir = !options.dataset_dir.empty() ? options.dataset_dir
-                     : !dataset.path().empty()    ? dataset.path()
-                                                  : std::string(kDefaultFashionMnistDir);
-  plan.train.threads = options.threads;
-  plan.train.allow_cuda = options.allow_cuda;
+  plan.dataset_dir = dataset.path();
+  // Refuse a bad architecture before loading the dataset.
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
+  const bool job_level = plan.operation == kOpTrainTeacher || plan.operation == kOpTrainSupernet;
+  if (!job_level) {
+    absl::StatusOr<Architecture> arch = space->Parse(task.arch());
+    if (!arch.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
+    }
+  }
+  if (plan.operation == kOpTrainTeacher) {
+    absl::StatusOr<Architecture> arch = space->Parse(plan.teacher_arch);
+    if (!arch.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("evaluation.teacher.arch: ", arch.status().message()));
+    }
+  }
   return plan;
 }
 
-edgenas::v1::Metric MakeMetric(const char* name, double value, const std::string& source) {
-  edgenas::v1::Metric metric;
-  metric.set_name(name);
-  metric.set_value(value);
-  metric.set_source(source);
-  return metric;
-}
-
-absl::StatusOr<TaskOutcome> RunChecked(const edgenas::v1::Task& task,
-                                       const AccuracyTaskOptions& options,
-                                       const std::atomic<bool>* cancel) {
-  if (task.kind() != edgenas::v1::TASK_ACCURACY) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "task.kind: expected TASK_ACCURACY, got ", edgenas::v1::TaskKind_Name(task.kind())));
-  }
-  if (task.space().empty()) return absl::InvalidArgumentError("task.space: required");
-  ASSIGN_OR_RETURN(RunPlan plan, PlanFromSpec(task.spec(), task.space(), options));
-  // Refuse a bad architecture before loading the dataset; BuildModel parses again.
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
-  absl::StatusOr<Architecture> arch = space->Parse(task.arch());
-  if (!arch.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
-  }
-  if (options.threads < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("worker threads: ", options.threads, " must be >= 1"));
-  }
-
-  ASSIGN_OR_RETURN(std::shared_ptr<const FashionMnist> data,
-                   LoadFashionMnistCached(plan.dataset_dir));
-  ASSIGN_OR_RETURN(TrainValidationSplit split,
-                   SplitValidation(data->train, plan.validation_examples));
-  if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
-
-  // Keyed by the architecture, not the candidate id (which embeds the random
-  // job id): the same job spec trains the same cell identically every run.
-  const uint64_t seed = DeriveRunSeed(task.spec().seed(), task.arch());
-  plan.train.seed = seed;
-  torch::nn::AnyModule model;
-  {
-    absl::MutexLock lock(&build_mu);
-    SeedTorch(seed);
-    ASSIGN_OR_RETURN(model, BuildModel(plan.space, task.arch(), kInChannels, kNumClasses));
-  }
-  const int64_t params = CountParameters(*model.ptr());
-
-  const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(TrainResult result,
-                   TrainAndEvaluate(model, split.train, split.validation, plan.train, cancel));
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  const std::string source = absl::StrCat("worker:full_train:", result.device);
-  TaskOutcome outcome;
-  outcome.metrics.push_back(MakeMetric(kMetricAccuracy, result.accuracy, source));
-  outcome.metrics.push_back(MakeMetric(kMetricParams, static_cast<double>(params), source));
-  outcome.metrics.push_back(MakeMetric(kMetricTrainSeconds, seconds, source));
-  outcome.notes.push_back(absl::StrCat("device=", result.device, " threads=", options.threads));
-  outcome.notes.push_back(absl::StrFormat(
-      "steps=%d batch_size=%d lr=%g final_loss=%.4f", result.steps, plan.train.batch_size,
-      plan.train.learning_rate, result.final_loss));
-  outcome.notes.push_back(absl::StrCat("train_examples=", result.train_examples,
-                                       " validation_examples=", result.validation_examples,
-                                       " (last of the training set)"));
-  outcome.notes.push_back(absl::StrFormat("sgd_seconds=%.3f eval_seconds=%.3f",
-                                          result.train_seconds, result.eval_seconds));
-  return outcome;
-}
-
-}  // namespace
-
-absl::StatusOr<TaskOutcome> RunAccuracyTask(const edgenas::v1::Task& task,
+absl::StatusOr<TaskOutcome> RunAccuracyTask(const v1::Task& task,
                                             const AccuracyTaskOptions& options,
                                             const std::atomic<bool>* cancel) {
-  // The pieces convert LibTorch errors themselves; this is the last guard
-  // so that nothing throws out of the worker's task loop.
-  try {
-    return RunChecked(task, options, cancel);
-  } catch (const c10::Error& e) {
-    return absl::InternalError(absl::StrCat("accuracy task: ", e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("accuracy task: ", e.what()));
-  }
+  ASSIGN_OR_RETURN(AccuracyPlan plan, PlanFromTask(task));
+  MethodOptions method;
+  method.threads = options.threads;
+  method.allow_cuda = options.allow_cuda;
+  method.dataset_dir = options.dataset_dir;
+  method.artifacts = options.artifacts;
+  ASSIGN_OR_RETURN(AccuracyReport report, RunAccuracyPlan(plan, method, cancel));
+  TaskOutcome outcome;
+  for (const ReportedMetric& m : report.metrics) outcome.metrics.push_back(ToProto(m));
+  outcome.notes = std::move(report.notes);
+  return outcome;
 }
 
 }  // namespace edgenas

@@ -1,6 +1,7 @@
-// RunAccuracyTask: what a worker does with one TASK_ACCURACY task: build the
-// candidate network, train it on the job's dataset for the job's step budget,
-// and measure validation accuracy on a held-out split.
+// RunAccuracyTask: what a worker does with one TASK_ACCURACY task: turns the
+// task (protobuf) into an AccuracyPlan (plain data), runs it with the
+// LibTorch methods of worker/accuracy_methods.h, and turns the report back
+// into metrics. No LibTorch header is included here.
 #ifndef EDGENAS_WORKER_ACCURACY_TASK_H_
 #define EDGENAS_WORKER_ACCURACY_TASK_H_
 
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "common/task_outcome.h"
 #include "edgenas/v1/task_service.pb.h"
+#include "worker/accuracy_plan.h"
 
 namespace edgenas {
 
@@ -19,13 +21,22 @@ struct AccuracyTaskOptions {
   std::string dataset_dir;
   int threads = 1;  // torch intra-op threads on CPU
   bool allow_cuda = true;
+  // Checkpoint exchange (teacher, supernet, finalists); operations that need
+  // it fail with FAILED_PRECONDITION when it is missing.
+  ArtifactAccess artifacts;
 };
 
+// The plan for `task`. INVALID_ARGUMENT naming the field when the task
+// cannot be run as given (wrong kind, unknown space or dataset, malformed
+// architecture, negative settings).
+absl::StatusOr<AccuracyPlan> PlanFromTask(const edgenas::v1::Task& task);
+
 // Runs the task. Returns INVALID_ARGUMENT when the task cannot be run as
-// given (unknown space, malformed arch: not retryable), NOT_FOUND when the
-// dataset is missing, CANCELLED when *cancel becomes true, INTERNAL for
-// LibTorch failures. Reports: accuracy (fraction in [0,1]), params,
-// train_seconds.
+// given (not retryable), NOT_FOUND when the dataset or an artifact is
+// missing, CANCELLED when *cancel becomes true, INTERNAL for LibTorch
+// failures. Reports accuracy (fraction in [0,1], with its source, steps,
+// seconds and standard error), params and train_seconds; a supernet
+// training task reports train_seconds and params.
 absl::StatusOr<TaskOutcome> RunAccuracyTask(const edgenas::v1::Task& task,
                                             const AccuracyTaskOptions& options,
                                             const std::atomic<bool>* cancel);

@@ -11,7 +11,7 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
-#include "common/job_spec.h"
+#include "common/job_defaults.h"
 
 namespace edgenas {
 

@@ -6,15 +6,15 @@
 #include <exception>
 #include <vector>
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "worker/batch_sampler.h"
 
 namespace edgenas {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr int kLossCheckEvery = 25;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -61,50 +61,40 @@ absl::Status ValidateData(const LabeledData& data, const char* name) {
   return absl::OkStatus();
 }
 
-// Draws batches from a seeded permutation; a new permutation each epoch.
-// The final partial batch of an epoch is dropped so every step sees
-// `batch_size` examples.
-class BatchSampler {
- public:
-  BatchSampler(int64_t size, int64_t batch_size, uint64_t seed)
-      : size_(size),
-        batch_size_(batch_size),
-        generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
-
-  torch::Tensor Next() {
-    if (!order_.defined() || cursor_ + batch_size_ > size_) {
-      order_ = torch::randperm(size_, generator_, torch::kInt64);
-      cursor_ = 0;
-    }
-    torch::Tensor batch = order_.narrow(0, cursor_, batch_size_);
-    cursor_ += batch_size_;
-    return batch;
-  }
-
- private:
-  int64_t size_;
-  int64_t batch_size_;
-  at::Generator generator_;
-  torch::Tensor order_;
-  int64_t cursor_ = 0;
-};
-
-absl::StatusOr<double> EvaluateUnchecked(torch::nn::AnyModule& model, const LabeledData& data,
-                                         const torch::Device& device, int batch_size,
-                                         const std::atomic<bool>* cancel) {
+absl::StatusOr<AccuracyEstimate> EvaluateUnchecked(torch::nn::AnyModule& model,
+                                                   const LabeledData& data,
+                                                   const torch::Device& device, int batch_size,
+                                                   const std::atomic<bool>* cancel) {
   torch::NoGradGuard no_grad;
   model.ptr()->eval();
   const int64_t n = data.size();
   int64_t correct = 0;
+  std::vector<double> batch_accuracy;
   for (int64_t start = 0; start < n; start += batch_size) {
     if (cancel != nullptr && cancel->load()) return absl::CancelledError("evaluation cancelled");
     const int64_t len = std::min<int64_t>(batch_size, n - start);
     torch::Tensor x = data.images.narrow(0, start, len).to(device);
     torch::Tensor y = data.labels.narrow(0, start, len).to(device);
     torch::Tensor logits = model.forward(x);
-    correct += logits.argmax(/*dim=*/1).eq(y).sum().item<int64_t>();
+    const int64_t right = logits.argmax(/*dim=*/1).eq(y).sum().item<int64_t>();
+    correct += right;
+    // A short last batch would weigh as much as a full one: left out of the
+    // spread (it still counts in the accuracy).
+    if (len == batch_size) batch_accuracy.push_back(static_cast<double>(right) / len);
   }
-  return static_cast<double>(correct) / static_cast<double>(n);
+  AccuracyEstimate estimate;
+  estimate.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  estimate.batches = static_cast<int>(batch_accuracy.size());
+  if (batch_accuracy.size() >= 2) {
+    double mean = 0.0;
+    for (double a : batch_accuracy) mean += a;
+    mean /= batch_accuracy.size();
+    double ss = 0.0;
+    for (double a : batch_accuracy) ss += (a - mean) * (a - mean);
+    const double sd = std::sqrt(ss / (batch_accuracy.size() - 1));
+    estimate.std_error = sd / std::sqrt(static_cast<double>(batch_accuracy.size()));
+  }
+  return estimate;
 }
 
 }  // namespace
@@ -121,8 +111,19 @@ uint64_t DeriveRunSeed(uint64_t job_seed, absl::string_view key) {
 
 void SeedTorch(uint64_t seed) { torch::manual_seed(seed); }
 
-absl::StatusOr<double> EvaluateAccuracy(torch::nn::AnyModule& model, const LabeledData& data,
-                                        const torch::Device& device, int batch_size) {
+torch::Device TrainingDevice(bool allow_cuda) {
+  bool cuda = false;
+  try {
+    cuda = allow_cuda && torch::cuda::is_available();
+  } catch (const c10::Error&) {
+    cuda = false;
+  }
+  return torch::Device(cuda ? torch::kCUDA : torch::kCPU);
+}
+
+absl::StatusOr<AccuracyEstimate> EstimateAccuracy(torch::nn::AnyModule& model,
+                                                  const LabeledData& data,
+                                                  const torch::Device& device, int batch_size) {
   if (absl::Status status = ValidateData(data, "evaluation data"); !status.ok()) return status;
   if (batch_size < 1) return absl::InvalidArgumentError("eval batch size must be >= 1");
   try {
@@ -132,6 +133,13 @@ absl::StatusOr<double> EvaluateAccuracy(torch::nn::AnyModule& model, const Label
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("evaluation: ", e.what()));
   }
+}
+
+absl::StatusOr<double> EvaluateAccuracy(torch::nn::AnyModule& model, const LabeledData& data,
+                                        const torch::Device& device, int batch_size) {
+  absl::StatusOr<AccuracyEstimate> estimate = EstimateAccuracy(model, data, device, batch_size);
+  if (!estimate.ok()) return estimate.status();
+  return estimate->accuracy;
 }
 
 absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
@@ -152,9 +160,13 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
   TrainResult result;
   try {
     torch::set_num_threads(options.threads);
-    const bool use_cuda = options.allow_cuda && torch::cuda::is_available();
-    const torch::Device device(use_cuda ? torch::kCUDA : torch::kCPU);
+    const torch::Device device = TrainingDevice(options.allow_cuda);
+    const bool use_cuda = device.is_cuda();
     result.device = use_cuda ? "cuda" : "cpu";
+    // The training set lives on the training device for the whole run: one
+    // copy instead of one per step.
+    const torch::Tensor train_images = train.images.to(device);
+    const torch::Tensor train_labels = train.labels.to(device);
     result.train_examples = train.size();
     result.validation_examples = validation.size();
 
@@ -178,28 +190,38 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
       for (auto& group : optimizer.param_groups()) {
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       }
-      const torch::Tensor index = sampler.Next();
-      const torch::Tensor x = train.images.index_select(0, index).to(device);
-      const torch::Tensor y = train.labels.index_select(0, index).to(device);
+      const torch::Tensor index = sampler.Next().to(device);
+      const torch::Tensor x = train_images.index_select(0, index);
+      const torch::Tensor y = train_labels.index_select(0, index);
       optimizer.zero_grad();
-      torch::Tensor loss = torch::cross_entropy_loss(model.forward(x), y);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        return absl::InternalError(
-            absl::StrCat("training diverged at step ", step, ": loss ", loss_value));
+      const torch::Tensor logits = model.forward(x);
+      torch::Tensor loss = options.loss_fn ? options.loss_fn(logits, index, y)
+                                           : torch::cross_entropy_loss(logits, y);
+      // Reading the loss synchronises a GPU with the host: on CUDA it is
+      // checked every kLossCheckEvery steps (and at the last one), on CPU at
+      // every step. A non-finite loss stops the run either way.
+      const bool check = !use_cuda || step % kLossCheckEvery == 0 || step + 1 == options.steps;
+      if (check) {
+        const double loss_value = loss.item<double>();
+        if (!std::isfinite(loss_value)) {
+          return absl::InternalError(
+              absl::StrCat("training diverged at step ", step, ": loss ", loss_value));
+        }
+        result.final_loss = loss_value;
       }
       loss.backward();
       optimizer.step();
-      result.final_loss = loss_value;
       result.steps = step + 1;
     }
     result.train_seconds = SecondsSince(train_start);
 
     const auto eval_start = std::chrono::steady_clock::now();
-    absl::StatusOr<double> accuracy =
+    absl::StatusOr<AccuracyEstimate> accuracy =
         EvaluateUnchecked(model, validation, device, options.eval_batch_size, cancel);
     if (!accuracy.ok()) return accuracy.status();
-    result.accuracy = *accuracy;
+    result.accuracy = accuracy->accuracy;
+    result.accuracy_std_error = accuracy->std_error;
+    result.validation_batches = accuracy->batches;
     result.eval_seconds = SecondsSince(eval_start);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("training: ", e.what_without_backtrace()));

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <torch/torch.h>
@@ -22,16 +23,35 @@ struct TrainOptions {
   double learning_rate = 0.05;  // peak; cosine-decayed to 0 over `steps`
   double momentum = 0.9;
   double weight_decay = 5e-4;
-  int eval_batch_size = 500;
+  // Validation batch size; the accuracy's standard error is estimated from
+  // the spread of the per-batch accuracies.
+  int eval_batch_size = 250;
   // Seeds the batch order. (Weight initialisation is seeded by the caller,
   // before the model is built: see SeedTorch.)
   uint64_t seed = 0;
   int threads = 1;  // torch intra-op threads (process-wide setting)
   bool allow_cuda = true;
+  // When set, a step's loss is loss_fn(logits, index, labels) instead of
+  // cross-entropy; `index` holds the batch's row numbers in the training set
+  // (on the training device), e.g. to look up precomputed teacher logits.
+  std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& index,
+                              const torch::Tensor& labels)>
+      loss_fn;
+};
+
+// Accuracy on a validation set with its standard error.
+struct AccuracyEstimate {
+  double accuracy = 0.0;
+  // Standard deviation of the per-batch accuracies over sqrt(batches); 0
+  // with a single batch.
+  double std_error = 0.0;
+  int batches = 0;
 };
 
 struct TrainResult {
   double accuracy = 0.0;  // fraction of validation examples classified right
+  double accuracy_std_error = 0.0;
+  int validation_batches = 0;
   int steps = 0;
   int64_t train_examples = 0;
   int64_t validation_examples = 0;
@@ -55,6 +75,13 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
 // model's current device `device`. INTERNAL on a LibTorch failure.
 absl::StatusOr<double> EvaluateAccuracy(torch::nn::AnyModule& model, const LabeledData& data,
                                         const torch::Device& device, int batch_size);
+// The same with the standard error over batches of `batch_size`.
+absl::StatusOr<AccuracyEstimate> EstimateAccuracy(torch::nn::AnyModule& model,
+                                                  const LabeledData& data,
+                                                  const torch::Device& device, int batch_size);
+
+// The device training runs on: CUDA when allowed and present, else CPU.
+torch::Device TrainingDevice(bool allow_cuda);
 
 // A seed for one candidate's run, stable across platforms and processes:
 // the same job seed and key (e.g. the architecture string) always give the

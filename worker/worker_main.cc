@@ -1,11 +1,15 @@
 // edgenas-worker: an accuracy worker. Registers with the coordinator, pulls
-// TASK_ACCURACY tasks and trains/evaluates each candidate (CUDA when present
-// and allowed, CPU otherwise), or, for jobs in evaluation.mode "table", looks
-// its accuracy up in the job's table (no training, no LibTorch).
+// TASK_ACCURACY tasks and runs them (CUDA when present and allowed, CPU
+// otherwise): full training of a candidate or finalist, a job's teacher or
+// supernet, flash distillation, subnet evaluation; for jobs in
+// evaluation.mode "table" it looks accuracy up in the job's table. Checkpoints
+// travel through the coordinator's ArtifactService. This file includes no
+// LibTorch header (see worker/accuracy_plan.h).
 #include <unistd.h>
 
-#include <torch/torch.h>
+#include <thread>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,17 +18,24 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "executor/artifact_client.h"
 #include "executor/executor_loop.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
+#include "worker/accuracy_methods.h"
 #include "worker/accuracy_task.h"
 #include "worker/table_accuracy_task.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
-ABSL_FLAG(int, threads, 1, "Torch intra-op threads on CPU");
+ABSL_FLAG(int, threads, 0, "Torch intra-op threads on CPU (0 = the machine's cores)");
 ABSL_FLAG(std::string, dataset_dir, "", "Overrides the job's dataset directory when set");
 ABSL_FLAG(bool, allow_cuda, true, "Train on CUDA when a GPU is available");
+ABSL_FLAG(int, slots, 1,
+          "Tasks run at once, each slot registered as its own executor: on a GPU, several "
+          "small candidates share the device (its launch overhead, not its arithmetic, bounds "
+          "one); on a CPU keep 1 and use --threads");
+ABSL_FLAG(int64_t, max_artifact_mb, 1024, "Largest checkpoint this worker downloads");
 
 namespace edgenas {
 namespace {
@@ -35,21 +46,16 @@ std::string HostName() {
   return buf;
 }
 
-bool CudaAvailable() {
-  try {
-    return torch::cuda::is_available();
-  } catch (const c10::Error&) {
-    return false;
-  }
-}
-
 int Main() {
   AccuracyTaskOptions task_options;
   task_options.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
   task_options.threads = absl::GetFlag(FLAGS_threads);
+  if (task_options.threads == 0) {
+    task_options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  }
   task_options.allow_cuda = absl::GetFlag(FLAGS_allow_cuda);
   if (task_options.threads < 1) {
-    std::fprintf(stderr, "edgenas-worker: --threads must be >= 1, got %d\n",
+    std::fprintf(stderr, "edgenas-worker: --threads must be >= 0, got %d\n",
                  task_options.threads);
     return 2;
   }
@@ -58,16 +64,39 @@ int Main() {
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
   options.kind = v1::WORKER;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
-  const bool cuda = task_options.allow_cuda && CudaAvailable();
+  const TrainingDeviceInfo device = DescribeTrainingDevice(task_options.allow_cuda);
   // Device classes route latency tasks to agents; a worker advertises its
-  // hardware through accelerators instead.
-  if (cuda) options.accelerators.push_back("cuda");
-  const std::string device = cuda ? "cuda" : "cpu";
-  options.capabilities.push_back("accuracy:full_train");
-  options.capabilities.push_back("accuracy:table");  // routes "table" jobs' tasks here
-  options.on_registered = [&options, &device](const std::string& id) {
-    std::printf("edgenas-worker: registered executor_id=%s name=%s device=%s coordinator=%s\n",
-                id.c_str(), options.name.c_str(), device.c_str(), options.coordinator.c_str());
+  // hardware through accelerators and capabilities instead.
+  if (device.cuda) {
+    options.accelerators.push_back(absl::StrCat(device.name, " (", device.device_count,
+                                                " CUDA device(s))"));
+    options.capabilities.push_back("cuda");
+  } else {
+    options.accelerators.push_back(absl::StrCat("cpu threads=", task_options.threads));
+    options.capabilities.push_back("cpu");
+  }
+  options.capabilities.push_back(absl::StrCat("threads:", task_options.threads));
+  for (const char* mode : {"full_train", "flash_distill", "supernet", "table"}) {
+    options.capabilities.push_back(absl::StrCat("accuracy:", mode));
+  }
+  auto artifacts = std::make_shared<ArtifactClient>(options.coordinator);
+  const int64_t max_bytes = absl::GetFlag(FLAGS_max_artifact_mb) << 20;
+  task_options.artifacts.upload = [artifacts](const std::string& job_id, const std::string& name,
+                                              const std::string& bytes) {
+    return artifacts->Upload(job_id, name, bytes).status();
+  };
+  task_options.artifacts.download = [artifacts, max_bytes](const std::string& job_id,
+                                                           const std::string& name) {
+    return artifacts->Download(job_id, name, max_bytes);
+  };
+  const std::string device_name = device.cuda ? "cuda" : "cpu";
+  options.on_registered = [&options, device_name, threads = task_options.threads](
+                              const std::string& id) {
+    std::printf(
+        "edgenas-worker: registered executor_id=%s name=%s device=%s threads=%d "
+        "coordinator=%s\n",
+        id.c_str(), options.name.c_str(), device_name.c_str(), threads,
+        options.coordinator.c_str());
     std::fflush(stdout);
   };
 
@@ -77,7 +106,8 @@ int Main() {
           const v1::Task& task, const std::atomic<bool>* cancel) {
         if (IsTableAccuracyTask(task)) return tables->Run(task);
         return RunAccuracyTask(task, task_options, cancel);
-      });
+      },
+      absl::GetFlag(FLAGS_slots));
 }
 
 }  // namespace

@@ -11,6 +11,34 @@
 #include "common/nb201_space.h"
 
 namespace edgenas {
+
+// Which nodes carry a (structurally) non-zero value and which reach the
+// output. An edge is live only when both ends are: dead edges are not built,
+// so parameters and compute match the function the cell computes (the same
+// rule the space's canonical key uses to merge cells).
+std::vector<bool> Nb201LiveEdges(const Architecture& arch) {
+  constexpr int kCellNodes = 4;
+  const auto& edges = Nb201Edges();
+  std::array<bool, kCellNodes> nonzero{};
+  nonzero[0] = true;
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from]) nonzero[to] = true;
+  }
+  std::array<bool, kCellNodes> useful{};
+  useful[kCellNodes - 1] = true;
+  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && useful[to]) useful[from] = true;
+  }
+  std::vector<bool> live(kNb201NumEdges, false);
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    live[e] = arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from] && useful[to];
+  }
+  return live;
+}
+
 namespace {
 
 constexpr int kMaxCellsPerStage = 32;
@@ -45,32 +73,6 @@ struct CellEdge {
   torch::nn::Sequential op;
 };
 
-// Which nodes carry a (structurally) non-zero value and which reach the
-// output. An edge is live only when both ends are: dead edges are not built,
-// so parameters and compute match the function the cell computes (the same
-// rule the space's canonical key uses to merge cells).
-std::vector<bool> LiveEdges(const Architecture& arch) {
-  const auto& edges = Nb201Edges();
-  std::array<bool, kCellNodes> nonzero{};
-  nonzero[0] = true;
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from]) nonzero[to] = true;
-  }
-  std::array<bool, kCellNodes> useful{};
-  useful[kCellNodes - 1] = true;
-  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && useful[to]) useful[from] = true;
-  }
-  std::vector<bool> live(kNb201NumEdges, false);
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    live[e] = arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from] && useful[to];
-  }
-  return live;
-}
-
 torch::nn::Sequential MakeOp(Nb201Op op, int64_t channels) {
   torch::nn::Sequential seq;
   switch (op) {
@@ -100,7 +102,7 @@ class Nb201CellImpl : public torch::nn::Module {
  public:
   Nb201CellImpl(const Architecture& arch, int64_t channels) {
     const auto& edges = Nb201Edges();
-    const std::vector<bool> live = LiveEdges(arch);
+    const std::vector<bool> live = Nb201LiveEdges(arch);
     for (int e = 0; e < kNb201NumEdges; ++e) {
       if (!live[e]) continue;
       const auto [to, from] = edges[e];

@@ -5,6 +5,7 @@
 #define EDGENAS_COMMON_MODEL_NB201_MODEL_H_
 
 #include <cstdint>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -24,6 +25,12 @@ struct Nb201ModelOptions {
 // bad architecture or options (naming the field), INTERNAL when LibTorch fails.
 absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
                                                        const Nb201ModelOptions& options);
+
+// Which of the 6 cell edges are built: an edge is live when its op is not
+// none, its source carries a (structurally) non-zero value and its target
+// reaches the output. Dead edges are not built, so parameters and compute
+// match the function the cell computes. `arch` must be a valid NB201 cell.
+std::vector<bool> Nb201LiveEdges(const Architecture& arch);
 
 // Number of trainable parameters of `module`.
 int64_t CountParameters(const torch::nn::Module& module);

@@ -395,5 +395,82 @@ TEST(NormalizeJobSpec, StrategyNamesAcceptedAndUnknownListsThem) {
   for (const std::string& name : known) EXPECT_THAT(status.message(), HasSubstr(name));
 }
 
+// Proxy modes get their teacher, distillation, supernet and finalist
+// defaults; settings of another mode are refused naming the field.
+TEST(NormalizeJobSpec, ProxyModeDefaults) {
+  v1::JobSpec spec = Minimal();
+  spec.mutable_evaluation()->set_mode("flash_distill");
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  const auto& ev = spec.evaluation();
+  EXPECT_EQ(ev.teacher().arch(), kDefaultTeacherArch);
+  EXPECT_EQ(ev.teacher().channels(), kDefaultTeacherChannels);
+  EXPECT_EQ(ev.teacher().train_steps(), kDefaultTeacherTrainSteps);
+  EXPECT_DOUBLE_EQ(ev.distill().fraction(), kDefaultDistillFraction);
+  EXPECT_DOUBLE_EQ(ev.distill().alpha(), kDefaultDistillAlpha);
+  EXPECT_DOUBLE_EQ(ev.distill().temperature(), kDefaultDistillTemperature);
+  EXPECT_EQ(ev.finalize().top_k(), kDefaultFinalizeTopK);
+  EXPECT_EQ(ev.finalize().train_steps(), kDefaultFinalizeTrainSteps);
+  EXPECT_FALSE(ev.has_supernet());
+
+  spec = Minimal();
+  spec.mutable_evaluation()->set_mode("supernet");
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  EXPECT_EQ(spec.evaluation().supernet().train_steps(), kDefaultSupernetTrainSteps);
+  EXPECT_EQ(spec.evaluation().supernet().calibration_examples(), kDefaultCalibrationExamples);
+  EXPECT_FALSE(spec.evaluation().has_teacher());
+
+  spec = Minimal();
+  spec.mutable_evaluation()->set_mode("supernet");
+  spec.mutable_evaluation()->mutable_finalize()->set_top_k(-1);  // no finalists
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  EXPECT_EQ(spec.evaluation().finalize().top_k(), -1);
+}
+
+TEST(NormalizeJobSpec, ProxySettingsRefusedNamingTheField) {
+  v1::JobSpec s = Minimal();
+  s.mutable_evaluation()->mutable_teacher()->set_channels(8);
+  ExpectRefused(s, "job.evaluation.teacher");  // full_train has no teacher
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("supernet");
+  s.mutable_evaluation()->mutable_distill()->set_alpha(0.3);
+  ExpectRefused(s, "job.evaluation.distill");
+
+  s = Minimal();
+  s.mutable_evaluation()->mutable_finalize()->set_top_k(2);
+  ExpectRefused(s, "job.evaluation.finalize");  // finalists only in proxy modes
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("flash_distill");
+  s.mutable_evaluation()->mutable_distill()->set_alpha(1.5);
+  ExpectRefused(s, "job.evaluation.distill.alpha");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("flash_distill");
+  s.mutable_evaluation()->mutable_distill()->set_fraction(2.0);
+  ExpectRefused(s, "job.evaluation.distill.fraction");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("flash_distill");
+  s.mutable_evaluation()->mutable_distill()->set_temperature(
+      std::numeric_limits<double>::quiet_NaN());
+  ExpectRefused(s, "job.evaluation.distill.temperature");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("flash_distill");
+  s.mutable_evaluation()->mutable_teacher()->set_arch("|bogus~0|");
+  ExpectRefused(s, "job.evaluation.teacher.arch");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("supernet");
+  s.mutable_evaluation()->mutable_supernet()->set_calibration_examples(-3);
+  ExpectRefused(s, "job.evaluation.supernet.calibration_examples");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("supernet");
+  s.mutable_evaluation()->mutable_finalize()->set_top_k(-2);
+  ExpectRefused(s, "job.evaluation.finalize.top_k");
+}
+
 }  // namespace
 }  // namespace edgenas

@@ -187,6 +187,45 @@ TEST_F(StoreTest, CandidateAndMetricsRoundTrip) {
   EXPECT_EQ(store.GetCandidate("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+// A metric is kept per source, in the order first stored (the search's proxy
+// value before a finalist's full-training value), with what it cost.
+TEST_F(StoreTest, MetricsKeptPerSourceWithTheirCost) {
+  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutJob(MakeJob("j1")).ok());
+  ASSERT_TRUE(store.PutCandidate(MakeCandidate("c1", "j1", 0, "k1")).ok());
+  v1::Metric proxy = MakeMetric("accuracy", 0.81);
+  proxy.set_source("worker:flash_distill:cpu");
+  proxy.set_steps(200);
+  proxy.set_cost_seconds(3.5);
+  proxy.set_std_error(0.009);
+  v1::Metric full = MakeMetric("accuracy", 0.86);
+  full.set_source("worker:full_train:cpu");
+  full.set_steps(2000);
+  full.set_cost_seconds(35.0);
+  // A source that sorts first: the order must be arrival, not by name.
+  full.set_source("worker:a_full_train:cpu");
+  ASSERT_TRUE(store.PutMetrics("c1", "t1", {proxy}).ok());
+  ASSERT_TRUE(store.PutMetrics("c1", "t2", {full}).ok());
+  proxy.set_value(0.82);  // the same source again replaces its value
+  ASSERT_TRUE(store.PutMetrics("c1", "t1", {proxy}).ok());
+  absl::StatusOr<v1::Candidate> got = store.GetCandidate("c1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->metrics_size(), 2);
+  EXPECT_EQ(got->metrics(0).source(), "worker:flash_distill:cpu");
+  EXPECT_DOUBLE_EQ(got->metrics(0).value(), 0.82);
+  EXPECT_EQ(got->metrics(0).steps(), 200);
+  EXPECT_DOUBLE_EQ(got->metrics(0).cost_seconds(), 3.5);
+  EXPECT_DOUBLE_EQ(got->metrics(0).std_error(), 0.009);
+  EXPECT_EQ(got->metrics(1).source(), "worker:a_full_train:cpu");
+  EXPECT_EQ(got->metrics(1).steps(), 2000);
+  absl::StatusOr<std::vector<v1::Candidate>> list = store.ListCandidates("j1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ((*list)[0].metrics_size(), 2);
+  EXPECT_EQ((*list)[0].metrics(0).source(), "worker:flash_distill:cpu");
+}
+
 // A NaN or infinite metric is refused by name, and none of the batch is written.
 TEST_F(StoreTest, NonFiniteMetricRefusedAndNothingWritten) {
   absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
@@ -759,11 +798,11 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
-    EXPECT_EQ(Store::kSchemaVersion, 2);
+    EXPECT_EQ(Store::kSchemaVersion, 3);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
-  // A second open finds version 2 and migrates nothing; the rows are still there.
+  // A second open finds the current version and migrates nothing; the rows are still there.
   std::unique_ptr<Store> store = OpenOrDie();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->ListStrategyCalls("old-job")->size(), 1u);

@@ -3,9 +3,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -124,6 +128,18 @@ v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_second
   get.set_job_id(job_id);
   EXPECT_TRUE(cluster.search()->GetJob(Ctx().get(), get, &job).ok());
   return job;
+}
+
+bool WaitForLogLine(ChildProcess* child, const std::string& needle, int bound_seconds) {
+  for (int i = 0; i < bound_seconds * 20; ++i) {
+    std::ifstream in(child->log_file_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (absl::StrContains(text.str(), needle)) return true;
+    if (!child->IsRunning()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling another process
+  }
+  return false;
 }
 
 }  // namespace edgenas::testing

@@ -71,6 +71,10 @@ std::string Submit(Cluster& cluster, const v1::JobSpec& spec);
 v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_seconds,
                    std::vector<int64_t>* sequences = nullptr);
 
+// Polls `child`'s log until it holds `needle` (true), the child exits or
+// `bound_seconds` pass (false).
+bool WaitForLogLine(ChildProcess* child, const std::string& needle, int bound_seconds = 900);
+
 }  // namespace edgenas::testing
 
 #endif  // EDGENAS_TESTS_INTEGRATION_CLUSTER_H_

@@ -23,6 +23,7 @@ using ::testing::HasSubstr;
 using testing::Cluster;
 using testing::Ctx;
 using testing::Submit;
+using testing::WaitForLogLine;
 
 // Upper bound for one test job; a guard against hangs, not a timing check.
 constexpr int kJobBoundSeconds = 900;
@@ -176,18 +177,6 @@ TEST(EndToEnd, TinyJobRunsToDoneAndBadInputLosesNothing) {
 }
 
 // Waits until `path` contains `needle` or the process exits.
-bool WaitForLogLine(ChildProcess* child, const std::string& needle) {
-  for (int i = 0; i < kJobBoundSeconds * 20; ++i) {
-    std::ifstream in(child->log_file_path());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (absl::StrContains(text.str(), needle)) return true;
-    if (!child->IsRunning()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling another process
-  }
-  return false;
-}
-
 // A worker killed mid-task loses only its lease: the task expires, a second
 // worker completes it, and the result is stored exactly once.
 TEST(EndToEnd, KilledWorkerTaskIsRetriedByAnother) {

@@ -1,0 +1,28 @@
+// Names of the per-job artifacts (checkpoints) that workers store in the
+// coordinator's ArtifactService and the CLI exports. Header-only, free of
+// protobuf and LibTorch.
+#ifndef EDGENAS_COMMON_ARTIFACT_NAMES_H_
+#define EDGENAS_COMMON_ARTIFACT_NAMES_H_
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace edgenas {
+
+inline constexpr char kArtifactTeacher[] = "teacher";
+inline constexpr char kArtifactSupernet[] = "supernet";
+
+// The artifact of a fully trained finalist: "final." + the candidate id
+// without its job id prefix (e.g. "final.0007" for "<job>-0007").
+inline std::string FinalistArtifactName(const std::string& job_id,
+                                        const std::string& candidate_id) {
+  std::string suffix = candidate_id;
+  if (absl::StartsWith(candidate_id, job_id + "-")) suffix = candidate_id.substr(job_id.size() + 1);
+  return absl::StrCat("final.", suffix);
+}
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_ARTIFACT_NAMES_H_

@@ -1,0 +1,40 @@
+// Defaults of job-spec fields, free of protobuf so that LibTorch code (the
+// worker's trainers) can use them without generated headers.
+#ifndef EDGENAS_COMMON_JOB_DEFAULTS_H_
+#define EDGENAS_COMMON_JOB_DEFAULTS_H_
+
+namespace edgenas {
+
+// Defaults for fields left at zero/empty. The coordinator fills them in at
+// submission; workers and agents fall back to the same values for specs
+// built by hand.
+inline constexpr char kDefaultDeviceClass[] = "cpu";
+inline constexpr char kDefaultDatasetPath[] = "/usr/share/datasets/fashion-mnist";
+inline constexpr int kDefaultCellsPerStage = 1;
+inline constexpr int kDefaultChannels = 16;
+inline constexpr int kDefaultTrainSteps = 200;
+inline constexpr int kDefaultBatchSize = 64;
+inline constexpr double kDefaultLearningRate = 0.05;
+inline constexpr int kDefaultValidationExamples = 2000;
+// Proxy modes (flash_distill, supernet) and the full training of finalists.
+inline constexpr char kDefaultTeacherArch[] =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+inline constexpr int kDefaultTeacherChannels = 32;
+inline constexpr int kDefaultTeacherCellsPerStage = 2;
+inline constexpr int kDefaultTeacherTrainSteps = 3000;
+inline constexpr double kDefaultDistillFraction = 0.1;
+inline constexpr double kDefaultDistillAlpha = 0.5;
+inline constexpr double kDefaultDistillTemperature = 4.0;
+inline constexpr int kDefaultSupernetTrainSteps = 3000;
+inline constexpr int kDefaultCalibrationExamples = 512;
+inline constexpr int kDefaultFinalizeTopK = 3;
+inline constexpr int kDefaultFinalizeTrainSteps = 2000;
+inline constexpr int kDefaultWarmupMs = 200;
+inline constexpr int kDefaultMinRuns = 20;
+inline constexpr int kDefaultMaxRuns = 200;
+inline constexpr int kDefaultLatencyThreads = 1;
+inline constexpr int kDefaultLatencyBatchSize = 1;
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_JOB_DEFAULTS_H_

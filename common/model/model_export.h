@@ -1,0 +1,32 @@
+// Writes a trained network out for use outside edgenas:
+//   * "torchscript": a TorchScript module (torch.jit.load in Python,
+//     torch::jit::load in C++) whose forward is generated from the
+//     architecture, with the trained parameters and batch-norm statistics;
+//     inference semantics (batch norm in eval mode);
+//   * "state_dict": a dict of the network's parameter and buffer tensors by
+//     name, in the format torch.load reads (torch::pickle_save).
+// The header includes no protobuf; LibTorch is used in the .cc only.
+#ifndef EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_
+#define EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/space_registry.h"
+
+namespace edgenas {
+
+// Builds `arch` in `space` (in_channels, num_classes), loads `checkpoint`
+// (bytes as the worker stores a trained network: torch::serialize archive of
+// the module) and writes it to `out_path` in `format`. INVALID_ARGUMENT for
+// an unknown format, space without an exporter or bad architecture;
+// DATA_LOSS when the checkpoint does not fit the network; INTERNAL when
+// LibTorch fails or the file cannot be written.
+absl::Status ExportTrainedModel(const SpaceConfig& space, const std::string& arch,
+                                const std::string& checkpoint, const std::string& format,
+                                const std::string& out_path, int in_channels = 1,
+                                int num_classes = 10);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_

@@ -1,0 +1,39 @@
+// ArtifactService over gRPC: moves chunks between the wire and an
+// ArtifactStore and converts statuses. Synchronous API: uploads and
+// downloads are rare and spend their time on disk I/O, not waiting.
+#ifndef EDGENAS_COORDINATOR_ARTIFACT_SERVICE_IMPL_H_
+#define EDGENAS_COORDINATOR_ARTIFACT_SERVICE_IMPL_H_
+
+#include <cstddef>
+
+#include "coordinator/artifact_store.h"
+#include "edgenas/v1/artifact_service.grpc.pb.h"
+
+namespace edgenas {
+
+// Largest data chunk accepted or sent, in bytes.
+inline constexpr size_t kArtifactChunkBytes = size_t{1} << 20;
+
+class ArtifactServiceImpl final : public v1::ArtifactService::Service {
+ public:
+  // `store` must outlive the service.
+  explicit ArtifactServiceImpl(ArtifactStore* store) : store_(store) {}
+
+  // Stores the streamed artifact once size and SHA-256 match the header;
+  // on any error nothing is stored.
+  grpc::Status Upload(grpc::ServerContext* ctx, grpc::ServerReader<v1::UploadChunk>* reader,
+                      v1::ArtifactRef* resp) override;
+  // Streams the ref, then the content; ends with DATA_LOSS if the content
+  // on disk no longer matches the ref.
+  grpc::Status Download(grpc::ServerContext* ctx, const v1::DownloadRequest* req,
+                        grpc::ServerWriter<v1::DownloadChunk>* writer) override;
+  grpc::Status Stat(grpc::ServerContext* ctx, const v1::DownloadRequest* req,
+                    v1::ArtifactRef* resp) override;
+
+ private:
+  ArtifactStore* const store_;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COORDINATOR_ARTIFACT_SERVICE_IMPL_H_

@@ -1,0 +1,196 @@
+// The proxy evaluation modes over the real binaries on loopback, with tiny
+// schedules: a flash-distillation job goes PREPARING (teacher) -> SEARCHING
+// (distilled candidates) -> FINALIZING (full training of the best) -> DONE,
+// its finalist exports and `pareto --source all` shows proxy and truth side
+// by side; a worker killed while training the supernet costs one lease, not
+// the job.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "cli/process.h"
+#include "coordinator/store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/cluster.h"
+
+namespace edgenas {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Cluster;
+using testing::Submit;
+using testing::WaitForLogLine;
+using testing::WatchToEnd;
+
+// Upper bound for one test job; a guard against hangs, not a timing check.
+constexpr int kJobBoundSeconds = 900;
+
+v1::JobSpec TinyProxySpec(const std::string& mode, int evaluations) {
+  v1::JobSpec spec;
+  spec.set_name("proxy-tiny");
+  spec.mutable_space()->set_name("nb201");
+  (*spec.mutable_space()->mutable_options())["channels"] = "4";
+  spec.mutable_strategy()->set_name("random");
+  auto* o = spec.add_objectives();
+  o->set_metric("accuracy");
+  o->set_direction(v1::MAXIMIZE);
+  o = spec.add_objectives();
+  o->set_metric("params");
+  o->set_direction(v1::MINIMIZE);
+  auto* ev = spec.mutable_evaluation();
+  ev->set_mode(mode);
+  ev->set_batch_size(32);
+  ev->set_validation_examples(256);
+  ev->mutable_finalize()->set_top_k(1);
+  ev->mutable_finalize()->set_train_steps(40);
+  if (mode == "flash_distill") {
+    ev->mutable_teacher()->set_channels(6);
+    ev->mutable_teacher()->set_cells_per_stage(1);
+    ev->mutable_teacher()->set_train_steps(20);
+    ev->mutable_distill()->set_fraction(0.25);
+  } else {
+    ev->mutable_supernet()->set_train_steps(20);
+    ev->mutable_supernet()->set_calibration_examples(64);
+  }
+  spec.mutable_budget()->set_max_evaluations(evaluations);
+  spec.set_parallelism(2);
+  spec.set_seed(7);
+  spec.set_lease_seconds(30);
+  return spec;
+}
+
+std::vector<v1::JobState> StatesOf(Store& store, const std::string& job_id) {
+  std::vector<v1::JobState> states;
+  auto events = store.ListEvents(job_id, 0, 1000);
+  EXPECT_TRUE(events.ok()) << events.status();
+  if (!events.ok()) return states;
+  for (const v1::JobEvent& e : *events) {
+    if (e.type() != v1::EVENT_STATE_CHANGED) continue;
+    if (states.empty() || states.back() != e.job().state()) states.push_back(e.job().state());
+  }
+  return states;
+}
+
+std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
+  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--coordinator=" + cluster.address());
+  const std::string log = cluster.dir() + "/cli.log";
+  auto child = ChildProcess::Spawn(argv, log);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return "";
+  auto exit = (*child)->Wait(absl::Seconds(120));
+  *ok = exit.ok() && exit->Success();
+  return TailOfFile(log, 40);
+}
+
+TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  const std::string job_id = Submit(cluster, TinyProxySpec("flash_distill", 3));
+  ASSERT_TRUE(cluster.StartWorker("worker").ok());
+  v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done(), 3);
+  ASSERT_GE(job.stage_metrics_size(), 1);  // the teacher's accuracy and cost
+  EXPECT_EQ(job.stage_metrics(0).source(), "worker:teacher:cpu");
+
+  bool ok = false;
+  std::string out = RunCli(cluster, {"pareto", job_id, "--source", "all"}, &ok);
+  EXPECT_TRUE(ok) << out;
+  EXPECT_THAT(out, HasSubstr("accuracy[flash_distill]"));
+  EXPECT_THAT(out, HasSubstr("accuracy[full_train]"));
+
+  // The finalist: the front's most accurate candidate, fully trained.
+  auto store_or = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store_or.ok()) << store_or.status();
+  Store& store = **store_or;
+  auto candidates = store.ListCandidates(job_id);
+  ASSERT_TRUE(candidates.ok());
+  std::string finalist;
+  for (const v1::Candidate& c : *candidates) {
+    bool proxy = false, full = false;
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.name() != "accuracy") continue;
+      if (m.source() == "worker:flash_distill:cpu") {
+        proxy = true;
+        EXPECT_EQ(m.steps(), 10);  // 0.25 of the full 40
+        EXPECT_GT(m.cost_seconds(), 0.0);
+      }
+      if (m.source() == "worker:full_train:cpu") {
+        full = true;
+        EXPECT_EQ(m.steps(), 40);
+      }
+    }
+    EXPECT_TRUE(proxy) << c.id();
+    // The search's value comes first: what the candidate was ranked by.
+    EXPECT_EQ(c.metrics(0).source(), "worker:flash_distill:cpu");
+    if (full) finalist = c.id();
+  }
+  ASSERT_FALSE(finalist.empty());
+  EXPECT_EQ(StatesOf(store, job_id),
+            (std::vector<v1::JobState>{v1::JOB_PREPARING, v1::JOB_SEARCHING, v1::JOB_FINALIZING,
+                                       v1::JOB_DONE}));
+
+  const std::string script = cluster.dir() + "/finalist.pt";
+  out = RunCli(cluster, {"export", job_id, finalist, "--format", "torchscript", "--out", script},
+               &ok);
+  EXPECT_TRUE(ok) << out;
+  EXPECT_GT(std::filesystem::file_size(script), 0u);
+  const std::string dict = cluster.dir() + "/finalist.state_dict.pt";
+  out = RunCli(cluster, {"export", job_id, finalist, "--format", "state_dict", "--out", dict}, &ok);
+  EXPECT_TRUE(ok) << out;
+  EXPECT_GT(std::filesystem::file_size(dict), 0u);
+  // A candidate that was never fully trained has no weights to export.
+  for (const v1::Candidate& c : *candidates) {
+    if (c.id() == finalist) continue;
+    out = RunCli(cluster, {"export", job_id, c.id()}, &ok);
+    EXPECT_FALSE(ok);
+    EXPECT_THAT(out, HasSubstr("no trained weights"));
+    break;
+  }
+}
+
+TEST(ProxyJob, WorkerKilledWhileTrainingTheSupernetDoesNotLoseTheJob) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  v1::JobSpec spec = TinyProxySpec("supernet", 2);
+  spec.mutable_evaluation()->mutable_supernet()->set_train_steps(400);
+  spec.set_lease_seconds(3);
+  const std::string job_id = Submit(cluster, spec);
+  auto doomed = cluster.StartWorker("doomed");
+  ASSERT_TRUE(doomed.ok());
+  ASSERT_TRUE(WaitForLogLine(*doomed, "task start")) << TailOfFile((*doomed)->log_file_path(), 20);
+  auto killed = (*doomed)->Kill();
+  ASSERT_TRUE(killed.ok());
+  ASSERT_TRUE(cluster.StartWorker("rescuer").ok());
+  v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done(), 2);
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok());
+  auto tasks = (*store)->ListTasks(job_id);
+  ASSERT_TRUE(tasks.ok());
+  bool seen = false;
+  for (const TaskRecord& t : *tasks) {
+    if (t.operation != "train_supernet") continue;
+    seen = true;
+    EXPECT_EQ(t.state, TaskState::kDone);
+    EXPECT_EQ(t.attempts, 2);  // the killed lease, then the rescue
+  }
+  EXPECT_TRUE(seen);
+  auto candidates = (*store)->ListCandidates(job_id);
+  ASSERT_TRUE(candidates.ok());
+  for (const v1::Candidate& c : *candidates) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_DONE) << c.failure_reason();
+    EXPECT_EQ(c.metrics(0).source(), "worker:supernet:cpu");
+  }
+}
+
+}  // namespace
+}  // namespace edgenas

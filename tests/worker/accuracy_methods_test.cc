@@ -1,0 +1,158 @@
+// The worker's accuracy methods end to end on real Fashion-MNIST with tiny
+// schedules: teacher -> flash distillation -> finalist, supernet -> subnet,
+// with checkpoints exchanged through an in-memory artifact store.
+#include "worker/accuracy_methods.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/metric_names.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace edgenas {
+namespace {
+
+constexpr char kDatasetDir[] = "/usr/share/datasets/fashion-mnist";
+constexpr char kArch[] = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+
+struct MemoryArtifacts {
+  std::map<std::string, std::string> blobs;
+  ArtifactAccess Access() {
+    ArtifactAccess access;
+    access.upload = [this](const std::string& job, const std::string& name,
+                           const std::string& bytes) {
+      blobs[job + "/" + name] = bytes;
+      return absl::OkStatus();
+    };
+    access.download = [this](const std::string& job,
+                             const std::string& name) -> absl::StatusOr<std::string> {
+      auto it = blobs.find(job + "/" + name);
+      if (it == blobs.end()) return absl::NotFoundError(name + " not stored");
+      return it->second;
+    };
+    return access;
+  }
+};
+
+AccuracyPlan TinyPlan(const std::string& operation, const std::string& mode) {
+  AccuracyPlan plan;
+  plan.operation = operation;
+  plan.mode = mode;
+  plan.job_id = "job-t";
+  plan.candidate_id = "job-t-0001";
+  plan.arch = kArch;
+  plan.space.name = "nb201";
+  plan.space.options = {{"channels", "4"}, {"cells_per_stage", "1"}};
+  plan.job_seed = 3;
+  plan.dataset_dir = kDatasetDir;
+  plan.validation_examples = 500;
+  plan.batch_size = 32;
+  plan.learning_rate = 0.05;
+  plan.train_steps = 20;
+  plan.full_steps = 40;
+  plan.teacher_arch = kArch;
+  plan.teacher_channels = 6;
+  plan.teacher_cells_per_stage = 1;
+  plan.teacher_steps = 30;
+  plan.distill_fraction = 0.25;
+  plan.distill_alpha = 0.5;
+  plan.distill_temperature = 4.0;
+  plan.supernet_steps = 20;
+  plan.calibration_examples = 128;
+  return plan;
+}
+
+const ReportedMetric* Find(const AccuracyReport& r, const std::string& name) {
+  for (const auto& m : r.metrics) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+class AccuracyMethodsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kDatasetDir)) GTEST_SKIP() << kDatasetDir << " not installed";
+    options_.allow_cuda = false;
+    options_.threads = 1;
+    options_.artifacts = store_.Access();
+  }
+  MemoryArtifacts store_;
+  MethodOptions options_;
+};
+
+TEST_F(AccuracyMethodsTest, TeacherThenFlashDistillationThenFinalist) {
+  auto teacher = RunAccuracyPlan(TinyPlan(kOpTrainTeacher, "flash_distill"), options_, nullptr);
+  ASSERT_TRUE(teacher.ok()) << teacher.status();
+  ASSERT_NE(Find(*teacher, kMetricAccuracy), nullptr);
+  EXPECT_EQ(Find(*teacher, kMetricAccuracy)->source, "worker:teacher:cpu");
+  EXPECT_EQ(Find(*teacher, kMetricAccuracy)->steps, 30);
+  ASSERT_EQ(store_.blobs.count("job-t/teacher"), 1u);
+
+  auto distilled = RunAccuracyPlan(TinyPlan(kOpEvaluate, "flash_distill"), options_, nullptr);
+  ASSERT_TRUE(distilled.ok()) << distilled.status();
+  const ReportedMetric* acc = Find(*distilled, kMetricAccuracy);
+  ASSERT_NE(acc, nullptr);
+  EXPECT_EQ(acc->source, "worker:flash_distill:cpu");
+  EXPECT_EQ(acc->steps, 10);  // 0.25 of the full 40
+  EXPECT_GT(acc->value, 0.0);
+  EXPECT_LE(acc->value, 1.0);
+  EXPECT_GT(acc->cost_seconds, 0.0);
+  EXPECT_GE(acc->std_error, 0.0);
+  // Deterministic for a fixed plan: the cached teacher gives the same run.
+  auto again = RunAccuracyPlan(TinyPlan(kOpEvaluate, "flash_distill"), options_, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Find(*again, kMetricAccuracy)->value, acc->value);
+
+  auto finalist = RunAccuracyPlan(TinyPlan(kOpFullTrain, "flash_distill"), options_, nullptr);
+  ASSERT_TRUE(finalist.ok()) << finalist.status();
+  EXPECT_EQ(Find(*finalist, kMetricAccuracy)->source, "worker:full_train:cpu");
+  EXPECT_EQ(Find(*finalist, kMetricAccuracy)->steps, 40);
+  EXPECT_EQ(store_.blobs.count("job-t/final.0001"), 1u);
+}
+
+TEST_F(AccuracyMethodsTest, FlashDistillationWithoutATeacherIsNotFound) {
+  auto r = RunAccuracyPlan(TinyPlan(kOpEvaluate, "flash_distill"), options_, nullptr);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+  options_.artifacts = ArtifactAccess();
+  r = RunAccuracyPlan(TinyPlan(kOpTrainTeacher, "flash_distill"), options_, nullptr);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition) << r.status();
+}
+
+TEST_F(AccuracyMethodsTest, SupernetThenSubnetEvaluation) {
+  auto trained = RunAccuracyPlan(TinyPlan(kOpTrainSupernet, "supernet"), options_, nullptr);
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  ASSERT_NE(Find(*trained, kMetricTrainSeconds), nullptr);
+  EXPECT_EQ(Find(*trained, kMetricTrainSeconds)->steps, 20);
+  EXPECT_EQ(Find(*trained, kMetricAccuracy), nullptr);  // the supernet has no accuracy of its own
+  ASSERT_EQ(store_.blobs.count("job-t/supernet"), 1u);
+
+  auto subnet = RunAccuracyPlan(TinyPlan(kOpEvaluate, "supernet"), options_, nullptr);
+  ASSERT_TRUE(subnet.ok()) << subnet.status();
+  const ReportedMetric* acc = Find(*subnet, kMetricAccuracy);
+  ASSERT_NE(acc, nullptr);
+  EXPECT_EQ(acc->source, "worker:supernet:cpu");
+  EXPECT_EQ(acc->steps, 0);
+  EXPECT_GE(acc->value, 0.0);
+  EXPECT_LE(acc->value, 1.0);
+
+  // A corrupted supernet checkpoint is refused, not a crash.
+  store_.blobs["job-t/supernet"] = "not a checkpoint";
+  auto bad = RunAccuracyPlan(TinyPlan(kOpEvaluate, "supernet"), options_, nullptr);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss) << bad.status();
+}
+
+TEST_F(AccuracyMethodsTest, RefusesUnknownOperationsAndModes) {
+  auto r = RunAccuracyPlan(TinyPlan("dance", "flash_distill"), options_, nullptr);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("task.operation"));
+  r = RunAccuracyPlan(TinyPlan(kOpEvaluate, "oracle"), options_, nullptr);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("evaluation.mode"));
+}
+
+}  // namespace
+}  // namespace edgenas

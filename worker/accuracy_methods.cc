@@ -1,0 +1,308 @@
+#include "worker/accuracy_methods.h"
+
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include <torch/torch.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "common/metric_names.h"
+#include "common/model/model_registry.h"
+#include "common/model/nb201_model.h"
+#include "common/search_space.h"
+#include "common/status_macros.h"
+#include "worker/distill_loss.h"
+#include "worker/fashion_mnist.h"
+#include "worker/method_common.h"
+#include "worker/supernet_methods.h"
+#include "worker/trainer.h"
+
+namespace edgenas {
+namespace {
+
+constexpr int64_t kFashionMnistClasses = 10;
+
+void AddTrainingReport(const TrainResult& r, const std::string& source, int64_t params,
+                       double seconds, const AccuracyPlan& plan, AccuracyReport* report) {
+  ReportedMetric acc = Metric(kMetricAccuracy, r.accuracy, source);
+  acc.steps = r.steps;
+  acc.cost_seconds = seconds;
+  acc.std_error = r.accuracy_std_error;
+  report->metrics.push_back(acc);
+  report->metrics.push_back(Metric(kMetricParams, static_cast<double>(params), source));
+  report->metrics.push_back(Metric(kMetricTrainSeconds, seconds, source));
+  report->notes.push_back(absl::StrFormat(
+      "steps=%d batch_size=%d lr=%g final_loss=%.4f device=%s", r.steps, plan.batch_size,
+      plan.learning_rate, r.final_loss, r.device));
+  report->notes.push_back(absl::StrFormat(
+      "validation_examples=%d (last of the training set) batches=%d std_error=%.4f",
+      static_cast<int>(r.validation_examples), r.validation_batches, r.accuracy_std_error));
+  report->notes.push_back(
+      absl::StrFormat("sgd_seconds=%.3f eval_seconds=%.3f", r.train_seconds, r.eval_seconds));
+}
+
+// ---- full training (a candidate in full_train mode, or a finalist) ----
+
+absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodOptions& options,
+                                         int steps, bool finalist,
+                                         const std::atomic<bool>* cancel) {
+  ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
+  if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
+  // Keyed by the architecture, not the candidate id (which embeds the random
+  // job id): the same job spec trains the same cell identically every run.
+  const uint64_t seed = DeriveRunSeed(plan.job_seed, plan.arch);
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, seed));
+  const int64_t params = CountParameters(*model.ptr());
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(TrainResult r,
+                   TrainAndEvaluate(model, data.split.train, data.split.validation,
+                                    BaseTrainOptions(plan, options, steps, seed), cancel));
+  const double seconds = SecondsSince(start);
+  AccuracyReport report;
+  AddTrainingReport(r, absl::StrCat("worker:full_train:", r.device), params, seconds, plan,
+                    &report);
+  if (finalist) {
+    RETURN_IF_ERROR(RequireArtifacts(options, "full_train"));
+    model.ptr()->to(torch::kCPU);
+    const std::string name = FinalistArtifactName(plan.job_id, plan.candidate_id);
+    RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, name, Serialize(*model.ptr())));
+    report.notes.push_back(absl::StrCat("weights stored as artifact ", name,
+                                        " (edgenas export writes them out)"));
+  }
+  return report;
+}
+
+// ---- teacher and flash distillation ----
+
+SpaceConfig TeacherSpace(const AccuracyPlan& plan) {
+  SpaceConfig space = plan.space;
+  space.options["channels"] = absl::StrCat(plan.teacher_channels);
+  space.options["cells_per_stage"] = absl::StrCat(plan.teacher_cells_per_stage);
+  return space;
+}
+
+absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
+                                            const MethodOptions& options,
+                                            const std::atomic<bool>* cancel) {
+  RETURN_IF_ERROR(RequireArtifacts(options, "train_teacher"));
+  ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
+  const uint64_t seed = DeriveRunSeed(plan.job_seed, "teacher");
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model,
+                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, seed));
+  const int64_t params = CountParameters(*model.ptr());
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
+                                                   BaseTrainOptions(plan, options,
+                                                                    plan.teacher_steps, seed),
+                                                   cancel));
+  const double seconds = SecondsSince(start);
+  model.ptr()->to(torch::kCPU);
+  RETURN_IF_ERROR(
+      options.artifacts.upload(plan.job_id, kArtifactTeacher, Serialize(*model.ptr())));
+  AccuracyReport report;
+  AddTrainingReport(r, absl::StrCat("worker:teacher:", r.device), params, seconds, plan, &report);
+  report.notes.push_back(absl::StrCat("teacher ", plan.teacher_arch, " channels=",
+                                      plan.teacher_channels, " cells_per_stage=",
+                                      plan.teacher_cells_per_stage));
+  return report;
+}
+
+// The teacher of one job, loaded once per worker. Its logits on the training
+// split are kept per row: on CUDA all rows are computed at once (a fraction
+// of a second), on CPU each row when a distillation step first needs it, so
+// a short distillation run pays only for the images it sees and later
+// candidates reuse them.
+class TeacherEntry {
+ public:
+  TeacherEntry(size_t checkpoint_hash, torch::nn::AnyModule teacher, torch::Tensor images)
+      : checkpoint_hash_(checkpoint_hash),
+        teacher_(std::move(teacher)),
+        images_(std::move(images)) {}
+
+  size_t checkpoint_hash() const { return checkpoint_hash_; }
+
+  // Prepares the table on `device` (where the teacher lives).
+  void Init(const torch::Device& device, int64_t classes) {
+    absl::MutexLock lock(&mu_);
+    const int64_t n = images_.size(0);
+    logits_ = torch::zeros({n, classes}, torch::TensorOptions().device(device));
+    known_ = torch::zeros({n}, torch::TensorOptions().dtype(torch::kBool).device(device));
+    if (device.is_cuda()) {
+      images_ = images_.to(device);
+      FillLocked(torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device)));
+    }
+  }
+
+  // The teacher's logits for training rows `index` (on the table's device).
+  torch::Tensor Logits(const torch::Tensor& index) {
+    absl::MutexLock lock(&mu_);
+    const torch::Tensor missing = index.masked_select(known_.index_select(0, index).logical_not());
+    if (missing.numel() > 0) FillLocked(std::get<0>(torch::_unique(missing)));
+    return logits_.index_select(0, index);
+  }
+
+ private:
+  void FillLocked(const torch::Tensor& rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    torch::NoGradGuard no_grad;
+    constexpr int64_t kBatch = 1000;
+    for (int64_t i = 0; i < rows.size(0); i += kBatch) {
+      const torch::Tensor part = rows.narrow(0, i, std::min<int64_t>(kBatch, rows.size(0) - i));
+      const torch::Tensor x = images_.index_select(0, part.to(images_.device()));
+      logits_.index_copy_(0, part, teacher_.forward(x.to(logits_.device())));
+      known_.index_fill_(0, part, true);
+    }
+  }
+
+  const size_t checkpoint_hash_;
+  absl::Mutex mu_;
+  torch::nn::AnyModule teacher_ ABSL_GUARDED_BY(mu_);
+  torch::Tensor images_ ABSL_GUARDED_BY(mu_);
+  torch::Tensor logits_ ABSL_GUARDED_BY(mu_);
+  torch::Tensor known_ ABSL_GUARDED_BY(mu_);
+};
+
+ABSL_CONST_INIT absl::Mutex teacher_mu(absl::kConstInit);
+std::map<std::string, std::shared_ptr<TeacherEntry>>& TeacherCache()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(teacher_mu) {
+  static auto* cache = new std::map<std::string, std::shared_ptr<TeacherEntry>>();
+  return *cache;
+}
+
+absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& plan,
+                                                         const MethodOptions& options,
+                                                         const LabeledData& train) {
+  RETURN_IF_ERROR(RequireArtifacts(options, "flash_distill"));
+  ASSIGN_OR_RETURN(std::string bytes, options.artifacts.download(plan.job_id, kArtifactTeacher));
+  const size_t hash = std::hash<std::string>()(bytes);
+  absl::MutexLock lock(&teacher_mu);
+  auto& cache = TeacherCache();
+  auto it = cache.find(plan.job_id);
+  if (it != cache.end() && it->second->checkpoint_hash() == hash) return it->second;
+  ASSIGN_OR_RETURN(torch::nn::AnyModule teacher,
+                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, /*seed=*/0));
+  RETURN_IF_ERROR(Deserialize(bytes, *teacher.ptr(), "teacher"));
+  const torch::Device device = TrainingDevice(options.allow_cuda);
+  teacher.ptr()->to(device);
+  teacher.ptr()->eval();
+  auto entry = std::make_shared<TeacherEntry>(hash, teacher, train.images);
+  entry->Init(device, kFashionMnistClasses);
+  // One teacher per job is kept; a worker serves few jobs at a time.
+  if (cache.size() >= 4) cache.erase(cache.begin());
+  cache[plan.job_id] = entry;
+  return entry;
+}
+
+int DistillSteps(const AccuracyPlan& plan) {
+  return std::max(1, static_cast<int>(std::lround(plan.distill_fraction * plan.full_steps)));
+}
+
+absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
+                                            const MethodOptions& options,
+                                            const std::atomic<bool>* cancel) {
+  if (plan.feature_weight > 0.0) {
+    return absl::InvalidArgumentError(
+        "evaluation.distill.feature_weight: activation transfer is not supported by this "
+        "worker; set it to 0");
+  }
+  if (!(plan.distill_alpha >= 0.0 && plan.distill_alpha <= 1.0) ||
+      !(plan.distill_temperature > 0.0)) {
+    return absl::InvalidArgumentError(
+        "evaluation.distill: alpha must be in [0, 1] and temperature > 0");
+  }
+  ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
+  ASSIGN_OR_RETURN(std::shared_ptr<TeacherEntry> teacher,
+                   GetTeacher(plan, options, data.split.train));
+  if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
+  const uint64_t seed = DeriveRunSeed(plan.job_seed, plan.arch);
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, seed));
+  const int64_t params = CountParameters(*model.ptr());
+  const int steps = DistillSteps(plan);
+  TrainOptions train = BaseTrainOptions(plan, options, steps, seed);
+  const double alpha = plan.distill_alpha;
+  const double temperature = plan.distill_temperature;
+  train.loss_fn = [teacher, alpha, temperature](const torch::Tensor& student,
+                                                const torch::Tensor& index,
+                                                const torch::Tensor& labels) {
+    return DistillationLoss(student, teacher->Logits(index), labels, alpha, temperature);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
+                                                   train, cancel));
+  const double seconds = SecondsSince(start);
+  AccuracyReport report;
+  AddTrainingReport(r, absl::StrCat("worker:flash_distill:", r.device), params, seconds, plan,
+                    &report);
+  report.notes.push_back(absl::StrFormat(
+      "flash distillation: %d steps = %.3g of the full %d; alpha=%g T=%g; proxy accuracy, "
+      "not full training",
+      steps, plan.distill_fraction, plan.full_steps, alpha, temperature));
+  return report;
+}
+
+absl::StatusOr<AccuracyReport> RunChecked(const AccuracyPlan& plan, const MethodOptions& options,
+                                          const std::atomic<bool>* cancel) {
+  if (options.threads < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("worker threads: ", options.threads, " must be >= 1"));
+  }
+  if (plan.operation == kOpTrainTeacher) return TrainTeacher(plan, options, cancel);
+  if (plan.operation == kOpTrainSupernet) return TrainSupernetTask(plan, options, cancel);
+  if (plan.operation == kOpFullTrain) {
+    return FullTrain(plan, options, plan.full_steps, /*finalist=*/true, cancel);
+  }
+  if (!plan.operation.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task.operation: this worker does not know \"", plan.operation, "\""));
+  }
+  if (plan.mode == "full_train") {
+    return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
+  }
+  if (plan.mode == "flash_distill") return FlashDistill(plan, options, cancel);
+  if (plan.mode == "supernet") return EvaluateSubnetTask(plan, options, cancel);
+  return absl::InvalidArgumentError(
+      absl::StrCat("evaluation.mode: this worker does not run \"", plan.mode, "\" tasks"));
+}
+
+}  // namespace
+
+absl::StatusOr<AccuracyReport> RunAccuracyPlan(const AccuracyPlan& plan,
+                                               const MethodOptions& options,
+                                               const std::atomic<bool>* cancel) {
+  // The pieces convert LibTorch errors themselves; this is the last guard
+  // so that nothing throws out of the worker's task loop.
+  try {
+    return RunChecked(plan, options, cancel);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat(plan.operation.empty() ? plan.mode : plan.operation,
+                                            ": ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat(plan.operation.empty() ? plan.mode : plan.operation, ": ", e.what()));
+  }
+}
+
+TrainingDeviceInfo DescribeTrainingDevice(bool allow_cuda) {
+  TrainingDeviceInfo info;
+  const torch::Device device = TrainingDevice(allow_cuda);
+  info.cuda = device.is_cuda();
+  if (info.cuda) {
+    info.device_count = static_cast<int>(torch::cuda::device_count());
+    info.name = "cuda:0";
+  } else {
+    info.name = "cpu";
+    info.device_count = 1;
+  }
+  return info;
+}
+
+}  // namespace edgenas

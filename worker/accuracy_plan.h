@@ -1,0 +1,83 @@
+// What a worker is asked to do with one accuracy task, as plain data: the
+// bridge between the task (protobuf, worker/accuracy_task.cc) and the
+// training code (LibTorch, worker/accuracy_methods.cc). This header includes
+// neither, so no translation unit sees both LibTorch and generated protobuf
+// headers (their protobuf copies can disagree).
+#ifndef EDGENAS_WORKER_ACCURACY_PLAN_H_
+#define EDGENAS_WORKER_ACCURACY_PLAN_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/artifact_names.h"
+#include "common/space_registry.h"
+
+namespace edgenas {
+
+// Task operations a worker knows (Task.operation).
+inline constexpr char kOpEvaluate[] = "";  // the candidate, by evaluation.mode
+inline constexpr char kOpTrainTeacher[] = "train_teacher";
+inline constexpr char kOpTrainSupernet[] = "train_supernet";
+inline constexpr char kOpFullTrain[] = "full_train";  // a finalist, full schedule
+
+
+struct AccuracyPlan {
+  std::string operation;  // one of kOp*
+  std::string mode;       // evaluation.mode: full_train, flash_distill, supernet
+  std::string job_id;
+  std::string candidate_id;  // "" for job-level operations
+  std::string arch;          // the candidate's text form ("" for job-level)
+  SpaceConfig space;
+  uint64_t job_seed = 0;
+  std::string dataset_dir;
+  int validation_examples = 0;
+  int batch_size = 0;
+  double learning_rate = 0.0;
+  int train_steps = 0;  // full_train mode: steps per candidate
+  int full_steps = 0;   // the full schedule (finalize.train_steps)
+  // flash_distill
+  std::string teacher_arch;
+  int teacher_channels = 0;
+  int teacher_cells_per_stage = 0;
+  int teacher_steps = 0;
+  double distill_fraction = 0.0;
+  double distill_alpha = 0.0;
+  double distill_temperature = 0.0;
+  double feature_weight = 0.0;
+  // supernet
+  int supernet_steps = 0;
+  int calibration_examples = 0;
+};
+
+// One reported value with where it came from and what it cost.
+struct ReportedMetric {
+  std::string name;
+  double value = 0.0;
+  std::string source;  // e.g. "worker:flash_distill:cpu"
+  int64_t steps = 0;
+  double cost_seconds = 0.0;
+  double std_error = 0.0;
+};
+
+struct AccuracyReport {
+  std::vector<ReportedMetric> metrics;
+  std::vector<std::string> notes;
+};
+
+// Where a worker keeps and fetches per-job checkpoints (the coordinator's
+// ArtifactService in the binary, a map in tests).
+struct ArtifactAccess {
+  std::function<absl::Status(const std::string& job_id, const std::string& name,
+                             const std::string& bytes)>
+      upload;
+  std::function<absl::StatusOr<std::string>(const std::string& job_id, const std::string& name)>
+      download;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_WORKER_ACCURACY_PLAN_H_

@@ -1,0 +1,85 @@
+#include "worker/method_common.h"
+
+#include <chrono>
+#include <sstream>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/model/checkpoint.h"
+#include "common/model/model_registry.h"
+#include "common/status_macros.h"
+
+namespace edgenas {
+namespace {
+
+// Weight initialisation draws from LibTorch's global generator, so seeding
+// and building are one critical section when tasks run on several threads.
+ABSL_CONST_INIT absl::Mutex build_mu(absl::kConstInit);
+
+// Fashion-MNIST: 28x28 grayscale images in 10 classes.
+constexpr int kInChannels = 1;
+constexpr int kNumClasses = 10;
+
+}  // namespace
+
+absl::Mutex& TorchBuildMutex() { return build_mu; }
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+absl::StatusOr<Data> LoadData(const AccuracyPlan& plan, const MethodOptions& options) {
+  const std::string dir = !options.dataset_dir.empty() ? options.dataset_dir
+                          : !plan.dataset_dir.empty()  ? plan.dataset_dir
+                                                       : std::string(kDefaultFashionMnistDir);
+  Data data;
+  ASSIGN_OR_RETURN(data.all, LoadFashionMnistCached(dir));
+  ASSIGN_OR_RETURN(data.split, SplitValidation(data.all->train, plan.validation_examples));
+  return data;
+}
+
+TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& options, int steps,
+                              uint64_t seed) {
+  TrainOptions train;
+  train.steps = steps;
+  train.batch_size = plan.batch_size;
+  train.learning_rate = plan.learning_rate;
+  train.seed = seed;
+  train.threads = options.threads;
+  train.allow_cuda = options.allow_cuda;
+  return train;
+}
+
+absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const std::string& arch,
+                                                 uint64_t seed) {
+  absl::MutexLock lock(&build_mu);
+  SeedTorch(seed);
+  return BuildModel(space, arch, kInChannels, kNumClasses);
+}
+
+std::string Serialize(torch::nn::Module& module) { return SaveCheckpoint(module); }
+
+absl::Status Deserialize(const std::string& bytes, torch::nn::Module& module,
+                         const std::string& what) {
+  return LoadCheckpoint(bytes, module, what);
+}
+
+ReportedMetric Metric(const char* name, double value, const std::string& source) {
+  ReportedMetric m;
+  m.name = name;
+  m.value = value;
+  m.source = source;
+  return m;
+}
+
+absl::Status RequireArtifacts(const MethodOptions& options, const char* operation) {
+  if (!options.artifacts.upload || !options.artifacts.download) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(operation, ": this worker has no artifact store configured"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace edgenas

@@ -1,0 +1,59 @@
+// Pieces shared by the worker's accuracy methods (LibTorch side, internal to
+// worker/): data loading, seeded model building, training options from a
+// plan, checkpoint (de)serialisation and reported metrics.
+#ifndef EDGENAS_WORKER_METHOD_COMMON_H_
+#define EDGENAS_WORKER_METHOD_COMMON_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "worker/accuracy_methods.h"
+#include "worker/accuracy_plan.h"
+#include "worker/fashion_mnist.h"
+#include "worker/trainer.h"
+
+namespace edgenas {
+
+// The job's dataset with its validation split (the last
+// plan.validation_examples training images).
+struct Data {
+  std::shared_ptr<const FashionMnist> all;
+  TrainValidationSplit split;
+};
+absl::StatusOr<Data> LoadData(const AccuracyPlan& plan, const MethodOptions& options);
+
+// Training options of `plan` for `steps` steps with batch order `seed`.
+TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& options, int steps,
+                              uint64_t seed);
+
+// Held while seeding LibTorch's global generator and building a model, so
+// that concurrent builds stay reproducible.
+absl::Mutex& TorchBuildMutex();
+
+// Builds `arch` in `space` (1 input channel, 10 classes) with weights drawn
+// from `seed`.
+absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const std::string& arch,
+                                                 uint64_t seed);
+
+// A module's parameters and buffers in torch::save format, and back
+// (DATA_LOSS when the bytes do not fit the module).
+std::string Serialize(torch::nn::Module& module);
+absl::Status Deserialize(const std::string& bytes, torch::nn::Module& module,
+                         const std::string& what);
+
+ReportedMetric Metric(const char* name, double value, const std::string& source);
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+// FAILED_PRECONDITION when options carry no artifact access.
+absl::Status RequireArtifacts(const MethodOptions& options, const char* operation);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_WORKER_METHOD_COMMON_H_

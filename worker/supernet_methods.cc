@@ -1,0 +1,176 @@
+#include "worker/supernet_methods.h"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "common/metric_names.h"
+#include "common/model/nb201_model.h"
+#include "common/model/nb201_supernet.h"
+#include "common/search_space.h"
+#include "common/space_registry.h"
+#include "common/status_macros.h"
+#include "worker/method_common.h"
+#include "worker/supernet_trainer.h"
+
+namespace edgenas {
+namespace {
+
+constexpr int kInChannels = 1;
+constexpr int kNumClasses = 10;
+
+absl::StatusOr<Nb201ModelOptions> SupernetOptions(const AccuracyPlan& plan) {
+  if (plan.space.name != "nb201") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "evaluation.mode: supernet is implemented for the nb201 space, not \"", plan.space.name,
+        "\""));
+  }
+  Nb201ModelOptions options;
+  ASSIGN_OR_RETURN(options.cells_per_stage, SpaceIntOption(plan.space, "cells_per_stage"));
+  ASSIGN_OR_RETURN(options.channels, SpaceIntOption(plan.space, "channels"));
+  options.in_channels = kInChannels;
+  options.num_classes = kNumClasses;
+  return options;
+}
+
+// The supernet of one job, fetched once per worker and checkpoint.
+struct SupernetEntry {
+  size_t checkpoint_hash = 0;
+  Nb201Supernet supernet{nullptr};
+  absl::Mutex mu;  // one subnet evaluation at a time on a shared supernet
+};
+
+ABSL_CONST_INIT absl::Mutex cache_mu(absl::kConstInit);
+std::map<std::string, std::shared_ptr<SupernetEntry>>& Cache()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu) {
+  static auto* cache = new std::map<std::string, std::shared_ptr<SupernetEntry>>();
+  return *cache;
+}
+
+absl::StatusOr<std::shared_ptr<SupernetEntry>> GetSupernet(const AccuracyPlan& plan,
+                                                           const MethodOptions& options,
+                                                           const Nb201ModelOptions& model) {
+  RETURN_IF_ERROR(RequireArtifacts(options, "supernet"));
+  ASSIGN_OR_RETURN(std::string bytes, options.artifacts.download(plan.job_id, kArtifactSupernet));
+  const size_t hash = std::hash<std::string>()(bytes);
+  absl::MutexLock lock(&cache_mu);
+  auto& cache = Cache();
+  auto it = cache.find(plan.job_id);
+  if (it != cache.end() && it->second->checkpoint_hash == hash) return it->second;
+  absl::StatusOr<Nb201Supernet> supernet = LoadSupernet(bytes, model);
+  if (!supernet.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("supernet artifact of job ", plan.job_id, ": ", supernet.status().message()));
+  }
+  (*supernet)->to(TrainingDevice(options.allow_cuda));
+  auto entry = std::make_shared<SupernetEntry>();
+  entry->checkpoint_hash = hash;
+  entry->supernet = *supernet;
+  if (cache.size() >= 4) cache.erase(cache.begin());
+  cache[plan.job_id] = entry;
+  return entry;
+}
+
+}  // namespace
+
+absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
+                                                 const MethodOptions& options,
+                                                 const std::atomic<bool>* cancel) {
+  RETURN_IF_ERROR(RequireArtifacts(options, "train_supernet"));
+  ASSIGN_OR_RETURN(Nb201ModelOptions model, SupernetOptions(plan));
+  ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
+  const uint64_t seed = DeriveRunSeed(plan.job_seed, "supernet");
+  Nb201Supernet supernet{nullptr};
+  {
+    absl::MutexLock lock(&TorchBuildMutex());
+    SeedTorch(seed);
+    ASSIGN_OR_RETURN(supernet, CreateNb201Supernet(model));
+  }
+  const int64_t params = CountParameters(*supernet);
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(SupernetTrainResult r,
+                   TrainSupernet(*supernet, data.split.train,
+                                 BaseTrainOptions(plan, options, plan.supernet_steps, seed),
+                                 cancel));
+  const double seconds = SecondsSince(start);
+  supernet->to(torch::kCPU);
+  ASSIGN_OR_RETURN(std::string bytes, SaveSupernet(*supernet));
+  RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, kArtifactSupernet, bytes));
+  const std::string source = absl::StrCat("worker:supernet:", r.device);
+  AccuracyReport report;
+  ReportedMetric train_seconds = Metric(kMetricTrainSeconds, seconds, source);
+  train_seconds.steps = r.steps;
+  train_seconds.cost_seconds = seconds;
+  report.metrics.push_back(train_seconds);
+  report.metrics.push_back(Metric(kMetricParams, static_cast<double>(params), source));
+  report.notes.push_back(absl::StrFormat(
+      "supernet: single-path uniform sampling, %d steps, batch_size=%d lr=%g final_loss=%.4f "
+      "device=%s, %d bytes",
+      r.steps, plan.batch_size, plan.learning_rate, r.final_loss, r.device,
+      static_cast<int>(bytes.size())));
+  return report;
+}
+
+absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
+                                                  const MethodOptions& options,
+                                                  const std::atomic<bool>* cancel) {
+  ASSIGN_OR_RETURN(Nb201ModelOptions model, SupernetOptions(plan));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
+  absl::StatusOr<Architecture> arch = space->Parse(plan.arch);
+  if (!arch.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
+  }
+  ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(std::shared_ptr<SupernetEntry> entry, GetSupernet(plan, options, model));
+  if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
+  // Calibration images: a seeded draw from the training split (never the
+  // validation images the accuracy is measured on).
+  const int64_t n = std::min<int64_t>(plan.calibration_examples, data.split.train.size());
+  torch::Tensor order = torch::randperm(
+      data.split.train.size(),
+      at::make_generator<at::CPUGeneratorImpl>(DeriveRunSeed(plan.job_seed, plan.arch)),
+      torch::kInt64);
+  const torch::Tensor pick = order.narrow(0, 0, n);
+  LabeledData calibration;
+  calibration.images = data.split.train.images.index_select(0, pick);
+  calibration.labels = data.split.train.labels.index_select(0, pick);
+  SubnetEval eval;
+  {
+    absl::MutexLock lock(&entry->mu);
+    torch::set_num_threads(options.threads);
+    ASSIGN_OR_RETURN(eval, EvaluateSubnet(*entry->supernet, *arch, calibration,
+                                          data.split.validation));
+  }
+  const double seconds = SecondsSince(start);
+  const std::string device = TrainingDevice(options.allow_cuda).is_cuda() ? "cuda" : "cpu";
+  const std::string source = absl::StrCat("worker:supernet:", device);
+  AccuracyReport report;
+  ReportedMetric acc = Metric(kMetricAccuracy, eval.accuracy, source);
+  acc.steps = 0;
+  acc.cost_seconds = seconds;
+  acc.std_error = eval.standard_error;
+  report.metrics.push_back(acc);
+  // The candidate's own size (the standalone network it would deploy as).
+  ASSIGN_OR_RETURN(torch::nn::AnyModule standalone, BuildSeeded(plan.space, plan.arch, 0));
+  report.metrics.push_back(
+      Metric(kMetricParams, static_cast<double>(CountParameters(*standalone.ptr())), source));
+  report.notes.push_back(absl::StrFormat(
+      "supernet proxy: inherited weights, batch norm recalibrated on %d training images; "
+      "validation_examples=%d std_error=%.4f eval_seconds=%.3f (fetch included: %.3f)",
+      static_cast<int>(n), static_cast<int>(eval.examples), eval.standard_error, eval.seconds,
+      seconds));
+  return report;
+}
+
+}  // namespace edgenas

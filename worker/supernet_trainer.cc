@@ -1,0 +1,262 @@
+#include "worker/supernet_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/nb201_space.h"
+#include "common/random.h"
+#include "common/status_macros.h"
+#include "worker/batch_sampler.h"
+
+namespace edgenas {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kFinalLossWindow = 50;
+constexpr int kNb201Cells = 15625;  // 5^6
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+absl::Status ValidateData(const LabeledData& data, const char* name) {
+  if (!data.images.defined() || !data.labels.defined() || data.size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": empty data set"));
+  }
+  if (data.images.dim() == 0 || data.images.size(0) != data.labels.size(0) ||
+      data.labels.dim() != 1 || data.labels.scalar_type() != torch::kInt64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": images and int64 labels must have the same length"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptions(const TrainOptions& options, int64_t train_size) {
+  if (options.steps < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("supernet.train_steps: ", options.steps, " is negative"));
+  }
+  if (options.batch_size < 1 || options.batch_size > train_size) {
+    return absl::InvalidArgumentError(absl::StrCat("supernet.batch_size: ", options.batch_size,
+                                                   " not in [1, ", train_size, "]"));
+  }
+  if (!(options.learning_rate > 0.0) || !std::isfinite(options.learning_rate)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "supernet.learning_rate: ", options.learning_rate, " must be finite and > 0"));
+  }
+  if (options.momentum < 0.0 || options.weight_decay < 0.0 || options.threads < 1) {
+    return absl::InvalidArgumentError(
+        "supernet trainer options: momentum, weight_decay must be >= 0; threads >= 1");
+  }
+  return absl::OkStatus();
+}
+
+torch::Device DeviceOf(const torch::nn::Module& module) {
+  const std::vector<torch::Tensor> params = module.parameters();
+  return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+}
+
+// Runs TrainSupernet's loop; LibTorch errors escape as exceptions.
+absl::StatusOr<SupernetTrainResult> TrainUnchecked(Nb201SupernetImpl& supernet,
+                                                   const LabeledData& train,
+                                                   const TrainOptions& options,
+                                                   const std::atomic<bool>* cancel) {
+  SupernetTrainResult result;
+  torch::set_num_threads(options.threads);
+  const bool use_cuda = options.allow_cuda && torch::cuda::is_available();
+  const torch::Device device(use_cuda ? torch::kCUDA : torch::kCPU);
+  result.device = use_cuda ? "cuda" : "cpu";
+
+  supernet.to(device);
+  supernet.train();
+  // One transfer for the whole set: batches are gathered on the device.
+  const torch::Tensor images = train.images.to(device);
+  const torch::Tensor labels = train.labels.to(device);
+  const std::vector<torch::Tensor> params = supernet.parameters();
+  torch::optim::SGD optimizer(params, torch::optim::SGDOptions(options.learning_rate)
+                                          .momentum(options.momentum)
+                                          .nesterov(options.momentum > 0.0)
+                                          .weight_decay(options.weight_decay));
+  BatchSampler sampler(train.size(), options.batch_size, options.seed);
+  // A stream of its own, so that the batch order matches TrainAndEvaluate's.
+  Rng arch_rng(DeriveRunSeed(options.seed, "spos-architectures"));
+
+  const auto start = std::chrono::steady_clock::now();
+  result.losses.reserve(options.steps);
+  for (int step = 0; step < options.steps; ++step) {
+    if (cancel != nullptr && cancel->load()) {
+      return absl::CancelledError(absl::StrCat("supernet training cancelled at step ", step));
+    }
+    const double lr = 0.5 * options.learning_rate * (1.0 + std::cos(kPi * step / options.steps));
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    }
+    const Architecture arch = Nb201Space::FromIndex(arch_rng.UniformInt(kNb201Cells));
+    const torch::Tensor index = sampler.Next().to(device);
+    const torch::Tensor x = images.index_select(0, index);
+    const torch::Tensor y = labels.index_select(0, index);
+    // Undefined (not zero) gradients: SGD skips parameters off the path, so
+    // their weights, weight decay and momentum are left alone.
+    for (const torch::Tensor& p : params) p.mutable_grad() = torch::Tensor();
+    torch::Tensor loss = torch::cross_entropy_loss(supernet.forward(x, arch), y);
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) {
+      return absl::InternalError(
+          absl::StrCat("supernet training diverged at step ", step, ": loss ", loss_value));
+    }
+    loss.backward();
+    optimizer.step();
+    result.losses.push_back(loss_value);
+    result.steps = step + 1;
+  }
+  result.seconds = SecondsSince(start);
+  const int window = std::min<int>(kFinalLossWindow, result.steps);
+  if (window > 0) {
+    double sum = 0.0;
+    for (int i = result.steps - window; i < result.steps; ++i) sum += result.losses[i];
+    result.final_loss = sum / window;
+  }
+  return result;
+}
+
+// Accuracy and its standard error over batches of `batch_size`.
+SubnetEval EvaluateBatches(torch::nn::AnyModule& model, const LabeledData& data,
+                           const torch::Device& device, int batch_size) {
+  torch::NoGradGuard no_grad;
+  model.ptr()->eval();
+  const int64_t n = data.size();
+  std::vector<double> batch_accuracies;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t len = std::min<int64_t>(batch_size, n - start);
+    const torch::Tensor x = data.images.narrow(0, start, len).to(device);
+    const torch::Tensor y = data.labels.narrow(0, start, len).to(device);
+    const int64_t batch_correct =
+        model.forward(x).argmax(/*dim=*/1).eq(y).sum().item<int64_t>();
+    correct += batch_correct;
+    batch_accuracies.push_back(static_cast<double>(batch_correct) / static_cast<double>(len));
+  }
+  SubnetEval eval;
+  eval.examples = n;
+  eval.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  const size_t batches = batch_accuracies.size();
+  if (batches > 1) {
+    double mean = 0.0;
+    for (double a : batch_accuracies) mean += a;
+    mean /= static_cast<double>(batches);
+    double sum_sq = 0.0;
+    for (double a : batch_accuracies) sum_sq += (a - mean) * (a - mean);
+    const double std_dev = std::sqrt(sum_sq / static_cast<double>(batches - 1));
+    eval.standard_error = std_dev / std::sqrt(static_cast<double>(batches));
+  }
+  return eval;
+}
+
+// Shapes of every parameter and buffer, by name.
+std::map<std::string, std::vector<int64_t>> TensorShapes(const torch::nn::Module& module) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& item : module.named_parameters()) {
+    shapes[item.key()] = item.value().sizes().vec();
+  }
+  for (const auto& item : module.named_buffers()) {
+    shapes[item.key()] = item.value().defined() ? item.value().sizes().vec()
+                                                : std::vector<int64_t>{};
+  }
+  return shapes;
+}
+
+}  // namespace
+
+absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
+                                                  const LabeledData& train,
+                                                  const TrainOptions& options,
+                                                  const std::atomic<bool>* cancel) {
+  RETURN_IF_ERROR(ValidateData(train, "training data"));
+  RETURN_IF_ERROR(ValidateOptions(options, train.size()));
+  try {
+    return TrainUnchecked(supernet, train, options, cancel);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("supernet training: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("supernet training: ", e.what()));
+  }
+}
+
+absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Architecture& arch,
+                                          const LabeledData& calibration,
+                                          const LabeledData& validation, int batch_size) {
+  RETURN_IF_ERROR(ValidateData(calibration, "calibration data"));
+  RETURN_IF_ERROR(ValidateData(validation, "validation data"));
+  if (batch_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("subnet evaluation: batch size ", batch_size, " must be >= 1"));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(torch::nn::AnyModule subnet, ExtractSubnet(supernet, arch));
+  RETURN_IF_ERROR(RecalibrateBatchNorm(subnet, calibration.images, batch_size));
+  try {
+    SubnetEval eval = EvaluateBatches(subnet, validation, DeviceOf(*subnet.ptr()), batch_size);
+    eval.seconds = SecondsSince(start);
+    return eval;
+  } catch (const c10::Error& e) {
+    return absl::InternalError(
+        absl::StrCat("subnet evaluation: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("subnet evaluation: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::string> SaveSupernet(Nb201SupernetImpl& supernet) {
+  try {
+    torch::serialize::OutputArchive archive;
+    supernet.save(archive);
+    std::ostringstream out;
+    archive.save_to(out);
+    return out.str();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("saving supernet: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("saving supernet: ", e.what()));
+  }
+}
+
+absl::StatusOr<Nb201Supernet> LoadSupernet(const std::string& bytes,
+                                           const Nb201ModelOptions& options) {
+  ASSIGN_OR_RETURN(Nb201Supernet supernet, CreateNb201Supernet(options));
+  // Loading replaces tensors wholesale (shape included): check shapes after.
+  const std::map<std::string, std::vector<int64_t>> expected = TensorShapes(*supernet);
+  try {
+    torch::serialize::InputArchive archive;
+    std::istringstream in(bytes);
+    archive.load_from(in, torch::Device(torch::kCPU));
+    supernet->load(archive);
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("loading supernet: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("loading supernet: ", e.what()));
+  }
+  const std::map<std::string, std::vector<int64_t>> loaded = TensorShapes(*supernet);
+  for (const auto& [name, shape] : expected) {
+    const auto it = loaded.find(name);
+    if (it == loaded.end() || it->second != shape) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "loading supernet: tensor ", name, " has shape [",
+          it == loaded.end() ? "" : absl::StrJoin(it->second, ","), "], options need [",
+          absl::StrJoin(shape, ","), "]"));
+    }
+  }
+  return supernet;
+}
+
+}  // namespace edgenas

@@ -1,0 +1,75 @@
+// Supernet trainer: one-shot NAS over NB201. Trains the weight-sharing
+// supernet with single-path uniform sampling (SPOS), scores architectures by
+// their inherited weights after BN recalibration, and (de)serialises the
+// supernet so that it can travel as a task artifact.
+#ifndef EDGENAS_WORKER_SUPERNET_TRAINER_H_
+#define EDGENAS_WORKER_SUPERNET_TRAINER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "absl/status/statusor.h"
+#include "common/model/nb201_supernet.h"
+#include "common/search_space.h"
+#include "worker/fashion_mnist.h"
+#include "worker/trainer.h"
+
+namespace edgenas {
+
+struct SupernetTrainResult {
+  int steps = 0;
+  double final_loss = 0.0;     // mean training loss of the last min(50, steps) steps
+  std::vector<double> losses;  // training loss of each step, in order
+  double seconds = 0.0;        // SGD loop only (steady clock)
+  std::string device;          // "cpu" or "cuda"
+};
+
+struct SubnetEval {
+  double accuracy = 0.0;        // fraction of validation examples classified right
+  double standard_error = 0.0;  // std of per-batch accuracies / sqrt(batches); 0 for one batch
+  int64_t examples = 0;
+  double seconds = 0.0;  // extraction + recalibration + evaluation
+};
+
+// Trains `supernet` on `train` with SPOS: each step draws one architecture
+// uniformly over the 5^6 cells (from a generator seeded by options.seed) and
+// takes an SGD step (Nesterov, weight decay, cosine lr to 0 over
+// options.steps) on that path only; ops off the path keep their weights and
+// momentum. Batches follow BatchSampler(options.seed). Moves the supernet
+// and the whole training set to CUDA when options.allow_cuda and available;
+// the supernet stays there. eval_batch_size is unused. Deterministic on the
+// CPU for a fixed seed and initialisation (seed with SeedTorch before
+// building). INVALID_ARGUMENT for bad options or data, CANCELLED when
+// *cancel becomes true (checked between steps), INTERNAL for a non-finite
+// loss or a LibTorch failure.
+absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
+                                                  const LabeledData& train,
+                                                  const TrainOptions& options,
+                                                  const std::atomic<bool>* cancel);
+
+// Accuracy of `arch` with weights inherited from `supernet`: extracts the
+// subnet, recalibrates its BN on calibration.images (batches of
+// `batch_size`), then evaluates on `validation` in batches of `batch_size`.
+// The supernet is left untouched. INVALID_ARGUMENT for a bad architecture,
+// data or batch size; INTERNAL on a LibTorch failure.
+absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Architecture& arch,
+                                          const LabeledData& calibration,
+                                          const LabeledData& validation, int batch_size = 250);
+
+// The supernet's parameters and buffers in torch::save format.
+// INTERNAL on a LibTorch failure.
+absl::StatusOr<std::string> SaveSupernet(Nb201SupernetImpl& supernet);
+
+// A supernet built with `options` (on the CPU) holding the tensors of
+// `bytes` from SaveSupernet. INVALID_ARGUMENT for bad options, unreadable
+// bytes, a missing tensor or one whose shape does not fit `options`.
+absl::StatusOr<Nb201Supernet> LoadSupernet(const std::string& bytes,
+                                           const Nb201ModelOptions& options);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_WORKER_SUPERNET_TRAINER_H_
