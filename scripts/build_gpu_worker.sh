@@ -10,7 +10,10 @@
 # LibTorch and generated protobuf headers never meet in one translation unit
 # (worker/accuracy_plan.h is the bridge), and the deps prefix is searched
 # before torch's folders, so the older protobuf headers a Python torch ships
-# cannot shadow the system's.
+# cannot shadow Debian's in the protobuf side's translation units (their
+# targets still inherit torch's include folders through the libraries they
+# link). Without EDGENAS_DEPS_PREFIX, the system's protobuf must be found
+# first some other way (e.g. CMAKE_CXX_FLAGS=-I/path/to/protobuf/include).
 #
 # Usage: scripts/build_gpu_worker.sh [targets...]   (default: edgenas-worker)
 # Env:   EDGENAS_GPU_BUILD_DIR (default ./build-gpu), EDGENAS_JOBS (default: cores),
@@ -40,8 +43,10 @@ if [ -n "${EDGENAS_DEPS_PREFIX:-}" ]; then
   export PATH="$EDGENAS_DEPS_PREFIX/usr/bin:$PATH"
   export LD_LIBRARY_PATH="$EDGENAS_DEPS_PREFIX/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
   export LIBRARY_PATH="$EDGENAS_DEPS_PREFIX/usr/lib/x86_64-linux-gnu:${LIBRARY_PATH:-}"
-  # Debian's protobuf headers ahead of any copy inside the torch package.
-  extra+=("-DCMAKE_CXX_FLAGS=-isystem $EDGENAS_DEPS_PREFIX/usr/include")
+  # Debian's protobuf headers ahead of the older copy inside the torch
+  # package: -I (searched before every -isystem and before the targets' own
+  # -I folders, torch's among them).
+  extra+=("-DCMAKE_CXX_FLAGS=-I$EDGENAS_DEPS_PREFIX/usr/include")
 fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)

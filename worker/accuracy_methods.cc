@@ -1,5 +1,7 @@
 #include "worker/accuracy_methods.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -301,6 +303,9 @@ TrainingDeviceInfo DescribeTrainingDevice(bool allow_cuda) {
   } else {
     info.name = "cpu";
     info.device_count = 1;
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page_size > 0) info.memory_bytes = static_cast<int64_t>(pages) * page_size;
   }
   return info;
 }

@@ -37,7 +37,7 @@ absl::StatusOr<AccuracyReport> RunAccuracyPlan(const AccuracyPlan& plan,
 struct TrainingDeviceInfo {
   bool cuda = false;
   std::string name;          // e.g. "cuda:0" or "cpu"
-  int64_t memory_bytes = 0;  // 0 when unknown
+  int64_t memory_bytes = 0;  // host memory for the CPU; 0 when unknown (CUDA)
   int device_count = 0;
 };
 TrainingDeviceInfo DescribeTrainingDevice(bool allow_cuda);

@@ -72,7 +72,11 @@ int Main() {
                                                 " CUDA device(s))"));
     options.capabilities.push_back("cuda");
   } else {
-    options.accelerators.push_back(absl::StrCat("cpu threads=", task_options.threads));
+    options.accelerators.push_back(
+        absl::StrCat("cpu threads=", task_options.threads,
+                     device.memory_bytes > 0
+                         ? absl::StrCat(" memory_mib=", device.memory_bytes >> 20)
+                         : std::string()));
     options.capabilities.push_back("cpu");
   }
   options.capabilities.push_back(absl::StrCat("threads:", task_options.threads));

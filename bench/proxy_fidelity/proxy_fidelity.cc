@@ -41,19 +41,21 @@
 ABSL_FLAG(int, archs, 30, "distinct connected NB201 cells to rank");
 ABSL_FLAG(int, seed, 1, "draws the cells; also the job seed (weight init and batch order)");
 ABSL_FLAG(int, full_steps, 600,
-          "full-training steps per cell (the reference ranking); the default keeps 30 cells "
-          "with both proxies within ~90 minutes on 2 CPU cores (README.md)");
+          "full-training steps per cell (the reference ranking; job default 2000); 600 keeps "
+          "the default run within ~90 minutes on 2 shared CPU cores (README.md)");
 ABSL_FLAG(double, distill_fraction, edgenas::kDefaultDistillFraction,
           "flash distillation trains fraction x --full_steps steps per cell");
 ABSL_FLAG(double, alpha, edgenas::kDefaultDistillAlpha,
           "distillation loss weight on the teacher's soft targets");
 ABSL_FLAG(double, temperature, edgenas::kDefaultDistillTemperature, "distillation temperature");
-ABSL_FLAG(int, teacher_steps, 1500, "teacher training steps (job default 3000)");
-ABSL_FLAG(int, teacher_channels, edgenas::kDefaultTeacherChannels, "teacher width");
-ABSL_FLAG(int, teacher_cells_per_stage, edgenas::kDefaultTeacherCellsPerStage,
-          "teacher depth");
+ABSL_FLAG(int, teacher_steps, 1500,
+          "teacher training steps (job default 3000; README.md says why fewer here)");
+ABSL_FLAG(int, teacher_channels, 16,
+          "teacher width (job default 32: about 8x the CPU time with 2 cells per stage)");
+ABSL_FLAG(int, teacher_cells_per_stage, 1, "teacher depth (job default 2)");
 ABSL_FLAG(std::string, teacher_arch, edgenas::kDefaultTeacherArch, "teacher cell");
-ABSL_FLAG(int, supernet_steps, 3000, "supernet training steps (job default 3000)");
+ABSL_FLAG(int, supernet_steps, edgenas::kDefaultSupernetTrainSteps,
+          "supernet training steps (job default 3000)");
 ABSL_FLAG(int, calibration_examples, edgenas::kDefaultCalibrationExamples,
           "training images for each subnet's batch-norm recalibration");
 ABSL_FLAG(int, channels, edgenas::kDefaultChannels, "space width (first-stage channels)");

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/model/nb201_blocks.h"
 #include "common/nb201_space.h"
 
 namespace edgenas {
@@ -41,30 +42,15 @@ std::vector<bool> Nb201LiveEdges(const Architecture& arch) {
 
 namespace {
 
+using nb201::ReductionBlock;
+using nb201::ReluConvBn;
+
 constexpr int kMaxCellsPerStage = 32;
 constexpr int kMaxChannels = 1024;
 constexpr int kMaxInChannels = 64;
 constexpr int kMaxClasses = 100000;
 constexpr int kCellNodes = 4;
 
-// ReLU -> Conv (no bias) -> BatchNorm, the NB201 "nor_conv" operation.
-class ReluConvBnImpl : public torch::nn::Module {
- public:
-  ReluConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride)
-      : conv_(register_module(
-            "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
-                                          .stride(stride)
-                                          .padding(kernel / 2)
-                                          .bias(false)))),
-        bn_(register_module("bn", torch::nn::BatchNorm2d(out_channels))) {}
-
-  torch::Tensor forward(torch::Tensor x) { return bn_(conv_(torch::relu(x))); }
-
- private:
-  torch::nn::Conv2d conv_;
-  torch::nn::BatchNorm2d bn_;
-};
-TORCH_MODULE(ReluConvBn);
 
 // One live edge of a cell: node `to` receives op(node `from`).
 struct CellEdge {
@@ -131,30 +117,6 @@ class Nb201CellImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Nb201Cell);
 
-// NB201's residual reduction block: halves the resolution, changes width.
-class ReductionBlockImpl : public torch::nn::Module {
- public:
-  ReductionBlockImpl(int64_t in_channels, int64_t out_channels)
-      : conv_a_(register_module("conv_a", ReluConvBn(in_channels, out_channels, 3, 2))),
-        conv_b_(register_module("conv_b", ReluConvBn(out_channels, out_channels, 3, 1))),
-        shortcut_pool_(register_module(
-            "shortcut_pool", torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(2)))),
-        shortcut_conv_(register_module(
-            "shortcut_conv",
-            torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(false)))) {}
-
-  torch::Tensor forward(torch::Tensor x) {
-    return conv_b_(conv_a_(x)) + shortcut_conv_(shortcut_pool_(x));
-  }
-
- private:
-  ReluConvBn conv_a_;
-  ReluConvBn conv_b_;
-  torch::nn::AvgPool2d shortcut_pool_;
-  torch::nn::Conv2d shortcut_conv_;
-};
-TORCH_MODULE(ReductionBlock);
 
 torch::nn::Sequential MakeBody(const Architecture& arch, const Nb201ModelOptions& options) {
   torch::nn::Sequential body;

@@ -10,60 +10,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/model/nb201_blocks.h"
+#include "common/model/nb201_model.h"
 #include "common/nb201_space.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
 namespace {
 
+using nb201::ReductionBlock;
+using nb201::ReductionBlockImpl;
+using nb201::ReluConvBn;
+
 constexpr int kCellNodes = 4;
 constexpr const char* kConv1x1Name = "nor_conv_1x1";
 constexpr const char* kConv3x3Name = "nor_conv_3x3";
 
-// ReLU -> Conv (no bias) -> BatchNorm, with the submodule names of
-// nb201_model.cc's ReluConvBn so that parameter names line up.
-class ReluConvBnImpl : public torch::nn::Module {
- public:
-  ReluConvBnImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_t stride)
-      : conv_(register_module(
-            "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
-                                          .stride(stride)
-                                          .padding(kernel / 2)
-                                          .bias(false)))),
-        bn_(register_module("bn", torch::nn::BatchNorm2d(out_channels))) {}
 
-  torch::Tensor forward(torch::Tensor x) { return bn_(conv_(torch::relu(x))); }
-
- private:
-  torch::nn::Conv2d conv_;
-  torch::nn::BatchNorm2d bn_;
-};
-TORCH_MODULE(ReluConvBn);
-
-// The live-edge rule of nb201_model.cc (kept identical; the supernet tests
-// pin the equivalence): an edge is live when it is not `none`, its source
-// carries a non-zero value and its target reaches the output.
-std::array<bool, kNb201NumEdges> LiveEdges(const Architecture& arch) {
-  const auto& edges = Nb201Edges();
-  std::array<bool, kCellNodes> nonzero{};
-  nonzero[0] = true;
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from]) nonzero[to] = true;
-  }
-  std::array<bool, kCellNodes> useful{};
-  useful[kCellNodes - 1] = true;
-  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && useful[to]) useful[from] = true;
-  }
-  std::array<bool, kNb201NumEdges> live{};
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    live[e] = arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from] && useful[to];
-  }
-  return live;
-}
 
 std::string EdgeName(int e) {
   const auto [to, from] = Nb201Edges()[e];
@@ -113,7 +76,7 @@ class SupernetCellImpl : public torch::nn::Module {
 
   // Same summation order as Nb201Cell, so results match bit for bit.
   torch::Tensor forward(const torch::Tensor& x, const Architecture& arch,
-                        const std::array<bool, kNb201NumEdges>& live) {
+                        const std::vector<bool>& live) {
     const auto& edges = Nb201Edges();
     std::array<torch::Tensor, kCellNodes> nodes;
     nodes[0] = x;
@@ -134,30 +97,6 @@ class SupernetCellImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SupernetCell);
 
-// NB201's residual reduction block, named as nb201_model.cc's.
-class ReductionBlockImpl : public torch::nn::Module {
- public:
-  ReductionBlockImpl(int64_t in_channels, int64_t out_channels)
-      : conv_a_(register_module("conv_a", ReluConvBn(in_channels, out_channels, 3, 2))),
-        conv_b_(register_module("conv_b", ReluConvBn(out_channels, out_channels, 3, 1))),
-        shortcut_pool_(register_module(
-            "shortcut_pool", torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(2)))),
-        shortcut_conv_(register_module(
-            "shortcut_conv",
-            torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(false)))) {}
-
-  torch::Tensor forward(torch::Tensor x) {
-    return conv_b_(conv_a_(x)) + shortcut_conv_(shortcut_pool_(x));
-  }
-
- private:
-  ReluConvBn conv_a_;
-  ReluConvBn conv_b_;
-  torch::nn::AvgPool2d shortcut_pool_;
-  torch::nn::Conv2d shortcut_conv_;
-};
-TORCH_MODULE(ReductionBlock);
 
 torch::nn::ModuleList MakeBody(const Nb201ModelOptions& options) {
   torch::nn::ModuleList body;
@@ -271,7 +210,7 @@ torch::Tensor Nb201SupernetImpl::forward(torch::Tensor x, const Architecture& ar
     TORCH_CHECK(arch.genes[e] >= 0 && arch.genes[e] < kNb201NumOps, "supernet: arch.genes[", e,
                 "] = ", arch.genes[e], " not in [0, ", kNb201NumOps, ")");
   }
-  const std::array<bool, kNb201NumEdges> live = LiveEdges(arch);
+  const std::vector<bool> live = Nb201LiveEdges(arch);
   x = stem_bn_(stem_conv_(x));
   for (const std::shared_ptr<torch::nn::Module>& block : *body_) {
     if (auto* cell = block->as<SupernetCellImpl>()) {
