@@ -59,6 +59,23 @@ class ReductionBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ReductionBlock);
 
+// The NB201 body in order: three stages of `cells_per_stage` cells of
+// make_cell(width), a ReductionBlock doubling the width between stages.
+// `Body` is a module container with push_back (Sequential, ModuleList).
+template <typename Body, typename MakeCell>
+Body MakeStages(int64_t channels, int cells_per_stage, MakeCell make_cell) {
+  Body body;
+  int64_t width = channels;
+  for (int stage = 0; stage < 3; ++stage) {
+    if (stage > 0) {
+      body->push_back(ReductionBlock(width, width * 2));
+      width *= 2;
+    }
+    for (int cell = 0; cell < cells_per_stage; ++cell) body->push_back(make_cell(width));
+  }
+  return body;
+}
+
 }  // namespace nb201
 }  // namespace edgenas
 

@@ -119,18 +119,9 @@ TORCH_MODULE(Nb201Cell);
 
 
 torch::nn::Sequential MakeBody(const Architecture& arch, const Nb201ModelOptions& options) {
-  torch::nn::Sequential body;
-  int64_t width = options.channels;
-  for (int stage = 0; stage < 3; ++stage) {
-    if (stage > 0) {
-      body->push_back(ReductionBlock(width, width * 2));
-      width *= 2;
-    }
-    for (int cell = 0; cell < options.cells_per_stage; ++cell) {
-      body->push_back(Nb201Cell(arch, width));
-    }
-  }
-  return body;
+  return nb201::MakeStages<torch::nn::Sequential>(
+      options.channels, options.cells_per_stage,
+      [&arch](int64_t width) { return Nb201Cell(arch, width); });
 }
 
 class Nb201NetworkImpl : public torch::nn::Module {

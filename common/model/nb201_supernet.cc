@@ -99,18 +99,9 @@ TORCH_MODULE(SupernetCell);
 
 
 torch::nn::ModuleList MakeBody(const Nb201ModelOptions& options) {
-  torch::nn::ModuleList body;
-  int64_t width = options.channels;
-  for (int stage = 0; stage < 3; ++stage) {
-    if (stage > 0) {
-      body->push_back(ReductionBlock(width, width * 2));
-      width *= 2;
-    }
-    for (int cell = 0; cell < options.cells_per_stage; ++cell) {
-      body->push_back(SupernetCell(width));
-    }
-  }
-  return body;
+  return nb201::MakeStages<torch::nn::ModuleList>(
+      options.channels, options.cells_per_stage,
+      [](int64_t width) { return SupernetCell(width); });
 }
 
 // The same bounds BuildNb201Network enforces, with the same field names.

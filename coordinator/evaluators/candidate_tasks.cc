@@ -43,4 +43,21 @@ std::vector<TaskRecord> CandidateLatencyTasks(const v1::Job& job, const v1::Cand
   return tasks;
 }
 
+std::vector<TaskRecord> MeasureCandidate(const v1::Job& job, const v1::Candidate& candidate,
+                                         const std::vector<std::string>& prepare_task_ids,
+                                         int64_t now_ms, const std::string& accuracy_capability) {
+  const CandidateNeeds needs = NeedsOf(job.spec());
+  std::vector<TaskRecord> tasks;
+  if (needs.worker_metric) {
+    tasks.push_back(CandidateAccuracyTask(job, candidate, prepare_task_ids, now_ms));
+    if (!accuracy_capability.empty()) {
+      tasks.back().requires_capabilities.push_back(accuracy_capability);
+    }
+  }
+  for (TaskRecord& t : CandidateLatencyTasks(job, candidate, needs, now_ms)) {
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
 }  // namespace edgenas

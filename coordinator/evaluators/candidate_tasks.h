@@ -41,6 +41,13 @@ TaskRecord CandidateAccuracyTask(const v1::Job& job, const v1::Candidate& candid
 std::vector<TaskRecord> CandidateLatencyTasks(const v1::Job& job, const v1::Candidate& candidate,
                                               const CandidateNeeds& needs, int64_t now_ms);
 
+// Everything `candidate` needs measured: its accuracy task (when a worker
+// metric is needed; requiring `accuracy_capability` unless it is empty) and
+// its latency tasks.
+std::vector<TaskRecord> MeasureCandidate(const v1::Job& job, const v1::Candidate& candidate,
+                                         const std::vector<std::string>& prepare_task_ids,
+                                         int64_t now_ms, const std::string& accuracy_capability);
+
 }  // namespace edgenas
 
 #endif  // EDGENAS_COORDINATOR_EVALUATORS_CANDIDATE_TASKS_H_

@@ -7,11 +7,7 @@ namespace edgenas {
 std::vector<TaskRecord> MeasureEvaluator::CandidateTasks(
     const v1::Job& job, const v1::Candidate& c, const std::vector<std::string>& prepare_task_ids,
     int64_t now_ms) const {
-  const CandidateNeeds needs = NeedsOf(job.spec());
-  std::vector<TaskRecord> tasks;
-  if (needs.worker_metric) tasks.push_back(CandidateAccuracyTask(job, c, prepare_task_ids, now_ms));
-  for (TaskRecord& t : CandidateLatencyTasks(job, c, needs, now_ms)) tasks.push_back(std::move(t));
-  return tasks;
+  return MeasureCandidate(job, c, prepare_task_ids, now_ms, "");
 }
 
 }  // namespace edgenas

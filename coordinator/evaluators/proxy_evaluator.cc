@@ -38,14 +38,7 @@ std::vector<TaskRecord> ProxyEvaluator::PrepareTasks(const v1::Job& job, int64_t
 std::vector<TaskRecord> ProxyEvaluator::CandidateTasks(
     const v1::Job& job, const v1::Candidate& c, const std::vector<std::string>& prepare_task_ids,
     int64_t now_ms) const {
-  const CandidateNeeds needs = NeedsOf(job.spec());
-  std::vector<TaskRecord> tasks;
-  if (needs.worker_metric) {
-    tasks.push_back(CandidateAccuracyTask(job, c, prepare_task_ids, now_ms));
-    tasks.back().requires_capabilities.push_back(AccuracyCapability(mode_));
-  }
-  for (TaskRecord& t : CandidateLatencyTasks(job, c, needs, now_ms)) tasks.push_back(std::move(t));
-  return tasks;
+  return MeasureCandidate(job, c, prepare_task_ids, now_ms, AccuracyCapability(mode_));
 }
 
 std::vector<TaskRecord> ProxyEvaluator::FinalizeTasks(const v1::Job& job,
