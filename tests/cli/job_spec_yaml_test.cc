@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/job_spec.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -261,6 +262,19 @@ TEST(ParseJobSpecYaml, StrategyParamsShapeErrorsNameThePath) {
               HasSubstr("strategy.params.initial: key given twice"));
   EXPECT_THAT(ErrorOf("objectives:\n  - {metric: latency_ms, target: fast}\n"),
               HasSubstr("objectives[0].target: expected a number, got \"fast\""));
+}
+
+// The flash-distillation example parses into its nested settings and is a
+// valid job (the coordinator's rules accept it).
+TEST(LoadJobSpecFile, FlashDistillationExampleIsAValidJob) {
+  const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";
+  absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(dir + "fashion_mnist_flash_distill.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->evaluation().mode(), "flash_distill");
+  EXPECT_EQ(spec->evaluation().teacher().train_steps(), 600);
+  EXPECT_DOUBLE_EQ(spec->evaluation().distill().fraction(), 0.1);
+  EXPECT_EQ(spec->evaluation().finalize().top_k(), 3);
+  EXPECT_TRUE(NormalizeJobSpec(&*spec).ok());
 }
 
 // Both shipped examples parse.
