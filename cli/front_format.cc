@@ -241,6 +241,10 @@ std::string JobStateName(v1::JobState state) {
   switch (state) {
     case v1::JOB_PENDING:
       return "pending";
+    case v1::JOB_PREPARING:
+      return "preparing";
+    case v1::JOB_FINALIZING:
+      return "finalizing";
     case v1::JOB_SEARCHING:
       return "searching";
     case v1::JOB_DONE:

@@ -47,7 +47,8 @@ absl::StatusOr<std::string> FormatFrontJson(const v1::ParetoFront& front);
 // The elapsed time runs from creation to `now`, or to the last update once ended.
 std::string FormatProgressLine(const v1::Job& job, absl::Time now);
 
-// "pending", "searching", "done", "failed", "cancelled" or "unknown".
+// "pending", "preparing", "searching", "finalizing", "done", "failed",
+// "cancelled" or "unknown".
 std::string JobStateName(v1::JobState state);
 
 // True for DONE, FAILED and CANCELLED.

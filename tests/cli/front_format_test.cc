@@ -179,5 +179,44 @@ TEST(FormatFrontTable, ListsUnavailableMeasurementsOnce) {
   EXPECT_THAT(table, ::testing::Not(::testing::HasSubstr("threads=1")));
 }
 
+// A finalist's full-training accuracy beside the proxy the search used:
+// "all" gives one column per source kind, a kind only its values, and the
+// default the first (search) value; rows keep the search's order.
+TEST(FormatFrontTable, ShowsValuesBySource) {
+  v1::ParetoFront front;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
+    objectives { metric: "accuracy" direction: MAXIMIZE }
+    candidates {
+      id: "a"
+      arch: "A"
+      metrics { name: "accuracy" value: 0.80 source: "worker:flash_distill:cpu" }
+      metrics { name: "accuracy" value: 0.90 source: "worker:full_train:cpu" }
+    }
+    candidates {
+      id: "b"
+      arch: "B"
+      metrics { name: "accuracy" value: 0.85 source: "worker:flash_distill:cpu" }
+    }
+  )pb", &front));
+  EXPECT_EQ(FormatFrontTable(front),
+            "#  accuracy  params  arch\n"
+            "1    85.00%       -  B\n"
+            "2    80.00%       -  A\n");
+  EXPECT_EQ(FormatFrontTable(front, {"all"}),
+            "#  accuracy[flash_distill]  accuracy[full_train]  params  arch\n"
+            "1                   85.00%                     -       -  B\n"
+            "2                   80.00%                90.00%       -  A\n");
+  EXPECT_THAT(FormatFrontCsv(front, {"full_train"}), HasSubstr("accuracy[full_train]"));
+  EXPECT_THAT(FormatFrontCsv(front, {"full_train"}), HasSubstr(",0.9,"));
+  EXPECT_EQ(SourceKind("worker:supernet:cuda"), "supernet");
+  EXPECT_EQ(SourceKind("table"), "table");
+}
+
+TEST(JobStateName, NamesEveryStage) {
+  EXPECT_EQ(JobStateName(v1::JOB_PREPARING), "preparing");
+  EXPECT_EQ(JobStateName(v1::JOB_FINALIZING), "finalizing");
+  EXPECT_EQ(JobStateName(v1::JOB_SEARCHING), "searching");
+}
+
 }  // namespace
 }  // namespace edgenas
