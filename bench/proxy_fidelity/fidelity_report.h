@@ -52,8 +52,9 @@ struct RunInfo {
 struct OneOffCost {
   bool present = false;
   double cost_seconds = 0.0;  // the task's own training cost
-  // Work outside any cost_seconds that the proxy pays once more, e.g. the
-  // teacher's logits over the training split on the first distillation task.
+  // Work outside any cost_seconds that the proxy pays once more, e.g.
+  // loading the teacher (on CUDA: its logits over the training split) on
+  // the first distillation task.
   double extra_seconds = 0.0;
   int64_t steps = 0;
 };
