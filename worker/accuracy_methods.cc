@@ -8,7 +8,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include <torch/torch.h>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "common/metric_names.h"
+#include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
 #include "common/model/nb201_model.h"
 #include "common/search_space.h"
@@ -31,8 +31,6 @@
 
 namespace edgenas {
 namespace {
-
-constexpr int64_t kFashionMnistClasses = 10;
 
 void AddTrainingReport(const TrainResult& r, const std::string& source, int64_t params,
                        double seconds, const AccuracyPlan& plan, AccuracyReport* report) {
@@ -77,7 +75,7 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
     RETURN_IF_ERROR(RequireArtifacts(options, "full_train"));
     model.ptr()->to(torch::kCPU);
     const std::string name = FinalistArtifactName(plan.job_id, plan.candidate_id);
-    RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, name, Serialize(*model.ptr())));
+    RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, name, SaveCheckpoint(*model.ptr())));
     report.notes.push_back(absl::StrCat("weights stored as artifact ", name,
                                         " (edgenas export writes them out)"));
   }
@@ -110,7 +108,7 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
   const double seconds = SecondsSince(start);
   model.ptr()->to(torch::kCPU);
   RETURN_IF_ERROR(
-      options.artifacts.upload(plan.job_id, kArtifactTeacher, Serialize(*model.ptr())));
+      options.artifacts.upload(plan.job_id, kArtifactTeacher, SaveCheckpoint(*model.ptr())));
   AccuracyReport report;
   AddTrainingReport(r, absl::StrCat("worker:teacher:", r.device), params, seconds, plan, &report);
   report.notes.push_back(absl::StrCat("teacher ", plan.teacher_arch, " channels=",
@@ -126,12 +124,12 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
 // candidates reuse them.
 class TeacherEntry {
  public:
-  TeacherEntry(size_t checkpoint_hash, torch::nn::AnyModule teacher, torch::Tensor images)
-      : checkpoint_hash_(checkpoint_hash),
+  TeacherEntry(std::string checkpoint, torch::nn::AnyModule teacher, torch::Tensor images)
+      : checkpoint_(std::move(checkpoint)),
         teacher_(std::move(teacher)),
         images_(std::move(images)) {}
 
-  size_t checkpoint_hash() const { return checkpoint_hash_; }
+  const std::string& checkpoint() const { return checkpoint_; }
 
   // Prepares the table on `device` (where the teacher lives).
   void Init(const torch::Device& device, int64_t classes) {
@@ -165,7 +163,7 @@ class TeacherEntry {
     }
   }
 
-  const size_t checkpoint_hash_;
+  const std::string checkpoint_;
   absl::Mutex mu_;
   torch::nn::AnyModule teacher_ ABSL_GUARDED_BY(mu_);
   torch::Tensor images_ ABSL_GUARDED_BY(mu_);
@@ -184,19 +182,21 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
                                                          const MethodOptions& options,
                                                          const LabeledData& train) {
   RETURN_IF_ERROR(RequireArtifacts(options, "flash_distill"));
-  ASSIGN_OR_RETURN(std::string bytes, options.artifacts.download(plan.job_id, kArtifactTeacher));
-  const size_t hash = std::hash<std::string>()(bytes);
+  ASSIGN_OR_RETURN(CheckpointRef ref, LocateCheckpoint(options, plan.job_id, kArtifactTeacher));
   absl::MutexLock lock(&teacher_mu);
   auto& cache = TeacherCache();
   auto it = cache.find(plan.job_id);
-  if (it != cache.end() && it->second->checkpoint_hash() == hash) return it->second;
+  if (it != cache.end() && it->second->checkpoint() == ref.id) return it->second;
+  const std::string id = ref.id;
+  ASSIGN_OR_RETURN(std::string bytes,
+                   FetchCheckpoint(options, std::move(ref), plan.job_id, kArtifactTeacher));
   ASSIGN_OR_RETURN(torch::nn::AnyModule teacher,
                    BuildSeeded(TeacherSpace(plan), plan.teacher_arch, /*seed=*/0));
-  RETURN_IF_ERROR(Deserialize(bytes, *teacher.ptr(), "teacher"));
+  RETURN_IF_ERROR(LoadCheckpoint(bytes, *teacher.ptr(), "teacher"));
   const torch::Device device = TrainingDevice(options.allow_cuda);
   teacher.ptr()->to(device);
   teacher.ptr()->eval();
-  auto entry = std::make_shared<TeacherEntry>(hash, teacher, train.images);
+  auto entry = std::make_shared<TeacherEntry>(id, teacher, train.images);
   entry->Init(device, kFashionMnistClasses);
   // One teacher per job is kept; a worker serves few jobs at a time.
   if (cache.size() >= 4) cache.erase(cache.begin());

@@ -76,6 +76,10 @@ struct ArtifactAccess {
       upload;
   std::function<absl::StatusOr<std::string>(const std::string& job_id, const std::string& name)>
       download;
+  // Optional: the content's SHA-256 without its bytes, so that a worker
+  // holding a checkpoint already skips fetching it for every candidate.
+  std::function<absl::StatusOr<std::string>(const std::string& job_id, const std::string& name)>
+      content_hash;
 };
 
 }  // namespace edgenas

@@ -18,6 +18,9 @@ namespace edgenas {
 inline constexpr const char* kDefaultFashionMnistDir = kDefaultDatasetPath;
 inline constexpr double kFashionMnistMean = 0.2860;
 inline constexpr double kFashionMnistStd = 0.3530;
+// 28x28 grayscale images in 10 classes.
+inline constexpr int kFashionMnistChannels = 1;
+inline constexpr int kFashionMnistClasses = 10;
 
 // Images [N, C, H, W] float32 and labels [N] int64, on the CPU.
 struct LabeledData {

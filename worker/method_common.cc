@@ -1,13 +1,12 @@
 #include "worker/method_common.h"
 
 #include <chrono>
-#include <sstream>
+#include <functional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
 #include "common/status_macros.h"
 
@@ -18,9 +17,6 @@ namespace {
 // and building are one critical section when tasks run on several threads.
 ABSL_CONST_INIT absl::Mutex build_mu(absl::kConstInit);
 
-// Fashion-MNIST: 28x28 grayscale images in 10 classes.
-constexpr int kInChannels = 1;
-constexpr int kNumClasses = 10;
 
 }  // namespace
 
@@ -56,14 +52,7 @@ absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const
                                                  uint64_t seed) {
   absl::MutexLock lock(&build_mu);
   SeedTorch(seed);
-  return BuildModel(space, arch, kInChannels, kNumClasses);
-}
-
-std::string Serialize(torch::nn::Module& module) { return SaveCheckpoint(module); }
-
-absl::Status Deserialize(const std::string& bytes, torch::nn::Module& module,
-                         const std::string& what) {
-  return LoadCheckpoint(bytes, module, what);
+  return BuildModel(space, arch, kFashionMnistChannels, kFashionMnistClasses);
 }
 
 ReportedMetric Metric(const char* name, double value, const std::string& source) {
@@ -72,6 +61,25 @@ ReportedMetric Metric(const char* name, double value, const std::string& source)
   m.value = value;
   m.source = source;
   return m;
+}
+
+absl::StatusOr<CheckpointRef> LocateCheckpoint(const MethodOptions& options,
+                                               const std::string& job_id,
+                                               const std::string& name) {
+  CheckpointRef ref;
+  if (options.artifacts.content_hash) {
+    ASSIGN_OR_RETURN(ref.id, options.artifacts.content_hash(job_id, name));
+    return ref;
+  }
+  ASSIGN_OR_RETURN(ref.bytes, options.artifacts.download(job_id, name));
+  ref.id = absl::StrCat(std::hash<std::string>()(*ref.bytes), ":", ref.bytes->size());
+  return ref;
+}
+
+absl::StatusOr<std::string> FetchCheckpoint(const MethodOptions& options, CheckpointRef ref,
+                                            const std::string& job_id, const std::string& name) {
+  if (ref.bytes) return std::move(*ref.bytes);
+  return options.artifacts.download(job_id, name);
 }
 
 absl::Status RequireArtifacts(const MethodOptions& options, const char* operation) {

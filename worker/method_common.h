@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <torch/torch.h>
@@ -42,14 +43,22 @@ absl::Mutex& TorchBuildMutex();
 absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const std::string& arch,
                                                  uint64_t seed);
 
-// A module's parameters and buffers in torch::save format, and back
-// (DATA_LOSS when the bytes do not fit the module).
-std::string Serialize(torch::nn::Module& module);
-absl::Status Deserialize(const std::string& bytes, torch::nn::Module& module,
-                         const std::string& what);
-
 ReportedMetric Metric(const char* name, double value, const std::string& source);
 double SecondsSince(std::chrono::steady_clock::time_point start);
+
+// A checkpoint artifact's current content, fetched only when needed: `id`
+// names the content (its SHA-256 when the store says so without the bytes,
+// else a hash of the bytes, which were then downloaded into `bytes`).
+struct CheckpointRef {
+  std::string id;
+  std::optional<std::string> bytes;
+};
+absl::StatusOr<CheckpointRef> LocateCheckpoint(const MethodOptions& options,
+                                               const std::string& job_id,
+                                               const std::string& name);
+// The bytes of `ref`, downloading them unless LocateCheckpoint already did.
+absl::StatusOr<std::string> FetchCheckpoint(const MethodOptions& options, CheckpointRef ref,
+                                            const std::string& job_id, const std::string& name);
 
 // FAILED_PRECONDITION when options carry no artifact access.
 absl::Status RequireArtifacts(const MethodOptions& options, const char* operation);

@@ -26,8 +26,6 @@
 namespace edgenas {
 namespace {
 
-constexpr int kInChannels = 1;
-constexpr int kNumClasses = 10;
 
 absl::StatusOr<Nb201ModelOptions> SupernetOptions(const AccuracyPlan& plan) {
   if (plan.space.name != "nb201") {
@@ -38,14 +36,14 @@ absl::StatusOr<Nb201ModelOptions> SupernetOptions(const AccuracyPlan& plan) {
   Nb201ModelOptions options;
   ASSIGN_OR_RETURN(options.cells_per_stage, SpaceIntOption(plan.space, "cells_per_stage"));
   ASSIGN_OR_RETURN(options.channels, SpaceIntOption(plan.space, "channels"));
-  options.in_channels = kInChannels;
-  options.num_classes = kNumClasses;
+  options.in_channels = kFashionMnistChannels;
+  options.num_classes = kFashionMnistClasses;
   return options;
 }
 
 // The supernet of one job, fetched once per worker and checkpoint.
 struct SupernetEntry {
-  size_t checkpoint_hash = 0;
+  std::string checkpoint;  // CheckpointRef::id of what was loaded
   Nb201Supernet supernet{nullptr};
   absl::Mutex mu;  // one subnet evaluation at a time on a shared supernet
 };
@@ -61,12 +59,14 @@ absl::StatusOr<std::shared_ptr<SupernetEntry>> GetSupernet(const AccuracyPlan& p
                                                            const MethodOptions& options,
                                                            const Nb201ModelOptions& model) {
   RETURN_IF_ERROR(RequireArtifacts(options, "supernet"));
-  ASSIGN_OR_RETURN(std::string bytes, options.artifacts.download(plan.job_id, kArtifactSupernet));
-  const size_t hash = std::hash<std::string>()(bytes);
+  ASSIGN_OR_RETURN(CheckpointRef ref, LocateCheckpoint(options, plan.job_id, kArtifactSupernet));
   absl::MutexLock lock(&cache_mu);
   auto& cache = Cache();
   auto it = cache.find(plan.job_id);
-  if (it != cache.end() && it->second->checkpoint_hash == hash) return it->second;
+  if (it != cache.end() && it->second->checkpoint == ref.id) return it->second;
+  const std::string id = ref.id;
+  ASSIGN_OR_RETURN(std::string bytes,
+                   FetchCheckpoint(options, std::move(ref), plan.job_id, kArtifactSupernet));
   absl::StatusOr<Nb201Supernet> supernet = LoadSupernet(bytes, model);
   if (!supernet.ok()) {
     return absl::DataLossError(
@@ -74,7 +74,7 @@ absl::StatusOr<std::shared_ptr<SupernetEntry>> GetSupernet(const AccuracyPlan& p
   }
   (*supernet)->to(TrainingDevice(options.allow_cuda));
   auto entry = std::make_shared<SupernetEntry>();
-  entry->checkpoint_hash = hash;
+  entry->checkpoint = id;
   entry->supernet = *supernet;
   if (cache.size() >= 4) cache.erase(cache.begin());
   cache[plan.job_id] = entry;

@@ -93,6 +93,13 @@ int Main() {
                                                            const std::string& name) {
     return artifacts->Download(job_id, name, max_bytes);
   };
+  task_options.artifacts.content_hash =
+      [artifacts](const std::string& job_id,
+                  const std::string& name) -> absl::StatusOr<std::string> {
+    absl::StatusOr<ArtifactInfo> info = artifacts->Stat(job_id, name);
+    if (!info.ok()) return info.status();
+    return info->sha256;
+  };
   const std::string device_name = device.cuda ? "cuda" : "cpu";
   options.on_registered = [&options, device_name, threads = task_options.threads](
                               const std::string& id) {
