@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <fstream>
 #include <map>
 
 #include "absl/status/status.h"
@@ -15,9 +16,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/front_format.h"
+#include "cli/front_plot.h"
 #include "cli/job_spec_yaml.h"
 #include "cli/local_command.h"
 #include "cli/search_client.h"
+#include "cli/watch_display.h"
 #include "common/artifact_names.h"
 #include "common/model/model_export.h"
 #include "common/space_registry.h"
@@ -89,16 +92,58 @@ int Submit(const Args& args, const CliIo& io) {
 
 int Watch(const Args& args, const CliIo& io) {
   SearchClient client(CoordinatorAddress(args));
-  ProgressPrinter printer(io.out, io.out_is_tty);
+  WatchDisplay display(io.out, io.out_is_tty);
+  // The record first: it carries the spec (the budget), events may not.
+  // A job that has ended is shown by the replay of its events instead.
+  if (absl::StatusOr<v1::Job> first = client.GetJob(args.positional[0]); first.ok()) {
+    display.Learn(*first);
+    if (!IsTerminal(first->state())) display.Show(*first, absl::Now());
+  }
   absl::StatusOr<v1::Job> job = client.Watch(
-      args.positional[0], [&](const v1::JobEvent& event) { printer.Update(event.job()); });
-  if (job.ok()) printer.Update(*job);
-  printer.Finish();
+      args.positional[0], [&](const v1::JobEvent& event) { display.OnEvent(event, absl::Now()); });
+  if (job.ok()) display.Show(*job, absl::Now());
+  display.Finish();
   if (!job.ok()) {
     PrintError(io, job.status());
     return kExitFailure;
   }
   return job->state() == v1::JOB_DONE ? kExitOk : kExitFailure;
+}
+
+// Every candidate of the job so far: ids are "<job>-NNNN" in creation order.
+absl::StatusOr<std::vector<v1::Candidate>> AllCandidates(SearchClient& client,
+                                                         const std::string& job_id) {
+  absl::StatusOr<v1::Job> job = client.GetJob(job_id);
+  if (!job.ok()) return job.status();
+  const int created = job->candidates_done() + job->candidates_failed() + job->candidates_pending();
+  std::vector<v1::Candidate> out;
+  for (int i = 0; i < created; ++i) {
+    absl::StatusOr<v1::Candidate> c = client.GetCandidate(job_id, absl::StrFormat("%s-%04d", job_id, i));
+    if (c.ok()) {
+      out.push_back(*std::move(c));
+    } else if (!absl::IsNotFound(c.status())) {
+      return c.status();
+    }
+  }
+  return out;
+}
+
+// Writes the SVG plot of the job's candidates and front to `path`; says so on io.err
+// so that stdout stays the table, CSV or JSON.
+absl::Status WritePlot(SearchClient& client, const v1::ParetoFront& front, const std::string& path,
+                       const CliIo& io) {
+  if (path.empty()) return absl::InvalidArgumentError("--plot: needs a file name");
+  absl::StatusOr<std::vector<v1::Candidate>> all = AllCandidates(client, front.job_id());
+  if (!all.ok()) return all.status();
+  absl::StatusOr<std::string> svg = RenderFrontSvg(front, *all);
+  if (!svg.ok()) return svg.status();
+  std::ofstream out(path, std::ios::trunc);
+  if (!(out << *svg) || !out.flush()) {
+    return absl::UnavailableError(absl::StrCat("--plot: cannot write ", path));
+  }
+  io.err << "wrote " << path << " (" << all->size() << " candidates, " << front.candidates_size()
+         << " on the front)\n";
+  return absl::OkStatus();
 }
 
 int Pareto(const Args& args, const CliIo& io) {
@@ -113,6 +158,12 @@ int Pareto(const Args& args, const CliIo& io) {
   if (!front.ok()) {
     PrintError(io, front.status());
     return kExitFailure;
+  }
+  if (args.Has("plot")) {
+    if (absl::Status s = WritePlot(client, *front, args.Get("plot", ""), io); !s.ok()) {
+      PrintError(io, s);
+      return kExitFailure;
+    }
   }
   if (args.Has("json")) {
     absl::StatusOr<std::string> json = FormatFrontJson(*front);
@@ -266,6 +317,9 @@ const std::vector<Command>& Commands() {
       {"pareto", "JOB_ID", "Print a job's Pareto front (table by default).", 1, 1,
        {{"csv", false, "print CSV (header + one row per candidate)"},
         {"json", false, "print the ParetoFront message as JSON"},
+        {"plot", true,
+         "also write an SVG scatter plot of every candidate with the front highlighted "
+         "(e.g. --plot front.svg)"},
         {"source", true,
          "which values to show where several exist: a source kind (full_train, "
          "flash_distill, supernet, table) or all (proxy and truth side by side)"},
@@ -322,7 +376,13 @@ std::string MainUsage() {
                     first_line, "\n");
   }
   absl::StrAppend(&text, "  help [COMMAND]    Show this text or a command's flags.\n\n",
-                  "Run 'edgenas help COMMAND' for a command's flags.\n");
+                  "Run 'edgenas help COMMAND' for a command's flags.\n",
+                  "The coordinator is --coordinator=HOST:PORT, else $EDGENAS_COORDINATOR, else "
+                  "127.0.0.1:50051.\n\n",
+                  "exit codes: 0 success (watch, local: the job ended DONE); 1 an RPC or file "
+                  "failed, or the job\n",
+                  "ended FAILED or CANCELLED; 2 usage error (unknown command or flag, wrong "
+                  "arguments);\n130 interrupted (Ctrl-C).\n");
   return text;
 }
 

@@ -33,18 +33,29 @@ struct MetricColumn {
 
 // The value of `metric` on `device_class` (from `source_kind` when set); an
 // exact device match wins, and an empty device class on either side matches
-// any. Without a kind, the first stored value: the one the search used.
+// any. Without a kind, the value the search used: the highest rung's
+// (Metric.fidelity), never a finalist's (-1), the first stored among equals.
 std::optional<double> FindMetric(const v1::Candidate& candidate, const std::string& metric,
                                  const std::string& device_class,
                                  const std::string& source_kind = "") {
-  std::optional<double> loose;
+  const v1::Metric* exact = nullptr;
+  const v1::Metric* loose = nullptr;
+  auto better = [&source_kind](const v1::Metric* best, const v1::Metric& m) {
+    if (!source_kind.empty()) return best == nullptr;
+    return m.fidelity() >= 0 && (best == nullptr || m.fidelity() > best->fidelity());
+  };
   for (const v1::Metric& value : candidate.metrics()) {
     if (value.name() != metric) continue;
     if (!source_kind.empty() && SourceKind(value.source()) != source_kind) continue;
-    if (value.device_class() == device_class) return value.value();
-    if (!loose && (device_class.empty() || value.device_class().empty())) loose = value.value();
+    if (value.device_class() == device_class) {
+      if (better(exact, value)) exact = &value;
+    } else if ((device_class.empty() || value.device_class().empty()) && better(loose, value)) {
+      loose = &value;
+    }
   }
-  return loose;
+  if (exact != nullptr) return exact->value();
+  if (loose != nullptr) return loose->value();
+  return std::nullopt;
 }
 
 std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front,

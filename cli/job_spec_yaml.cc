@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "cli/yaml_guard.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -261,6 +262,7 @@ absl::Status SpecReader::ReadValue(const YAML::Node& node, const std::string& pa
 }  // namespace
 
 absl::StatusOr<v1::JobSpec> ParseJobSpecYaml(std::string_view yaml_text) {
+  RETURN_IF_ERROR(CheckYamlGuards(yaml_text));  // yaml-cpp 0.7 hangs on some input
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(yaml_text));

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "cli/front_format.h"
@@ -22,6 +23,7 @@
 #include "cli/job_spec_yaml.h"
 #include "cli/process.h"
 #include "cli/search_client.h"
+#include "common/data_roots.h"
 #include "common/metric_names.h"
 
 namespace edgenas {
@@ -30,6 +32,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kLogTailLines = 25;
+// The local stack is for one person's machine: no metrics endpoints, so
+// that their fixed default ports never collide with a running service.
+constexpr char kNoMetrics[] = "--metrics_listen=off";
 
 void PrintError(const CliIo& io, const absl::Status& status) {
   io.err << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
@@ -57,6 +62,22 @@ bool IsAgentMetric(const std::string& metric) {
 // Checks that this run's one agent can serve every device class the job
 // measures (else the job would wait forever) and that table files exist;
 // makes the job's table path absolute, as the worker must read it.
+// The local worker's --data_root: the default roots plus the folders of the
+// user's own dataset and table (a local job's spec is trusted; a shared
+// coordinator's workers keep their operator's roots).
+std::string LocalDataRoots(const v1::JobSpec& spec) {
+  std::vector<std::string> roots = {kDefaultDataRoots};
+  auto add = [&roots](const std::string& folder) {
+    std::error_code error;
+    if (!folder.empty() && fs::is_directory(folder, error)) roots.push_back(folder);
+  };
+  add(spec.dataset().path());
+  if (!spec.evaluation().table().path().empty()) {
+    add(fs::absolute(spec.evaluation().table().path()).parent_path().string());
+  }
+  return "--data_root=" + absl::StrJoin(roots, ",");
+}
+
 absl::Status PrepareSpec(const LocalOptions& options, v1::JobSpec* spec) {
   std::set<std::string> classes;
   if (spec->objectives().empty()) classes.insert("cpu");  // the default objectives
@@ -238,7 +259,8 @@ absl::StatusOr<int> LocalRun::StartCoordinator() {
   fs::remove(port_file, ignored);  // a stale port from an earlier run would mislead us
   io_.out << "starting edgenas-coordinator (db " << db_path_ << ")\n" << std::flush;
   absl::Status started = cluster_.Start(
-      {bin_coordinator_, "--listen=127.0.0.1:0", "--db=" + db_path_, "--port_file=" + port_file},
+      {bin_coordinator_, "--listen=127.0.0.1:0", "--db=" + db_path_, "--port_file=" + port_file,
+       kNoMetrics},
       log);
   if (!started.ok()) return started;
   absl::StatusOr<int> port = WaitForPortFile(port_file, options_.start_timeout, [&] {
@@ -259,7 +281,7 @@ absl::StatusOr<int> LocalRun::StartCoordinator() {
 }
 
 std::vector<std::string> LocalRun::AgentArgv(const std::string& coordinator_flag) const {
-  std::vector<std::string> argv = {bin_agent_, coordinator_flag,
+  std::vector<std::string> argv = {bin_agent_, coordinator_flag, kNoMetrics,
                                    "--device_class=" + options_.agent_device_class,
                                    absl::StrCat("--threads=", options_.threads),
                                    "--runner=" + options_.agent_runner};
@@ -294,7 +316,7 @@ int LocalRun::RunWithChildren(const v1::JobSpec& spec) {
   const std::string coordinator_flag = "--coordinator=" + address;
   for (const auto& [argv, log] :
        {std::pair{std::vector<std::string>{bin_worker_, coordinator_flag, "--name=local-worker",
-                                           threads},
+                                           threads, kNoMetrics, LocalDataRoots(spec)},
                   "worker.log"},
         std::pair{AgentArgv(coordinator_flag), "agent.log"}}) {
     const absl::Status started = cluster_.Start(argv, (fs::path(workdir_) / log).string());

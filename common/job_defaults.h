@@ -3,6 +3,8 @@
 #ifndef EDGENAS_COMMON_JOB_DEFAULTS_H_
 #define EDGENAS_COMMON_JOB_DEFAULTS_H_
 
+#include <array>
+
 namespace edgenas {
 
 // Defaults for fields left at zero/empty. The coordinator fills them in at
@@ -29,6 +31,10 @@ inline constexpr int kDefaultSupernetTrainSteps = 3000;
 inline constexpr int kDefaultCalibrationExamples = 512;
 inline constexpr int kDefaultFinalizeTopK = 3;
 inline constexpr int kDefaultFinalizeTrainSteps = 2000;
+// Multi-fidelity: the methods a rung may use, and successive halving's eta.
+inline constexpr std::array<const char*, 3> kMultiFidelityMethods = {"supernet", "flash_distill",
+                                                                      "full_train"};
+inline constexpr double kDefaultReductionFactor = 3.0;
 inline constexpr int kDefaultWarmupMs = 200;
 inline constexpr int kDefaultMinRuns = 20;
 inline constexpr int kDefaultMaxRuns = 200;

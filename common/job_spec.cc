@@ -1,11 +1,14 @@
 #include "common/job_spec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "common/metric_names.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
@@ -221,19 +224,68 @@ absl::Status DefaultDouble(double* value, double def, double lo, double hi,
 
 // Teacher, distillation, supernet and finalist settings: filled with their
 // defaults in the modes that use them, refused in the others.
+// Rungs default to supernet then flash distillation; each must be a known
+// accuracy method, at most once, and eta must exceed 1.
+absl::Status NormalizeMultiFidelity(v1::MultiFidelitySpec* mf) {
+  if (mf->rungs().empty()) {
+    mf->add_rungs("supernet");
+    mf->add_rungs("flash_distill");
+  }
+  if (mf->rungs_size() > static_cast<int>(kMultiFidelityMethods.size())) {
+    return Bad("evaluation.multi_fidelity.rungs",
+               absl::StrCat("at most ", kMultiFidelityMethods.size(), " rungs, got ",
+                            mf->rungs_size()));
+  }
+  for (int i = 0; i < mf->rungs_size(); ++i) {
+    const std::string field = absl::StrCat("evaluation.multi_fidelity.rungs[", i, "]");
+    const std::string& rung = mf->rungs(i);
+    if (std::find(kMultiFidelityMethods.begin(), kMultiFidelityMethods.end(), rung) ==
+        kMultiFidelityMethods.end()) {
+      return Bad(field, absl::StrCat("unknown method \"", rung.substr(0, 64),
+                                     "\"; known: supernet, flash_distill, full_train"));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (mf->rungs(j) == rung) return Bad(field, absl::StrCat("\"", rung, "\" is repeated"));
+    }
+  }
+  double eta = mf->reduction_factor();
+  RETURN_IF_ERROR(DefaultDouble(&eta, kDefaultReductionFactor, 1.01, 1000.0,
+                                "evaluation.multi_fidelity.reduction_factor"));
+  mf->set_reduction_factor(eta);
+  return absl::OkStatus();
+}
+
 absl::Status NormalizeProxySettings(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   const std::string& mode = ev->mode();
-  const bool distill = mode == "flash_distill";
-  const bool supernet = mode == "supernet";
+  const bool multi = mode == "multi_fidelity";
   auto only_in = [&mode](const char* field, const char* modes) {
     return Bad(field, absl::StrCat("only used in evaluation.mode ", modes, ", not \"", mode, "\""));
   };
-  if (!distill && ev->has_teacher()) return only_in("evaluation.teacher", "flash_distill");
-  if (!distill && ev->has_distill()) return only_in("evaluation.distill", "flash_distill");
-  if (!supernet && ev->has_supernet()) return only_in("evaluation.supernet", "supernet");
-  if (!distill && !supernet) {
-    if (ev->has_finalize()) return only_in("evaluation.finalize", "flash_distill or supernet");
+  if (!multi && ev->has_multi_fidelity()) {
+    return only_in("evaluation.multi_fidelity", "multi_fidelity");
+  }
+  if (multi) RETURN_IF_ERROR(NormalizeMultiFidelity(ev->mutable_multi_fidelity()));
+  auto uses = [&](const char* method) {
+    if (mode == method) return true;
+    const auto& rungs = ev->multi_fidelity().rungs();
+    return multi && std::find(rungs.begin(), rungs.end(), method) != rungs.end();
+  };
+  const bool distill = uses("flash_distill");
+  const bool supernet = uses("supernet");
+  if (!distill && ev->has_teacher()) {
+    return only_in("evaluation.teacher", "flash_distill (or a multi_fidelity rung)");
+  }
+  if (!distill && ev->has_distill()) {
+    return only_in("evaluation.distill", "flash_distill (or a multi_fidelity rung)");
+  }
+  if (!supernet && ev->has_supernet()) {
+    return only_in("evaluation.supernet", "supernet (or a multi_fidelity rung)");
+  }
+  if (!distill && !supernet && !multi) {
+    if (ev->has_finalize()) {
+      return only_in("evaluation.finalize", "flash_distill, supernet or multi_fidelity");
+    }
     return absl::OkStatus();
   }
   if (distill) {
@@ -269,11 +321,6 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
       return Bad("evaluation.distill.feature_weight",
                  absl::StrCat("must be in [0, 1000] (0 = off), got ", v));
     }
-    if (v > 0.0) {
-      // Refused here rather than failing every candidate at the worker.
-      return Bad("evaluation.distill.feature_weight",
-                 "activation transfer is not implemented by the workers yet; leave it 0");
-    }
   }
   if (supernet) {
     auto* sn = ev->mutable_supernet();
@@ -298,7 +345,7 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
   RETURN_IF_ERROR(
-      CheckName(ev->mode(), {"full_train", "flash_distill", "supernet", "table"},
+      CheckName(ev->mode(), {"full_train", "flash_distill", "supernet", "multi_fidelity", "table"},
                 "evaluation.mode", "evaluation mode"));
   if (ev->mode() == "table") {
     auto* table = ev->mutable_table();
@@ -370,7 +417,47 @@ absl::Status ValidateDeviceClass(const std::string& device_class, absl::string_v
                                  device_class.substr(0, 64), "\""));
 }
 
+// Bounds the spec's size before anything else reads it: at most
+// kMaxJobSpecBytes in all (the refusal names the largest field), and the
+// repeated architecture list bounded per entry.
+absl::Status CheckSpecSize(const JobSpec& spec) {
+  if (spec.initial_architectures_size() > kMaxInitialArchitectures) {
+    return Bad("initial_architectures", absl::StrCat("at most ", kMaxInitialArchitectures,
+                                                     " entries, got ",
+                                                     spec.initial_architectures_size()));
+  }
+  for (int i = 0; i < spec.initial_architectures_size(); ++i) {
+    if (spec.initial_architectures(i).size() > kMaxArchitectureChars) {
+      return Bad(absl::StrCat("initial_architectures[", i, "]"),
+                 absl::StrCat("at most ", kMaxArchitectureChars, " characters, got ",
+                              spec.initial_architectures(i).size()));
+    }
+  }
+  const size_t total = spec.ByteSizeLong();
+  if (total <= kMaxJobSpecBytes) return absl::OkStatus();
+  // Name the top-level field that holds the most bytes.
+  const auto* reflection = spec.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(spec, &fields);
+  std::string largest = "job";
+  size_t largest_bytes = 0;
+  for (const auto* field : fields) {
+    JobSpec only = spec;
+    for (const auto* other : fields) {
+      if (other != field) only.GetReflection()->ClearField(&only, other);
+    }
+    if (only.ByteSizeLong() > largest_bytes) {
+      largest_bytes = only.ByteSizeLong();
+      largest = field->name();
+    }
+  }
+  return Bad(largest, absl::StrCat("holds ", largest_bytes, " bytes of a ", total,
+                                   "-byte spec; a job spec may hold at most ", kMaxJobSpecBytes,
+                                   " bytes"));
+}
+
 absl::Status NormalizeJobSpec(JobSpec* spec) {
+  RETURN_IF_ERROR(CheckSpecSize(*spec));
   if (spec->name().size() > 200) return Bad("name", "must be at most 200 characters");
   for (auto* step : {NormalizeSpace, NormalizeStrategy, NormalizeObjectives, NormalizeConstraints,
                      NormalizeEvaluation, NormalizeBudget}) {

@@ -14,6 +14,13 @@
 
 namespace edgenas {
 
+// Size bounds of a job spec (NormalizeJobSpec refuses more, naming the
+// field): the whole serialized spec, and its list of initial architectures.
+inline constexpr size_t kMaxJobSpecBytes = 1 << 20;
+inline constexpr int kMaxInitialArchitectures = 10000;
+inline constexpr size_t kMaxArchitectureChars = 1024;
+
+
 // Validates `spec` and fills every field left at zero/empty with its
 // default. Refuses (INVALID_ARGUMENT, message starts with the field path)
 // negative or out-of-range numbers, unknown names and inconsistent settings;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -14,10 +15,15 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/grpc_tls.h"
 #include "common/logging.h"
+#include "common/metrics/metrics_server.h"
+#include "common/metrics/snapshot_collector.h"
 #include "coordinator/artifact_service_impl.h"
 #include "coordinator/artifact_store.h"
+#include "coordinator/coordinator_metrics.h"
 #include "coordinator/job_manager.h"
+#include "coordinator/rpc_metrics.h"
 #include "coordinator/search_service_impl.h"
 #include "coordinator/store.h"
 #include "coordinator/task_service_impl.h"
@@ -34,8 +40,19 @@ ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers an
 ABSL_FLAG(int, max_threads, 64,
           "upper bound on gRPC threads for synchronous services (health, reflection); "
           "TaskService and SearchService use the callback API and hold no thread per call");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain: serve gRPC over TLS (with --tls_key_file); empty: plaintext");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
+          "or empty disables it)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "if set, the metrics endpoint's bound port is written here once serving");
 
 namespace {
+
+// Largest request the server reads (bytes).
+constexpr int kMaxRequestBytes = 16 << 20;
 
 // Writes `port` to `path` atomically (readers never see a partial file).
 bool WritePortFile(const std::string& path, int port) {
@@ -68,8 +85,12 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_db).c_str(), store.status().ToString().c_str());
     return 1;
   }
+  auto registry = std::make_shared<prometheus::Registry>();
+  edgenas::CoordinatorMetrics coordinator_metrics(*registry);
+  edgenas::RpcMetrics rpc_metrics(*registry);
   edgenas::JobManagerOptions options;
   options.store = store->get();
+  options.observer = &coordinator_metrics;
   options.heartbeat_interval_ms = absl::GetFlag(FLAGS_heartbeat_interval_ms);
   auto manager = edgenas::JobManager::Create(options);
   if (!manager.ok()) {
@@ -92,20 +113,48 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  auto metrics_server = edgenas::StartMetricsFromFlags(
+      absl::GetFlag(FLAGS_metrics_listen), absl::GetFlag(FLAGS_metrics_port_file), registry);
+  if (!metrics_server.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: %s\n",
+                 std::string(metrics_server.status().message()).c_str());
+    return 1;
+  }
+  if (*metrics_server != nullptr) {
+    edgenas::JobManager* core = manager->get();
+    (*metrics_server)->Add(std::make_shared<edgenas::SnapshotCollector>(
+        [core] { return edgenas::SnapshotFamilies(core->Snapshot()); }));
+    EDGENAS_LOG(kInfo, "coordinator", "metrics on port ", (*metrics_server)->port());
+  }
+
   edgenas::SearchServiceImpl search(manager->get());
   edgenas::TaskServiceImpl tasks(manager->get());
   edgenas::ArtifactServiceImpl artifact_service(artifacts->get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto credentials =
+      edgenas::ServerCredentials(absl::GetFlag(FLAGS_tls_cert_file), absl::GetFlag(FLAGS_tls_key_file));
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: %s\n",
+                 std::string(credentials.status().message()).c_str());
+    return 2;
+  }
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *credentials, &port);
   builder.RegisterService(&search);
   builder.RegisterService(&tasks);
   builder.RegisterService(&artifact_service);
   grpc::ResourceQuota quota("edgenas-coordinator");
   quota.SetMaxThreads(absl::GetFlag(FLAGS_max_threads));
   builder.SetResourceQuota(quota);
+  // Above gRPC's 4 MiB default, so that an oversized job spec or result
+  // reaches validation and is refused naming its field (job specs are
+  // bounded at kMaxJobSpecBytes, results by ValidateReportValues).
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(rpc_metrics.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "edgenas-coordinator: cannot listen on %s\n",
@@ -132,6 +181,7 @@ int main(int argc, char** argv) {
   });
   server->Wait();
   signal_thread.join();
+  metrics_server->reset();  // its collector reads the manager
   manager->reset();
   EDGENAS_LOG(kInfo, "coordinator", "stopped");
   return 0;

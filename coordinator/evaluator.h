@@ -48,6 +48,22 @@ class Evaluator {
                                                 int64_t now_ms) const {
     return {};
   }
+  // Tasks to add to the still-pending `candidate` now that its `task`
+  // reported main-metric `value` (multi-fidelity promotion). `rung_values`
+  // holds every value reported at the task's fidelity in this job, this one
+  // included. Why the candidate was or was not promoted goes to `notes`.
+  // Default: none.
+  virtual std::vector<TaskRecord> FollowUpTasks(const v1::Job& job,
+                                                const v1::Candidate& candidate,
+                                                const TaskRecord& task, double value,
+                                                const std::vector<double>& rung_values,
+                                                int64_t now_ms,
+                                                std::vector<std::string>* notes) const {
+    return {};
+  }
+  // The fidelity (Metric.fidelity) of a candidate task's results: the rung
+  // of a multi-fidelity job; default 0.
+  virtual int Fidelity(const v1::Job& job, const TaskRecord& task) const { return 0; }
   // True when a task may report `metric` (Complete refuses other names).
   // Default: accuracy tasks report accuracy, params, flops, train_seconds;
   // latency tasks report latency_ms, latency_p90_ms, latency_cv,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "coordinator/evaluator.h"
 #include "coordinator/evaluators/measure_evaluator.h"
+#include "coordinator/evaluators/multi_fidelity_evaluator.h"
 #include "coordinator/evaluators/proxy_evaluator.h"
 #include "coordinator/evaluators/table_evaluator.h"
 
@@ -20,6 +21,7 @@ const std::map<std::string, EvaluatorFactory>& Registry() {
       {"full_train", [] { return std::make_unique<MeasureEvaluator>("full_train"); }},
       {"flash_distill", [] { return std::make_unique<ProxyEvaluator>("flash_distill"); }},
       {"supernet", [] { return std::make_unique<ProxyEvaluator>("supernet"); }},
+      {"multi_fidelity", [] { return std::make_unique<MultiFidelityEvaluator>(); }},
       {"table", [] { return std::make_unique<TableEvaluator>(); }},
   };
   return *registry;

@@ -18,6 +18,12 @@
 namespace edgenas {
 namespace {
 
+// The observer of a manager that was given none.
+CoordinatorObserver* NoObserver() {
+  static CoordinatorObserver* const none = new CoordinatorObserver();
+  return none;
+}
+
 bool IsTerminalState(v1::JobState s) {
   return s == v1::JOB_DONE || s == v1::JOB_FAILED || s == v1::JOB_CANCELLED;
 }
@@ -55,6 +61,7 @@ JobManager::JobManager(const JobManagerOptions& options)
     : store_(options.store),
       clock_(options.clock != nullptr ? options.clock : RealClock::Get()),
       options_(options),
+      observer_(options.observer != nullptr ? options.observer : NoObserver()),
       queue_(clock_, /*lease_ms_default=*/60000, /*retire_finished=*/true) {}
 
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options) {
@@ -84,7 +91,8 @@ absl::Status JobManager::LoadFromStore() {
   // and in-flight work stay valid.
   ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
   for (const ExecutorRecord& e : executors) {
-    executors_[e.id] = Executor{e.kind, e.name, e.device_class, e.capabilities};
+    executors_[e.id] = Executor{e.kind, e.name, e.device_class, e.capabilities,
+                                /*last_seen_ms=*/0};
   }
   ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, store_->ListJobs());
   for (const v1::Job& job : jobs) {
@@ -264,6 +272,7 @@ absl::StatusOr<const JobManager::Executor*> JobManager::FindExecutor(
     return absl::NotFoundError(absl::StrCat("executor_id: unknown executor \"",
                                             executor_id.substr(0, 100), "\"; register again"));
   }
+  ex->second.last_seen_ms = Now();
   return &ex->second;
 }
 
@@ -329,7 +338,7 @@ absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRe
   record.accelerators.assign(request.accelerators().begin(), request.accelerators().end());
   if (!Write(store_->PutExecutor(record))) return batch_error_;
   executors_[id] = Executor{request.kind(), request.name(), request.device_class(),
-                            record.capabilities};
+                            record.capabilities, record.registered_ms};
   EDGENAS_LOG(kInfo, "coordinator", "registered ", id, " name=", request.name(),
               " device_class=", request.device_class(),
               " capabilities=", absl::StrJoin(record.capabilities, ","));
@@ -470,12 +479,20 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
                    queue_.Complete(request.task_id(), request.lease_token(),
                                    request.executor_id()));
   const TaskRecord& task = outcome.task;
+  observer_->OnTaskEnded(task.kind, task.state,
+                         task.leased_ms > 0 ? (Now() - task.leased_ms) / 1000.0 : -1.0);
+  if (!task.candidate_id.empty()) {
+    observer_->OnResultAccepted(task.kind, metrics.empty() ? "" : metrics.front().source());
+  }
   AttributeMetrics(task, &metrics);
+  const int fidelity = job->FidelityOf(task);
+  for (v1::Metric& m : metrics) m.set_fidelity(fidelity);
   Write(store_->UpdateTask(task));
   if (!task.candidate_id.empty()) {
     Write(store_->PutMetrics(task.candidate_id, task.task_id, metrics));
   }
   ASSIGN_OR_RETURN(JobRuntime::Update update, job->RecordTaskResult(task, metrics, notes, Now()));
+  AddTasks(update.new_tasks);
   if (task.candidate_id.empty()) {
     MarkDirty(job);
   } else {
@@ -514,7 +531,13 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
   EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",
               outcome->task.attempts, "): ", reason);
   Write(store_->UpdateTask(outcome->task));
-  if (outcome->task.state == TaskState::kFailed) OnTaskExhausted(outcome->task);
+  if (outcome->task.state == TaskState::kFailed) {
+    const TaskRecord& t = outcome->task;
+    observer_->OnTaskEnded(t.kind, t.state, t.leased_ms > 0 ? (Now() - t.leased_ms) / 1000.0 : -1.0);
+    OnTaskExhausted(outcome->task);
+  } else {
+    observer_->OnTaskRetried(outcome->task.kind);
+  }
   return v1::FailResponse();
 }
 
@@ -706,7 +729,11 @@ void JobManager::SweepLocked() {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");
     Write(store_->UpdateTask(t));
-    if (t.state == TaskState::kFailed) OnTaskExhausted(t);
+    observer_->OnLeaseExpired(t.kind, /*requeued=*/t.state != TaskState::kFailed);
+    if (t.state == TaskState::kFailed) {
+      observer_->OnTaskEnded(t.kind, t.state, /*leased_seconds=*/-1.0);
+      OnTaskExhausted(t);
+    }
   }
   std::vector<JobRuntime*> live;
   for (auto& [id, job] : jobs_) live.push_back(job.get());

@@ -47,6 +47,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "coordinator/coordinator_observer.h"
+#include "coordinator/coordinator_snapshot.h"
 #include "coordinator/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/store.h"
@@ -68,6 +70,9 @@ struct JobManagerOptions {
   std::function<void(const absl::Status&)> on_fatal_store_error;
   // Tests: evaluator for every job instead of spec.evaluation.mode's.
   std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override;
+  // Told about commits, task ends, lease expiries and retries (metrics);
+  // optional, outlives the manager.
+  CoordinatorObserver* observer = nullptr;
 };
 
 // Events after a sequence number, and whether the job has ended.
@@ -139,6 +144,10 @@ class JobManager {
   // stops the committer thread. Idempotent.
   void Shutdown();
 
+  // The live state as counts and per-job progress (metrics read it at
+  // scrape time). Waits only for the batch in progress.
+  CoordinatorSnapshot Snapshot() const;
+
   // Operations committed so far and batches they took (diagnostics).
   int64_t committed_operations() const;
   int64_t committed_batches() const;
@@ -149,6 +158,9 @@ class JobManager {
     std::string name;
     std::string device_class;
     std::vector<std::string> capabilities;
+    // Last Register, Lease, Heartbeat, Complete or Fail (0: not since a
+    // restart); executors heard from recently count as live.
+    int64_t last_seen_ms = 0;
   };
   // A reply to send after the batch commits; gets the commit's status.
   using Reply = std::function<void(const absl::Status&)>;
@@ -211,6 +223,7 @@ class JobManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::FailResponse> DoFail(const v1::FailRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The executor, marked as seen now (every executor call goes through it).
   absl::StatusOr<const Executor*> FindExecutor(const std::string& executor_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leases up to max_tasks to the executor and persists the leases.
@@ -255,6 +268,7 @@ class JobManager {
   Store* const store_;
   const Clock* const clock_;
   const JobManagerOptions options_;
+  CoordinatorObserver* const observer_;  // never null (a no-op by default)
 
   // The operations waiting for the committer.
   mutable absl::Mutex ops_mu_;

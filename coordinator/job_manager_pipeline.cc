@@ -124,6 +124,7 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
     } else {
       batch_error_ = absl::OkStatus();
       touched_jobs_.clear();
+      const absl::Time commit_start = absl::Now();
       commit = store_->RunInTransaction([&]() -> absl::Status {
         for (; ran < batch.size() && batch_error_.ok(); ++ran) {
           replies.push_back(batch[ran].run());
@@ -134,6 +135,8 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
         if (batch_error_.ok()) FlushDirtyJobs();
         return batch_error_;
       });
+      observer_->OnBatchCommitted(absl::ToDoubleSeconds(absl::Now() - commit_start),
+                                  static_cast<int>(ran), commit.ok());
       if (commit.ok()) {
         WakeEventWaiters(&replies);
       } else {

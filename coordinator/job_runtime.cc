@@ -63,14 +63,6 @@ absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) 
 
 }  // namespace
 
-std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
-                                 const std::string& device_class) {
-  for (const auto& m : c.metrics()) {
-    if (m.name() == name && m.device_class() == device_class) return m.value();
-  }
-  return std::nullopt;
-}
-
 std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate& c) {
   if (c.state() != v1::CANDIDATE_DONE) return std::nullopt;
   Point p;
@@ -306,6 +298,11 @@ absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
     next_sequence_ = std::max(next_sequence_, c.sequence() + 1);
     by_key_[c.canonical_key()] = c.id();
     CountState(c.state(), +1);
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.name() == kMetricAccuracy && m.device_class().empty() && m.fidelity() >= 0) {
+        rung_values_[m.fidelity()].push_back(m.value());
+      }
+    }
     const std::string id = c.id();
     candidates_.emplace(id, std::move(c));
   }
@@ -484,6 +481,11 @@ absl::Status JobRuntime::ValidateReport(const TaskRecord& task,
   return absl::OkStatus();
 }
 
+int JobRuntime::FidelityOf(const TaskRecord& task) const {
+  if (!task.candidate_id.empty() && job_tasks_pending_.count(task.task_id) > 0) return -1;
+  return evaluator_->Fidelity(job_, task);
+}
+
 absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     const TaskRecord& task, const std::vector<v1::Metric>& metrics,
     const std::vector<std::string>& notes, int64_t now_ms) {
@@ -502,9 +504,9 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
   }
   v1::Candidate& c = it->second;
   // Values are kept per source, in arrival order (as the store reads them
-  // back): a finalist's full-training accuracy sits after the proxy value the
-  // search ranked it by, so FindMetric, the archive and a restart keep
-  // reading the latter. A repeated source replaces its value.
+  // back); FindMetric picks the search's one by fidelity, so a finalist's
+  // full-training accuracy (fidelity -1) sits beside the value the search
+  // ranked it by. A repeated source replaces its value.
   const bool finalize_task = job_tasks_pending_.count(task.task_id) > 0;
   for (const v1::Metric& m : metrics) {
     bool replaced = false;
@@ -532,6 +534,26 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     JobTaskEnded(task.task_id);
     update.candidate = c;
     return update;
+  }
+  if (!IsFinished(c)) {
+    // Promotion: an accuracy result may earn the candidate a dearer rung.
+    for (const v1::Metric& m : metrics) {
+      if (m.name() != kMetricAccuracy || !m.device_class().empty() ||
+          evaluator_->MainMetric(task) != kMetricAccuracy) {
+        continue;
+      }
+      std::vector<double>& rung = rung_values_[m.fidelity()];
+      rung.push_back(m.value());
+      std::vector<std::string> why;
+      update.new_tasks =
+          evaluator_->FollowUpTasks(job_, c, task, m.value(), rung, now_ms, &why);
+      for (const std::string& note : why) {
+        if (c.notes_size() >= kMaxNotesPerCandidate) break;
+        c.add_notes(note);
+        update.record_changed = true;
+      }
+    }
+    for (const TaskRecord& t : update.new_tasks) pending_tasks_[c.id()].insert(t.task_id);
   }
   auto& pending = pending_tasks_[c.id()];
   pending.erase(task.task_id);
@@ -657,6 +679,9 @@ Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
   }
   obs.failure_reason = c.failure_reason();
   for (const auto& m : c.metrics()) {
+    // Only the search's values: a lower rung's or a finalist's would make a
+    // replay after a restart see more than the strategy saw.
+    if (SearchMetric(c, m.name(), m.device_class()) != &m) continue;
     obs.metrics.push_back(ObservedMetric{m.name(), m.device_class(), m.value(), m.source(), ""});
   }
   Point values;  // raw, in objective order

@@ -23,6 +23,7 @@
 #include "common/search_space.h"
 #include "coordinator/evaluator.h"
 #include "coordinator/pareto_archive.h"
+#include "coordinator/search_value.h"
 #include "coordinator/strategy/strategy.h"
 #include "coordinator/strategy_log.h"
 #include "coordinator/task_record.h"
@@ -46,6 +47,9 @@ class JobRuntime {
     // The candidate's stored record (state, notes) changed; metrics are
     // stored on their own, so a result without notes changes nothing else.
     bool record_changed = true;
+    // Tasks the candidate needs now (a multi-fidelity promotion), to store
+    // and queue.
+    std::vector<TaskRecord> new_tasks;
   };
 
   // Builds the runtime for `job`, whose spec must be normalised
@@ -86,8 +90,14 @@ class JobRuntime {
   // the space is exhausted; job().message() then says why.
   std::vector<NewCandidate> Fill(int64_t now_ms);
 
-  // Records a completed task's metrics (already validated by ValidateReport
-  // and attributed by AttributeMetrics).
+  // The Metric.fidelity of `task`'s results: -1 for a FINALIZING task on a
+  // finished candidate, else the evaluator's rung for it.
+  int FidelityOf(const TaskRecord& task) const;
+
+  // Records a completed task's metrics (already validated by ValidateReport,
+  // attributed by AttributeMetrics and stamped with FidelityOf). An accuracy
+  // result of a pending candidate may add tasks (Update::new_tasks) when the
+  // evaluator promotes it to a higher fidelity.
   // NOT_FOUND for an unknown candidate.
   absl::StatusOr<Update> RecordTaskResult(const TaskRecord& task,
                                           const std::vector<v1::Metric>& metrics,
@@ -155,6 +165,9 @@ class JobRuntime {
   std::unordered_map<std::string, std::set<std::string>> pending_tasks_;    // candidate -> tasks
   std::set<std::string> job_tasks_pending_;  // prepare/finalize tasks not yet ended
   std::vector<std::string> prepare_task_ids_;
+  // Accuracy values reported at each fidelity (multi-fidelity promotion),
+  // rebuilt from the candidates' metrics by Restore.
+  std::map<int, std::vector<double>> rung_values_;
   std::unique_ptr<ParetoArchive> archive_;  // created at the first DONE candidate
   std::vector<StrategyCall> new_calls_;
   int64_t log_seq_ = 0;
@@ -179,11 +192,6 @@ void AttributeMetrics(const TaskRecord& task, std::vector<v1::Metric>* metrics);
 // The objective values of a DONE candidate in the spec's objective order,
 // or nullopt when it is not done or an objective was not measured.
 std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate& c);
-
-// The value of metric `name` measured on `device_class` ("" for
-// device-independent metrics), if the candidate has it.
-std::optional<double> FindMetric(const v1::Candidate& c, const std::string& name,
-                                 const std::string& device_class);
 
 // The MnasNet-style reward of a scalarized job (objective_mode SCALARIZED):
 // values[0] x prod_{i>0} (values[i] / target_i)^weight_i, over the raw

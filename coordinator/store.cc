@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -109,6 +110,12 @@ INSERT INTO metrics_v3 (candidate_id, name, value, source, device_class, task_id
 DROP TABLE metrics;
 ALTER TABLE metrics_v3 RENAME TO metrics;
 )sql",
+    // v4: a metric's fidelity (the multi-fidelity rung that produced it; -1
+    // for a finalist's full training, which the search never ranks by).
+    R"sql(
+ALTER TABLE metrics ADD COLUMN fidelity INTEGER NOT NULL DEFAULT 0;
+UPDATE metrics SET fidelity = -1 WHERE task_id = candidate_id || '.full_train';
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");
@@ -136,8 +143,8 @@ absl::StatusOr<std::vector<v1::Job>> ReadJobs(Statement& stmt) {
 }
 
 // Reads rows of (candidate_id, name, value, source, device_class, steps,
-// cost_seconds, std_error) into the
-// matching candidates, in row order.
+// cost_seconds, std_error, fidelity) into the matching candidates, in row
+// order.
 absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates) {
   std::unordered_map<std::string, v1::Candidate*> by_id;
   for (v1::Candidate& c : candidates) by_id[c.id()] = &c;
@@ -152,6 +159,7 @@ absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates
     metric->set_steps(stmt.ColumnInt64(5));
     metric->set_cost_seconds(stmt.ColumnDouble(6));
     metric->set_std_error(stmt.ColumnDouble(7));
+    metric->set_fidelity(static_cast<int32_t>(stmt.ColumnInt64(8)));
     return absl::OkStatus();
   });
 }
@@ -285,6 +293,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   Access access(store.get());
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  absl::Status ready = store->Configure(path);
+  if (!ready.ok()) {
+    // The first statement is where SQLite finds a file that is no database.
+    if (absl::StrContains(ready.message(), "not a database")) {
+      return absl::DataLossError(absl::StrCat(
+          "database ", path, " is not an SQLite database (", ready.message(),
+          "); nothing was changed: restore it from a backup, or move it aside"));
+    }
+    return ready;
+  }
+  return store;
+}
+
+absl::Status Store::Configure(const std::string& path) {
+  sqlite3* db = db_;
   if (path != ":memory:") {
     ASSIGN_OR_RETURN(Statement wal, Statement::Prepare(db, "PRAGMA journal_mode=WAL",
                                                        "enable WAL journal"));
@@ -302,8 +325,29 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA foreign_keys=ON", "enable foreign keys"));
   // 64 MiB of page cache: a long job's tables stay in memory for writes.
   RETURN_IF_ERROR(sqlite::Exec(db, "PRAGMA cache_size=-65536", "set cache_size"));
-  RETURN_IF_ERROR(store->Migrate());
-  return store;
+  RETURN_IF_ERROR(CheckIntegrity(path));
+  return Migrate();
+}
+
+absl::Status Store::CheckIntegrity(const std::string& path) {
+  // quick_check reads every page and checks each b-tree (not the indexes
+  // against their tables): linear in the file, a second or so per GB.
+  absl::StatusOr<Statement> check =
+      Statement::Prepare(db_, "PRAGMA quick_check(5)", "check database integrity");
+  std::vector<std::string> problems;
+  absl::Status status = check.status();
+  if (status.ok()) {
+    status = check->ForEachRow([&] {
+      const std::string row = check->ColumnText(0);
+      if (row != "ok") problems.push_back(row);
+      return absl::OkStatus();
+    });
+  }
+  if (status.ok() && problems.empty()) return absl::OkStatus();
+  if (!status.ok()) problems.push_back(std::string(status.message()));
+  return absl::DataLossError(absl::StrCat(
+      "database ", path, " failed its integrity check (", absl::StrJoin(problems, "; "),
+      "); nothing was changed: restore it from a backup, or move it aside to start afresh"));
 }
 
 absl::Status Store::Migrate() {
@@ -507,7 +551,7 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "metrics",
       {"candidate_id", "name", "device_class", "value", "source", "task_id", "steps",
-       "cost_seconds", "std_error"},
+       "cost_seconds", "std_error", "fidelity"},
       "candidate_id, name, device_class, source",
       {"candidate_id", "name", "device_class", "source"}));
   return RunAtomically([&]() -> absl::Status {
@@ -523,6 +567,7 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
                           .BindInt64(7, m.steps())
                           .BindDouble(8, m.cost_seconds())
                           .BindDouble(9, m.std_error())
+                          .BindInt64(10, m.fidelity())
                           .Run());
     }
     return absl::OkStatus();
@@ -542,7 +587,7 @@ absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_i
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
                                       "SELECT candidate_id, name, value, source, device_class, "
-                                      "steps, cost_seconds, std_error "
+                                      "steps, cost_seconds, std_error, fidelity "
                                       "FROM metrics WHERE candidate_id = ?1 "
                                       "ORDER BY name, device_class, rowid",
                                       purpose + " metrics"));
@@ -563,7 +608,8 @@ absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::stri
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
                                       "SELECT m.candidate_id, m.name, m.value, m.source, "
-                                      "m.device_class, m.steps, m.cost_seconds, m.std_error "
+                                      "m.device_class, m.steps, m.cost_seconds, m.std_error, "
+                                      "m.fidelity "
                                       "FROM metrics m JOIN candidates c "
                                       "ON c.id = m.candidate_id WHERE c.job_id = ?1 "
                                       "ORDER BY m.candidate_id, m.name, m.device_class, "

@@ -55,7 +55,7 @@ struct ExecutorRecord {
 class Store {
  public:
   // The schema version this build writes; Open migrates older ones to it.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating if needed) and migrates the database at `path`
   // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the
@@ -147,7 +147,13 @@ class Store {
   // Runs `body` atomically: inside the caller's open transaction as is
   // (any failure there fails that transaction), else in its own.
   absl::Status RunAtomically(const std::function<absl::Status()>& body);
+  // Journal, durability and cache settings, the integrity check and the
+  // schema migration of a freshly opened file.
+  absl::Status Configure(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // DATA_LOSS naming `path` and what SQLite's quick_check found when the
+  // file is damaged.
+  absl::Status CheckIntegrity(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // NOT_FOUND naming `what` when the last UPDATE touched no row.
   absl::Status RowChanged(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A prepared statement for constant `sql`, from the connection's cache.

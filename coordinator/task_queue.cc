@@ -205,6 +205,7 @@ std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_task
     t.lease_owner = executor_id;
     t.lease_expiry_ms = expiry;
     t.updated_ms = now;
+    t.leased_ms = now;
     Index(entry);
     leased.push_back(t);
   }
@@ -481,6 +482,20 @@ std::vector<TaskRecord> TaskQueue::TasksOfJob(const std::string& job_id) const {
 int64_t TaskQueue::NextExpiryMs() const {
   if (leases_by_expiry_.empty()) return std::numeric_limits<int64_t>::max();
   return leases_by_expiry_.begin()->first;
+}
+
+std::map<std::pair<TaskKind, TaskState>, int> TaskQueue::CountByKindAndState() const {
+  std::map<std::pair<TaskKind, TaskState>, int> counts;
+  for (const auto& [id, entry] : tasks_) ++counts[{entry.task.kind, entry.task.state}];
+  return counts;
+}
+
+std::map<TaskKind, int> TaskQueue::LeasableByKind() const {
+  std::map<TaskKind, int> counts;
+  for (const auto& [route, queue] : queued_) {
+    counts[static_cast<TaskKind>(std::get<0>(route))] += static_cast<int>(queue.size());
+  }
+  return counts;
 }
 
 int TaskQueue::CountInState(TaskState state) const {

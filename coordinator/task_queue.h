@@ -164,6 +164,12 @@ class TaskQueue {
   // Number of tasks in `state`.
   int CountInState(TaskState state) const;
 
+  // Number of tasks in memory by (kind, state); O(tasks in memory), for
+  // metrics read at scrape time.
+  std::map<std::pair<TaskKind, TaskState>, int> CountByKindAndState() const;
+  // Queued tasks whose dependencies are met (leasable now), by kind.
+  std::map<TaskKind, int> LeasableByKind() const;
+
   // Number of tasks known, in any state.
   int size() const { return static_cast<int>(tasks_.size()); }
 

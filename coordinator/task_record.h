@@ -47,6 +47,9 @@ struct TaskRecord {
   // default of today's workers and agents). Evaluators name their own, e.g.
   // "train_teacher". Job-level tasks have an empty candidate_id.
   std::string operation;
+  // When the current lease began (memory only, not stored: 0 for a lease
+  // restored after a restart). For task-duration metrics.
+  int64_t leased_ms = 0;
 };
 
 const char* TaskStateName(TaskState state);

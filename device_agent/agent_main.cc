@@ -20,6 +20,9 @@
 #include "executor/executor_loop.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
+#include "common/grpc_tls.h"
+#include "common/metrics/metrics_server.h"
+#include "executor/executor_metrics.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency_task.h"
 #include "device_agent/replay_runner.h"
@@ -40,6 +43,13 @@ ABSL_FLAG(std::string, replay_energy_column, "",
           "it, energy_mj is unavailable)");
 ABSL_FLAG(std::string, replay_arch_column, "arch",
           "--runner=replay: column with the architecture strings");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA certificates to verify the coordinator with (TLS); empty: plaintext");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9466",
+          "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
+          "or empty disables it)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "if set, the metrics endpoint's bound port is written here once serving");
 
 namespace edgenas {
 namespace {
@@ -78,6 +88,12 @@ int Main() {
 
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
+  auto credentials = ClientCredentials(absl::GetFlag(FLAGS_tls_ca_file));
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(credentials.status().message()).c_str());
+    return 2;
+  }
+  options.credentials = *credentials;
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
   options.device_class = device_class;
@@ -89,6 +105,19 @@ int Main() {
   };
 
   const std::string runner = absl::GetFlag(FLAGS_runner);
+  auto registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<MetricsServer> metrics_server;
+  // Started once the runner is known (the metrics say which one it is).
+  auto start_metrics = [&registry, &metrics_server]() -> bool {
+    auto server = StartMetricsFromFlags(absl::GetFlag(FLAGS_metrics_listen),
+                                        absl::GetFlag(FLAGS_metrics_port_file), registry);
+    if (!server.ok()) {
+      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(server.status().message()).c_str());
+      return false;
+    }
+    metrics_server = *std::move(server);
+    return true;
+  };
   if (runner == "replay") {
     absl::StatusOr<std::shared_ptr<const ReplayRunner>> replay = CreateReplayRunner(device_class);
     if (!replay.ok()) {
@@ -102,11 +131,14 @@ int Main() {
     }
     EDGENAS_LOG(kInfo, "agent", "replay runner: ", (*replay)->NumRows(), " rows from ",
                 absl::GetFlag(FLAGS_replay_table));
+    AgentMetrics metrics(*registry, "replay", device_class,
+                         (*replay)->has_energy() ? "replay" : "");
+    if (!start_metrics()) return 1;
     return RunExecutorUntilStopped(
         "edgenas-agent", options, v1::TASK_LATENCY,
-        [replay = *replay](const v1::Task& task, const std::atomic<bool>*) {
+        metrics.Wrap([replay = *replay](const v1::Task& task, const std::atomic<bool>*) {
           return replay->Run(task);
-        });
+        }));
   }
   if (runner != "libtorch") {
     std::fprintf(stderr,
@@ -140,11 +172,13 @@ int Main() {
   } else {
     EDGENAS_LOG(kInfo, "agent", "energy_mj unavailable: ", meter.status().message());
   }
+  AgentMetrics metrics(*registry, "libtorch", device_class, meter.ok() ? "rapl" : "");
+  if (!start_metrics()) return 1;
   return RunExecutorUntilStopped(
       "edgenas-agent", options, v1::TASK_LATENCY,
-      [task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
+      metrics.Wrap([task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
         return RunLatencyTask(task, task_options, cancel);
-      });
+      }));
 }
 
 }  // namespace

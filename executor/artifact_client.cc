@@ -42,10 +42,12 @@ struct ArtifactClient::Impl {
   std::unique_ptr<v1::ArtifactService::Stub> stub;
 };
 
-ArtifactClient::ArtifactClient(const std::string& coordinator_address)
+ArtifactClient::ArtifactClient(const std::string& coordinator_address,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials)
     : impl_(std::make_unique<Impl>()) {
-  impl_->stub = v1::ArtifactService::NewStub(
-      grpc::CreateChannel(coordinator_address, grpc::InsecureChannelCredentials()));
+  impl_->stub = v1::ArtifactService::NewStub(grpc::CreateChannel(
+      coordinator_address,
+      credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()));
 }
 
 ArtifactClient::~ArtifactClient() = default;

@@ -10,6 +10,10 @@
 
 #include "absl/status/statusor.h"
 
+namespace grpc {
+class ChannelCredentials;  // only a pointer is passed: no gRPC header here
+}  // namespace grpc
+
 namespace edgenas {
 
 struct ArtifactInfo {
@@ -20,9 +24,11 @@ struct ArtifactInfo {
 // Thread-safe; calls may run concurrently over the one channel.
 class ArtifactClient {
  public:
-  // Insecure channel to `coordinator_address` ("host:port"); nothing is
-  // dialled until the first call.
-  explicit ArtifactClient(const std::string& coordinator_address);
+  // A channel to `coordinator_address` ("host:port"); nothing is dialled
+  // until the first call.
+  // `credentials` null means plaintext.
+  explicit ArtifactClient(const std::string& coordinator_address,
+                          std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~ArtifactClient();
   ArtifactClient(const ArtifactClient&) = delete;
   ArtifactClient& operator=(const ArtifactClient&) = delete;

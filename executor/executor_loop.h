@@ -21,6 +21,7 @@
 #include "edgenas/v1/task_service.grpc.pb.h"
 
 namespace grpc {
+class ChannelCredentials;
 class ClientContext;
 }  // namespace grpc
 
@@ -28,6 +29,8 @@ namespace edgenas {
 
 struct ExecutorOptions {
   std::string coordinator = "127.0.0.1:50051";
+  // Channel credentials (TLS); null means plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
   v1::ExecutorKind kind = v1::WORKER;
   std::string name;
   std::string device_class;

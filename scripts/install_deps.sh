@@ -12,6 +12,8 @@ PACKAGES=(
   libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   dataset-fashion-mnist python3-optuna python3-torch
+  clang libclang-rt-dev
+  prometheus openssl
 )
 
 export DEBIAN_FRONTEND=noninteractive

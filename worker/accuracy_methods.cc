@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include <torch/torch.h>
@@ -130,10 +132,13 @@ class TeacherEntry {
         images_(std::move(images)) {}
 
   const std::string& checkpoint() const { return checkpoint_; }
+  // Where the teacher runs (set by Init).
+  torch::Device device() const { return device_; }
 
   // Prepares the table on `device` (where the teacher lives).
   void Init(const torch::Device& device, int64_t classes) {
     absl::MutexLock lock(&mu_);
+    device_ = device;
     const int64_t n = images_.size(0);
     logits_ = torch::zeros({n, classes}, torch::TensorOptions().device(device));
     known_ = torch::zeros({n}, torch::TensorOptions().dtype(torch::kBool).device(device));
@@ -141,6 +146,15 @@ class TeacherEntry {
       images_ = images_.to(device);
       FillLocked(torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device)));
     }
+  }
+
+  // The teacher's logits and stage features on `x` (on the teacher's
+  // device), without gradient: activation transfer needs them per batch,
+  // since feature maps of the whole training set would not fit in memory.
+  absl::StatusOr<StageForward> Stages(const torch::Tensor& x) {
+    absl::MutexLock lock(&mu_);
+    torch::NoGradGuard no_grad;
+    return ForwardStages(teacher_, x);
   }
 
   // The teacher's logits for training rows `index` (on the table's device).
@@ -164,6 +178,7 @@ class TeacherEntry {
   }
 
   const std::string checkpoint_;
+  torch::Device device_ = torch::kCPU;
   absl::Mutex mu_;
   torch::nn::AnyModule teacher_ ABSL_GUARDED_BY(mu_);
   torch::Tensor images_ ABSL_GUARDED_BY(mu_);
@@ -204,6 +219,36 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
   return entry;
 }
 
+// Adapters from the student's stage widths to the teacher's, read from one
+// forward pass of each on a training image (in eval mode, so no batch
+// statistics move). INVALID_ARGUMENT when the maps' spatial sizes differ.
+absl::StatusOr<FeatureAdapters> MakeAdapters(torch::nn::AnyModule& student, TeacherEntry& teacher,
+                                             const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  student.ptr()->eval();
+  const torch::Tensor probe = images.narrow(0, 0, 1);
+  ASSIGN_OR_RETURN(StageForward s, ForwardStages(student, probe));
+  const torch::Device device = teacher.device();
+  ASSIGN_OR_RETURN(StageForward t, teacher.Stages(probe.to(device)));
+  student.ptr()->train();
+  if (s.stages.size() != t.stages.size()) {
+    return absl::InvalidArgumentError("evaluation.distill.feature_weight: student and teacher "
+                                      "have different numbers of stages");
+  }
+  std::vector<int64_t> student_widths, teacher_widths;
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    if (s.stages[i].size(2) != t.stages[i].size(2) || s.stages[i].size(3) != t.stages[i].size(3)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "evaluation.distill.feature_weight: stage ", i, " maps differ in size (student ",
+          s.stages[i].size(2), "x", s.stages[i].size(3), ", teacher ", t.stages[i].size(2), "x",
+          t.stages[i].size(3), ")"));
+    }
+    student_widths.push_back(s.stages[i].size(1));
+    teacher_widths.push_back(t.stages[i].size(1));
+  }
+  return FeatureAdapters(student_widths, teacher_widths);
+}
+
 int DistillSteps(const AccuracyPlan& plan) {
   return std::max(1, static_cast<int>(std::lround(plan.distill_fraction * plan.full_steps)));
 }
@@ -211,10 +256,8 @@ int DistillSteps(const AccuracyPlan& plan) {
 absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
                                             const MethodOptions& options,
                                             const std::atomic<bool>* cancel) {
-  if (plan.feature_weight > 0.0) {
-    return absl::InvalidArgumentError(
-        "evaluation.distill.feature_weight: activation transfer is not supported by this "
-        "worker; set it to 0");
+  if (!(plan.feature_weight >= 0.0)) {
+    return absl::InvalidArgumentError("evaluation.distill.feature_weight: must be >= 0");
   }
   if (!(plan.distill_alpha >= 0.0 && plan.distill_alpha <= 1.0) ||
       !(plan.distill_temperature > 0.0)) {
@@ -237,6 +280,26 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
                                                 const torch::Tensor& labels) {
     return DistillationLoss(student, teacher->Logits(index), labels, alpha, temperature);
   };
+  std::string transfer_note;
+  if (plan.feature_weight > 0.0) {
+    ASSIGN_OR_RETURN(FeatureAdapters adapters,
+                     MakeAdapters(model, *teacher, data.split.train.images));
+    transfer_note = absl::StrFormat(
+        "; activation transfer weight %g over %d stage boundaries (%d 1x1 adapters), teacher "
+        "run per batch",
+        plan.feature_weight, 3, adapters->convolutions());
+    train.extra_module = adapters.ptr();
+    const double weight = plan.feature_weight;
+    train.step_loss = [&model, teacher, adapters, alpha, temperature, weight](
+                          const torch::Tensor& x, const torch::Tensor& /*index*/,
+                          const torch::Tensor& labels) mutable {
+      absl::StatusOr<StageForward> s = ForwardStages(model, x);
+      absl::StatusOr<StageForward> t = s.ok() ? teacher->Stages(x) : s.status();
+      if (!t.ok()) throw std::runtime_error(std::string(t.status().message()));
+      return DistillationLoss(s->logits, t->logits, labels, alpha, temperature) +
+             weight * FeatureTransferLoss(adapters->forward(s->stages), t->stages);
+    };
+  }
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
                                                    train, cancel));
@@ -245,9 +308,9 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   AddTrainingReport(r, absl::StrCat("worker:flash_distill:", r.device), params, seconds, plan,
                     &report);
   report.notes.push_back(absl::StrFormat(
-      "flash distillation: %d steps = %.3g of the full %d; alpha=%g T=%g; proxy accuracy, "
+      "flash distillation: %d steps = %.3g of the full %d; alpha=%g T=%g%s; proxy accuracy, "
       "not full training",
-      steps, plan.distill_fraction, plan.full_steps, alpha, temperature));
+      steps, plan.distill_fraction, plan.full_steps, alpha, temperature, transfer_note));
   return report;
 }
 
@@ -262,15 +325,17 @@ absl::StatusOr<AccuracyReport> RunChecked(const AccuracyPlan& plan, const Method
   if (plan.operation == kOpFullTrain) {
     return FullTrain(plan, options, plan.full_steps, /*finalist=*/true, cancel);
   }
+  // A multi-fidelity rung names its method; other candidates use the mode.
+  const std::string& method = plan.operation.empty() ? plan.mode : plan.operation;
+  if (method == kOpFlashDistill) return FlashDistill(plan, options, cancel);
+  if (method == kOpSupernet) return EvaluateSubnetTask(plan, options, cancel);
+  if (plan.operation.empty() && plan.mode == "full_train") {
+    return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
+  }
   if (!plan.operation.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("task.operation: this worker does not know \"", plan.operation, "\""));
   }
-  if (plan.mode == "full_train") {
-    return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
-  }
-  if (plan.mode == "flash_distill") return FlashDistill(plan, options, cancel);
-  if (plan.mode == "supernet") return EvaluateSubnetTask(plan, options, cancel);
   return absl::InvalidArgumentError(
       absl::StrCat("evaluation.mode: this worker does not run \"", plan.mode, "\" tasks"));
 }

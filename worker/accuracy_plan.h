@@ -22,7 +22,11 @@ namespace edgenas {
 inline constexpr char kOpEvaluate[] = "";  // the candidate, by evaluation.mode
 inline constexpr char kOpTrainTeacher[] = "train_teacher";
 inline constexpr char kOpTrainSupernet[] = "train_supernet";
-inline constexpr char kOpFullTrain[] = "full_train";  // a finalist, full schedule
+// The full schedule, weights kept: a finalist, or a multi-fidelity rung.
+inline constexpr char kOpFullTrain[] = "full_train";
+// Multi-fidelity rungs of a candidate (any mode): the method by name.
+inline constexpr char kOpFlashDistill[] = "flash_distill";
+inline constexpr char kOpSupernet[] = "supernet";
 
 
 struct AccuracyPlan {

@@ -5,6 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/data_roots.h"
+#include "common/job_defaults.h"
 #include "common/job_spec.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
@@ -112,6 +114,20 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
     }
   }
   return plan;
+}
+
+absl::Status CheckTaskDataPaths(const v1::Task& task, const std::vector<std::string>& data_roots,
+                                const std::string& dataset_override) {
+  if (data_roots.empty()) return absl::OkStatus();
+  const v1::JobSpec& spec = task.spec();
+  if (spec.evaluation().mode() == "table") {
+    return CheckUnderDataRoots(spec.evaluation().table().path(), data_roots,
+                               "evaluation.table.path");
+  }
+  if (!dataset_override.empty()) return absl::OkStatus();
+  const std::string& path = spec.dataset().path();
+  return CheckUnderDataRoots(path.empty() ? std::string(kDefaultDatasetPath) : path, data_roots,
+                             "dataset.path");
 }
 
 absl::StatusOr<TaskOutcome> RunAccuracyTask(const v1::Task& task,

@@ -31,6 +31,15 @@ struct AccuracyTaskOptions {
 // architecture, negative settings).
 absl::StatusOr<AccuracyPlan> PlanFromTask(const edgenas::v1::Task& task);
 
+// Checks that the files `task` names (dataset.path, or its default, unless
+// the worker overrides it with `dataset_override`; evaluation.table.path for
+// table tasks) lie inside `data_roots` (see common/data_roots.h).
+// PERMISSION_DENIED naming the field otherwise; OK when `data_roots` is
+// empty (no restriction).
+absl::Status CheckTaskDataPaths(const edgenas::v1::Task& task,
+                                const std::vector<std::string>& data_roots,
+                                const std::string& dataset_override);
+
 // Runs the task. Returns INVALID_ARGUMENT when the task cannot be run as
 // given (not retryable), NOT_FOUND when the dataset or an artifact is
 // missing, CANCELLED when *cancel becomes true, INTERNAL for LibTorch

@@ -1,5 +1,7 @@
 #include "worker/distill_loss.h"
 
+#include <string>
+
 namespace edgenas {
 
 torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
@@ -27,6 +29,36 @@ torch::Tensor FeatureTransferLoss(const std::vector<torch::Tensor>& student,
     total = total.defined() ? total + term : term;
   }
   return total / static_cast<double>(student.size());
+}
+
+FeatureAdaptersImpl::FeatureAdaptersImpl(const std::vector<int64_t>& student_widths,
+                                         const std::vector<int64_t>& teacher_widths) {
+  for (size_t i = 0; i < student_widths.size() && i < teacher_widths.size(); ++i) {
+    if (student_widths[i] == teacher_widths[i]) {
+      convs_.emplace_back(nullptr);
+      continue;
+    }
+    convs_.push_back(register_module(
+        "adapter" + std::to_string(i),
+        torch::nn::Conv2d(
+            torch::nn::Conv2dOptions(student_widths[i], teacher_widths[i], 1).bias(false))));
+  }
+}
+
+std::vector<torch::Tensor> FeatureAdaptersImpl::forward(const std::vector<torch::Tensor>& student) {
+  std::vector<torch::Tensor> out;
+  out.reserve(student.size());
+  for (size_t i = 0; i < student.size(); ++i) {
+    out.push_back(i < convs_.size() && !convs_[i].is_empty() ? convs_[i]->forward(student[i])
+                                                            : student[i]);
+  }
+  return out;
+}
+
+int FeatureAdaptersImpl::convolutions() const {
+  int n = 0;
+  for (const auto& c : convs_) n += c.is_empty() ? 0 : 1;
+  return n;
 }
 
 }  // namespace edgenas

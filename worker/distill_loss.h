@@ -3,6 +3,7 @@
 #ifndef EDGENAS_WORKER_DISTILL_LOSS_H_
 #define EDGENAS_WORKER_DISTILL_LOSS_H_
 
+#include <cstdint>
 #include <vector>
 
 #include <torch/torch.h>
@@ -22,6 +23,24 @@ torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
 // shapes pairwise; the caller adapts widths first). 0 for no pairs.
 torch::Tensor FeatureTransferLoss(const std::vector<torch::Tensor>& student,
                                   const std::vector<torch::Tensor>& teacher);
+
+// 1x1 convolutions (no bias) mapping each student feature map's width to
+// the teacher's at the same position, and the identity where they agree;
+// trained with the student, discarded after it.
+class FeatureAdaptersImpl : public torch::nn::Module {
+ public:
+  // One adapter per position; the vectors must have equal sizes.
+  FeatureAdaptersImpl(const std::vector<int64_t>& student_widths,
+                      const std::vector<int64_t>& teacher_widths);
+  // The student's maps, each mapped to its teacher's width.
+  std::vector<torch::Tensor> forward(const std::vector<torch::Tensor>& student);
+  // How many positions use a convolution rather than the identity.
+  int convolutions() const;
+
+ private:
+  std::vector<torch::nn::Conv2d> convs_;  // undefined where widths agree
+};
+TORCH_MODULE(FeatureAdapters);
 
 }  // namespace edgenas
 

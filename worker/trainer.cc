@@ -173,7 +173,13 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
     std::shared_ptr<torch::nn::Module> module = model.ptr();
     module->to(device);
     module->train();
-    torch::optim::SGD optimizer(module->parameters(),
+    std::vector<torch::Tensor> parameters = module->parameters();
+    if (options.extra_module) {
+      options.extra_module->to(device);
+      options.extra_module->train();
+      for (const torch::Tensor& p : options.extra_module->parameters()) parameters.push_back(p);
+    }
+    torch::optim::SGD optimizer(parameters,
                                 torch::optim::SGDOptions(options.learning_rate)
                                     .momentum(options.momentum)
                                     .nesterov(options.momentum > 0.0)
@@ -194,9 +200,14 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
       const torch::Tensor x = train_images.index_select(0, index);
       const torch::Tensor y = train_labels.index_select(0, index);
       optimizer.zero_grad();
-      const torch::Tensor logits = model.forward(x);
-      torch::Tensor loss = options.loss_fn ? options.loss_fn(logits, index, y)
-                                           : torch::cross_entropy_loss(logits, y);
+      torch::Tensor loss;
+      if (options.step_loss) {
+        loss = options.step_loss(x, index, y);
+      } else {
+        const torch::Tensor logits = model.forward(x);
+        loss = options.loss_fn ? options.loss_fn(logits, index, y)
+                               : torch::cross_entropy_loss(logits, y);
+      }
       // Reading the loss synchronises a GPU with the host: on CUDA it is
       // checked every kLossCheckEvery steps (and at the last one), on CPU at
       // every step. A non-finite loss stops the run either way.

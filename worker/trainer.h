@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <torch/torch.h>
@@ -37,6 +38,15 @@ struct TrainOptions {
   std::function<torch::Tensor(const torch::Tensor& logits, const torch::Tensor& index,
                               const torch::Tensor& labels)>
       loss_fn;
+  // When set, a step's loss is step_loss(x, index, labels) and the caller
+  // runs the model itself (e.g. to read its stage features); loss_fn is
+  // then unused.
+  std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& index,
+                              const torch::Tensor& labels)>
+      step_loss;
+  // Trained with the model (same optimizer, moved to the training device,
+  // in training mode), e.g. activation-transfer adapters. May be null.
+  std::shared_ptr<torch::nn::Module> extra_module;
 };
 
 // Accuracy on a validation set with its standard error.

@@ -22,7 +22,11 @@
 #include "executor/executor_loop.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
+#include "common/grpc_tls.h"
+#include "common/metrics/metrics_server.h"
+#include "executor/executor_metrics.h"
 #include "worker/accuracy_methods.h"
+#include "common/data_roots.h"
 #include "worker/accuracy_task.h"
 #include "worker/table_accuracy_task.h"
 
@@ -30,12 +34,22 @@ ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService 
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
 ABSL_FLAG(int, threads, 0, "Torch intra-op threads on CPU (0 = the machine's cores)");
 ABSL_FLAG(std::string, dataset_dir, "", "Overrides the job's dataset directory when set");
+ABSL_FLAG(std::string, data_root, edgenas::kDefaultDataRoots,
+          "comma-separated folders a job's dataset.path and evaluation.table.path must lie in "
+          "(after resolving .. and symlinks); \"/\" allows any");
 ABSL_FLAG(bool, allow_cuda, true, "Train on CUDA when a GPU is available");
 ABSL_FLAG(int, slots, 1,
           "Tasks run at once, each slot registered as its own executor: on a GPU, several "
           "small candidates share the device (its launch overhead, not its arithmetic, bounds "
           "one); on a CPU keep 1 and use --threads");
 ABSL_FLAG(int64_t, max_artifact_mb, 1024, "Largest checkpoint this worker downloads");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA certificates to verify the coordinator with (TLS); empty: plaintext");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9465",
+          "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
+          "or empty disables it)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "if set, the metrics endpoint's bound port is written here once serving");
 
 namespace edgenas {
 namespace {
@@ -60,8 +74,21 @@ int Main() {
     return 2;
   }
 
+  absl::StatusOr<std::vector<std::string>> data_roots =
+      ParseDataRoots(absl::GetFlag(FLAGS_data_root), "--data_root");
+  if (!data_roots.ok()) {
+    std::fprintf(stderr, "edgenas-worker: %s\n", std::string(data_roots.status().message()).c_str());
+    return 2;
+  }
+
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
+  auto credentials = ClientCredentials(absl::GetFlag(FLAGS_tls_ca_file));
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "edgenas-worker: %s\n", std::string(credentials.status().message()).c_str());
+    return 2;
+  }
+  options.credentials = *credentials;
   options.kind = v1::WORKER;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
   const TrainingDeviceInfo device = DescribeTrainingDevice(task_options.allow_cuda);
@@ -83,7 +110,7 @@ int Main() {
   for (const char* mode : {"full_train", "flash_distill", "supernet", "table"}) {
     options.capabilities.push_back(absl::StrCat("accuracy:", mode));
   }
-  auto artifacts = std::make_shared<ArtifactClient>(options.coordinator);
+  auto artifacts = std::make_shared<ArtifactClient>(options.coordinator, options.credentials);
   const int64_t max_bytes = absl::GetFlag(FLAGS_max_artifact_mb) << 20;
   task_options.artifacts.upload = [artifacts](const std::string& job_id, const std::string& name,
                                               const std::string& bytes) {
@@ -111,13 +138,28 @@ int Main() {
     std::fflush(stdout);
   };
 
+  auto registry = std::make_shared<prometheus::Registry>();
+  WorkerMetrics metrics(*registry, device_name, options.accelerators.front());
+  auto metrics_server = StartMetricsFromFlags(absl::GetFlag(FLAGS_metrics_listen),
+                                              absl::GetFlag(FLAGS_metrics_port_file), registry);
+  if (!metrics_server.ok()) {
+    std::fprintf(stderr, "edgenas-worker: %s\n",
+                 std::string(metrics_server.status().message()).c_str());
+    return 1;
+  }
   return RunExecutorUntilStopped(
       "edgenas-worker", options, v1::TASK_ACCURACY,
-      [task_options, tables = std::make_shared<TableAccuracyTasks>()](
-          const v1::Task& task, const std::atomic<bool>* cancel) {
+      metrics.Wrap([task_options, roots = *data_roots,
+                    tables = std::make_shared<TableAccuracyTasks>()](
+                       const v1::Task& task,
+                       const std::atomic<bool>* cancel) -> absl::StatusOr<TaskOutcome> {
+        if (absl::Status allowed = CheckTaskDataPaths(task, roots, task_options.dataset_dir);
+            !allowed.ok()) {
+          return allowed;
+        }
         if (IsTableAccuracyTask(task)) return tables->Run(task);
         return RunAccuracyTask(task, task_options, cancel);
-      },
+      }),
       absl::GetFlag(FLAGS_slots));
 }
 

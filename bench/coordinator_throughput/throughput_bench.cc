@@ -238,7 +238,8 @@ void RemoveDbFiles(const std::string& db) {
 
 // Starts the coordinator with stdout/stderr to its log; false on spawn failure.
 bool SpawnCoordinator(const Options& o, const std::string& port_file, Coordinator* c) {
-  std::vector<std::string> args = {o.coordinator_bin, "--listen=127.0.0.1:0", "--db=" + c->db_path,
+  std::vector<std::string> args = {o.coordinator_bin, "--listen=127.0.0.1:0",
+                                   "--metrics_listen=off", "--db=" + c->db_path,
                                    "--port_file=" + port_file};
   args.insert(args.end(), o.coordinator_args.begin(), o.coordinator_args.end());
   std::vector<char*> argv;

@@ -77,12 +77,16 @@ std::string FormatSummaryTable(const std::vector<ModeSummary>& summaries, const 
       "proxy fidelity: %d NB201 cells (seed %llu, channels %d), Fashion-MNIST, accuracy on the "
       "last %d training images; device %s, %d threads\n"
       "reference = full training, %d steps of batch %d; flash_distill = %d steps per candidate "
-      "from a %d-step teacher; supernet = inherited weights from a %d-step supernet\n"
+      "from a %d-step teacher%s; supernet = inherited weights from a %d-step supernet\n"
       "seconds are the worker's cost_seconds (mean per candidate); amortised adds the one-off "
       "teacher/supernet training divided by the candidates\n",
       info.archs, static_cast<unsigned long long>(info.seed), info.channels,
       info.validation_examples, info.device, info.threads, info.full_steps, info.batch_size,
-      info.flash_steps, info.teacher_steps, info.supernet_steps);
+      info.flash_steps, info.teacher_steps,
+      info.feature_weight > 0.0
+          ? absl::StrFormat(", activation transfer weight %g", info.feature_weight)
+          : std::string(),
+      info.supernet_steps);
   absl::StrAppendFormat(&out, "%-14s %5s %12s %13s %11s %12s %15s %11s %12s %15s\n", "proxy",
                         "archs", "kendall_tau", "spearman_rho", "proxy s/c", "one-off s",
                         "amortised s/c", "full s/c", "ratio own", "ratio amortised");

@@ -39,6 +39,7 @@ struct RunInfo {
   uint64_t seed = 0;
   int full_steps = 0;
   int flash_steps = 0;  // per candidate
+  double feature_weight = 0.0;  // flash distillation's activation transfer (0 = off)
   int teacher_steps = 0;
   int supernet_steps = 0;
   int channels = 0;

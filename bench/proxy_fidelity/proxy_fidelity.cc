@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -32,6 +33,7 @@
 #include "absl/strings/str_format.h"
 #include "bench/proxy_fidelity/arch_sample.h"
 #include "bench/proxy_fidelity/fidelity_report.h"
+#include "common/csv_table.h"
 #include "common/job_defaults.h"
 #include "common/metric_names.h"
 #include "common/nb201_space.h"
@@ -73,6 +75,11 @@ ABSL_FLAG(std::string, json, "", "write one JSON object per proxy mode here (a J
 ABSL_FLAG(std::string, csv, "", "write per-cell rows here (rewritten after every cell)");
 ABSL_FLAG(bool, skip_flash, false, "skip the teacher and flash distillation");
 ABSL_FLAG(bool, skip_supernet, false, "skip the supernet");
+ABSL_FLAG(double, feature_weight, 0.0,
+          "flash distillation's activation-transfer weight (0 = logits only)");
+ABSL_FLAG(std::string, reference_csv, "",
+          "reuse the full-training results of an earlier --csv (same seed and settings): "
+          "cells found there are not trained again");
 
 namespace edgenas {
 namespace {
@@ -88,6 +95,7 @@ struct Config {
   bool supernet = true;
   std::string json_path;
   std::string csv_path;
+  std::optional<CsvTable> reference;  // earlier full-training results, by arch
 };
 
 absl::StatusOr<Config> ConfigFromFlags() {
@@ -118,6 +126,13 @@ absl::StatusOr<Config> ConfigFromFlags() {
   c.options.threads = absl::GetFlag(FLAGS_threads);
   c.flash = !absl::GetFlag(FLAGS_skip_flash);
   c.supernet = !absl::GetFlag(FLAGS_skip_supernet);
+  p.feature_weight = absl::GetFlag(FLAGS_feature_weight);
+  if (!(p.feature_weight >= 0.0)) return absl::InvalidArgumentError("--feature_weight: must be >= 0");
+  if (const std::string ref = absl::GetFlag(FLAGS_reference_csv); !ref.empty()) {
+    absl::StatusOr<CsvTable> table = CsvTable::Load(ref, "arch");
+    if (!table.ok()) return table.status();
+    c.reference = *std::move(table);
+  }
   c.json_path = absl::GetFlag(FLAGS_json);
   c.csv_path = absl::GetFlag(FLAGS_csv);
   const std::string device = absl::GetFlag(FLAGS_device);
@@ -207,6 +222,23 @@ absl::StatusOr<Measurement> AccuracyOf(const Ran& ran, const std::string& what) 
   return m;
 }
 
+// A cell's full-training result from an earlier run's --csv.
+absl::StatusOr<Measurement> ReferenceMeasurement(const CsvTable& table, const std::string& arch) {
+  Measurement m;
+  m.present = true;
+  absl::StatusOr<double> v = table.Value(arch, "full_accuracy");
+  if (!v.ok()) return v.status();
+  m.accuracy = *v;
+  if (!(v = table.Value(arch, "full_std_error")).ok()) return v.status();
+  m.std_error = *v;
+  if (!(v = table.Value(arch, "full_cost_seconds")).ok()) return v.status();
+  m.cost_seconds = *v;
+  if (!(v = table.Value(arch, "full_wall_seconds")).ok()) return v.status();
+  m.wall_seconds = *v;
+  m.steps = absl::GetFlag(FLAGS_full_steps);
+  return m;
+}
+
 void PrintNotes(const std::string& what, const AccuracyReport& report) {
   for (const std::string& note : report.notes) {
     std::fprintf(stderr, "  %s: %s\n", what.c_str(), note.c_str());
@@ -277,6 +309,7 @@ absl::Status RunBenchmark() {
   info.full_steps = c.base.full_steps;
   info.flash_steps = std::max(
       1, static_cast<int>(std::lround(c.base.distill_fraction * c.base.full_steps)));
+  info.feature_weight = c.base.feature_weight;
   info.teacher_steps = c.base.teacher_steps;
   info.supernet_steps = c.base.supernet_steps;
   info.channels = absl::GetFlag(FLAGS_channels);
@@ -323,15 +356,25 @@ absl::Status RunBenchmark() {
     plan.candidate_id = absl::StrFormat("%s-%04d", kJobId, i + 1);
     const std::string tag = absl::StrFormat("[%d/%d]", i + 1, c.archs);
 
-    std::fprintf(stderr, "%s %s: full training (%d steps)...\n", tag.c_str(), r.arch.c_str(),
-                 plan.full_steps);
-    plan.operation = kOpFullTrain;
-    plan.mode = "full_train";
-    absl::StatusOr<Ran> ran = Run(plan, c.options, absl::StrCat(tag, " full_train"));
-    if (!ran.ok()) return ran.status();
-    absl::StatusOr<Measurement> m = AccuracyOf(*ran, "full_train");
-    if (!m.ok()) return m.status();
-    r.full = *m;
+    absl::StatusOr<Ran> ran;
+    absl::StatusOr<Measurement> m;
+    if (c.reference && c.reference->Value(r.arch, "full_accuracy").ok()) {
+      absl::StatusOr<Measurement> reused = ReferenceMeasurement(*c.reference, r.arch);
+      if (!reused.ok()) return reused.status();
+      r.full = *reused;
+      std::fprintf(stderr, "%s %s: full training reused from %s\n", tag.c_str(), r.arch.c_str(),
+                   c.reference->source().c_str());
+    } else {
+      std::fprintf(stderr, "%s %s: full training (%d steps)...\n", tag.c_str(),
+                   r.arch.c_str(), plan.full_steps);
+      plan.operation = kOpFullTrain;
+      plan.mode = "full_train";
+      ran = Run(plan, c.options, absl::StrCat(tag, " full_train"));
+      if (!ran.ok()) return ran.status();
+      m = AccuracyOf(*ran, "full_train");
+      if (!m.ok()) return m.status();
+      r.full = *m;
+    }
 
     plan.operation = kOpEvaluate;
     if (c.flash) {

@@ -139,14 +139,28 @@ class Nb201NetworkImpl : public torch::nn::Module {
             "classifier", torch::nn::Linear(options.channels * 4, options.num_classes))) {}
 
   // x: [B, in_channels, H, W] -> logits [B, num_classes].
-  torch::Tensor forward(torch::Tensor x) {
-    x = body_->forward(stem_bn_(stem_conv_(x)));
+  torch::Tensor forward(torch::Tensor x) { return Head(body_->forward(stem_bn_(stem_conv_(x)))); }
+
+  // forward(x), keeping the output of each stage.
+  StageForward forward_stages(torch::Tensor x) {
+    StageForward out;
+    x = stem_bn_(stem_conv_(x));
+    for (auto& layer : *body_) {
+      if (layer.ptr()->as<nb201::ReductionBlockImpl>() != nullptr) out.stages.push_back(x);
+      x = layer.forward(x);
+    }
+    out.stages.push_back(x);
+    out.logits = Head(x);
+    return out;
+  }
+
+ private:
+  torch::Tensor Head(torch::Tensor x) {
     x = torch::relu(head_bn_(x));
     x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(/*start_dim=*/1);
     return classifier_(x);
   }
 
- private:
   torch::nn::Conv2d stem_conv_;
   torch::nn::BatchNorm2d stem_bn_;
   torch::nn::Sequential body_;
@@ -187,6 +201,14 @@ absl::Status ValidateInputs(const Architecture& arch, const Nb201ModelOptions& o
 }
 
 }  // namespace
+
+absl::StatusOr<StageForward> ForwardStages(torch::nn::AnyModule& model, const torch::Tensor& x) {
+  auto* network = model.ptr() ? model.ptr()->as<Nb201NetworkImpl>() : nullptr;
+  if (network == nullptr) {
+    return absl::InvalidArgumentError("model: stage features need a network from BuildNb201Network");
+  }
+  return network->forward_stages(x);
+}
 
 absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
                                                        const Nb201ModelOptions& options) {

@@ -26,6 +26,19 @@ struct Nb201ModelOptions {
 absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
                                                        const Nb201ModelOptions& options);
 
+// A forward pass that also returns each stage's output (the three feature
+// maps at the stage boundaries: before each reduction, and the last stage's
+// before the head), for activation transfer.
+struct StageForward {
+  torch::Tensor logits;               // [B, num_classes]
+  std::vector<torch::Tensor> stages;  // [B, C * 2^s, H_s, W_s], s = 0, 1, 2
+};
+
+// Runs `model`, which must come from BuildNb201Network (INVALID_ARGUMENT
+// otherwise), on `x` and returns its logits (equal to model.forward(x)) and
+// stage outputs. LibTorch errors propagate as exceptions, as forward's do.
+absl::StatusOr<StageForward> ForwardStages(torch::nn::AnyModule& model, const torch::Tensor& x);
+
 // Which of the 6 cell edges are built: an edge is live when its op is not
 // none, its source carries a (structurally) non-zero value and its target
 // reaches the output. Dead edges are not built, so parameters and compute

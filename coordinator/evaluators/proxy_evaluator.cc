@@ -7,20 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/metric_names.h"
 #include "coordinator/evaluators/candidate_tasks.h"
+#include "coordinator/search_value.h"
 
 namespace edgenas {
-namespace {
-
-std::optional<double> MetricOf(const v1::Candidate& c, const std::string& name,
-                               const std::string& device_class) {
-  for (const auto& m : c.metrics()) {
-    if (m.name() == name && m.device_class() == device_class) return m.value();
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::string AccuracyCapability(const std::string& mode) { return absl::StrCat("accuracy:", mode); }
 
 ProxyEvaluator::ProxyEvaluator(std::string mode)
@@ -57,11 +46,11 @@ std::vector<TaskRecord> ProxyEvaluator::FinalizeTasks(const v1::Job& job,
   const bool maximize = key.direction() == v1::MAXIMIZE;
   std::vector<const v1::Candidate*> ranked;
   for (const auto& c : front) {
-    if (MetricOf(c, key.metric(), device_class)) ranked.push_back(&c);
+    if (FindMetric(c, key.metric(), device_class)) ranked.push_back(&c);
   }
   std::sort(ranked.begin(), ranked.end(), [&](const v1::Candidate* a, const v1::Candidate* b) {
-    const double va = *MetricOf(*a, key.metric(), device_class);
-    const double vb = *MetricOf(*b, key.metric(), device_class);
+    const double va = *FindMetric(*a, key.metric(), device_class);
+    const double vb = *FindMetric(*b, key.metric(), device_class);
     if (va != vb) return maximize ? va > vb : va < vb;
     return a->sequence() < b->sequence();
   });

@@ -277,6 +277,52 @@ TEST(LoadJobSpecFile, FlashDistillationExampleIsAValidJob) {
   EXPECT_TRUE(NormalizeJobSpec(&*spec).ok());
 }
 
+TEST(LoadJobSpecFile, MultiFidelityExampleIsAValidJob) {
+  const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";
+  absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(dir + "fashion_mnist_multi_fidelity.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->evaluation().mode(), "multi_fidelity");
+  ASSERT_EQ(spec->evaluation().multi_fidelity().rungs_size(), 2);
+  EXPECT_EQ(spec->evaluation().multi_fidelity().rungs(0), "supernet");
+  EXPECT_EQ(spec->evaluation().multi_fidelity().rungs(1), "flash_distill");
+  EXPECT_DOUBLE_EQ(spec->evaluation().multi_fidelity().reduction_factor(), 3);
+  EXPECT_DOUBLE_EQ(spec->evaluation().distill().feature_weight(), 1);
+  EXPECT_TRUE(NormalizeJobSpec(&*spec).ok());
+}
+
+// Found by fuzz/job_spec_fuzzer: yaml-cpp 0.7 never returns on a ',' outside
+// a flow collection where a node begins. Each is now refused at once with
+// its line and column, and the same text inside quotes or brackets passes.
+TEST(ParseJobSpecYaml, RefusesTextThatHangsYamlCppNamingTheLine) {
+  for (const char* hang : {",", "  , x", "# comment\n, x\nname: y", "\"x\" , y", "'x'\n, b",
+                           "&a , b", "!t , b", "name: a\n---\n, x"}) {
+    absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(hang);
+    ASSERT_FALSE(spec.ok()) << hang;
+    EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(spec.status().message(), HasSubstr("job spec is not valid YAML here")) << hang;
+    EXPECT_THAT(spec.status().message(), HasSubstr("(line ")) << hang;
+  }
+  EXPECT_THAT(ParseJobSpecYaml("\"\"\"\",\"\"").status().message(),
+              HasSubstr("a quoted value must end its node"));
+  EXPECT_THAT(ParseJobSpecYaml("!te, so no }").status().message(), HasSubstr("tags (!)"));
+  EXPECT_THAT(ParseJobSpecYaml("a: &x [1]\nb: *x").status().message(), HasSubstr("anchors (&)"));
+  EXPECT_THAT(ParseJobSpecYaml(std::string("\0, x", 4)).status().message(),
+              HasSubstr("control character 0x0"));
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  EXPECT_THAT(ParseJobSpecYaml("name: " + deep).status().message(), HasSubstr("nested deeper"));
+  // Commas where YAML allows them still parse.
+  absl::StatusOr<v1::JobSpec> fine = ParseJobSpecYaml(
+      "name: \"a , b\"  # a comment, with a comma\n"
+      "initial_architectures: [\"|x~0|\", '|y~0|']\n"
+      "space: {name: nb201, options: {channels: 8}}\n");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->name(), "a , b");
+  EXPECT_EQ(fine->initial_architectures_size(), 2);
+  absl::StatusOr<v1::JobSpec> plain = ParseJobSpecYaml("name: x, y\n");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->name(), "x, y");
+}
+
 // Both shipped examples parse.
 TEST(LoadJobSpecFile, ExampleFilesParse) {
   const std::string dir = std::string(EDGENAS_SOURCE_DIR) + "/examples/";

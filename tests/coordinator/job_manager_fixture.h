@@ -59,6 +59,7 @@ class JobManagerTest : public ::testing::Test {
     options.start_housekeeping_thread = false;
     options.on_fatal_store_error = [this](const absl::Status& s) { fatal_errors_.push_back(s); };
     options.evaluator_override = evaluator_override_;
+    options.observer = observer_;
     auto manager = JobManager::Create(options);
     ASSERT_TRUE(manager.ok()) << manager.status();
     manager_ = std::move(*manager);
@@ -122,6 +123,7 @@ class JobManagerTest : public ::testing::Test {
 
   std::vector<absl::Status> fatal_errors_;
   std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override_;
+  CoordinatorObserver* observer_ = nullptr;  // set before Open()
   std::string db_path_;
   testing::FakeClock clock_;
   std::unique_ptr<Store> store_;

@@ -12,6 +12,7 @@ namespace edgenas {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::ElementsAre;
 
 v1::JobSpec Minimal() {
   v1::JobSpec spec;
@@ -470,6 +471,77 @@ TEST(NormalizeJobSpec, ProxySettingsRefusedNamingTheField) {
   s.mutable_evaluation()->set_mode("supernet");
   s.mutable_evaluation()->mutable_finalize()->set_top_k(-2);
   ExpectRefused(s, "job.evaluation.finalize.top_k");
+}
+
+// A multi-fidelity job defaults to supernet then flash distillation with
+// eta 3, and gets the settings of every method its rungs use.
+TEST(NormalizeJobSpec, MultiFidelityDefaultsAndRungSettings) {
+  v1::JobSpec spec = Minimal();
+  spec.mutable_evaluation()->set_mode("multi_fidelity");
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  const auto& ev = spec.evaluation();
+  EXPECT_THAT(ev.multi_fidelity().rungs(), ElementsAre("supernet", "flash_distill"));
+  EXPECT_DOUBLE_EQ(ev.multi_fidelity().reduction_factor(), kDefaultReductionFactor);
+  EXPECT_EQ(ev.supernet().train_steps(), kDefaultSupernetTrainSteps);
+  EXPECT_EQ(ev.teacher().train_steps(), kDefaultTeacherTrainSteps);
+  EXPECT_EQ(ev.finalize().top_k(), kDefaultFinalizeTopK);
+
+  spec = Minimal();
+  spec.mutable_evaluation()->set_mode("multi_fidelity");
+  spec.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
+  spec.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("full_train");
+  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  EXPECT_FALSE(spec.evaluation().has_teacher());  // no flash_distill rung
+}
+
+TEST(NormalizeJobSpec, MultiFidelitySettingsRefusedNamingTheField) {
+  v1::JobSpec s = Minimal();
+  s.mutable_evaluation()->mutable_multi_fidelity()->set_reduction_factor(2);
+  ExpectRefused(s, "job.evaluation.multi_fidelity");  // full_train mode has no rungs
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("multi_fidelity");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("table");
+  ExpectRefused(s, "job.evaluation.multi_fidelity.rungs[1]");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("multi_fidelity");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
+  ExpectRefused(s, "job.evaluation.multi_fidelity.rungs[1]");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("multi_fidelity");
+  s.mutable_evaluation()->mutable_multi_fidelity()->set_reduction_factor(1.0);
+  ExpectRefused(s, "job.evaluation.multi_fidelity.reduction_factor");
+
+  s = Minimal();
+  s.mutable_evaluation()->set_mode("multi_fidelity");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
+  s.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("full_train");
+  s.mutable_evaluation()->mutable_distill()->set_alpha(0.3);
+  ExpectRefused(s, "job.evaluation.distill");  // no flash_distill rung
+}
+
+// Oversized specs are refused before anything reads them, naming the field
+// that holds the bytes.
+TEST(NormalizeJobSpec, RefusesOversizedSpecsNamingTheField) {
+  v1::JobSpec s = Minimal();
+  s.mutable_dataset()->set_path(std::string(2 << 20, 'p'));
+  ExpectRefused(s, "job.dataset: holds");
+
+  s = Minimal();
+  for (int i = 0; i <= kMaxInitialArchitectures; ++i) s.add_initial_architectures("|x~0|");
+  ExpectRefused(s, "job.initial_architectures: at most 10000 entries");
+
+  s = Minimal();
+  s.add_initial_architectures(std::string(kMaxArchitectureChars + 1, 'a'));
+  ExpectRefused(s, "job.initial_architectures[0]: at most 1024 characters");
+
+  s = Minimal();
+  s.set_name(std::string(300, 'n'));
+  ExpectRefused(s, "job.name");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -12,10 +14,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
 namespace {
+
+using ::testing::HasSubstr;
 
 // A database file path unique to the running test, removed (with its WAL
 // side files) before and after.
@@ -204,6 +209,7 @@ TEST_F(StoreTest, MetricsKeptPerSourceWithTheirCost) {
   full.set_source("worker:full_train:cpu");
   full.set_steps(2000);
   full.set_cost_seconds(35.0);
+  full.set_fidelity(-1);
   // A source that sorts first: the order must be arrival, not by name.
   full.set_source("worker:a_full_train:cpu");
   ASSERT_TRUE(store.PutMetrics("c1", "t1", {proxy}).ok());
@@ -220,10 +226,52 @@ TEST_F(StoreTest, MetricsKeptPerSourceWithTheirCost) {
   EXPECT_DOUBLE_EQ(got->metrics(0).std_error(), 0.009);
   EXPECT_EQ(got->metrics(1).source(), "worker:a_full_train:cpu");
   EXPECT_EQ(got->metrics(1).steps(), 2000);
+  EXPECT_EQ(got->metrics(0).fidelity(), 0);
+  EXPECT_EQ(got->metrics(1).fidelity(), -1);
   absl::StatusOr<std::vector<v1::Candidate>> list = store.ListCandidates("j1");
   ASSERT_TRUE(list.ok()) << list.status();
   ASSERT_EQ((*list)[0].metrics_size(), 2);
   EXPECT_EQ((*list)[0].metrics(0).source(), "worker:flash_distill:cpu");
+  EXPECT_EQ((*list)[0].metrics(1).fidelity(), -1);
+}
+
+// A version-3 file (no fidelity column) migrates to version 4: its values
+// read back at fidelity 0, except a finalist's full training ("<c>.full_train"
+// task), which becomes -1 so the search keeps ranking by the proxy.
+TEST_F(StoreTest, MigratesVersion3MetricsToFidelities) {
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->PutJob(MakeJob("j1")).ok());
+    ASSERT_TRUE(store->PutCandidate(MakeCandidate("c1", "j1", 0, "k1")).ok());
+    v1::Metric proxy = MakeMetric("accuracy", 0.81);
+    proxy.set_source("worker:supernet:cpu");
+    v1::Metric full = MakeMetric("accuracy", 0.86);
+    full.set_source("worker:full_train:cpu");
+    ASSERT_TRUE(store->PutMetrics("c1", "c1.accuracy", {proxy}).ok());
+    ASSERT_TRUE(store->PutMetrics("c1", "c1.full_train", {full}).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE metrics DROP COLUMN fidelity;"
+                           "UPDATE schema_version SET version = 3;",
+                           nullptr, nullptr, &error),
+              SQLITE_OK)
+        << error;
+    sqlite3_close(db);
+  }
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<v1::Candidate> got = store->GetCandidate("c1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->metrics_size(), 2);
+  EXPECT_EQ(got->metrics(0).source(), "worker:supernet:cpu");
+  EXPECT_EQ(got->metrics(0).fidelity(), 0);
+  EXPECT_EQ(got->metrics(1).source(), "worker:full_train:cpu");
+  EXPECT_EQ(got->metrics(1).fidelity(), -1);
 }
 
 // A NaN or infinite metric is refused by name, and none of the batch is written.
@@ -798,7 +846,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
-    EXPECT_EQ(Store::kSchemaVersion, 3);
+    EXPECT_EQ(Store::kSchemaVersion, 4);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
@@ -850,6 +898,44 @@ TEST_F(StoreTest, FileDatabaseUsesSynchronousFull) {
   // The store still works after the peek.
   EXPECT_TRUE((*store)->PutJob(MakeJob("j1")).ok());
   g_opened_connection = nullptr;
+}
+
+// A file that is not a database, or a database with a damaged page, is
+// refused at open with DATA_LOSS naming the file, and left as it was.
+TEST_F(StoreTest, RefusesDamagedOrForeignFilesAtOpen) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    for (int i = 0; i < 8192; ++i) out.put(static_cast<char>((i * 131 + 7) % 251));
+  }
+  absl::StatusOr<std::unique_ptr<Store>> foreign = Store::Open(path_);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_THAT(foreign.status().message(), HasSubstr(path_));
+  EXPECT_THAT(foreign.status().message(), HasSubstr("not a database"));
+  EXPECT_EQ(std::filesystem::file_size(path_), 8192u);  // untouched
+  std::filesystem::remove(path_);
+
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->PutJob(MakeJob("j1")).ok());
+    for (int i = 0; i < 400; ++i) {
+      const std::string id = "c" + std::to_string(i);
+      ASSERT_TRUE(store->PutCandidate(MakeCandidate(id, "j1", i, "k" + std::to_string(i))).ok());
+      ASSERT_TRUE(store->PutMetrics(id, "t", {MakeMetric("accuracy", 0.5)}).ok());
+    }
+  }  // closed: the WAL is checkpointed into the file
+  const uintmax_t size = std::filesystem::file_size(path_);
+  ASSERT_GT(size, 16u * 4096u);
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));  // a page in the middle
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(0xA5));
+  }
+  absl::StatusOr<std::unique_ptr<Store>> damaged = Store::Open(path_);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss) << damaged.status();
+  EXPECT_THAT(damaged.status().message(), HasSubstr("failed its integrity check"));
+  EXPECT_THAT(damaged.status().message(), HasSubstr(path_));
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ absl::Status Cluster::StartCoordinator(bool same_port) {
   const int listen_port = same_port ? port_ : 0;
   auto child = ChildProcess::Spawn(
       {Binary("edgenas-coordinator"), absl::StrCat("--listen=127.0.0.1:", listen_port),
-       "--db=" + db_path(), "--port_file=" + port_file, "--heartbeat_interval_ms=500"},
+       "--db=" + db_path(), "--port_file=" + port_file, "--heartbeat_interval_ms=500",
+       "--metrics_listen=127.0.0.1:0", "--metrics_port_file=" + dir_ + "/coordinator.metrics.port"},
       absl::StrCat(dir_, "/coordinator", same_port ? "-restarted" : "", ".log"));
   if (!child.ok()) return child.status();
   coordinator_ = std::move(*child);
@@ -70,7 +71,9 @@ absl::StatusOr<ChildProcess*> Cluster::StartExecutor(const std::string& binary,
                                                      std::vector<std::string> extra,
                                                      const std::string& name) {
   std::vector<std::string> argv = {Binary(binary), "--coordinator=" + address(),
-                                   "--name=" + name, "--threads=1"};
+                                   "--name=" + name, "--threads=1",
+                                   "--metrics_listen=127.0.0.1:0",
+                                   "--metrics_port_file=" + dir_ + "/" + name + ".metrics.port"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto child = ChildProcess::Spawn(argv, absl::StrCat(dir_, "/", name, ".log"));
   if (!child.ok()) return child.status();
@@ -79,7 +82,13 @@ absl::StatusOr<ChildProcess*> Cluster::StartExecutor(const std::string& binary,
 }
 
 absl::StatusOr<ChildProcess*> Cluster::StartWorker(const std::string& name) {
-  return StartExecutor("edgenas-worker", {"--allow_cuda=false"}, name);
+  // The tests' tables live in the cluster's folder or the shared data.
+  std::string roots = absl::StrCat("--data_root=/usr/share/datasets,", dir_);
+  if (const char* shared = std::getenv("EDGENAS_SHARED_DIR");
+      shared != nullptr && std::filesystem::is_directory(shared)) {
+    absl::StrAppend(&roots, ",", shared);
+  }
+  return StartExecutor("edgenas-worker", {"--allow_cuda=false", roots}, name);
 }
 
 absl::StatusOr<ChildProcess*> Cluster::StartAgent(const std::string& name) {
@@ -89,6 +98,11 @@ absl::StatusOr<ChildProcess*> Cluster::StartAgent(const std::string& name) {
 absl::StatusOr<ChildProcess*> Cluster::StartAgentWithFlags(const std::string& name,
                                                            std::vector<std::string> flags) {
   return StartExecutor("edgenas-agent", std::move(flags), name);
+}
+
+absl::StatusOr<int> Cluster::MetricsPort(const std::string& name) const {
+  return WaitForPortFile(dir_ + "/" + name + ".metrics.port", absl::Seconds(60),
+                         [] { return absl::OkStatus(); });
 }
 
 absl::StatusOr<ExitStatus> Cluster::StopCoordinator() {

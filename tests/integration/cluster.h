@@ -37,6 +37,11 @@ class Cluster {
   // SIGTERM to the coordinator; returns its exit status.
   absl::StatusOr<ExitStatus> StopCoordinator();
 
+  // The metrics port of "coordinator" or of the executor started as `name`
+  // (every process serves /metrics on an OS-chosen loopback port and writes
+  // it to a port file); waits for the file up to 60 s.
+  absl::StatusOr<int> MetricsPort(const std::string& name) const;
+
   const std::string& dir() const { return dir_; }
   std::string db_path() const { return dir_ + "/edgenas.db"; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }

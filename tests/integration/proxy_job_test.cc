@@ -46,14 +46,20 @@ v1::JobSpec TinyProxySpec(const std::string& mode, int evaluations) {
   ev->set_validation_examples(256);
   ev->mutable_finalize()->set_top_k(1);
   ev->mutable_finalize()->set_train_steps(40);
-  if (mode == "flash_distill") {
+  if (mode == "flash_distill" || mode == "multi_fidelity") {
     ev->mutable_teacher()->set_channels(6);
     ev->mutable_teacher()->set_cells_per_stage(1);
     ev->mutable_teacher()->set_train_steps(20);
     ev->mutable_distill()->set_fraction(0.25);
-  } else {
+  }
+  if (mode == "supernet" || mode == "multi_fidelity") {
     ev->mutable_supernet()->set_train_steps(20);
     ev->mutable_supernet()->set_calibration_examples(64);
+  }
+  if (mode == "multi_fidelity") {
+    ev->mutable_multi_fidelity()->add_rungs("supernet");
+    ev->mutable_multi_fidelity()->add_rungs("flash_distill");
+    ev->mutable_multi_fidelity()->set_reduction_factor(2);
   }
   spec.mutable_budget()->set_max_evaluations(evaluations);
   spec.set_parallelism(2);
@@ -190,6 +196,52 @@ TEST(ProxyJob, WorkerKilledWhileTrainingTheSupernetDoesNotLoseTheJob) {
     EXPECT_EQ(c.state(), v1::CANDIDATE_DONE) << c.failure_reason();
     EXPECT_EQ(c.metrics(0).source(), "worker:supernet:cpu");
   }
+}
+
+// Supernet screens, flash distillation ranks the survivors, full training
+// confirms the best: each value stored with its rung, the search ranking
+// each candidate by the highest rung it reached.
+TEST(ProxyJob, MultiFidelityPromotesThroughRungsWithTheRealBinaries) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  const std::string job_id = Submit(cluster, TinyProxySpec("multi_fidelity", 4));
+  ASSERT_TRUE(cluster.StartWorker("worker").ok());
+  v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(job.candidates_done(), 4);
+
+  bool ok = false;
+  std::string out = RunCli(cluster, {"pareto", job_id, "--source", "all"}, &ok);
+  EXPECT_TRUE(ok) << out;
+  EXPECT_THAT(out, HasSubstr("accuracy[supernet]"));
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto candidates = (*store)->ListCandidates(job_id);
+  ASSERT_TRUE(candidates.ok());
+  int promoted = 0, finalists = 0;
+  for (const v1::Candidate& c : *candidates) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_DONE) << c.failure_reason();
+    bool screened = false;
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.name() != "accuracy") continue;
+      if (m.source() == "worker:supernet:cpu") {
+        screened = true;
+        EXPECT_EQ(m.fidelity(), 0);
+      } else if (m.source() == "worker:flash_distill:cpu") {
+        ++promoted;
+        EXPECT_EQ(m.fidelity(), 1);
+        EXPECT_EQ(m.steps(), 10);
+      } else if (m.source() == "worker:full_train:cpu") {
+        ++finalists;
+        EXPECT_EQ(m.fidelity(), -1);
+      }
+    }
+    EXPECT_TRUE(screened) << c.id();
+  }
+  EXPECT_GE(promoted, 1);  // the first screened candidate always is
+  EXPECT_EQ(finalists, 1);
 }
 
 }  // namespace

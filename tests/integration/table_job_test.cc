@@ -7,6 +7,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <chrono>
+#include <thread>
+#include <set>
+#include <random>
+#include <map>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -20,6 +27,8 @@
 #include "common/csv_table.h"
 #include "common/nb201_space.h"
 #include "coordinator/store.h"
+#include "edgenas/v1/search_service.grpc.pb.h"
+#include "edgenas/v1/task_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"
@@ -184,6 +193,253 @@ TEST(TableJob, ArchMissingFromTableFailsItsCandidateClearly) {
     EXPECT_THAT(c.failure_reason(), HasSubstr(missing));
   }
   EXPECT_TRUE(seen);
+}
+
+// A job whose table lies outside the worker's data roots (reached with
+// "..") is refused at the worker with the reason, and nothing is read.
+TEST(TableJob, WorkerRefusesATableOutsideItsDataRoots) {
+  Cluster cluster;
+  const std::string outside_dir = cluster.dir() + "_outside";
+  std::filesystem::create_directories(outside_dir);
+  WriteTable(outside_dir + "/t.csv");
+  const std::string escaping =
+      cluster.dir() + "/../" + std::filesystem::path(outside_dir).filename().string() + "/t.csv";
+  StartExecutors(cluster, WriteTable(cluster.dir() + "/full.csv"));
+  v1::JobSpec spec = TableSpec(escaping, 2);
+  spec.set_max_attempts(1);
+  const std::string job_id = Submit(cluster, spec);
+  ASSERT_FALSE(job_id.empty());
+  const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  EXPECT_EQ(job.state(), v1::JOB_FAILED) << job.message();
+  EXPECT_EQ(job.candidates_done(), 0);
+
+  auto exit = cluster.StopCoordinator();
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto candidates = (*store)->ListCandidates(job_id);
+  ASSERT_TRUE(candidates.ok()) << candidates.status();
+  ASSERT_FALSE(candidates->empty());
+  for (const v1::Candidate& c : *candidates) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_FAILED);
+    EXPECT_THAT(c.failure_reason(), HasSubstr("PERMISSION_DENIED"));
+    EXPECT_THAT(c.failure_reason(), HasSubstr("evaluation.table.path"));
+    EXPECT_THAT(c.failure_reason(), HasSubstr("outside this worker's data roots"));
+  }
+  std::filesystem::remove_all(outside_dir);
+}
+
+// Bad requests to the real coordinator after a finished job: each is
+// refused with a message naming the field, the server keeps answering, and
+// every stored result is still there, unchanged.
+TEST(TableJob, BadRequestsAreRefusedNamingTheFieldAndLoseNothing) {
+  Cluster cluster;
+  const std::string table = WriteTable(cluster.dir() + "/nb201_synthetic.csv");
+  StartExecutors(cluster, table);
+  const std::string job_id = Submit(cluster, TableSpec(table, 4));
+  ASSERT_FALSE(job_id.empty());
+  ASSERT_EQ(WatchToEnd(cluster, job_id, kJobBoundSeconds).state(), v1::JOB_DONE);
+
+  auto channel = grpc::CreateChannel(cluster.address(), grpc::InsecureChannelCredentials());
+  auto search = v1::SearchService::NewStub(channel);
+  auto tasks = v1::TaskService::NewStub(channel);
+  auto front = [&] {
+    grpc::ClientContext ctx;
+    v1::GetParetoFrontRequest req;
+    req.set_job_id(job_id);
+    v1::ParetoFront out;
+    EXPECT_TRUE(search->GetParetoFront(&ctx, req, &out).ok());
+    return out.SerializeAsString();
+  };
+  const std::string front_before = front();
+
+  struct Case {
+    std::string what;
+    v1::JobSpec spec;
+    std::string field;  // expected in the error
+  };
+  std::vector<Case> cases;
+  v1::JobSpec huge = TableSpec(table, 4);
+  for (int i = 0; i < 10000; ++i) huge.add_initial_architectures(std::string(1000, 'x'));
+  cases.push_back({"a 10 MB job spec", huge, "job.initial_architectures"});
+  v1::JobSpec bad_enum = TableSpec(table, 4);
+  bad_enum.mutable_objectives(0)->set_direction(static_cast<v1::Direction>(99));
+  cases.push_back({"an unknown enum value", bad_enum, "job.objectives[0].direction"});
+  v1::JobSpec no_budget = TableSpec(table, 4);
+  no_budget.mutable_budget()->set_max_evaluations(0);
+  cases.push_back({"an empty budget", no_budget, "job.budget.max_evaluations"});
+  v1::JobSpec absurd = TableSpec(table, 4);
+  absurd.mutable_budget()->set_max_evaluations(2000000000);
+  cases.push_back({"an absurd budget", absurd, "job.budget.max_evaluations"});
+  for (const Case& c : cases) {
+    grpc::ClientContext ctx;
+    v1::SubmitJobRequest req;
+    *req.mutable_spec() = c.spec;
+    v1::Job out;
+    const grpc::Status s = search->SubmitJob(&ctx, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.what;
+    EXPECT_THAT(s.error_message(), HasSubstr(c.field)) << c.what;
+  }
+
+  // Results: a megabyte of note, NaN and negative metrics, strangers.
+  v1::RegisterRequest reg;
+  reg.set_kind(v1::WORKER);
+  reg.set_name("intruder");
+  reg.set_device_class("cpu");
+  v1::RegisterResponse registered;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(tasks->Register(&ctx, reg, &registered).ok());
+  }
+  auto complete = [&](v1::CompleteRequest req) {
+    grpc::ClientContext ctx;
+    v1::CompleteResponse out;
+    return tasks->Complete(&ctx, req, &out);
+  };
+  v1::CompleteRequest base;
+  base.set_executor_id(registered.executor_id());
+  base.set_task_id(job_id + "-0000.accuracy");
+  base.set_lease_token("forged");
+  v1::CompleteRequest note = base;
+  note.add_notes(std::string(1 << 20, 'n'));
+  v1::CompleteRequest nan = base;
+  auto* m = nan.add_metrics();
+  m->set_name("accuracy");
+  m->set_value(std::numeric_limits<double>::quiet_NaN());
+  v1::CompleteRequest negative = base;
+  m = negative.add_metrics();
+  m->set_name("latency_ms");
+  m->set_value(-1.0);
+  for (const auto& [req, field] : std::vector<std::pair<v1::CompleteRequest, std::string>>{
+           {note, "notes[0]"}, {nan, "metrics[0]"}, {negative, "metrics[0]"}}) {
+    const grpc::Status s = complete(req);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(s.error_message(), HasSubstr(field));
+  }
+  v1::CompleteRequest forged = base;
+  m = forged.add_metrics();
+  m->set_name("accuracy");
+  m->set_value(0.99);
+  EXPECT_FALSE(complete(forged).ok());  // a finished task with a forged lease
+  v1::CompleteRequest stranger = forged;
+  stranger.set_executor_id("nobody");
+  EXPECT_FALSE(complete(stranger).ok());
+
+  // Still up, and nothing stored changed.
+  EXPECT_EQ(front(), front_before);
+  {
+    grpc::ClientContext ctx;
+    v1::GetJobRequest req;
+    req.set_job_id(job_id);
+    v1::Job job;
+    ASSERT_TRUE(search->GetJob(&ctx, req, &job).ok());
+    EXPECT_EQ(job.state(), v1::JOB_DONE);
+    EXPECT_EQ(job.candidates_done(), 4);
+  }
+}
+
+// The candidates of `job_id` in sequence order, from the stored database.
+std::vector<v1::Candidate> StoredCandidates(Cluster& cluster, const std::string& job_id) {
+  auto store = Store::Open(cluster.db_path());
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  auto candidates = (*store)->ListCandidates(job_id);
+  EXPECT_TRUE(candidates.ok()) << candidates.status();
+  return candidates.ok() ? *candidates : std::vector<v1::Candidate>{};
+}
+
+// Task ids whose report the executor logged as acknowledged.
+std::set<std::string> AcknowledgedTasks(const std::string& log_path) {
+  std::set<std::string> ids;
+  std::ifstream in(log_path);
+  const std::string marker = "report acknowledged task=";
+  for (std::string line; std::getline(in, line);) {
+    const size_t at = line.find(marker);
+    if (at == std::string::npos) continue;
+    const std::string rest = line.substr(at + marker.size());
+    ids.insert(rest.substr(0, rest.find(' ')));
+  }
+  return ids;
+}
+
+// The coordinator is killed (SIGKILL) five times at seeded random moments
+// while a job runs with a real worker and agent, and restarted each time on
+// the same database. The job still completes its whole budget; every result
+// an executor saw acknowledged is stored; no candidate is counted twice; and
+// the candidates are exactly those an uninterrupted run of the same seed
+// makes (the strategy's log is replayed at each restart).
+TEST(TableJob, CoordinatorKilledFiveTimesLosesNothingAcknowledged) {
+  ::setenv("EDGENAS_LOG_LEVEL", "info", 1);  // executors log acknowledgements
+  constexpr int kEvaluations = 400;
+  std::vector<std::string> uninterrupted;
+  {
+    Cluster cluster;
+    const std::string table = WriteTable(cluster.dir() + "/t.csv");
+    StartExecutors(cluster, table);
+    const std::string job_id = Submit(cluster, TableSpec(table, kEvaluations));
+    ASSERT_EQ(WatchToEnd(cluster, job_id, kJobBoundSeconds).state(), v1::JOB_DONE);
+    ASSERT_TRUE(cluster.StopCoordinator().ok());
+    for (const v1::Candidate& c : StoredCandidates(cluster, job_id)) uninterrupted.push_back(c.arch());
+  }
+  ASSERT_EQ(uninterrupted.size(), static_cast<size_t>(kEvaluations));
+
+  Cluster cluster;
+  const std::string table = WriteTable(cluster.dir() + "/t.csv");
+  StartExecutors(cluster, table);
+  v1::JobSpec spec = TableSpec(table, kEvaluations);
+  spec.set_lease_seconds(5);
+  spec.set_max_attempts(10);  // a lease may expire while the coordinator is away
+  const std::string job_id = Submit(cluster, spec);
+  ASSERT_FALSE(job_id.empty());
+  std::mt19937 rng(20261126);
+  std::uniform_int_distribution<int> pause_ms(200, 900);
+  int kills = 0;
+  for (; kills < 5; ++kills) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    grpc::ClientContext ctx;
+    v1::GetJobRequest get;
+    get.set_job_id(job_id);
+    v1::Job running;
+    ASSERT_TRUE(cluster.search()->GetJob(&ctx, get, &running).ok());
+    // Every kill must land mid-job, or the test proves less than it says.
+    ASSERT_EQ(running.state(), v1::JOB_SEARCHING)
+        << "kill " << kills + 1 << " came after the job ended; raise kEvaluations";
+    ASSERT_TRUE(cluster.coordinator()->Kill().ok());
+    ASSERT_TRUE(cluster.StartCoordinator(/*same_port=*/true).ok());
+  }
+  const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  EXPECT_EQ(kills, 5);
+  EXPECT_EQ(job.candidates_done(), kEvaluations);
+  EXPECT_EQ(job.candidates_failed(), 0);
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+
+  const std::vector<v1::Candidate> stored = StoredCandidates(cluster, job_id);
+  ASSERT_EQ(stored.size(), static_cast<size_t>(kEvaluations));
+  std::set<std::string> keys;
+  std::map<std::string, const v1::Candidate*> by_id;
+  std::vector<std::string> archs;
+  for (const v1::Candidate& c : stored) {
+    EXPECT_EQ(c.state(), v1::CANDIDATE_DONE) << c.id() << ": " << c.failure_reason();
+    EXPECT_TRUE(keys.insert(c.canonical_key()).second) << "counted twice: " << c.arch();
+    by_id[c.id()] = &c;
+    archs.push_back(c.arch());
+  }
+  EXPECT_EQ(archs, uninterrupted);
+
+  int acknowledged = 0;
+  for (const char* log : {"worker-1.log", "replay-1.log"}) {
+    for (const std::string& task_id : AcknowledgedTasks(cluster.dir() + "/" + log)) {
+      ++acknowledged;
+      const std::string candidate = task_id.substr(0, task_id.find('.'));
+      auto it = by_id.find(candidate);
+      ASSERT_NE(it, by_id.end()) << task_id;
+      const std::string metric =
+          task_id.find(".latency.") != std::string::npos ? "latency_ms" : "accuracy";
+      EXPECT_NE(Find(*it->second, metric), nullptr) << task_id << " acknowledged, not stored";
+    }
+  }
+  EXPECT_EQ(acknowledged, 2 * kEvaluations);  // each task acknowledged once, to someone
 }
 
 // Runs `edgenas local` with `args` (after the spec); returns its exit code

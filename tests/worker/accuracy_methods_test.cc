@@ -107,6 +107,23 @@ TEST_F(AccuracyMethodsTest, TeacherThenFlashDistillationThenFinalist) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(Find(*again, kMetricAccuracy)->value, acc->value);
 
+  // With activation transfer (teacher 6 wide, student 4: three adapters)
+  // the run differs from the logits-only one and says how it was made.
+  AccuracyPlan transfer = TinyPlan(kOpEvaluate, "flash_distill");
+  transfer.feature_weight = 10.0;
+  auto transferred = RunAccuracyPlan(transfer, options_, nullptr);
+  ASSERT_TRUE(transferred.ok()) << transferred.status();
+  const ReportedMetric* with_features = Find(*transferred, kMetricAccuracy);
+  ASSERT_NE(with_features, nullptr);
+  EXPECT_EQ(with_features->steps, 10);
+  EXPECT_NE(with_features->value, acc->value);
+  EXPECT_THAT(testing::PrintToString(transferred->notes),
+              testing::HasSubstr("activation transfer weight 10 over 3 stage boundaries (3 1x1"));
+  // A multi-fidelity rung names its method in the operation, whatever the mode.
+  auto rung = RunAccuracyPlan(TinyPlan(kOpFlashDistill, "multi_fidelity"), options_, nullptr);
+  ASSERT_TRUE(rung.ok()) << rung.status();
+  EXPECT_EQ(Find(*rung, kMetricAccuracy)->value, acc->value);
+
   auto finalist = RunAccuracyPlan(TinyPlan(kOpFullTrain, "flash_distill"), options_, nullptr);
   ASSERT_TRUE(finalist.ok()) << finalist.status();
   EXPECT_EQ(Find(*finalist, kMetricAccuracy)->source, "worker:full_train:cpu");

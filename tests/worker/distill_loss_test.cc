@@ -68,5 +68,27 @@ TEST(FeatureTransferLoss, MatchesHandComputedValue) {
   EXPECT_EQ(FeatureTransferLoss({}, {}).item<double>(), 0.0);
 }
 
+// Widths that agree pass through; others get a trainable 1x1 convolution
+// to the teacher's width, keeping the spatial size.
+TEST(FeatureAdapters, ConvolveOnlyWhereWidthsDiffer) {
+  FeatureAdapters adapters(std::vector<int64_t>{4, 8, 16}, std::vector<int64_t>{4, 12, 24});
+  EXPECT_EQ(adapters->convolutions(), 2);
+  EXPECT_EQ(adapters->parameters().size(), 2u);
+  const std::vector<torch::Tensor> student = {torch::randn({2, 4, 6, 6}), torch::randn({2, 8, 3, 3}),
+                                              torch::randn({2, 16, 2, 2})};
+  const std::vector<torch::Tensor> out = adapters->forward(student);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(torch::equal(out[0], student[0]));
+  EXPECT_EQ(out[1].sizes(), (std::vector<int64_t>{2, 12, 3, 3}));
+  EXPECT_EQ(out[2].sizes(), (std::vector<int64_t>{2, 24, 2, 2}));
+  // The loss reaches the adapters' weights.
+  FeatureTransferLoss(out, {student[0], torch::randn({2, 12, 3, 3}), torch::randn({2, 24, 2, 2})})
+      .backward();
+  for (const torch::Tensor& p : adapters->parameters()) {
+    ASSERT_TRUE(p.grad().defined());
+    EXPECT_GT(p.grad().abs().sum().item<double>(), 0.0);
+  }
+}
+
 }  // namespace
 }  // namespace edgenas

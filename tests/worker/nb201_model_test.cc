@@ -56,6 +56,30 @@ TEST(Nb201Model, HonoursOptions) {
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 7}));
 }
 
+// The stage outputs are the maps at the stage boundaries (widths C, 2C, 4C
+// at 28, 14 and 7 pixels) and the logits equal forward's.
+TEST(Nb201Model, ForwardStagesKeepsEachStageOutput) {
+  Nb201ModelOptions options;
+  options.channels = 4;
+  options.cells_per_stage = 2;
+  auto model = BuildNb201Network(Arch({kConv3, kSkip, kConv1, kPool, kNone, kConv3}), options);
+  ASSERT_TRUE(model.ok()) << model.status();
+  torch::NoGradGuard no_grad;
+  model->ptr()->eval();
+  const torch::Tensor x = torch::randn({2, 1, 28, 28});
+  absl::StatusOr<StageForward> out = ForwardStages(*model, x);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->stages.size(), 3u);
+  EXPECT_EQ(out->stages[0].sizes(), (std::vector<int64_t>{2, 4, 28, 28}));
+  EXPECT_EQ(out->stages[1].sizes(), (std::vector<int64_t>{2, 8, 14, 14}));
+  EXPECT_EQ(out->stages[2].sizes(), (std::vector<int64_t>{2, 16, 7, 7}));
+  EXPECT_TRUE(torch::allclose(out->logits, model->forward(x)));
+
+  torch::nn::AnyModule other(torch::nn::Linear(3, 2));
+  EXPECT_EQ(ForwardStages(other, torch::randn({1, 3})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // Convolutions carry parameters, skip connections do not: counts differ.
 TEST(Nb201Model, ParameterCountReflectsOperations) {
   auto conv = BuildNb201Network(Arch({kConv3, kConv3, kConv3, kConv3, kConv3, kConv3}), {});
