@@ -162,6 +162,16 @@ TEST(TableJob, RunsToDoneWithTableAndReplayedValues) {
   }
 }
 
+// The candidates of `job_id` in sequence order, from the stored database.
+std::vector<v1::Candidate> StoredCandidates(Cluster& cluster, const std::string& job_id) {
+  auto store = Store::Open(cluster.db_path());
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return {};
+  auto candidates = (*store)->ListCandidates(job_id);
+  EXPECT_TRUE(candidates.ok()) << candidates.status();
+  return candidates.ok() ? *candidates : std::vector<v1::Candidate>{};
+}
+
 // An architecture missing from the table fails its candidate at once (not
 // retried), with a reason naming the architecture; other candidates finish.
 TEST(TableJob, ArchMissingFromTableFailsItsCandidateClearly) {
@@ -177,14 +187,9 @@ TEST(TableJob, ArchMissingFromTableFailsItsCandidateClearly) {
   const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
   EXPECT_GE(job.candidates_failed(), 1);
 
-  auto exit = cluster.StopCoordinator();
-  ASSERT_TRUE(exit.ok()) << exit.status();
-  auto store = Store::Open(cluster.db_path());
-  ASSERT_TRUE(store.ok()) << store.status();
-  auto candidates = (*store)->ListCandidates(job_id);
-  ASSERT_TRUE(candidates.ok()) << candidates.status();
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
   bool seen = false;
-  for (const v1::Candidate& c : *candidates) {
+  for (const v1::Candidate& c : StoredCandidates(cluster, job_id)) {
     if (c.arch() != missing) continue;
     seen = true;
     EXPECT_EQ(c.state(), v1::CANDIDATE_FAILED);
@@ -196,7 +201,9 @@ TEST(TableJob, ArchMissingFromTableFailsItsCandidateClearly) {
 }
 
 // A job whose table lies outside the worker's data roots (reached with
-// "..") is refused at the worker with the reason, and nothing is read.
+// "..") is refused at the worker with the reason, and nothing is read; a
+// task that fails on every attempt ends its candidate FAILED with that
+// reason, and the job ends instead of waiting.
 TEST(TableJob, WorkerRefusesATableOutsideItsDataRoots) {
   Cluster cluster;
   const std::string outside_dir = cluster.dir() + "_outside";
@@ -206,22 +213,19 @@ TEST(TableJob, WorkerRefusesATableOutsideItsDataRoots) {
       cluster.dir() + "/../" + std::filesystem::path(outside_dir).filename().string() + "/t.csv";
   StartExecutors(cluster, WriteTable(cluster.dir() + "/full.csv"));
   v1::JobSpec spec = TableSpec(escaping, 2);
-  spec.set_max_attempts(1);
+  spec.set_max_attempts(2);  // retryable (another worker may allow it): fails every attempt
   const std::string job_id = Submit(cluster, spec);
   ASSERT_FALSE(job_id.empty());
   const v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
   EXPECT_EQ(job.state(), v1::JOB_FAILED) << job.message();
   EXPECT_EQ(job.candidates_done(), 0);
 
-  auto exit = cluster.StopCoordinator();
-  ASSERT_TRUE(exit.ok()) << exit.status();
-  auto store = Store::Open(cluster.db_path());
-  ASSERT_TRUE(store.ok()) << store.status();
-  auto candidates = (*store)->ListCandidates(job_id);
-  ASSERT_TRUE(candidates.ok()) << candidates.status();
-  ASSERT_FALSE(candidates->empty());
-  for (const v1::Candidate& c : *candidates) {
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+  const std::vector<v1::Candidate> candidates = StoredCandidates(cluster, job_id);
+  ASSERT_FALSE(candidates.empty());
+  for (const v1::Candidate& c : candidates) {
     EXPECT_EQ(c.state(), v1::CANDIDATE_FAILED);
+    EXPECT_THAT(c.failure_reason(), HasSubstr("after 2 attempt(s)"));
     EXPECT_THAT(c.failure_reason(), HasSubstr("PERMISSION_DENIED"));
     EXPECT_THAT(c.failure_reason(), HasSubstr("evaluation.table.path"));
     EXPECT_THAT(c.failure_reason(), HasSubstr("outside this worker's data roots"));
@@ -336,16 +340,6 @@ TEST(TableJob, BadRequestsAreRefusedNamingTheFieldAndLoseNothing) {
     EXPECT_EQ(job.state(), v1::JOB_DONE);
     EXPECT_EQ(job.candidates_done(), 4);
   }
-}
-
-// The candidates of `job_id` in sequence order, from the stored database.
-std::vector<v1::Candidate> StoredCandidates(Cluster& cluster, const std::string& job_id) {
-  auto store = Store::Open(cluster.db_path());
-  EXPECT_TRUE(store.ok()) << store.status();
-  if (!store.ok()) return {};
-  auto candidates = (*store)->ListCandidates(job_id);
-  EXPECT_TRUE(candidates.ok()) << candidates.status();
-  return candidates.ok() ? *candidates : std::vector<v1::Candidate>{};
 }
 
 // Task ids whose report the executor logged as acknowledged.
