@@ -187,7 +187,9 @@ TEST(ProxyJob, WorkerKilledWhileTrainingTheSupernetDoesNotLoseTheJob) {
     if (t.operation != "train_supernet") continue;
     seen = true;
     EXPECT_EQ(t.state, TaskState::kDone);
-    EXPECT_EQ(t.attempts, 2);  // the killed lease, then the rescue
+    // The killed lease, then the rescue; on a loaded machine a 3 s lease may
+    // also expire once more, which costs an attempt, not the job.
+    EXPECT_GE(t.attempts, 2);
   }
   EXPECT_TRUE(seen);
   auto candidates = (*store)->ListCandidates(job_id);
