@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -98,6 +100,25 @@ std::vector<TaskRecord> MultiFidelityEvaluator::FollowUpTasks(
   }
   notes->push_back(absl::StrCat("promoted to rung ", k + 1, " (", mf.rungs(k + 1), "): ", rank));
   return {RungTask(job, candidate, k + 1, now_ms)};
+}
+
+std::vector<TaskRecord> MultiFidelityEvaluator::FinalizeTasks(
+    const v1::Job& job, const std::vector<v1::Candidate>& front, int64_t now_ms) const {
+  std::vector<TaskRecord> tasks = ProxyEvaluator::FinalizeTasks(job, front, now_ms);
+  const auto& rungs = job.spec().evaluation().multi_fidelity().rungs();
+  const auto full = std::find(rungs.begin(), rungs.end(), kOperationFullTrain);
+  if (full == rungs.end()) return tasks;
+  const int full_rung = static_cast<int>(full - rungs.begin());
+  std::set<std::string> trained;
+  for (const v1::Candidate& c : front) {
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.fidelity() == full_rung) trained.insert(c.id());
+    }
+  }
+  tasks.erase(std::remove_if(tasks.begin(), tasks.end(),
+                             [&](const TaskRecord& t) { return trained.count(t.candidate_id); }),
+              tasks.end());
+  return tasks;
 }
 
 int MultiFidelityEvaluator::Fidelity(const v1::Job& job, const TaskRecord& task) const {

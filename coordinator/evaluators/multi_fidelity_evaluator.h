@@ -41,6 +41,12 @@ class MultiFidelityEvaluator : public ProxyEvaluator {
                                         const TaskRecord& task, double value,
                                         const std::vector<double>& rung_values, int64_t now_ms,
                                         std::vector<std::string>* notes) const override;
+  // The proxy modes' finalists, less those that already reached a
+  // full_train rung: they are fully trained, their weights kept, and a
+  // second run would overwrite that rung's value (same source).
+  std::vector<TaskRecord> FinalizeTasks(const v1::Job& job,
+                                        const std::vector<v1::Candidate>& front,
+                                        int64_t now_ms) const override;
   // The rung index of a candidate accuracy task's method (0 for other tasks).
   int Fidelity(const v1::Job& job, const TaskRecord& task) const override;
 };

@@ -118,5 +118,26 @@ TEST(MultiFidelityEvaluator, PromotesTheBestAndSaysWhy) {
   EXPECT_TRUE(notes.empty());
 }
 
+// A finalist that already reached the full_train rung is not trained again
+// (its value would be overwritten, same source); the others are.
+TEST(MultiFidelityEvaluator, FinalizesOnlyFinalistsNotYetFullyTrained) {
+  v1::Job job = MultiFidelityJob({"supernet", "full_train"}, 2);
+  job.mutable_spec()->mutable_evaluation()->mutable_finalize()->set_top_k(2);
+  std::vector<v1::Candidate> front = {Cand(1), Cand(2)};
+  for (int i = 0; i < 2; ++i) {
+    auto* screened = front[i].add_metrics();
+    screened->set_name("accuracy");
+    screened->set_value(0.7 + 0.1 * i);
+  }
+  auto* full = front[1].add_metrics();  // candidate 2 reached rung 1, full training
+  full->set_name("accuracy");
+  full->set_value(0.9);
+  full->set_fidelity(1);
+  std::vector<TaskRecord> tasks = MultiFidelityEvaluator().FinalizeTasks(job, front, 9);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].candidate_id, "j1-0001");
+  EXPECT_EQ(tasks[0].operation, kOperationFullTrain);
+}
+
 }  // namespace
 }  // namespace edgenas
