@@ -7,6 +7,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${EDGENAS_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 export CCACHE_BASEDIR="$root"
+# Debug info names the build folder; without this ccache keys on it too and
+# a fresh clone (CI) would rebuild everything.
+export CCACHE_NOHASHDIR=1
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGENAS_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" -j "${EDGENAS_JOBS:-2}" fuzzers
