@@ -356,8 +356,8 @@ std::set<std::string> AcknowledgedTasks(const std::string& log_path) {
   return ids;
 }
 
-// The coordinator is killed (SIGKILL) five times at seeded random moments
-// while a job runs with a real worker and agent, and restarted each time on
+// The coordinator is killed (SIGKILL) five times at seeded random points of
+// progress while a job runs with a real worker and agent, and restarted each time on
 // the same database. The job still completes its whole budget; every result
 // an executor saw acknowledged is stored; no candidate is counted twice; and
 // the candidates are exactly those an uninterrupted run of the same seed
@@ -385,19 +385,32 @@ TEST(TableJob, CoordinatorKilledFiveTimesLosesNothingAcknowledged) {
   spec.set_max_attempts(10);  // a lease may expire while the coordinator is away
   const std::string job_id = Submit(cluster, spec);
   ASSERT_FALSE(job_id.empty());
+  // Kill points by progress, not by time, so every kill lands mid-job on a
+  // fast or a slow machine: five seeded random counts of finished candidates.
   std::mt19937 rng(20261126);
-  std::uniform_int_distribution<int> pause_ms(200, 900);
+  std::vector<int> kill_at;
+  for (int k = 0; k < 5; ++k) {
+    std::uniform_int_distribution<int> in_slice(k * kEvaluations / 6 + 10,
+                                                (k + 1) * kEvaluations / 6);
+    kill_at.push_back(in_slice(rng));
+  }
   int kills = 0;
   for (; kills < 5; ++kills) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
-    grpc::ClientContext ctx;
-    v1::GetJobRequest get;
-    get.set_job_id(job_id);
     v1::Job running;
-    ASSERT_TRUE(cluster.search()->GetJob(&ctx, get, &running).ok());
-    // Every kill must land mid-job, or the test proves less than it says.
+    for (int poll = 0; poll < kJobBoundSeconds * 50; ++poll) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      v1::GetJobRequest get;
+      get.set_job_id(job_id);
+      // Right after a restart the coordinator may not answer yet: poll again.
+      if (cluster.search()->GetJob(&ctx, get, &running).ok() &&
+          running.candidates_done() >= kill_at[kills]) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     ASSERT_EQ(running.state(), v1::JOB_SEARCHING)
-        << "kill " << kills + 1 << " came after the job ended; raise kEvaluations";
+        << "kill " << kills + 1 << " at " << kill_at[kills] << " done came after the job ended";
     ASSERT_TRUE(cluster.coordinator()->Kill().ok());
     ASSERT_TRUE(cluster.StartCoordinator(/*same_port=*/true).ok());
   }
