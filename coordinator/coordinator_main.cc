@@ -3,7 +3,6 @@
 // result kept in SQLite.
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -53,18 +52,6 @@ namespace {
 
 // Largest request the server reads (bytes).
 constexpr int kMaxRequestBytes = 16 << 20;
-
-// Writes `port` to `path` atomically (readers never see a partial file).
-bool WritePortFile(const std::string& path, int port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return false;
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 }  // namespace
 
@@ -163,7 +150,7 @@ int main(int argc, char** argv) {
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+  if (!port_file.empty() && !edgenas::WritePortFileAtomically(port_file, port)) {
     std::fprintf(stderr, "edgenas-coordinator: cannot write port file %s\n", port_file.c_str());
     server->Shutdown();
     return 1;
