@@ -116,6 +116,22 @@ ALTER TABLE metrics_v3 RENAME TO metrics;
 ALTER TABLE metrics ADD COLUMN fidelity INTEGER NOT NULL DEFAULT 0;
 UPDATE metrics SET fidelity = -1 WHERE task_id = candidate_id || '.full_train';
 )sql",
+    // v5: trustworthy device measurements: a metric's confidence interval,
+    // unstable flag, method and device descriptor; an executor's device
+    // descriptor; per-operator latency tables per space and device class.
+    R"sql(
+ALTER TABLE metrics ADD COLUMN ci_low REAL NOT NULL DEFAULT 0;
+ALTER TABLE metrics ADD COLUMN ci_high REAL NOT NULL DEFAULT 0;
+ALTER TABLE metrics ADD COLUMN unstable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE metrics ADD COLUMN method TEXT NOT NULL DEFAULT '';
+ALTER TABLE metrics ADD COLUMN device BLOB;  -- edgenas.v1.DeviceDescriptor; NULL = none
+ALTER TABLE executors ADD COLUMN device BLOB;  -- edgenas.v1.DeviceDescriptor; NULL = none
+CREATE TABLE latency_tables (
+  space TEXT NOT NULL, device_class TEXT NOT NULL,
+  record BLOB NOT NULL,  -- edgenas.v1.LatencyTable
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (space, device_class)) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");

@@ -55,7 +55,7 @@ struct ExecutorRecord {
 class Store {
  public:
   // The schema version this build writes; Open migrates older ones to it.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if needed) and migrates the database at `path`
   // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the

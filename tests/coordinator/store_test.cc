@@ -846,7 +846,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
-    EXPECT_EQ(Store::kSchemaVersion, 4);
+    EXPECT_EQ(Store::kSchemaVersion, 5);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
