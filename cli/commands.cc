@@ -22,6 +22,8 @@
 #include "cli/search_client.h"
 #include "cli/watch_display.h"
 #include "common/artifact_names.h"
+#include "common/grpc_bearer.h"
+#include "common/grpc_tls.h"
 #include "common/model/model_export.h"
 #include "common/space_registry.h"
 #include "executor/artifact_client.h"
@@ -74,13 +76,55 @@ const FlagSpec& CoordinatorFlag() {
   return *flag;
 }
 
+// --coordinator plus TLS and the bearer token: every command that talks to a
+// coordinator takes these.
+std::vector<FlagSpec> RemoteFlags(std::vector<FlagSpec> own = {}) {
+  own.push_back(CoordinatorFlag());
+  own.push_back({"tls_ca_file", true,
+                 "PEM CA bundle to verify the coordinator with (TLS; default "
+                 "$EDGENAS_TLS_CA_FILE, else plaintext)"});
+  own.push_back({"tls_cert_file", true,
+                 "PEM client certificate for mutual TLS, with --tls_key_file (default "
+                 "$EDGENAS_TLS_CERT_FILE; not needed with a token)"});
+  own.push_back({"tls_key_file", true, "PEM private key of --tls_cert_file (default "
+                                       "$EDGENAS_TLS_KEY_FILE)"});
+  own.push_back({"token", true,
+                 "bearer token for a coordinator run with --search_tokens_file (default "
+                 "$EDGENAS_TOKEN, which keeps it out of the process list)"});
+  return own;
+}
+
+// The channel to the coordinator, with TLS and the bearer token from the
+// flags or the environment; null after printing the error (a bad file or
+// token; the token itself is never printed).
+std::shared_ptr<grpc::Channel> Connect(const Args& args, const CliIo& io) {
+  auto credentials = ClientCredentials(ClientTlsFilesFromFlagsOrEnv(
+      args.Get("tls_ca_file", ""), args.Get("tls_cert_file", ""), args.Get("tls_key_file", "")));
+  if (!credentials.ok()) {
+    PrintError(io, credentials.status());
+    return nullptr;
+  }
+  const std::string token = FlagOrEnv(args.Get("token", ""), kTokenEnv);
+  if (!token.empty()) {
+    const absl::Status valid =
+        ValidateBearerToken(token, args.Get("token", "").empty() ? "$EDGENAS_TOKEN" : "--token");
+    if (!valid.ok()) {
+      PrintError(io, valid);
+      return nullptr;
+    }
+  }
+  return CreateChannelWithToken(CoordinatorAddress(args), *credentials, token);
+}
+
 int Submit(const Args& args, const CliIo& io) {
   absl::StatusOr<v1::JobSpec> spec = LoadJobSpecFile(args.positional[0]);
   if (!spec.ok()) {
     PrintError(io, spec.status());
     return kExitFailure;
   }
-  SearchClient client(CoordinatorAddress(args));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   absl::StatusOr<v1::Job> job = client.SubmitJob(*spec);
   if (!job.ok()) {
     PrintError(io, job.status());
@@ -91,7 +135,9 @@ int Submit(const Args& args, const CliIo& io) {
 }
 
 int Watch(const Args& args, const CliIo& io) {
-  SearchClient client(CoordinatorAddress(args));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   WatchDisplay display(io.out, io.out_is_tty);
   // The record first: it carries the spec (the budget), events may not.
   // A job that has ended is shown by the replay of its events instead.
@@ -153,7 +199,9 @@ int Pareto(const Args& args, const CliIo& io) {
   }
   FrontFormatOptions format;
   format.source = args.Get("source", "");
-  SearchClient client(CoordinatorAddress(args));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   absl::StatusOr<v1::ParetoFront> front = client.GetParetoFront(args.positional[0]);
   if (!front.ok()) {
     PrintError(io, front.status());
@@ -182,7 +230,9 @@ int Pareto(const Args& args, const CliIo& io) {
 }
 
 int Jobs(const Args& args, const CliIo& io) {
-  SearchClient client(CoordinatorAddress(args));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   absl::StatusOr<std::vector<v1::Job>> jobs = client.ListJobs();
   if (!jobs.ok()) {
     PrintError(io, jobs.status());
@@ -220,7 +270,9 @@ int Jobs(const Args& args, const CliIo& io) {
 }
 
 int Cancel(const Args& args, const CliIo& io) {
-  SearchClient client(CoordinatorAddress(args));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   absl::StatusOr<v1::Job> job = client.CancelJob(args.positional[0]);
   if (!job.ok()) {
     PrintError(io, job.status());
@@ -248,6 +300,8 @@ int Local(const Args& args, const CliIo& io) {
   options.replay_latency_column = args.Get("replay_latency_column", "");
   options.replay_energy_column = args.Get("replay_energy_column", "");
   options.replay_arch_column = args.Get("replay_arch_column", "");
+  options.agent_cpus = args.Get("agent_cpus", "");
+  options.worker_cpus = args.Get("worker_cpus", "");
   return RunLocal(options, io);
 }
 
@@ -263,16 +317,20 @@ std::string CandidateId(const std::string& job_id, const std::string& text) {
 int Export(const Args& args, const CliIo& io) {
   const std::string& job_id = args.positional[0];
   const std::string format = args.Get("format", "torchscript");
-  if (format != "torchscript" && format != "state_dict") {
+  if (format != "torchscript" && format != "state_dict" && format != "onnx") {
     PrintError(io, absl::InvalidArgumentError(absl::StrCat(
-                       "--format: expected torchscript or state_dict, got \"", format, "\"")));
+                       "--format: expected torchscript, state_dict or onnx, got \"", format,
+                       "\"")));
     return kExitUsage;
   }
   const std::string candidate_id = CandidateId(job_id, args.positional[1]);
-  const std::string out = args.Get("out", absl::StrCat(candidate_id, format == "torchscript"
-                                                                         ? ".pt"
-                                                                         : ".state_dict.pt"));
-  SearchClient client(CoordinatorAddress(args));
+  const std::string out = args.Get(
+      "out", absl::StrCat(candidate_id, format == "torchscript" ? ".pt"
+                                        : format == "onnx"      ? ".onnx"
+                                                                : ".state_dict.pt"));
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
   absl::StatusOr<v1::Job> job = client.GetJob(job_id);
   absl::StatusOr<v1::Candidate> candidate =
       job.ok() ? client.GetCandidate(job_id, candidate_id) : job.status();
@@ -286,7 +344,7 @@ int Export(const Args& args, const CliIo& io) {
     return kExitFailure;
   }
   const std::string name = FinalistArtifactName(job_id, candidate_id);
-  ArtifactClient artifacts(CoordinatorAddress(args));
+  ArtifactClient artifacts(channel);
   absl::StatusOr<std::string> weights = artifacts.Download(job_id, name, int64_t{4} << 30);
   if (!weights.ok()) {
     if (absl::IsNotFound(weights.status())) {
@@ -309,33 +367,35 @@ int Export(const Args& args, const CliIo& io) {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      {"submit", "JOB.yaml", "Submit a job spec; prints the job id.", 1, 1, {CoordinatorFlag()},
+      {"submit", "JOB.yaml", "Submit a job spec; prints the job id.", 1, 1, RemoteFlags(),
        Submit},
       {"watch", "JOB_ID",
        "Follow a job until it ends; exit 0 when DONE, 1 when FAILED or CANCELLED.", 1, 1,
-       {CoordinatorFlag()}, Watch},
+       RemoteFlags(), Watch},
       {"pareto", "JOB_ID", "Print a job's Pareto front (table by default).", 1, 1,
-       {{"csv", false, "print CSV (header + one row per candidate)"},
+       RemoteFlags({{"csv", false, "print CSV (header + one row per candidate)"},
         {"json", false, "print the ParetoFront message as JSON"},
         {"plot", true,
          "also write an SVG scatter plot of every candidate with the front highlighted "
          "(e.g. --plot front.svg)"},
         {"source", true,
          "which values to show where several exist: a source kind (full_train, "
-         "flash_distill, supernet, table) or all (proxy and truth side by side)"},
-        CoordinatorFlag()},
+         "flash_distill, supernet, table) or all (proxy and truth side by side)"}}),
        Pareto},
-      {"jobs", "", "List jobs.", 0, 0, {CoordinatorFlag()}, Jobs},
+      {"jobs", "", "List jobs.", 0, 0, RemoteFlags(), Jobs},
       {"export", "JOB_ID CANDIDATE",
        "Write a fully trained finalist out (CANDIDATE: its id or sequence number).\n"
        "  torchscript: torch.jit.load(FILE) in Python or torch::jit::load in C++ (inference,\n"
-       "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name.",
+       "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name;\n"
+       "  onnx: ONNX opset 13, input \"input\" [1, 1, 28, 28], output \"logits\" [1, 10], for\n"
+       "  TensorRT (trtexec --onnx=FILE), OpenVINO (benchmark_app -m FILE), ONNX Runtime.",
        2, 2,
-       {{"format", true, "torchscript (default) or state_dict"},
-        {"out", true, "output file (default CANDIDATE.pt or CANDIDATE.state_dict.pt)"},
-        CoordinatorFlag()},
+       RemoteFlags({{"format", true, "torchscript (default), state_dict or onnx"},
+                    {"out", true,
+                     "output file (default CANDIDATE.pt, CANDIDATE.state_dict.pt or "
+                     "CANDIDATE.onnx)"}}),
        Export},
-      {"cancel", "JOB_ID", "Cancel a job.", 1, 1, {CoordinatorFlag()}, Cancel},
+      {"cancel", "JOB_ID", "Cancel a job.", 1, 1, RemoteFlags(), Cancel},
       {"local", "JOB.yaml",
        "Run a job here with a local coordinator, worker and cpu agent.\n"
        "  Starts edgenas-coordinator, one edgenas-worker and one edgenas-agent (device class\n"
@@ -359,7 +419,10 @@ const std::vector<Command>& Commands() {
         {"replay_table", true, "replay: CSV of board measurements, one row per architecture"},
         {"replay_latency_column", true, "replay: column with latency in ms (required)"},
         {"replay_energy_column", true, "replay: column with energy in mJ (optional)"},
-        {"replay_arch_column", true, "replay: column with architecture strings (default arch)"}},
+        {"replay_arch_column", true, "replay: column with architecture strings (default arch)"},
+        {"agent_cpus", true,
+         "cores the agent measures on (default: the last core, when there are >= 2)"},
+        {"worker_cpus", true, "cores the worker trains on (default: all but the agent's)"}},
        Local},
   };
   return *commands;
@@ -378,7 +441,10 @@ std::string MainUsage() {
   absl::StrAppend(&text, "  help [COMMAND]    Show this text or a command's flags.\n\n",
                   "Run 'edgenas help COMMAND' for a command's flags.\n",
                   "The coordinator is --coordinator=HOST:PORT, else $EDGENAS_COORDINATOR, else "
-                  "127.0.0.1:50051.\n\n",
+                  "127.0.0.1:50051.\n",
+                  "TLS: --tls_ca_file (and --tls_cert_file/--tls_key_file), else "
+                  "$EDGENAS_TLS_CA_FILE,\n$EDGENAS_TLS_CERT_FILE, $EDGENAS_TLS_KEY_FILE; a bearer "
+                  "token: --token, else $EDGENAS_TOKEN.\n\n",
                   "exit codes: 0 success (watch, local: the job ended DONE); 1 an RPC or file "
                   "failed, or the job\n",
                   "ended FAILED or CANCELLED; 2 usage error (unknown command or flag, wrong "

@@ -35,9 +35,9 @@ struct MetricColumn {
 // exact device match wins, and an empty device class on either side matches
 // any. Without a kind, the value the search used: the highest rung's
 // (Metric.fidelity), never a finalist's (-1), the first stored among equals.
-std::optional<double> FindMetric(const v1::Candidate& candidate, const std::string& metric,
-                                 const std::string& device_class,
-                                 const std::string& source_kind = "") {
+const v1::Metric* FindMetricEntry(const v1::Candidate& candidate, const std::string& metric,
+                                  const std::string& device_class,
+                                  const std::string& source_kind = "") {
   const v1::Metric* exact = nullptr;
   const v1::Metric* loose = nullptr;
   auto better = [&source_kind](const v1::Metric* best, const v1::Metric& m) {
@@ -53,9 +53,15 @@ std::optional<double> FindMetric(const v1::Candidate& candidate, const std::stri
       loose = &value;
     }
   }
-  if (exact != nullptr) return exact->value();
-  if (loose != nullptr) return loose->value();
-  return std::nullopt;
+  return exact != nullptr ? exact : loose;
+}
+
+std::optional<double> FindMetric(const v1::Candidate& candidate, const std::string& metric,
+                                 const std::string& device_class,
+                                 const std::string& source_kind = "") {
+  const v1::Metric* m = FindMetricEntry(candidate, metric, device_class, source_kind);
+  if (m == nullptr) return std::nullopt;
+  return m->value();
 }
 
 std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front,
@@ -176,13 +182,18 @@ std::string FormatFrontTable(const v1::ParetoFront& front, const FrontFormatOpti
   header.push_back("arch");
   rows.push_back(header);
   int rank = 0;
+  bool any_unstable = false;
   for (int index : RowOrder(front)) {
     const v1::Candidate& candidate = front.candidates(index);
     std::vector<std::string> row = {absl::StrCat(++rank)};
     for (const MetricColumn& column : columns) {
-      const std::optional<double> value =
-          FindMetric(candidate, column.metric, column.device_class, column.source_kind);
-      row.push_back(value ? FormatMetricValue(column.metric, *value) : "-");
+      const v1::Metric* value =
+          FindMetricEntry(candidate, column.metric, column.device_class, column.source_kind);
+      // '~' marks a value measured less precisely than the job asked for.
+      row.push_back(value == nullptr ? "-"
+                                     : absl::StrCat(FormatMetricValue(column.metric, value->value()),
+                                                    value->unstable() ? "~" : ""));
+      any_unstable = any_unstable || (value != nullptr && value->unstable());
     }
     row.push_back(candidate.arch().empty() ? "-" : candidate.arch());
     rows.push_back(std::move(row));
@@ -211,6 +222,11 @@ std::string FormatFrontTable(const v1::ParetoFront& front, const FrontFormatOpti
     }
   }
   for (const std::string& note : unavailable) absl::StrAppend(&out, "note: ", note, "\n");
+  if (any_unstable) {
+    absl::StrAppend(&out,
+                    "note: ~ marks an unstable measurement: its 95% confidence interval stayed "
+                    "wider than latency.target_ci_rel even after a re-measurement\n");
+  }
   return out;
 }
 
@@ -218,17 +234,21 @@ std::string FormatFrontCsv(const v1::ParetoFront& front, const FrontFormatOption
   const std::vector<MetricColumn> columns = MetricColumns(front, options);
   std::vector<std::string> header = {"rank", "candidate_id"};
   for (const MetricColumn& column : columns) header.push_back(CsvField(column.header));
+  header.push_back("unstable");
   header.push_back("arch");
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\r\n");
   int rank = 0;
   for (int index : RowOrder(front)) {
     const v1::Candidate& candidate = front.candidates(index);
     std::vector<std::string> row = {absl::StrCat(++rank), CsvField(candidate.id())};
+    std::vector<std::string> unstable;  // headers of the columns measured unstably
     for (const MetricColumn& column : columns) {
-      const std::optional<double> value =
-          FindMetric(candidate, column.metric, column.device_class, column.source_kind);
-      row.push_back(value ? RawNumber(*value) : "");
+      const v1::Metric* value =
+          FindMetricEntry(candidate, column.metric, column.device_class, column.source_kind);
+      row.push_back(value != nullptr ? RawNumber(value->value()) : "");
+      if (value != nullptr && value->unstable()) unstable.push_back(column.header);
     }
+    row.push_back(CsvField(absl::StrJoin(unstable, ";")));
     row.push_back(CsvField(candidate.arch()));
     absl::StrAppend(&out, absl::StrJoin(row, ","), "\r\n");
   }

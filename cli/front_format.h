@@ -29,14 +29,17 @@ std::string SourceKind(const std::string& source);
 // An aligned table, one row per candidate ordered best-first by the first
 // objective (by the value the search used): #, one column per objective
 // (accuracy as a percentage, latency and energy with 3 decimals), params
-// (unless an objective), arch. Missing values show as "-". Ends with a
-// newline.
+// (unless an objective), arch. Missing values show as "-"; values a device
+// agent reported as unstable end in "~" (explained in a note below the
+// table). Ends with a newline.
 std::string FormatFrontTable(const v1::ParetoFront& front,
                              const FrontFormatOptions& options = {});
 
 // RFC 4180 CSV with a header row and the table's rows and order, plus the
-// candidate id; values are raw (accuracy as a fraction), fields are quoted
-// when they contain a comma, quote or line break.
+// candidate id and an "unstable" column (the ';'-joined headers of the
+// values reported as unstable, empty when none); values are raw (accuracy
+// as a fraction), fields are quoted when they contain a comma, quote or
+// line break. JSON carries each metric's unstable, ci_low, ci_high, method.
 std::string FormatFrontCsv(const v1::ParetoFront& front, const FrontFormatOptions& options = {});
 
 // The front as protobuf JSON (proto field names, all fields printed).

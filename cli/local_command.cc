@@ -3,6 +3,9 @@
 // SIGINT/SIGTERM cancel the watch (a second one kills the children at once).
 #include "cli/local_command.h"
 
+#include <stdlib.h>
+
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -23,7 +26,10 @@
 #include "cli/job_spec_yaml.h"
 #include "cli/process.h"
 #include "cli/search_client.h"
+#include "common/cpu_affinity.h"
 #include "common/data_roots.h"
+#include "common/grpc_bearer.h"
+#include "common/grpc_tls.h"
 #include "common/metric_names.h"
 
 namespace edgenas {
@@ -48,6 +54,63 @@ void PrintLogTail(const CliIo& io, const std::string& path) {
     return;
   }
   io.err << "--- last lines of " << path << " ---\n" << tail << "---\n";
+}
+
+// Which cores the worker and the agent get. Latency must never be measured
+// on a core that trains: with >= 2 usable cores the agent gets the last one
+// and the worker the others; explicit lists win. `note` says what was done.
+struct CorePlan {
+  std::string agent;   // "" = not pinned
+  std::string worker;  // "" = not pinned
+  std::string note;
+};
+
+absl::StatusOr<CorePlan> PlanCores(const LocalOptions& options) {
+  CorePlan plan;
+  if (options.agent_runner == "replay") {
+    plan.note = "agent replays a table (measures nothing): cores not split";
+    return plan;
+  }
+  absl::StatusOr<std::vector<int>> allowed = AllowedCpus();
+  if (!allowed.ok()) return allowed.status();
+  std::vector<int> agent, worker;
+  if (!options.agent_cpus.empty()) {
+    absl::StatusOr<std::vector<int>> parsed = ParseCpuList(options.agent_cpus, "--agent_cpus");
+    if (!parsed.ok()) return parsed.status();
+    agent = *parsed;
+  }
+  if (!options.worker_cpus.empty()) {
+    absl::StatusOr<std::vector<int>> parsed = ParseCpuList(options.worker_cpus, "--worker_cpus");
+    if (!parsed.ok()) return parsed.status();
+    worker = *parsed;
+  }
+  if (agent.empty() && allowed->size() >= 2) {
+    for (auto it = allowed->rbegin(); it != allowed->rend(); ++it) {
+      if (std::find(worker.begin(), worker.end(), *it) == worker.end()) {
+        agent = {*it};
+        break;
+      }
+    }
+  }
+  if (worker.empty() && !agent.empty()) {
+    for (int c : *allowed) {
+      if (std::find(agent.begin(), agent.end(), c) == agent.end()) worker.push_back(c);
+    }
+  }
+  plan.agent = FormatCpuList(agent);
+  plan.worker = FormatCpuList(worker);
+  bool shared = agent.empty() || worker.empty();
+  for (int c : agent) shared = shared || std::find(worker.begin(), worker.end(), c) != worker.end();
+  if (shared) {
+    plan.note = absl::StrCat(
+        "WARNING: latency is measured beside training on the same core(s) (",
+        allowed->size(), " usable core", allowed->size() == 1 ? "" : "s",
+        "): expect noisy, unstable latency values");
+  } else {
+    plan.note = absl::StrCat("agent measures on core(s) ", plan.agent,
+                             ", worker trains on core(s) ", plan.worker, " (separate cores)");
+  }
+  return plan;
 }
 
 // Metrics measured by device agents (the rest come from workers).
@@ -184,6 +247,7 @@ class LocalRun {
   absl::StatusOr<int> StartCoordinator();
   // The agent's command line: device class, runner and replay flags.
   std::vector<std::string> AgentArgv(const std::string& coordinator_flag) const;
+  CorePlan cores_;
   int ReportChildDeath(ChildProcess& child);
   void PrintResults(const v1::Job& job);
 
@@ -285,6 +349,7 @@ std::vector<std::string> LocalRun::AgentArgv(const std::string& coordinator_flag
                                    "--device_class=" + options_.agent_device_class,
                                    absl::StrCat("--threads=", options_.threads),
                                    "--runner=" + options_.agent_runner};
+  if (!cores_.agent.empty()) argv.push_back("--cpus=" + cores_.agent);
   if (!options_.replay_table.empty()) {
     argv.push_back("--replay_table=" +
                    fs::absolute(options_.replay_table).lexically_normal().string());
@@ -314,10 +379,18 @@ int LocalRun::RunWithChildren(const v1::JobSpec& spec) {
   const std::string address = absl::StrCat("127.0.0.1:", *port);
   const std::string threads = absl::StrCat("--threads=", options_.threads);
   const std::string coordinator_flag = "--coordinator=" + address;
+  absl::StatusOr<CorePlan> cores = PlanCores(options_);
+  if (!cores.ok()) {
+    PrintError(io_, cores.status());
+    return kExitFailure;
+  }
+  cores_ = *cores;
+  std::vector<std::string> worker_argv = {bin_worker_, coordinator_flag, "--name=local-worker",
+                                          threads, kNoMetrics, LocalDataRoots(spec)};
+  if (!cores_.worker.empty()) worker_argv.push_back("--cpus=" + cores_.worker);
+  io_.out << "cores: " << cores_.note << "\n";
   for (const auto& [argv, log] :
-       {std::pair{std::vector<std::string>{bin_worker_, coordinator_flag, "--name=local-worker",
-                                           threads, kNoMetrics, LocalDataRoots(spec)},
-                  "worker.log"},
+       {std::pair{worker_argv, "worker.log"},
         std::pair{AgentArgv(coordinator_flag), "agent.log"}}) {
     const absl::Status started = cluster_.Start(argv, (fs::path(workdir_) / log).string());
     if (!started.ok()) {
@@ -403,6 +476,14 @@ void LocalRun::PrintResults(const v1::Job& job) {
 
 }  // namespace
 
-int RunLocal(const LocalOptions& options, const CliIo& io) { return LocalRun(options, io).Run(); }
+int RunLocal(const LocalOptions& options, const CliIo& io) {
+  // The local coordinator is plaintext on loopback without tokens: the
+  // client settings meant for a remote coordinator must not reach the
+  // worker and agent started here (they read these variables).
+  for (const char* name : {kTlsCaFileEnv, kTlsCertFileEnv, kTlsKeyFileEnv, kTokenEnv}) {
+    ::unsetenv(name);
+  }
+  return LocalRun(options, io).Run();
+}
 
 }  // namespace edgenas

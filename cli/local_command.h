@@ -25,6 +25,12 @@ struct LocalOptions {
   std::string replay_latency_column;
   std::string replay_energy_column;
   std::string replay_arch_column;
+  // Cores for the agent's --cpus and the worker's --cpus ("" = automatic:
+  // with >= 2 usable cores the agent gets the last one and the worker the
+  // rest, so latency is never measured on a core that trains; with one core
+  // both share it and the run says so).
+  std::string agent_cpus;
+  std::string worker_cpus;
   absl::Duration start_timeout = absl::Seconds(60);
   absl::Duration stop_grace = absl::Seconds(10);
 };

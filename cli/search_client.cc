@@ -19,6 +19,9 @@ SearchClient::SearchClient(const std::string& address, absl::Duration rpc_timeou
           grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
       rpc_timeout_(rpc_timeout) {}
 
+SearchClient::SearchClient(std::shared_ptr<grpc::Channel> channel, absl::Duration rpc_timeout)
+    : stub_(v1::SearchService::NewStub(std::move(channel))), rpc_timeout_(rpc_timeout) {}
+
 std::unique_ptr<grpc::ClientContext> SearchClient::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + rpc_timeout_));

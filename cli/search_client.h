@@ -28,6 +28,10 @@ class SearchClient {
   // out after `rpc_timeout`.
   explicit SearchClient(const std::string& address,
                         absl::Duration rpc_timeout = absl::Seconds(30));
+  // Over `channel` (e.g. TLS and a bearer token, as `Connect` in commands.cc
+  // builds it from --tls_* / --token or the environment).
+  explicit SearchClient(std::shared_ptr<grpc::Channel> channel,
+                        absl::Duration rpc_timeout = absl::Seconds(30));
 
   absl::StatusOr<v1::Job> SubmitJob(const v1::JobSpec& spec);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);

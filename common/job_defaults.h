@@ -35,11 +35,18 @@ inline constexpr int kDefaultFinalizeTrainSteps = 2000;
 inline constexpr std::array<const char*, 3> kMultiFidelityMethods = {"supernet", "flash_distill",
                                                                       "full_train"};
 inline constexpr double kDefaultReductionFactor = 3.0;
-inline constexpr int kDefaultWarmupMs = 200;
+// Latency measurement (device_agent/latency.h): warm-up by time, timed runs
+// in blocks until the median's 95% CI is within +-target_ci_rel, or a cap.
+inline constexpr int kDefaultWarmupMs = 1000;
 inline constexpr int kDefaultMinRuns = 20;
-inline constexpr int kDefaultMaxRuns = 200;
+inline constexpr int kDefaultMaxRuns = 5000;
+inline constexpr int kDefaultMaxMeasureMs = 10000;
+inline constexpr int kDefaultLatencyBlocks = 4;
+inline constexpr double kDefaultTargetCiRel = 0.01;
 inline constexpr int kDefaultLatencyThreads = 1;
 inline constexpr int kDefaultLatencyBatchSize = 1;
+// latency.screen_margin when screen_with_table is set and the margin is 0.
+inline constexpr double kDefaultScreenMargin = 0.1;
 
 }  // namespace edgenas
 

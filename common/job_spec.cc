@@ -382,8 +382,51 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
     return Bad("latency.max_runs", absl::StrCat("must be >= latency.min_runs (", lat->min_runs(),
                                                 "), got ", lat->max_runs()));
   }
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, max_measure_ms, kDefaultMaxMeasureMs, 1, 3600000,
+                                           "latency.max_measure_ms"));
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, blocks, std::min(kDefaultLatencyBlocks, lat->min_runs()),
+                                           1, 1000, "latency.blocks"));
+  if (lat->blocks() > lat->min_runs()) {
+    return Bad("latency.blocks", absl::StrCat("must be <= latency.min_runs (", lat->min_runs(),
+                                              "), got ", lat->blocks()));
+  }
+  if (!std::isfinite(lat->target_ci_rel())) {
+    return Bad("latency.target_ci_rel", absl::StrCat("must be finite, got ", lat->target_ci_rel()));
+  }
+  RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, target_ci_rel, kDefaultTargetCiRel, 0.0001, 0.5,
+                                           "latency.target_ci_rel"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, threads, kDefaultLatencyThreads, 1, 1024, "latency.threads"));
   return EDGENAS_DEFAULT_IN_RANGE(lat, batch_size, kDefaultLatencyBatchSize, 1, 4096, "latency.batch_size");
+}
+
+// latency.screen_with_table needs a latency_ms constraint with max_value
+// (the bound predictions are screened against); screen_margin is finite,
+// >= 0, 0 meaning the default, and only used with screen_with_table.
+absl::Status NormalizeLatencyScreening(JobSpec* spec) {
+  auto* lat = spec->mutable_latency();
+  const double margin = lat->screen_margin();
+  if (!lat->screen_with_table()) {
+    if (margin != 0.0) {
+      return Bad("latency.screen_margin", "only used with latency.screen_with_table: true");
+    }
+    return absl::OkStatus();
+  }
+  bool bounded = false;
+  for (const auto& c : spec->constraints()) {
+    if (c.metric() == kMetricLatencyMs && c.has_max_value()) bounded = true;
+  }
+  if (!bounded) {
+    return Bad("latency.screen_with_table",
+               "needs a constraint on latency_ms with max_value (the bound that predictions "
+               "are screened against)");
+  }
+  if (!std::isfinite(margin) || margin < 0.0 || margin > 100.0) {
+    return Bad("latency.screen_margin",
+               absl::StrCat("must be finite and in [0, 100] (relative; 0 = default ",
+                            kDefaultScreenMargin, "), got ", margin));
+  }
+  if (margin == 0.0) lat->set_screen_margin(kDefaultScreenMargin);
+  return absl::OkStatus();
 }
 
 absl::Status NormalizeBudget(JobSpec* spec) {
@@ -460,7 +503,7 @@ absl::Status NormalizeJobSpec(JobSpec* spec) {
   RETURN_IF_ERROR(CheckSpecSize(*spec));
   if (spec->name().size() > 200) return Bad("name", "must be at most 200 characters");
   for (auto* step : {NormalizeSpace, NormalizeStrategy, NormalizeObjectives, NormalizeConstraints,
-                     NormalizeEvaluation, NormalizeBudget}) {
+                     NormalizeEvaluation, NormalizeLatencyScreening, NormalizeBudget}) {
     RETURN_IF_ERROR(step(spec));
   }
   return absl::OkStatus();

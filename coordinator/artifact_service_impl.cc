@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "coordinator/auth_identity.h"
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
@@ -69,6 +70,11 @@ absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
 grpc::Status ArtifactServiceImpl::Upload(grpc::ServerContext* ctx,
                                          grpc::ServerReader<v1::UploadChunk>* reader,
                                          v1::ArtifactRef* resp) {
+  if (auth_ != nullptr) {
+    if (absl::Status s = auth_->AuthorizeArtifactUpload(CallerFromContext(*ctx)); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   absl::StatusOr<StoredArtifact> stored = ReceiveUpload(store_, reader);
   if (!stored.ok()) {
     EDGENAS_LOG(kWarning, kLog, "upload refused: ", stored.status().ToString());
@@ -83,6 +89,11 @@ grpc::Status ArtifactServiceImpl::Upload(grpc::ServerContext* ctx,
 grpc::Status ArtifactServiceImpl::Download(grpc::ServerContext* ctx,
                                            const v1::DownloadRequest* req,
                                            grpc::ServerWriter<v1::DownloadChunk>* writer) {
+  if (auth_ != nullptr) {
+    if (absl::Status s = auth_->AuthorizeArtifactRead(CallerFromContext(*ctx)); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   absl::StatusOr<StoredArtifact> artifact = Resolve(*store_, *req);
   if (!artifact.ok()) return ToGrpcStatus(artifact.status());
   absl::StatusOr<std::unique_ptr<ArtifactReader>> reader = store_->OpenForRead(*artifact);
@@ -111,6 +122,11 @@ grpc::Status ArtifactServiceImpl::Download(grpc::ServerContext* ctx,
 
 grpc::Status ArtifactServiceImpl::Stat(grpc::ServerContext* ctx, const v1::DownloadRequest* req,
                                        v1::ArtifactRef* resp) {
+  if (auth_ != nullptr) {
+    if (absl::Status s = auth_->AuthorizeArtifactRead(CallerFromContext(*ctx)); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   absl::StatusOr<StoredArtifact> artifact = Resolve(*store_, *req);
   if (!artifact.ok()) return ToGrpcStatus(artifact.status());
   *resp = ToProto(*artifact);

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "coordinator/artifact_store.h"
+#include "coordinator/auth_policy.h"
 #include "edgenas/v1/artifact_service.grpc.pb.h"
 
 namespace edgenas {
@@ -16,8 +17,11 @@ inline constexpr size_t kArtifactChunkBytes = size_t{1} << 20;
 
 class ArtifactServiceImpl final : public v1::ArtifactService::Service {
  public:
-  // `store` must outlive the service.
-  explicit ArtifactServiceImpl(ArtifactStore* store) : store_(store) {}
+  // `store` (and `auth`, when given) must outlive the service. With `auth`,
+  // uploads pass auth->AuthorizeArtifactUpload and downloads and stats
+  // auth->AuthorizeArtifactRead first; null: every caller is trusted.
+  explicit ArtifactServiceImpl(ArtifactStore* store, const CoordinatorAuth* auth = nullptr)
+      : store_(store), auth_(auth) {}
 
   // Stores the streamed artifact once size and SHA-256 match the header;
   // on any error nothing is stored.
@@ -32,6 +36,7 @@ class ArtifactServiceImpl final : public v1::ArtifactService::Service {
 
  private:
   ArtifactStore* const store_;
+  const CoordinatorAuth* const auth_;
 };
 
 }  // namespace edgenas

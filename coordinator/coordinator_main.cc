@@ -1,6 +1,8 @@
 // edgenas-coordinator: the gRPC server that runs searches (SearchService)
 // and hands work to workers and device agents (TaskService), with every
 // result kept in SQLite.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -20,6 +22,7 @@
 #include "common/metrics/snapshot_collector.h"
 #include "coordinator/artifact_service_impl.h"
 #include "coordinator/artifact_store.h"
+#include "coordinator/auth_policy.h"
 #include "coordinator/coordinator_metrics.h"
 #include "coordinator/job_manager.h"
 #include "coordinator/rpc_metrics.h"
@@ -34,6 +37,10 @@ ABSL_FLAG(std::string, artifact_dir, "",
           "folder for uploaded checkpoints (ArtifactService); default: the --db path + "
           "\".artifacts\"");
 ABSL_FLAG(int, max_artifact_mb, 1024, "largest artifact accepted by ArtifactService, in MiB");
+ABSL_FLAG(int64_t, db_max_bytes, 0,
+          "size cap of the --db file in bytes (0: none); when full, the coordinator refuses "
+          "new work and results it cannot store with RESOURCE_EXHAUSTED \"database full\", "
+          "keeps every stored result, and goes on once there is room (restart with a larger cap)");
 ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
 ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers and agents");
 ABSL_FLAG(int, max_threads, 64,
@@ -42,6 +49,16 @@ ABSL_FLAG(int, max_threads, 64,
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain: serve gRPC over TLS (with --tls_key_file); empty: plaintext");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle for mutual TLS (needs --tls_cert_file): workers and agents must present "
+          "a certificate signed by it naming their role (edgenas://worker, "
+          "edgenas://agent/<device_class>, or CN worker / agent:<device_class>) to use "
+          "TaskService and ArtifactService; CLI users need no certificate (see "
+          "--search_tokens_file)");
+ABSL_FLAG(std::string, search_tokens_file, "",
+          "file of bearer tokens for SearchService, one \"user:token\" or \"token\" per line "
+          "('#' comments); calls without \"authorization: Bearer <token>\" are refused "
+          "UNAUTHENTICATED. Empty: SearchService is open");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -72,6 +89,63 @@ int main(int argc, char** argv) {
                  absl::GetFlag(FLAGS_db).c_str(), store.status().ToString().c_str());
     return 1;
   }
+  if (const int64_t cap = absl::GetFlag(FLAGS_db_max_bytes); cap != 0) {
+    auto in_effect = (*store)->SetMaxBytes(cap);
+    if (!in_effect.ok()) {
+      std::fprintf(stderr, "edgenas-coordinator: --db_max_bytes: %s\n",
+                   std::string(in_effect.status().message()).c_str());
+      return 2;
+    }
+    EDGENAS_LOG(kInfo, "coordinator", "database size cap ", *in_effect, " bytes (--db_max_bytes=",
+                cap, ")");
+  }
+  // Who may call what (coordinator/auth_policy.h): mutual TLS for executors,
+  // bearer tokens for SearchService.
+  edgenas::AuthOptions auth_options;
+  auth_options.mutual_tls = !absl::GetFlag(FLAGS_tls_client_ca_file).empty();
+  if (const std::string tokens_file = absl::GetFlag(FLAGS_search_tokens_file);
+      !tokens_file.empty()) {
+    auto tokens = edgenas::TokenSet::Load(tokens_file);
+    if (!tokens.ok()) {
+      std::fprintf(stderr, "edgenas-coordinator: %s\n", std::string(tokens.status().message()).c_str());
+      return 2;
+    }
+    struct stat info {};
+    if (::stat(tokens_file.c_str(), &info) == 0 && (info.st_mode & S_IRWXO) != 0) {
+      EDGENAS_LOG(kWarning, "coordinator", "WARNING: --search_tokens_file ", tokens_file,
+                  " is open to all users of this host (chmod o= it)");
+    }
+    EDGENAS_LOG(kInfo, "coordinator", "SearchService requires a bearer token (", tokens->size(),
+                " tokens from ", tokens_file, ")");
+    auth_options.search_tokens = *std::move(tokens);
+  }
+  if (auth_options.mutual_tls) {
+    // Executors registered before this start keep their ids; each is claimed
+    // again by the first certificate matching its kind and device class.
+    auto executors = (*store)->ListExecutors();
+    if (!executors.ok()) {
+      std::fprintf(stderr, "edgenas-coordinator: cannot read executors: %s\n",
+                   executors.status().ToString().c_str());
+      return 1;
+    }
+    for (const edgenas::ExecutorRecord& e : *executors) {
+      auth_options.registered_before_start[e.id] = edgenas::RegisteredExecutor{
+          e.kind == edgenas::v1::WORKER         ? edgenas::ExecutorRole::kWorker
+          : e.kind == edgenas::v1::DEVICE_AGENT ? edgenas::ExecutorRole::kAgent
+                                                : edgenas::ExecutorRole::kUnknown,
+          e.device_class};
+    }
+  }
+  auto credentials = edgenas::ServerCredentials(absl::GetFlag(FLAGS_tls_cert_file),
+                                                absl::GetFlag(FLAGS_tls_key_file),
+                                                absl::GetFlag(FLAGS_tls_client_ca_file));
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: %s\n",
+                 std::string(credentials.status().message()).c_str());
+    return 2;
+  }
+  edgenas::CoordinatorAuth auth(std::move(auth_options));
+
   auto registry = std::make_shared<prometheus::Registry>();
   edgenas::CoordinatorMetrics coordinator_metrics(*registry);
   edgenas::RpcMetrics rpc_metrics(*registry);
@@ -114,18 +188,11 @@ int main(int argc, char** argv) {
     EDGENAS_LOG(kInfo, "coordinator", "metrics on port ", (*metrics_server)->port());
   }
 
-  edgenas::SearchServiceImpl search(manager->get());
-  edgenas::TaskServiceImpl tasks(manager->get());
-  edgenas::ArtifactServiceImpl artifact_service(artifacts->get());
+  edgenas::SearchServiceImpl search(manager->get(), &auth);
+  edgenas::TaskServiceImpl tasks(manager->get(), &auth);
+  edgenas::ArtifactServiceImpl artifact_service(artifacts->get(), &auth);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  auto credentials =
-      edgenas::ServerCredentials(absl::GetFlag(FLAGS_tls_cert_file), absl::GetFlag(FLAGS_tls_key_file));
-  if (!credentials.ok()) {
-    std::fprintf(stderr, "edgenas-coordinator: %s\n",
-                 std::string(credentials.status().message()).c_str());
-    return 2;
-  }
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *credentials, &port);
@@ -155,7 +222,16 @@ int main(int argc, char** argv) {
     server->Shutdown();
     return 1;
   }
-  EDGENAS_LOG(kInfo, "coordinator", "serving on port ", port, " db=", absl::GetFlag(FLAGS_db));
+  EDGENAS_LOG(kInfo, "coordinator", "serving on port ", port, " db=", absl::GetFlag(FLAGS_db),
+              " tls=", absl::GetFlag(FLAGS_tls_cert_file).empty() ? "off" : "on",
+              " mutual_tls=", auth.mutual_tls() ? "on" : "off",
+              " search_tokens=", auth.search_tokens() ? "on" : "off");
+  for (const std::string& warning :
+       edgenas::ExposureWarnings(absl::GetFlag(FLAGS_listen),
+                                 !absl::GetFlag(FLAGS_tls_cert_file).empty(), auth.mutual_tls(),
+                                 auth.search_tokens())) {
+    EDGENAS_LOG(kWarning, "coordinator", warning);
+  }
 
   std::thread signal_thread([&] {
     int sig = 0;

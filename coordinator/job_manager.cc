@@ -70,12 +70,25 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
   {
     absl::MutexLock lock(&manager->mu_);
     JobManager* m = manager.get();
-    RETURN_IF_ERROR(options.store->RunInTransaction([m]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      m->batch_error_ = absl::OkStatus();
-      RETURN_IF_ERROR(m->LoadFromStore());
-      m->FlushDirtyJobs();
-      return m->batch_error_;
-    }));
+    absl::Status resumed =
+        options.store->RunInTransaction([m]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          m->batch_error_ = absl::OkStatus();
+          RETURN_IF_ERROR(m->LoadFromStore());
+          m->FlushDirtyJobs();
+          return m->batch_error_;
+        });
+    if (!resumed.ok()) {
+      // A full or read-only database still starts: from what is stored,
+      // refusing new work until it takes writes again.
+      if (!absl::IsResourceExhausted(resumed) && !absl::IsPermissionDenied(resumed) &&
+          !absl::IsAborted(resumed)) {
+        return resumed;
+      }
+      manager->store_fault_ = StoreFaultStatus(resumed);
+      EDGENAS_LOG(kError, "coordinator", "cannot write to the database at startup; serving ",
+                  "what is stored and refusing new work until it can: ", resumed.ToString());
+      RETURN_IF_ERROR(manager->ReloadFromStore());
+    }
     manager->retired_.clear();
     manager->touched_jobs_.clear();
   }
@@ -86,7 +99,7 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
 
 JobManager::~JobManager() { Shutdown(); }
 
-absl::Status JobManager::LoadFromStore() {
+absl::Status JobManager::LoadFromStore(bool resume) {
   // Executors keep their ids across a coordinator restart, so their leases
   // and in-flight work stay valid.
   ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
@@ -101,7 +114,7 @@ absl::Status JobManager::LoadFromStore() {
       ended_jobs_[job.id()] = job;  // read in full only when asked for
       continue;
     }
-    absl::Status loaded = LoadJob(job);
+    absl::Status loaded = LoadJob(job, resume);
     if (!loaded.ok()) {
       EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
                   loaded.ToString(), "; it is kept as stored and not resumed");
@@ -111,7 +124,7 @@ absl::Status JobManager::LoadFromStore() {
   return absl::OkStatus();
 }
 
-absl::Status JobManager::LoadJob(const v1::Job& job) {
+absl::Status JobManager::LoadJob(const v1::Job& job, bool resume) {
   std::unique_ptr<Evaluator> evaluator;
   if (options_.evaluator_override) evaluator = options_.evaluator_override(job.spec());
   ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
@@ -121,9 +134,13 @@ absl::Status JobManager::LoadJob(const v1::Job& job) {
   ASSIGN_OR_RETURN(std::vector<StrategyCall> log, store_->ListStrategyCalls(job.id()));
   const size_t count = candidates.size();
   RETURN_IF_ERROR(runtime->Restore(std::move(candidates), tasks, log));
+  AttachScreener(runtime.get(), /*at_submit=*/false).IgnoreError();  // runs unscreened, says why
   for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t));
   JobRuntime* rt = runtime.get();
   jobs_[job.id()] = std::move(runtime);
+  // A reload follows a rolled-back batch: the committed state it reads
+  // needs no repair, and the next batch advances the job.
+  if (!resume) return absl::OkStatus();
   EDGENAS_LOG(kInfo, "coordinator", "resuming job ", job.id(), " with ", count,
               " candidates and ", log.size(), " strategy calls replayed");
   for (const JobRuntime::Update& u : rt->RecoverStuck(tasks, Now())) {
@@ -182,7 +199,10 @@ absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
   if (options_.evaluator_override) evaluator = options_.evaluator_override(spec);
   ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
                    JobRuntime::Create(job, std::move(evaluator)));
+  RETURN_IF_ERROR(AttachScreener(runtime.get(), /*at_submit=*/true));
   JobRuntime* rt = runtime.get();
+  // Refused before anything is written: the store cannot take new work now.
+  if (!store_fault_.ok()) return store_fault_;
   if (!Write(store_->PutJob(job))) return batch_error_;
   jobs_[job.id()] = std::move(runtime);
   last_event_[job.id()] = 0;
@@ -196,7 +216,7 @@ absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
 
 absl::StatusOr<v1::Job> JobManager::GetJob(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
-  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  if (broken_) return broken_reason_;
   return JobRecord(job_id);
 }
 
@@ -237,7 +257,7 @@ absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
 
 absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
-  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  if (broken_) return broken_reason_;
   auto it = jobs_.find(job_id);
   if (it != jobs_.end()) return it->second->Front();
   ASSIGN_OR_RETURN(v1::Job job, JobRecord(job_id));
@@ -248,7 +268,7 @@ absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(const std::string& jo
 absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id,
                                                        const std::string& candidate_id) {
   absl::MutexLock lock(&mu_);
-  if (broken_) return absl::UnavailableError("coordinator database failed; restart it");
+  if (broken_) return broken_reason_;
   const auto not_found = absl::NotFoundError(
       absl::StrCat("candidate_id: no candidate \"", candidate_id.substr(0, 100), "\""));
   auto it = jobs_.find(job_id);
@@ -310,7 +330,7 @@ static absl::Status ValidateRegistration(const v1::RegisterRequest& request) {
     RETURN_IF_ERROR(ValidateName(request.accelerators(i), absl::StrCat("accelerators[", i, "]"),
                                  128, /*free_text=*/true));
   }
-  return absl::OkStatus();
+  return ValidateDeviceDescriptor(request.device(), "device");
 }
 
 void JobManager::RegisterAsync(const v1::RegisterRequest& request,
@@ -336,6 +356,7 @@ absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRe
   record.last_seen_ms = record.registered_ms;
   record.capabilities.assign(request.capabilities().begin(), request.capabilities().end());
   record.accelerators.assign(request.accelerators().begin(), request.accelerators().end());
+  record.device = request.device();
   if (!Write(store_->PutExecutor(record))) return batch_error_;
   executors_[id] = Executor{request.kind(), request.name(), request.device_class(),
                             record.capabilities, record.registered_ms};
@@ -600,6 +621,10 @@ void JobManager::FillJob(JobRuntime* job) {
   for (const auto& nc : created) {
     Write(store_->PutCandidate(nc.candidate));
     AddTasks(nc.tasks);
+    if (nc.candidate.state() == v1::CANDIDATE_SCREENED) {
+      // Finished at creation (never dispatched): shown as watchers see failures.
+      AppendEvent(job, v1::EVENT_CANDIDATE_FAILED, &nc.candidate);
+    }
   }
   MarkDirty(job);  // counters and strategy log
 }
@@ -669,6 +694,10 @@ void JobManager::Advance(JobRuntime* job) {
   const v1::Job& j = job->job();
   std::string message = absl::StrCat(j.candidates_done(), " candidates done, ",
                                      j.candidates_failed(), " failed or infeasible");
+  if (job->screened() > 0) {
+    absl::StrAppend(&message, ", ", job->screened(),
+                    " screened by the latency table (not dispatched, not counted in the budget)");
+  }
   const std::string& why = j.message();
   if (!why.empty() && why.find("job-level task") == std::string::npos &&
       why.find("finalist task") == std::string::npos) {
@@ -725,6 +754,9 @@ void JobManager::OnTaskExhausted(const TaskRecord& task) {
 }
 
 void JobManager::SweepLocked() {
+  // While writes fail, a lease that runs out may be one whose result could
+  // not be stored: it is not charged an attempt, and no budget is enforced.
+  if (!store_fault_.ok()) return;
   for (const TaskRecord& t : queue_.ExpireLeases()) {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");

@@ -10,10 +10,19 @@
 // nothing), commits (synchronous=FULL: one fsync for the whole batch, i.e.
 // group commit), and only then releases the mutex and answers the callers.
 // So no reader ever sees state that is not on disk, and nothing is
-// acknowledged before it is committed. A failed write or commit is fatal:
-// the handler (default: log and abort) stops the process, and restart
-// recovers from the database; if the handler returns (tests), the manager
-// refuses everything from then on with UNAVAILABLE.
+// acknowledged before it is committed.
+//
+// A failed write or commit (disk full, a size cap, a read-only file) is not
+// fatal: the batch rolls back, every caller in it is told why
+// (StoreFaultStatus: RESOURCE_EXHAUSTED "database full: ...", UNAVAILABLE
+// "database is read-only: ..."), and the in-memory state is reloaded from
+// the database, so it is again exactly what was committed. Until a probe
+// write succeeds (Store::CheckWritable, tried before each batch), the
+// manager refuses new work with that status (Lease, SubmitJob) and expires
+// no lease and enforces no budget, so that no task is charged an attempt
+// because its result could not be stored; results, failures, heartbeats,
+// registrations and reads are still tried. If the reload itself fails, every
+// call is refused with UNAVAILABLE until a later reload succeeds.
 //
 // No thread per waiter. Lease long polls and event watches are callbacks:
 // a Lease that finds no work is parked (memory, not a thread) under its
@@ -52,6 +61,7 @@
 #include "coordinator/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/store.h"
+#include "coordinator/store_fault.h"
 #include "coordinator/task_queue.h"
 #include "edgenas/v1/search_service.pb.h"
 #include "edgenas/v1/task_service.pb.h"
@@ -66,8 +76,10 @@ struct JobManagerOptions {
   // False: leases and budgets are swept only by Tick() (tests with a fake
   // clock). Operations still run on the committer thread.
   bool start_housekeeping_thread = true;
-  // Called when a write or commit fails; default logs and aborts.
-  std::function<void(const absl::Status&)> on_fatal_store_error;
+  // Told about every batch whose write or commit failed (it was rolled
+  // back, its callers refused, and the manager goes on); default: none (the
+  // failure is logged either way).
+  std::function<void(const absl::Status&)> on_store_error;
   // Tests: evaluator for every job instead of spec.evaluation.mode's.
   std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override;
   // Told about commits, task ends, lease expiries and retries (metrics);
@@ -137,6 +149,20 @@ class JobManager {
   void FailAsync(const v1::FailRequest& request, Callback<v1::FailResponse> done);
   absl::Status Fail(const v1::FailRequest& request);
 
+  // --- latency tables (latency_table_service.cc) ---
+  // Stores a device agent's latency table for its own class, replacing the
+  // class's earlier table of the same space. NOT_FOUND for an unknown
+  // executor; PERMISSION_DENIED when it is not a DEVICE_AGENT or
+  // table.device_class is not its registered class; INVALID_ARGUMENT naming
+  // the bad field (ValidateLatencyTable). Answered once committed.
+  void PutLatencyTableAsync(const v1::PutLatencyTableRequest& request,
+                            Callback<v1::PutLatencyTableResponse> done);
+  absl::StatusOr<v1::PutLatencyTableResponse> PutLatencyTable(
+      const v1::PutLatencyTableRequest& request);
+  // The stored table of (space, device_class); NOT_FOUND when there is none,
+  // INVALID_ARGUMENT naming an empty field.
+  absl::StatusOr<v1::LatencyTable> GetLatencyTable(const v1::GetLatencyTableRequest& request);
+
   // Sweeps expired leases and enforces wall-time budgets now (tests call it
   // after advancing a fake clock). Waits for the sweep to commit.
   void Tick();
@@ -186,8 +212,17 @@ class JobManager {
   };
 
   explicit JobManager(const JobManagerOptions& options);
-  absl::Status LoadFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status LoadJob(const v1::Job& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Loads executors and jobs. With `resume` (startup), repairs what a crash
+  // left and advances each job (writes, inside the caller's transaction);
+  // without (ReloadFromStore), only reads: memory becomes what is stored.
+  absl::Status LoadFromStore(bool resume = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadJob(const v1::Job& job, bool resume = true)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a failed batch: drops every job, task and executor from memory
+  // and loads them again as last committed (executors keep last_seen).
+  // Parked calls stay parked. On failure the manager is broken_ until a
+  // later reload succeeds.
+  absl::Status ReloadFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Queues `op` for the committer thread.
   void Submit(Op op);
@@ -223,6 +258,13 @@ class JobManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::FailResponse> DoFail(const v1::FailRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::PutLatencyTableResponse> DoPutLatencyTable(
+      const v1::PutLatencyTableRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives the job its latency-table screener (coordinator/screening.h) when
+  // its spec screens. At submission a missing or unfit table refuses the job
+  // (FAILED_PRECONDITION naming job.latency.screen_with_table); on restart
+  // the job runs unscreened and its message says why.
+  absl::Status AttachScreener(JobRuntime* job, bool at_submit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The executor, marked as seen now (every executor call goes through it).
   absl::StatusOr<const Executor*> FindExecutor(const std::string& executor_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -313,7 +355,13 @@ class JobManager {
   std::vector<std::unique_ptr<JobRuntime>> retired_ ABSL_GUARDED_BY(mu_);
   std::vector<Reply> shutdown_replies_ ABSL_GUARDED_BY(mu_);
   absl::Status batch_error_ ABSL_GUARDED_BY(mu_);
+  // Why the last failed batch failed (StoreFaultStatus), until a probe write
+  // succeeds: new work is refused with it meanwhile.
+  absl::Status store_fault_ ABSL_GUARDED_BY(mu_);
+  // Memory may differ from the store (a reload failed): everything is
+  // refused, with broken_reason_, until a reload succeeds.
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status broken_reason_ ABSL_GUARDED_BY(mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -326,9 +374,11 @@ JobManager::Op JobManager::MakeOp(std::function<absl::StatusOr<T>()> body, Callb
   op.run = [body = std::move(body), shared_done]() -> Reply {
     auto result = std::make_shared<absl::StatusOr<T>>(body());
     return [result, shared_done](const absl::Status& commit) {
-      if (result->ok() && !commit.ok()) {
-        (*shared_done)(absl::UnavailableError(
-            absl::StrCat("coordinator could not store the change: ", commit.message())));
+      // Nothing of the batch was stored: a change it made (or the store
+      // error it hit itself) is answered with why; an operation refused on
+      // its own merits changed nothing and keeps its answer.
+      if (!commit.ok() && (result->ok() || result->status() == commit)) {
+        (*shared_done)(StoreFaultStatus(commit));
       } else {
         (*shared_done)(std::move(*result));
       }

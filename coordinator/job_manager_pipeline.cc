@@ -2,6 +2,7 @@
 // transaction each (group commit), parked long polls and event watches, and
 // the synchronous wrappers over the callback API.
 #include <algorithm>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -13,6 +14,25 @@ namespace {
 
 // Most operations in one transaction: bounds the latency of the batch.
 constexpr size_t kMaxBatch = 4096;
+
+// Free space a probe write must find before new work is taken again after
+// a failed write: room for a batch of results, not just one.
+constexpr int64_t kWriteHeadroomBytes = 256 * 1024;
+
+// The answer to an event read made inside a batch: when the batch did not
+// commit, the events it read may be ones that were rolled back, so the
+// watcher gets none (not the end) and reads again.
+std::function<void(const absl::Status&)> EventReply(
+    std::shared_ptr<absl::StatusOr<EventBatch>> batch,
+    std::function<void(absl::StatusOr<EventBatch>)> done) {
+  return [batch, done = std::move(done)](const absl::Status& commit) {
+    if (!commit.ok() && batch->ok()) {
+      done(EventBatch());
+    } else {
+      done(std::move(*batch));
+    }
+  };
+}
 
 std::string ProfileKey(const LeaseFilter& f) {
   std::vector<std::string> caps = f.capabilities;
@@ -30,8 +50,7 @@ std::function<void(const absl::Status&)> LeaseReply(
     std::function<void(absl::StatusOr<v1::LeaseResponse>)> done) {
   return [response, done = std::move(done)](const absl::Status& commit) {
     if (!commit.ok()) {
-      done(absl::UnavailableError(
-          absl::StrCat("coordinator could not store the lease: ", commit.message())));
+      done(StoreFaultStatus(commit));
     } else {
       done(std::move(*response));
     }
@@ -116,12 +135,23 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
   absl::Time next_deadline = absl::InfiniteFuture();
   {
     absl::MutexLock lock(&mu_);
+    if (broken_ && !shutdown_) ReloadFromStore().IgnoreError();  // broken_reason_ says why
     if (broken_) {
-      refused = absl::UnavailableError(
-          "coordinator stopped accepting changes after a database write failed; restart it");
+      refused = broken_reason_;
     } else if (shutdown_) {
       refused = absl::UnavailableError("coordinator is shutting down");
     } else {
+      if (!store_fault_.ok()) {
+        // Outside the batch's transaction: a failed probe must not take the
+        // batch's other writes with it.
+        absl::Status probe = store_->CheckWritable(kWriteHeadroomBytes);
+        if (probe.ok()) {
+          EDGENAS_LOG(kWarning, "coordinator",
+                      "database accepts writes again; taking new work (was: ",
+                      store_fault_.message(), ")");
+          store_fault_ = absl::OkStatus();
+        }
+      }
       batch_error_ = absl::OkStatus();
       touched_jobs_.clear();
       const absl::Time commit_start = absl::Now();
@@ -140,7 +170,11 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
       if (commit.ok()) {
         WakeEventWaiters(&replies);
       } else {
-        broken_ = true;
+        // Nothing of the batch is stored: memory goes back to what is, and
+        // new work waits until a probe write succeeds.
+        store_fault_ = StoreFaultStatus(commit);
+        dirty_jobs_.clear();
+        ReloadFromStore().IgnoreError();  // on failure broken_ says why
       }
       retired_.clear();
       if (!lease_deadlines_.empty()) next_deadline = lease_deadlines_.begin()->first;
@@ -162,22 +196,50 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
     }
   }
   if (!commit.ok()) {
-    EDGENAS_LOG(kError, "coordinator", "database write failed; refusing all changes: ",
+    EDGENAS_LOG(kError, "coordinator", "database write failed; ", batch.size(),
+                " operation(s) rolled back and refused, every earlier result is kept, new work "
+                "is refused until the database takes writes again: ",
                 commit.ToString());
-    if (options_.on_fatal_store_error) {
-      options_.on_fatal_store_error(commit);
-    } else {
-      EDGENAS_LOG(kError, "coordinator",
-                  "stopping: restart recovers every committed result from the database");
-      std::abort();
-    }
+    if (options_.on_store_error) options_.on_store_error(commit);
   }
-  for (size_t i = ran; i < batch.size(); ++i) {
-    batch[i].refuse(absl::UnavailableError(
-        absl::StrCat("coordinator could not store the change: ", commit.message())));
-  }
+  for (size_t i = ran; i < batch.size(); ++i) batch[i].refuse(StoreFaultStatus(commit));
   absl::MutexLock lock(&replies_mu_);
   reply_queue_.push_back(ReplyBatch{std::move(replies), commit});
+}
+
+absl::Status JobManager::ReloadFromStore() {
+  std::unordered_map<std::string, int64_t> last_seen;
+  for (const auto& [id, e] : executors_) last_seen[id] = e.last_seen_ms;
+  jobs_.clear();
+  ended_jobs_.clear();
+  last_event_.clear();
+  executors_.clear();
+  queue_.Clear();
+  dirty_jobs_.clear();
+  touched_jobs_.clear();
+  batch_error_ = absl::OkStatus();
+  absl::Status loaded = LoadFromStore(/*resume=*/false);  // reads only
+  if (loaded.ok()) loaded = batch_error_;
+  dirty_jobs_.clear();
+  for (auto& [id, e] : executors_) {
+    auto seen = last_seen.find(id);
+    if (seen != last_seen.end()) e.last_seen_ms = seen->second;
+  }
+  if (!loaded.ok()) {
+    if (!broken_) {
+      EDGENAS_LOG(kError, "coordinator", "cannot reload state from the database; refusing ",
+                  "every call until it can: ", loaded.ToString());
+    }
+    broken_ = true;
+    broken_reason_ = absl::UnavailableError(
+        absl::StrCat("coordinator cannot read its database (", loaded.message(),
+                     "); it refuses every call until it can"));
+    return broken_reason_;
+  }
+  if (broken_) EDGENAS_LOG(kWarning, "coordinator", "state reloaded from the database");
+  broken_ = false;
+  broken_reason_ = absl::OkStatus();
+  return absl::OkStatus();
 }
 
 void JobManager::ReplierLoop() {
@@ -228,7 +290,7 @@ void JobManager::WatchEvents(const std::string& job_id, int64_t after_sequence,
     auto batch = std::make_shared<absl::StatusOr<EventBatch>>(ReadEvents(job_id, after_sequence));
     if (!batch->ok() || !(*batch)->events.empty() || (*batch)->job_terminal ||
         absl::Now() >= deadline) {
-      return [batch, shared_done](const absl::Status&) { (*shared_done)(std::move(*batch)); };
+      return EventReply(batch, *shared_done);
     }
     const uint64_t handle = next_handle_.fetch_add(1);
     event_waiters_[handle] = EventWaiter{job_id, after_sequence, deadline, *shared_done};
@@ -286,6 +348,9 @@ uint64_t JobManager::LeaseAsync(const v1::LeaseRequest& request,
     if (!ex.ok()) {
       return [s = ex.status(), shared_done](const absl::Status&) { (*shared_done)(s); };
     }
+    if (!store_fault_.ok()) {  // work whose result could not be stored
+      return [s = store_fault_, shared_done](const absl::Status&) { (*shared_done)(s); };
+    }
     LeaseFilter filter;
     if ((*ex)->kind == v1::WORKER) {
       filter.kinds = {TaskKind::kAccuracy};
@@ -330,6 +395,7 @@ absl::StatusOr<v1::LeaseResponse> JobManager::Lease(const v1::LeaseRequest& requ
 }
 
 void JobManager::DispatchWaiters(std::vector<Reply>* replies) {
+  if (!store_fault_.ok()) return;  // parked polls wait, or time out empty
   for (auto p = waiters_by_profile_.begin(); p != waiters_by_profile_.end();) {
     std::deque<uint64_t>& handles = p->second;
     while (!handles.empty()) {
@@ -370,7 +436,7 @@ void JobManager::ExpireWaiters(std::vector<Reply>* replies) {
         ReadEvents(w->second.job_id, w->second.after_sequence));
     auto done = std::move(w->second.done);
     event_waiters_.erase(w);
-    replies->push_back([batch, done](const absl::Status&) { done(std::move(*batch)); });
+    replies->push_back(EventReply(batch, std::move(done)));
   }
 }
 
@@ -387,7 +453,7 @@ void JobManager::Shutdown() {
     if (stopping_) return;
   }
   // Answer every parked call, then stop accepting operations.
-  RunSync<bool>([this]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<bool> {
+  auto answer_parked = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<bool> {
     for (auto& [handle, w] : lease_waiters_) {
       auto done = w.done;
       shutdown_replies_.push_back([done](const absl::Status&) { done(v1::LeaseResponse()); });
@@ -405,7 +471,13 @@ void JobManager::Shutdown() {
     event_deadlines_.clear();
     shutdown_ = true;
     return true;
-  }).IgnoreError();
+  };
+  if (!RunSync<bool>(answer_parked).ok()) {
+    // Refused (the database takes no transaction): answer them here; the
+    // body only touches memory, and running it twice is harmless.
+    absl::MutexLock lock(&mu_);
+    answer_parked().IgnoreError();
+  }
   std::vector<Reply> replies;
   {
     absl::MutexLock lock(&mu_);

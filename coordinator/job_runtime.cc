@@ -26,6 +26,29 @@ std::vector<int> Genes(const v1::Candidate& c) {
   return std::vector<int>(c.encoding().begin(), c.encoding().end());
 }
 
+}  // namespace
+
+absl::Status ValidateDeviceDescriptor(const v1::DeviceDescriptor& d, const std::string& field) {
+  for (const auto& [name, value] :
+       {std::pair{"device_class", &d.device_class()}, std::pair{"cpu_model", &d.cpu_model()},
+        std::pair{"governor", &d.governor()}, std::pair{"accelerator", &d.accelerator()},
+        std::pair{"runner", &d.runner()}, std::pair{"runner_version", &d.runner_version()},
+        std::pair{"affinity", &d.affinity()}, std::pair{"machine", &d.machine()},
+        std::pair{"kernel", &d.kernel()}, std::pair{"energy_meter", &d.energy_meter()}}) {
+    if (value->size() > 256) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", name, ": at most 256 characters, got ", value->size()));
+    }
+  }
+  if (d.cores() < 0 || d.threads() < 0 || d.memory_bytes() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": cores, threads and memory_bytes must be >= 0"));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) {
   if (!IsKnownMetric(m.name())) {
     return absl::InvalidArgumentError(
@@ -58,7 +81,25 @@ absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) 
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".std_error: must be finite and >= 0, got ", m.std_error()));
   }
-  return absl::OkStatus();
+  // The measurement's confidence interval: both 0 (not estimated) or a
+  // finite interval around the value.
+  for (const auto& [name, bound] : {std::pair{"ci_low", m.ci_low()}, std::pair{"ci_high", m.ci_high()}}) {
+    if (!std::isfinite(bound)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".", name, ": must be finite, got ", bound));
+    }
+  }
+  if ((m.ci_low() != 0.0 || m.ci_high() != 0.0) &&
+      !(m.ci_low() <= m.value() && m.value() <= m.ci_high())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".ci_low: the interval [", m.ci_low(), ", ", m.ci_high(),
+        "] must contain the value ", m.value(), " (or both be 0)"));
+  }
+  if (m.method().size() > 512) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".method: at most 512 characters, got ", m.method().size()));
+  }
+  return ValidateDeviceDescriptor(m.device(), absl::StrCat(field, ".device"));
 }
 
 }  // namespace
@@ -115,8 +156,7 @@ bool JobRuntime::IsTerminal() const {
 }
 
 bool JobRuntime::CreationFinished() const {
-  return stop_creating_ || space_exhausted_ ||
-         static_cast<int>(candidates_.size()) >= job_.spec().budget().max_evaluations();
+  return stop_creating_ || space_exhausted_ || Evaluated() >= job_.spec().budget().max_evaluations();
 }
 
 bool JobRuntime::AllFinished() const { return CreationFinished() && pending_ == 0; }
@@ -126,6 +166,8 @@ void JobRuntime::CountState(v1::CandidateState state, int delta) {
     done_ += delta;
   } else if (state == v1::CANDIDATE_PENDING) {
     pending_ += delta;
+  } else if (state == v1::CANDIDATE_SCREENED) {
+    screened_ += delta;  // never dispatched: neither evaluated nor failed
   } else {
     failed_ += delta;  // failed or infeasible
   }
@@ -204,6 +246,35 @@ JobRuntime::NewCandidate JobRuntime::AddCandidate(const Architecture& arch,
   return nc;
 }
 
+JobRuntime::NewCandidate JobRuntime::AddScreenedCandidate(const Suggestion& s,
+                                                          const std::string& key,
+                                                          const std::string& note,
+                                                          int64_t now_ms) {
+  v1::Candidate c;
+  c.set_id(absl::StrFormat("%s-%04d", job_.id(), next_sequence_));
+  c.set_job_id(job_.id());
+  c.set_space(space_->Name());
+  c.set_arch(space_->Print(s.arch));
+  c.set_canonical_key(key);
+  for (int g : s.arch.genes) c.add_encoding(g);
+  c.set_state(v1::CANDIDATE_SCREENED);
+  c.set_created_unix_ms(now_ms);
+  c.set_finished_unix_ms(now_ms);
+  c.set_sequence(next_sequence_++);
+  c.set_suggestion_id(s.id);
+  c.set_failure_reason(note);
+  c.add_notes(note);
+  by_key_[key] = c.id();
+  candidates_[c.id()] = c;
+  CountState(v1::CANDIDATE_SCREENED, +1);
+  consecutive_duplicates_ = 0;
+  // The strategy sees it as it sees a measured infeasible candidate.
+  strategy_->OnPending(s);
+  Log(StrategyCallType::kPending, s.id, c.id());
+  OnFinished(c, /*replaying=*/false);
+  return NewCandidate{c, {}};
+}
+
 std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
   std::vector<NewCandidate> created;
   if (IsTerminal() || JobTasksPending()) return created;
@@ -225,8 +296,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
                                     " are in the job"));
       break;
     }
-    const int budget_left =
-        job_.spec().budget().max_evaluations() - static_cast<int>(candidates_.size());
+    const int budget_left = job_.spec().budget().max_evaluations() - Evaluated();
     const int want = std::min(parallelism - pending_, budget_left);
     SuggestBatch batch = strategy_->Suggest(want);
     Log(StrategyCallType::kSuggest, want, "");
@@ -273,10 +343,29 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
         ++consecutive_duplicates_;
         continue;
       }
+      const ScreenVerdict verdict =
+          screener_ != nullptr ? screener_->Screen(s.arch) : ScreenVerdict{};
+      if (verdict.screened) {
+        created.push_back(AddScreenedCandidate(s, key, verdict.note, now_ms));
+        continue;
+      }
       NewCandidate nc = AddCandidate(s.arch, key, s.id, now_ms);
+      if (!verdict.note.empty()) {
+        candidates_.at(nc.candidate.id()).add_notes(verdict.note);
+        nc.candidate.add_notes(verdict.note);
+      }
       strategy_->OnPending(s);
       Log(StrategyCallType::kPending, s.id, nc.candidate.id());
       created.push_back(std::move(nc));
+    }
+    const int max_screened = CandidateScreener::MaxScreened(job_.spec().budget().max_evaluations());
+    if (screener_ != nullptr && screened_ >= max_screened && !CreationFinished()) {
+      space_exhausted_ = true;
+      job_.set_message(absl::StrCat(
+          "stopped creating candidates: ", screened_,
+          " were screened by the latency table (at most ", max_screened,
+          " for this budget); the latency constraint may be too tight for this space"));
+      break;
     }
     if (consecutive_duplicates_ >= kMaxConsecutiveDuplicates) {
       space_exhausted_ = true;
@@ -671,6 +760,7 @@ Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
       obs.outcome = EvalOutcome::kOk;
       break;
     case v1::CANDIDATE_INFEASIBLE:
+    case v1::CANDIDATE_SCREENED:  // predicted to break a latency constraint
       obs.outcome = EvalOutcome::kInfeasible;
       break;
     default:
@@ -682,7 +772,8 @@ Observation JobRuntime::MakeObservation(const v1::Candidate& c) const {
     // Only the search's values: a lower rung's or a finalist's would make a
     // replay after a restart see more than the strategy saw.
     if (SearchMetric(c, m.name(), m.device_class()) != &m) continue;
-    obs.metrics.push_back(ObservedMetric{m.name(), m.device_class(), m.value(), m.source(), ""});
+    obs.metrics.push_back(
+        ObservedMetric{m.name(), m.device_class(), m.value(), m.source(), "", m.unstable()});
   }
   Point values;  // raw, in objective order
   const auto& objectives = job_.spec().objectives();

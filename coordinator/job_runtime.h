@@ -23,6 +23,7 @@
 #include "common/search_space.h"
 #include "coordinator/evaluator.h"
 #include "coordinator/pareto_archive.h"
+#include "coordinator/screening.h"
 #include "coordinator/search_value.h"
 #include "coordinator/strategy/strategy.h"
 #include "coordinator/strategy_log.h"
@@ -120,6 +121,15 @@ class JobRuntime {
   bool AllFinished() const;
   // Stops creating candidates (wall-time budget, cancellation).
   void StopCreating() { stop_creating_ = true; }
+  // Screens the strategy's suggestions by latency table from now on (null:
+  // no screening); see coordinator/screening.h. Screened candidates are
+  // created finished (CANDIDATE_SCREENED, no tasks, strategy told they are
+  // infeasible) and do not count against budget.max_evaluations.
+  void SetScreener(std::unique_ptr<CandidateScreener> screener) {
+    screener_ = std::move(screener);
+  }
+  // Candidates screened so far (restored ones included).
+  int screened() const { return screened_; }
   bool creation_stopped() const { return stop_creating_; }
   // Marks every pending candidate failed with `reason` and tells the
   // strategy they were cancelled; returns them.
@@ -152,6 +162,12 @@ class JobRuntime {
   // Adds a new candidate for `arch` (suggestion id or kNoSuggestion).
   NewCandidate AddCandidate(const Architecture& arch, const std::string& key,
                             int64_t suggestion_id, int64_t now_ms);
+  // Records a suggestion the screener refused: a finished candidate
+  // without tasks, observed by the strategy as infeasible.
+  NewCandidate AddScreenedCandidate(const Suggestion& s, const std::string& key,
+                                    const std::string& note, int64_t now_ms);
+  // Candidates that count against budget.max_evaluations (not screened).
+  int Evaluated() const { return static_cast<int>(candidates_.size()) - screened_; }
   void CountState(v1::CandidateState state, int delta);
   void SyncCounters();
 
@@ -159,6 +175,7 @@ class JobRuntime {
   std::unique_ptr<SearchSpace> space_;
   std::unique_ptr<Strategy> strategy_;
   std::unique_ptr<Evaluator> evaluator_;
+  std::unique_ptr<CandidateScreener> screener_;  // null: no screening
   std::vector<Sense> senses_;
   std::unordered_map<std::string, v1::Candidate> candidates_;               // by id
   std::unordered_map<std::string, std::string> by_key_;                     // key -> id
@@ -175,6 +192,7 @@ class JobRuntime {
   int next_initial_ = 0;  // next entry of spec.initial_architectures
   int consecutive_duplicates_ = 0;
   int done_ = 0, failed_ = 0, pending_ = 0;
+  int screened_ = 0;  // CANDIDATE_SCREENED: not counted in the budget
   bool space_exhausted_ = false;
   bool stop_creating_ = false;
 };
@@ -184,6 +202,11 @@ class JobRuntime {
 // finite values in range. INVALID_ARGUMENT naming the field otherwise.
 absl::Status ValidateReportValues(const std::vector<v1::Metric>& metrics,
                                   const std::vector<std::string>& notes);
+
+// Checks a device descriptor (from a registration or on a metric): strings
+// of at most 256 characters, non-negative counts. INVALID_ARGUMENT naming
+// `field` (e.g. "metrics[0].device.cpu_model") otherwise.
+absl::Status ValidateDeviceDescriptor(const v1::DeviceDescriptor& device, const std::string& field);
 
 // Sets each metric's device class: the task's for device metrics of a
 // latency task, "" for everything else.

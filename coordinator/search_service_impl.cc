@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/logging.h"
+#include "coordinator/auth_identity.h"
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
@@ -78,6 +80,19 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
   std::atomic<bool> cancelled_{false};
 };
 
+// A WatchJob stream refused before it starts.
+class RefusedWatch final : public grpc::ServerWriteReactor<v1::JobEvent> {
+ public:
+  explicit RefusedWatch(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
 template <typename T>
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, absl::StatusOr<T> result,
                                     T* out) {
@@ -88,11 +103,23 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, absl::Stat
 
 }  // namespace
 
+absl::StatusOr<std::string> SearchServiceImpl::Authorize(grpc::CallbackServerContext* ctx) const {
+  if (auth_ == nullptr || !auth_->search_tokens()) return std::string();
+  return auth_->AuthorizeSearch(CallerFromContext(*ctx));
+}
+
 grpc::ServerUnaryReactor* SearchServiceImpl::SubmitJob(grpc::CallbackServerContext* ctx,
                                                        const v1::SubmitJobRequest* req,
                                                        v1::Job* resp) {
+  absl::StatusOr<std::string> user = Authorize(ctx);
+  if (!user.ok()) return Refuse(ctx, user.status());
   auto* reactor = ctx->DefaultReactor();
-  manager_->SubmitJobAsync(req->spec(), [reactor, resp](absl::StatusOr<v1::Job> job) {
+  manager_->SubmitJobAsync(req->spec(), [reactor, resp, user = *std::move(user),
+                                         peer = ctx->peer()](absl::StatusOr<v1::Job> job) {
+    if (job.ok() && !user.empty()) {
+      EDGENAS_LOG(kInfo, "coordinator", "job ", job->id(), " submitted by user ", user, " from ",
+                  peer);
+    }
     reactor->Finish(Reply(std::move(job), resp));
   });
   return reactor;
@@ -100,12 +127,14 @@ grpc::ServerUnaryReactor* SearchServiceImpl::SubmitJob(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* SearchServiceImpl::GetJob(grpc::CallbackServerContext* ctx,
                                                     const v1::GetJobRequest* req, v1::Job* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
   return FinishNow(ctx, manager_->GetJob(req->job_id()), resp);
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::ListJobs(grpc::CallbackServerContext* ctx,
                                                       const v1::ListJobsRequest*,
                                                       v1::ListJobsResponse* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
   for (v1::Job& job : manager_->ListJobs()) *resp->add_jobs() = std::move(job);
   auto* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
@@ -115,8 +144,14 @@ grpc::ServerUnaryReactor* SearchServiceImpl::ListJobs(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SearchServiceImpl::CancelJob(grpc::CallbackServerContext* ctx,
                                                        const v1::CancelJobRequest* req,
                                                        v1::Job* resp) {
+  absl::StatusOr<std::string> user = Authorize(ctx);
+  if (!user.ok()) return Refuse(ctx, user.status());
   auto* reactor = ctx->DefaultReactor();
-  manager_->CancelJobAsync(req->job_id(), [reactor, resp](absl::StatusOr<v1::Job> job) {
+  manager_->CancelJobAsync(req->job_id(), [reactor, resp, user = *std::move(user)](
+                                              absl::StatusOr<v1::Job> job) {
+    if (job.ok() && !user.empty()) {
+      EDGENAS_LOG(kInfo, "coordinator", "job ", job->id(), " cancelled by user ", user);
+    }
     reactor->Finish(Reply(std::move(job), resp));
   });
   return reactor;
@@ -124,19 +159,29 @@ grpc::ServerUnaryReactor* SearchServiceImpl::CancelJob(grpc::CallbackServerConte
 
 grpc::ServerWriteReactor<v1::JobEvent>* SearchServiceImpl::WatchJob(
     grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* req) {
+  if (auto user = Authorize(ctx); !user.ok()) return new RefusedWatch(user.status());
   return new WatchReactor(manager_, &stopping_, req->job_id(), req->after_sequence());
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::GetParetoFront(grpc::CallbackServerContext* ctx,
                                                             const v1::GetParetoFrontRequest* req,
                                                             v1::ParetoFront* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
   return FinishNow(ctx, manager_->GetParetoFront(req->job_id()), resp);
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::GetCandidate(grpc::CallbackServerContext* ctx,
                                                           const v1::GetCandidateRequest* req,
                                                           v1::Candidate* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
   return FinishNow(ctx, manager_->GetCandidate(req->job_id(), req->candidate_id()), resp);
+}
+
+grpc::ServerUnaryReactor* SearchServiceImpl::GetLatencyTable(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetLatencyTableRequest* req,
+                                                             v1::LatencyTable* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
+  return FinishNow(ctx, manager_->GetLatencyTable(*req), resp);
 }
 
 }  // namespace edgenas

@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "coordinator/auth_policy.h"
 #include "coordinator/job_manager.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 
@@ -13,8 +14,11 @@ namespace edgenas {
 
 class SearchServiceImpl final : public v1::SearchService::CallbackService {
  public:
-  // `manager` must outlive the service.
-  explicit SearchServiceImpl(JobManager* manager) : manager_(manager) {}
+  // `manager` (and `auth`, when given) must outlive the service. With
+  // `auth`, every call first passes auth->AuthorizeSearch (bearer tokens);
+  // null: every caller is trusted.
+  explicit SearchServiceImpl(JobManager* manager, const CoordinatorAuth* auth = nullptr)
+      : manager_(manager), auth_(auth) {}
   // Makes open WatchJob streams finish (server shutdown).
   void StopStreams() { stopping_ = true; }
 
@@ -35,9 +39,17 @@ class SearchServiceImpl final : public v1::SearchService::CallbackService {
   grpc::ServerUnaryReactor* GetCandidate(grpc::CallbackServerContext* ctx,
                                          const v1::GetCandidateRequest* req,
                                          v1::Candidate* resp) override;
+  // The latency table of (space, device_class) that agents profiled.
+  grpc::ServerUnaryReactor* GetLatencyTable(grpc::CallbackServerContext* ctx,
+                                            const v1::GetLatencyTableRequest* req,
+                                            v1::LatencyTable* resp) override;
 
  private:
+  // The caller's user name ("" without tokens), or why it is refused.
+  absl::StatusOr<std::string> Authorize(grpc::CallbackServerContext* ctx) const;
+
   JobManager* const manager_;
+  const CoordinatorAuth* const auth_;
   std::atomic<bool> stopping_{false};
 };
 

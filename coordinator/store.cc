@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 #include <utility>
@@ -159,8 +160,8 @@ absl::StatusOr<std::vector<v1::Job>> ReadJobs(Statement& stmt) {
 }
 
 // Reads rows of (candidate_id, name, value, source, device_class, steps,
-// cost_seconds, std_error, fidelity) into the matching candidates, in row
-// order.
+// cost_seconds, std_error, fidelity, ci_low, ci_high, unstable, method,
+// device) into the matching candidates, in row order.
 absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates) {
   std::unordered_map<std::string, v1::Candidate*> by_id;
   for (v1::Candidate& c : candidates) by_id[c.id()] = &c;
@@ -176,6 +177,13 @@ absl::Status ReadMetrics(Statement& stmt, std::vector<v1::Candidate>& candidates
     metric->set_cost_seconds(stmt.ColumnDouble(6));
     metric->set_std_error(stmt.ColumnDouble(7));
     metric->set_fidelity(static_cast<int32_t>(stmt.ColumnInt64(8)));
+    metric->set_ci_low(stmt.ColumnDouble(9));
+    metric->set_ci_high(stmt.ColumnDouble(10));
+    metric->set_unstable(stmt.ColumnInt64(11) != 0);
+    metric->set_method(stmt.ColumnText(12));
+    if (!stmt.ColumnBlob(13).empty()) {
+      RETURN_IF_ERROR(stmt.ColumnMessage(13, metric->mutable_device()));
+    }
     return absl::OkStatus();
   });
 }
@@ -278,6 +286,12 @@ Store::~Store() {
 }
 
 absl::StatusOr<Statement> Store::Cached(const std::string& sql, absl::string_view purpose) {
+  if (transaction_depth_ > 0 && sqlite3_get_autocommit(db_) != 0) {
+    // SQLite rolled the whole transaction back on an earlier error (e.g.
+    // disk full): a write now would commit on its own, outside the batch.
+    return absl::AbortedError(absl::StrCat(
+        purpose, ": not run, SQLite rolled back the transaction after an earlier error"));
+  }
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -567,14 +581,15 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "metrics",
       {"candidate_id", "name", "device_class", "value", "source", "task_id", "steps",
-       "cost_seconds", "std_error", "fidelity"},
+       "cost_seconds", "std_error", "fidelity", "ci_low", "ci_high", "unstable", "method",
+       "device"},
       "candidate_id, name, device_class, source",
       {"candidate_id", "name", "device_class", "source"}));
   return RunAtomically([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Statement stmt, Cached(*sql, absl::StrCat("put metrics of candidate ", candidate_id)));
     for (const v1::Metric& m : metrics) {
       stmt.Reset();
-      RETURN_IF_ERROR(stmt.BindText(1, candidate_id)
+      stmt.BindText(1, candidate_id)
                           .BindText(2, m.name())
                           .BindText(3, m.device_class())
                           .BindDouble(4, m.value())
@@ -584,7 +599,17 @@ absl::Status Store::PutMetrics(const std::string& candidate_id, const std::strin
                           .BindDouble(8, m.cost_seconds())
                           .BindDouble(9, m.std_error())
                           .BindInt64(10, m.fidelity())
-                          .Run());
+                          .BindDouble(11, m.ci_low())
+                          .BindDouble(12, m.ci_high())
+                          .BindInt64(13, m.unstable() ? 1 : 0)
+                          .BindText(14, m.method());
+      // NULL = no descriptor (e.g. a worker's metric).
+      if (m.has_device()) {
+        stmt.BindMessage(15, m.device());
+      } else {
+        stmt.BindTextOrNull(15, "");
+      }
+      RETURN_IF_ERROR(stmt.Run());
     }
     return absl::OkStatus();
   });
@@ -603,7 +628,8 @@ absl::StatusOr<v1::Candidate> Store::GetCandidate(const std::string& candidate_i
   ASSIGN_OR_RETURN(Statement metrics,
                    Statement::Prepare(db_,
                                       "SELECT candidate_id, name, value, source, device_class, "
-                                      "steps, cost_seconds, std_error, fidelity "
+                                      "steps, cost_seconds, std_error, fidelity, ci_low, ci_high, "
+                                      "unstable, method, device "
                                       "FROM metrics WHERE candidate_id = ?1 "
                                       "ORDER BY name, device_class, rowid",
                                       purpose + " metrics"));
@@ -625,7 +651,8 @@ absl::StatusOr<std::vector<v1::Candidate>> Store::ListCandidates(const std::stri
                    Statement::Prepare(db_,
                                       "SELECT m.candidate_id, m.name, m.value, m.source, "
                                       "m.device_class, m.steps, m.cost_seconds, m.std_error, "
-                                      "m.fidelity "
+                                      "m.fidelity, m.ci_low, m.ci_high, m.unstable, m.method, "
+                                      "m.device "
                                       "FROM metrics m JOIN candidates c "
                                       "ON c.id = m.candidate_id WHERE c.job_id = ?1 "
                                       "ORDER BY m.candidate_id, m.name, m.device_class, "
@@ -713,21 +740,27 @@ absl::Status Store::PutExecutor(const ExecutorRecord& e) {
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "executors",
       {"id", "kind", "name", "device_class", "registered_ms", "last_seen_ms", "capabilities",
-       "accelerators"},
+       "accelerators", "device"},
       "id",
       /*keep=*/{"registered_ms"}));
   Access access(this);
   ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql->c_str(),
                                                       absl::StrCat("put executor ", e.id)));
-  return stmt.BindText(1, e.id)
+  stmt.BindText(1, e.id)
       .BindInt64(2, e.kind)
       .BindText(3, e.name)
       .BindText(4, e.device_class)
       .BindInt64(5, e.registered_ms)
       .BindInt64(6, e.last_seen_ms)
       .BindText(7, JoinList(e.capabilities))
-      .BindText(8, JoinList(e.accelerators))
-      .Run();
+      .BindText(8, JoinList(e.accelerators));
+  // NULL = no descriptor (workers, older agents).
+  if (e.device.ByteSizeLong() > 0) {
+    stmt.BindMessage(9, e.device);
+  } else {
+    stmt.BindTextOrNull(9, "");
+  }
+  return stmt.Run();
 }
 
 absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
@@ -735,7 +768,8 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT id, kind, name, device_class, registered_ms, "
-                                      "last_seen_ms, capabilities, accelerators FROM executors "
+                                      "last_seen_ms, capabilities, accelerators, device "
+                                      "FROM executors "
                                       "ORDER BY registered_ms, id",
                                       "list executors"));
   std::vector<ExecutorRecord> executors;
@@ -751,6 +785,7 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
     e.last_seen_ms = stmt.ColumnInt64(5);
     e.capabilities = SplitList(stmt.ColumnText(6));
     e.accelerators = SplitList(stmt.ColumnText(7));
+    if (!stmt.ColumnBlob(8).empty()) RETURN_IF_ERROR(stmt.ColumnMessage(8, &e.device));
     executors.push_back(std::move(e));
     return absl::OkStatus();
   }));
@@ -806,6 +841,58 @@ void Store::FailNextCommitsForTest(int count, absl::Status error) {
   commit_error_ = std::move(error);
 }
 
+absl::StatusOr<int64_t> Store::SetMaxBytes(int64_t max_bytes) {
+  if (max_bytes < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("database size cap: must be >= 0 bytes (0: none), got ", max_bytes));
+  }
+  Access access(this);
+  auto read_pragma = [this](const char* sql) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(Statement stmt, Statement::Prepare(db_, sql, sql));
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return absl::InternalError(absl::StrCat(sql, ": no row"));
+    return stmt.ColumnInt64(0);
+  };
+  ASSIGN_OR_RETURN(const int64_t page_size, read_pragma("PRAGMA page_size"));
+  if (default_max_pages_ == 0) {
+    ASSIGN_OR_RETURN(default_max_pages_, read_pragma("PRAGMA max_page_count"));
+  }
+  // SQLite treats 0 as "no change", so a cap under one page is one page.
+  const int64_t pages =
+      max_bytes == 0 ? default_max_pages_ : std::max<int64_t>(1, max_bytes / page_size);
+  ASSIGN_OR_RETURN(const int64_t in_effect,
+                   read_pragma(absl::StrCat("PRAGMA max_page_count=", pages).c_str()));
+  return max_bytes == 0 ? 0 : in_effect * page_size;
+}
+
+absl::Status Store::CheckWritable(int64_t bytes) {
+  Access access(this);
+  RETURN_IF_ERROR(sqlite::Exec(db_, "SAVEPOINT edgenas_probe", "probe for free space"));
+  absl::Status probe = [&]() -> absl::Status {
+    // An id no executor can have (NewId never makes a unit separator).
+    ASSIGN_OR_RETURN(Statement stmt,
+                     Statement::Prepare(db_,
+                                        "INSERT INTO executors (id, kind, name, device_class, "
+                                        "registered_ms, last_seen_ms, device) VALUES "
+                                        "('\x1f" "probe', 0, '', '', 0, 0, zeroblob(?1))",
+                                        absl::StrCat("probe for ", bytes, " bytes of free space")));
+    return stmt.BindInt64(1, bytes).Run();
+  }();
+  // Undone whatever happened; the savepoint began the transaction, so
+  // releasing it ends that too.
+  if (sqlite3_get_autocommit(db_) == 0) {
+    sqlite::Exec(db_, "ROLLBACK TO edgenas_probe", "roll back free-space probe").IgnoreError();
+    sqlite::Exec(db_, "RELEASE edgenas_probe", "release free-space probe").IgnoreError();
+  }
+  return probe;
+}
+
+absl::Status Store::SetReadOnlyForTest(bool read_only) {
+  Access access(this);
+  return sqlite::Exec(db_, read_only ? "PRAGMA query_only=ON" : "PRAGMA query_only=OFF",
+                      "set query_only");
+}
+
 absl::Status Store::AppendStrategyCalls(const std::string& job_id,
                                         const std::vector<StrategyCall>& calls) {
   if (calls.empty()) return absl::OkStatus();
@@ -854,6 +941,50 @@ absl::StatusOr<std::vector<StrategyCall>> Store::ListStrategyCalls(const std::st
     return absl::OkStatus();
   }));
   return calls;
+}
+
+// --- latency tables ---
+
+absl::Status Store::PutLatencyTable(const v1::LatencyTable& table, int64_t created_ms) {
+  if (table.space().empty() || table.device_class().empty()) {
+    return absl::InvalidArgumentError("latency table: space and device_class are required");
+  }
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "INSERT OR REPLACE INTO latency_tables (space, "
+                                      "device_class, record, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                                      absl::StrCat("put latency table of ", table.space(), " on ",
+                                                   table.device_class())));
+  return stmt.BindText(1, table.space())
+      .BindText(2, table.device_class())
+      .BindMessage(3, table)
+      .BindInt64(4, created_ms)
+      .Run();
+}
+
+absl::StatusOr<v1::LatencyTable> Store::GetLatencyTable(const std::string& space,
+                                                        const std::string& device_class) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT record FROM latency_tables WHERE space = ?1 AND "
+                                      "device_class = ?2",
+                                      absl::StrCat("get latency table of ", space, " on ",
+                                                   device_class)));
+  stmt.BindText(1, space).BindText(2, device_class);
+  v1::LatencyTable table;
+  bool found = false;
+  RETURN_IF_ERROR(stmt.ForEachRow([&]() -> absl::Status {
+    found = true;
+    return stmt.ColumnMessage(0, &table);
+  }));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("no latency table for space \"", space.substr(0, 64),
+                                            "\" on device class \"", device_class.substr(0, 64),
+                                            "\""));
+  }
+  return table;
 }
 
 }  // namespace edgenas

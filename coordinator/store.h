@@ -50,6 +50,7 @@ struct ExecutorRecord {
   int64_t last_seen_ms = 0;
   std::vector<std::string> capabilities;  // e.g. "energy_meter", "gpu"
   std::vector<std::string> accelerators;  // e.g. "cuda:0 NVIDIA H100"
+  v1::DeviceDescriptor device;            // device agents' descriptor; empty = none
 };
 
 class Store {
@@ -119,6 +120,24 @@ class Store {
   // commits fail (the transaction is rolled back) with `error`.
   void FailNextCommitsForTest(int count, absl::Status error);
 
+  // Caps the database file at about `max_bytes` (PRAGMA max_page_count, in
+  // whole pages; 0 lifts the cap). A write that would grow the file past it
+  // fails with RESOURCE_EXHAUSTED ("database or disk is full") and rolls
+  // back; reads and writes that reuse free pages go on. A cap below the
+  // current size holds the file at its current size. Returns the cap now in
+  // effect in bytes (0: none). INVALID_ARGUMENT for a negative value.
+  absl::StatusOr<int64_t> SetMaxBytes(int64_t max_bytes);
+  // OK when `bytes` more could be written now: a probe row of that size is
+  // inserted in a savepoint and rolled back, so nothing is stored. Call it
+  // outside RunInTransaction. RESOURCE_EXHAUSTED when the database is full,
+  // PERMISSION_DENIED when it is read-only, as a real write would fail.
+  absl::Status CheckWritable(int64_t bytes);
+  // Fault injection for tests: makes this connection read-only (PRAGMA
+  // query_only), so that every write and BEGIN IMMEDIATE fails with
+  // PERMISSION_DENIED ("attempt to write a readonly database"), or
+  // writable again.
+  absl::Status SetReadOnlyForTest(bool read_only);
+
   // Appends calls to the job's strategy replay log (seq must be new).
   absl::Status AppendStrategyCalls(const std::string& job_id,
                                    const std::vector<StrategyCall>& calls);
@@ -139,6 +158,15 @@ class Store {
                                                        int64_t after_sequence, int limit);
   // The job's highest event sequence, 0 when it has none.
   absl::StatusOr<int64_t> LastEventSequence(const std::string& job_id);
+
+  // Inserts or replaces the latency table of (table.space, table.device_class)
+  // (table latency_tables), stamped `created_ms`. INVALID_ARGUMENT when the
+  // space or device class is empty. Validation is the caller's
+  // (common/latency_predictor.h).
+  absl::Status PutLatencyTable(const v1::LatencyTable& table, int64_t created_ms);
+  // The stored table of (space, device_class), or NOT_FOUND naming both.
+  absl::StatusOr<v1::LatencyTable> GetLatencyTable(const std::string& space,
+                                                   const std::string& device_class);
 
  private:
   class Access;  // the re-entrant hold on mu_, see the banner
@@ -167,6 +195,7 @@ class Store {
   int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
   int failing_commits_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status commit_error_ ABSL_GUARDED_BY(mu_);
+  int64_t default_max_pages_ ABSL_GUARDED_BY(mu_) = 0;  // before SetMaxBytes; 0: not read
   std::map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -434,6 +434,16 @@ std::vector<TaskRecord> TaskQueue::RevokeCandidate(const std::string& candidate_
   return changed;
 }
 
+void TaskQueue::Clear() {
+  tasks_.clear();
+  job_tasks_.clear();
+  candidate_tasks_.clear();
+  dependents_.clear();
+  queued_.clear();
+  leases_by_expiry_.clear();
+  counts_.fill(0);
+}
+
 void TaskQueue::ForgetJob(const std::string& job_id) {
   auto job = job_tasks_.find(job_id);
   if (job == job_tasks_.end()) return;

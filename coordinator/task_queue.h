@@ -148,6 +148,9 @@ class TaskQueue {
   std::vector<TaskRecord> RevokeCandidate(const std::string& candidate_id);
   // Drops every task of an ended job from memory (they stay in the store).
   void ForgetJob(const std::string& job_id);
+  // Drops every task from memory, as if newly constructed (the owner then
+  // restores what the store holds).
+  void Clear();
 
   // True when a queued, unblocked task matches `filter`.
   bool HasLeasable(const LeaseFilter& filter) const;

@@ -5,10 +5,18 @@
 #include <chrono>
 #include <memory>
 
+#include "coordinator/auth_identity.h"
 #include "coordinator/grpc_status.h"
 
 namespace edgenas {
 namespace {
+
+// Answers at once with `status` (a refused caller).
+grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
 
 // Finishes `reactor` with the result, moving the value into *out.
 template <typename T>
@@ -39,17 +47,40 @@ class LeaseReactor final : public grpc::ServerUnaryReactor {
 
 }  // namespace
 
+absl::Status TaskServiceImpl::Authorize(grpc::CallbackServerContext* ctx,
+                                        const std::string& executor_id) {
+  if (auth_ == nullptr || !auth_->mutual_tls()) return absl::OkStatus();
+  return auth_->AuthorizeExecutorCall(CallerFromContext(*ctx), executor_id);
+}
+
 grpc::ServerUnaryReactor* TaskServiceImpl::Register(grpc::CallbackServerContext* ctx,
                                                     const v1::RegisterRequest* req,
                                                     v1::RegisterResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
-  manager_->RegisterAsync(*req, FinishWith(reactor, resp));
+  if (auth_ == nullptr || !auth_->mutual_tls()) {
+    manager_->RegisterAsync(*req, FinishWith(reactor, resp));
+    return reactor;
+  }
+  CallerInfo caller = CallerFromContext(*ctx);
+  const ExecutorRole role = req->kind() == v1::WORKER         ? ExecutorRole::kWorker
+                            : req->kind() == v1::DEVICE_AGENT ? ExecutorRole::kAgent
+                                                              : ExecutorRole::kUnknown;
+  if (absl::Status s = auth_->AuthorizeRegister(caller, role, req->device_class()); !s.ok()) {
+    return Refuse(ctx, s);
+  }
+  // The id belongs to this certificate before the executor learns it.
+  manager_->RegisterAsync(*req, [reactor, resp, auth = auth_, caller = std::move(caller)](
+                                    absl::StatusOr<v1::RegisterResponse> result) {
+    if (result.ok()) auth->BindExecutor(result->executor_id(), caller);
+    reactor->Finish(Reply(std::move(result), resp));
+  });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* TaskServiceImpl::Lease(grpc::CallbackServerContext* ctx,
                                                  const v1::LeaseRequest* req,
                                                  v1::LeaseResponse* resp) {
+  if (absl::Status s = Authorize(ctx, req->executor_id()); !s.ok()) return Refuse(ctx, s);
   // Never hold a long poll past the client's own deadline.
   v1::LeaseRequest bounded = *req;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -65,6 +96,7 @@ grpc::ServerUnaryReactor* TaskServiceImpl::Lease(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* TaskServiceImpl::Heartbeat(grpc::CallbackServerContext* ctx,
                                                      const v1::HeartbeatRequest* req,
                                                      v1::HeartbeatResponse* resp) {
+  if (absl::Status s = Authorize(ctx, req->executor_id()); !s.ok()) return Refuse(ctx, s);
   auto* reactor = ctx->DefaultReactor();
   manager_->HeartbeatAsync(*req, FinishWith(reactor, resp));
   return reactor;
@@ -73,6 +105,7 @@ grpc::ServerUnaryReactor* TaskServiceImpl::Heartbeat(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* TaskServiceImpl::Complete(grpc::CallbackServerContext* ctx,
                                                     const v1::CompleteRequest* req,
                                                     v1::CompleteResponse* resp) {
+  if (absl::Status s = Authorize(ctx, req->executor_id()); !s.ok()) return Refuse(ctx, s);
   auto* reactor = ctx->DefaultReactor();
   manager_->CompleteAsync(*req, FinishWith(reactor, resp));
   return reactor;
@@ -81,8 +114,18 @@ grpc::ServerUnaryReactor* TaskServiceImpl::Complete(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* TaskServiceImpl::Fail(grpc::CallbackServerContext* ctx,
                                                 const v1::FailRequest* req,
                                                 v1::FailResponse* resp) {
+  if (absl::Status s = Authorize(ctx, req->executor_id()); !s.ok()) return Refuse(ctx, s);
   auto* reactor = ctx->DefaultReactor();
   manager_->FailAsync(*req, FinishWith(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TaskServiceImpl::PutLatencyTable(grpc::CallbackServerContext* ctx,
+                                                           const v1::PutLatencyTableRequest* req,
+                                                           v1::PutLatencyTableResponse* resp) {
+  if (absl::Status s = Authorize(ctx, req->executor_id()); !s.ok()) return Refuse(ctx, s);
+  auto* reactor = ctx->DefaultReactor();
+  manager_->PutLatencyTableAsync(*req, FinishWith(reactor, resp));
   return reactor;
 }
 

@@ -5,6 +5,7 @@
 #ifndef EDGENAS_COORDINATOR_TASK_SERVICE_IMPL_H_
 #define EDGENAS_COORDINATOR_TASK_SERVICE_IMPL_H_
 
+#include "coordinator/auth_policy.h"
 #include "coordinator/job_manager.h"
 #include "edgenas/v1/task_service.grpc.pb.h"
 
@@ -12,8 +13,10 @@ namespace edgenas {
 
 class TaskServiceImpl final : public v1::TaskService::CallbackService {
  public:
-  // `manager` must outlive the service.
-  explicit TaskServiceImpl(JobManager* manager) : manager_(manager) {}
+  // `manager` (and `auth`, when given) must outlive the service. `auth`
+  // null: every caller is trusted (no mutual TLS).
+  explicit TaskServiceImpl(JobManager* manager, CoordinatorAuth* auth = nullptr)
+      : manager_(manager), auth_(auth) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
@@ -30,9 +33,17 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
                                      v1::CompleteResponse* resp) override;
   grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* ctx, const v1::FailRequest* req,
                                  v1::FailResponse* resp) override;
+  // A device agent stores the latency table it profiled for its class.
+  grpc::ServerUnaryReactor* PutLatencyTable(grpc::CallbackServerContext* ctx,
+                                            const v1::PutLatencyTableRequest* req,
+                                            v1::PutLatencyTableResponse* resp) override;
 
  private:
+  // OK, or why the caller may not act for `executor_id` (auth_policy.h).
+  absl::Status Authorize(grpc::CallbackServerContext* ctx, const std::string& executor_id);
+
   JobManager* const manager_;
+  CoordinatorAuth* const auth_;
 };
 
 }  // namespace edgenas

@@ -1,10 +1,18 @@
 // edgenas-agent: a device agent. Registers with the coordinator for one
 // device class, pulls TASK_LATENCY tasks and answers them with its runner:
 //   --runner=libtorch (default): measures on this machine (LibTorch CPU
-//       latency; energy from powercap RAPL when readable);
+//       latency; energy from the meter --energy_meter picks: auto, none,
+//       rapl, ina3221, tegrastats, pi5_pmic or command; see
+//       device_agent/energy_meter_registry.h);
 //   --runner=replay: replays board measurements from a CSV table
 //       (--replay_table, --replay_latency_column, [--replay_energy_column],
-//       [--replay_arch_column]); see device_agent/replay_runner.h.
+//       [--replay_arch_column]); see device_agent/replay_runner.h;
+//   --runner=onnx: exports each candidate to ONNX and measures it through
+//       OpenCV DNN on this machine's CPU (device_agent/onnx_latency_task.h);
+//   --runner=external: exports each candidate to ONNX and runs a measuring
+//       tool on it (--external_command, --external_latency_pattern,
+//       --external_name, [--external_latency_unit], [--external_timeout_s]);
+//       see device_agent/external_runner.h.
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,17 +32,37 @@
 #include "common/metrics/metrics_server.h"
 #include "executor/executor_metrics.h"
 #include "device_agent/energy_meter.h"
+#include "device_agent/energy_flags.h"
+#include "device_agent/energy_meter_registry.h"
 #include "device_agent/latency_task.h"
+#include "device_agent/profile_command.h"
 #include "device_agent/replay_runner.h"
+#include "device_agent/external_runner.h"
+#include "device_agent/onnx_latency_task.h"
+#include "device_agent/onnx_runner.h"
+#include "device_agent/device_descriptor.h"
+#include "device_agent/torch_version.h"
+#include "common/cpu_affinity.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
+ABSL_FLAG(int, register_timeout_s, 0,
+          "Give up when the coordinator stays unreachable this long while (re-)registering; "
+          "0 (default) keeps retrying with backoff forever, as a board agent should");
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
 ABSL_FLAG(int, threads, 1, "Intra-op threads when the job does not set latency.threads");
 ABSL_FLAG(std::string, device_class, "cpu", "Device class whose latency tasks to run");
+ABSL_FLAG(std::string, cpus, "",
+          "CPU list the agent (and so every measurement) is pinned to, e.g. \"1\" or \"2-3\" "
+          "(sched_setaffinity); empty: not pinned");
+ABSL_FLAG(std::string, emulated, "auto",
+          "whether this agent runs emulated (e.g. an arm64 binary under qemu-user): auto "
+          "(detect from QEMU_* variables and /proc/cpuinfo), true or false");
 ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
 ABSL_FLAG(std::string, runner, "libtorch",
-          "How latency tasks are answered: libtorch (measure on this machine) or replay "
-          "(look them up in --replay_table: board measurements made earlier)");
+          "How latency tasks are answered: libtorch (measure on this machine), onnx (the "
+          "exported ONNX model through OpenCV DNN on this machine), external (an external tool "
+          "measures the exported model: --external_*) or replay (look them up in "
+          "--replay_table: board measurements made earlier)");
 ABSL_FLAG(std::string, replay_table, "", "--runner=replay: CSV table, header row required");
 ABSL_FLAG(std::string, replay_latency_column, "",
           "--runner=replay: column with the latency in ms (required)");
@@ -43,8 +71,28 @@ ABSL_FLAG(std::string, replay_energy_column, "",
           "it, energy_mj is unavailable)");
 ABSL_FLAG(std::string, replay_arch_column, "arch",
           "--runner=replay: column with the architecture strings");
+ABSL_FLAG(std::string, external_command, "",
+          "--runner=external: the measuring command, split into arguments without a shell; "
+          "placeholders {model} (required: the exported .onnx), {dir}, {batch}, {threads}, "
+          "{arch}, {input_name}, {input_shape}; e.g. 'trtexec --onnx={model}' or "
+          "'benchmark_app -m {model} -d NPU -hint latency'");
+ABSL_FLAG(std::string, external_latency_pattern, "",
+          "--runner=external: regular expression (ECMAScript) whose group 1 is the latency; the "
+          "first matching output line is used, e.g. 'Median: +([0-9.]+) ms'");
+ABSL_FLAG(std::string, external_latency_unit, "ms",
+          "--runner=external: unit of the captured value: ms, us or s");
+ABSL_FLAG(std::string, external_name, "",
+          "--runner=external: the tool's name; results are labelled agent:external:<name>");
+ABSL_FLAG(int, external_timeout_s, 600,
+          "--runner=external: seconds before the command is killed and the task fails");
 ABSL_FLAG(std::string, tls_ca_file, "",
-          "PEM CA certificates to verify the coordinator with (TLS); empty: plaintext");
+          "PEM CA certificates to verify the coordinator with (TLS); empty: $EDGENAS_TLS_CA_FILE, "
+          "else plaintext");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM client certificate for mutual TLS (with --tls_key_file; needs --tls_ca_file), naming "
+          "this executor's role: edgenas://agent/<device_class> or CN=agent:<device_class>; empty: $EDGENAS_TLS_CERT_FILE");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key of --tls_cert_file; empty: $EDGENAS_TLS_KEY_FILE");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9466",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -74,12 +122,92 @@ absl::StatusOr<std::shared_ptr<const ReplayRunner>> CreateReplayRunner(
   return std::shared_ptr<const ReplayRunner>(*std::move(runner));
 }
 
-int Main() {
+// The external runner from the --external_* flags; errors name the flag.
+absl::StatusOr<std::shared_ptr<const ExternalRunner>> CreateExternalRunner(
+    const std::string& device_class, int threads, const v1::DeviceDescriptor& device) {
+  ExternalRunnerOptions external;
+  external.command = absl::GetFlag(FLAGS_external_command);
+  external.latency_pattern = absl::GetFlag(FLAGS_external_latency_pattern);
+  external.latency_unit = absl::GetFlag(FLAGS_external_latency_unit);
+  external.name = absl::GetFlag(FLAGS_external_name);
+  external.timeout_s = absl::GetFlag(FLAGS_external_timeout_s);
+  external.device_class = device_class;
+  external.default_threads = threads;
+  external.device = device;
+  absl::StatusOr<std::unique_ptr<ExternalRunner>> runner =
+      ExternalRunner::Create(std::move(external));
+  if (!runner.ok()) return runner.status();
+  return std::shared_ptr<const ExternalRunner>(*std::move(runner));
+}
+
+// INVALID_ARGUMENT naming the first --external_* flag set without
+// --runner=external (a forgotten --runner must not go unnoticed).
+absl::Status ExternalFlagsUnused(const std::string& runner) {
+  if (runner == "external") return absl::OkStatus();
+  const std::pair<const char*, bool> flags[] = {
+      {"--external_command", !absl::GetFlag(FLAGS_external_command).empty()},
+      {"--external_latency_pattern", !absl::GetFlag(FLAGS_external_latency_pattern).empty()},
+      {"--external_latency_unit", absl::GetFlag(FLAGS_external_latency_unit) != "ms"},
+      {"--external_name", !absl::GetFlag(FLAGS_external_name).empty()},
+      {"--external_timeout_s", absl::GetFlag(FLAGS_external_timeout_s) != 600},
+  };
+  for (const auto& [flag, set] : flags) {
+    if (set) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": only used with --runner=external (got --runner=", runner, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Pins the process to --cpus (before any thread starts, so that all inherit
+// the mask); fills *cpus. False after printing the error.
+bool PinFromFlags(std::vector<int>* cpus) {
+  const std::string text = absl::GetFlag(FLAGS_cpus);
+  if (text.empty()) return true;
+  absl::StatusOr<std::vector<int>> parsed = ParseCpuList(text, "--cpus");
+  absl::Status pinned = parsed.ok() ? PinProcessToCpus(*parsed, "--cpus") : parsed.status();
+  if (!pinned.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(pinned.message()).c_str());
+    return false;
+  }
+  *cpus = *parsed;
+  return true;
+}
+
+// The descriptor sent at registration and stamped on every metric.
+v1::DeviceDescriptor AgentDevice(const std::string& device_class, const std::vector<int>& cpus,
+                                 int threads, int emulated, const std::string& runner,
+                                 const std::string& runner_version,
+                                 const std::string& energy_meter) {
+  DeviceProbeOptions probe;
+  probe.device_class = device_class;
+  probe.cpus = cpus;
+  probe.threads = threads;
+  probe.emulated = emulated;
+  probe.runner = runner;
+  probe.runner_version = runner_version;
+  probe.energy_meter = energy_meter;
+  v1::DeviceDescriptor device = DescribeDevice(probe);
+  EDGENAS_LOG(kInfo, "agent", "device ", DescribeDeviceLine(device));
+  return device;
+}
+
+int Main(bool profile) {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) {
     std::fprintf(stderr, "edgenas-agent: --threads must be >= 1, got %d\n", threads);
     return 2;
   }
+  std::vector<int> cpus;
+  if (!PinFromFlags(&cpus)) return 2;
+  const std::string emulated_flag = absl::GetFlag(FLAGS_emulated);
+  if (emulated_flag != "auto" && emulated_flag != "true" && emulated_flag != "false") {
+    std::fprintf(stderr, "edgenas-agent: --emulated: must be auto, true or false, got \"%s\"\n",
+                 emulated_flag.c_str());
+    return 2;
+  }
+  const int emulated = emulated_flag == "auto" ? -1 : (emulated_flag == "true" ? 1 : 0);
   const std::string device_class = absl::GetFlag(FLAGS_device_class);
   if (device_class.empty()) {
     std::fprintf(stderr, "edgenas-agent: --device_class must not be empty\n");
@@ -88,7 +216,15 @@ int Main() {
 
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
-  auto credentials = ClientCredentials(absl::GetFlag(FLAGS_tls_ca_file));
+  if (absl::GetFlag(FLAGS_register_timeout_s) < 0) {
+    std::fprintf(stderr, "edgenas-agent: --register_timeout_s must be >= 0, got %d\n",
+                 absl::GetFlag(FLAGS_register_timeout_s));
+    return 2;
+  }
+  options.register_timeout_ms = absl::GetFlag(FLAGS_register_timeout_s) * 1000;
+  auto credentials = ClientCredentials(ClientTlsFilesFromFlagsOrEnv(
+      absl::GetFlag(FLAGS_tls_ca_file), absl::GetFlag(FLAGS_tls_cert_file),
+      absl::GetFlag(FLAGS_tls_key_file)));
   if (!credentials.ok()) {
     std::fprintf(stderr, "edgenas-agent: %s\n", std::string(credentials.status().message()).c_str());
     return 2;
@@ -96,6 +232,11 @@ int Main() {
   options.credentials = *credentials;
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
+  if (profile) {  // `edgenas-agent profile`: device_agent/profile_command.h
+    return RunProfileCommand(ProfileCommandOptions{
+        options.coordinator, options.credentials, device_class, options.name, threads,
+        AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), "")});
+  }
   options.device_class = device_class;
   options.on_registered = [&options](const std::string& id) {
     std::printf("edgenas-agent: registered executor_id=%s name=%s device_class=%s coordinator=%s\n",
@@ -118,6 +259,10 @@ int Main() {
     metrics_server = *std::move(server);
     return true;
   };
+  if (absl::Status unused = ExternalFlagsUnused(runner); !unused.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(unused.message()).c_str());
+    return 2;
+  }
   if (runner == "replay") {
     absl::StatusOr<std::shared_ptr<const ReplayRunner>> replay = CreateReplayRunner(device_class);
     if (!replay.ok()) {
@@ -131,18 +276,24 @@ int Main() {
     }
     EDGENAS_LOG(kInfo, "agent", "replay runner: ", (*replay)->NumRows(), " rows from ",
                 absl::GetFlag(FLAGS_replay_table));
+    options.device = AgentDevice(device_class, cpus, threads, emulated, "replay", "",
+                                 (*replay)->has_energy() ? "replay" : "");
     AgentMetrics metrics(*registry, "replay", device_class,
                          (*replay)->has_energy() ? "replay" : "");
     if (!start_metrics()) return 1;
     return RunExecutorUntilStopped(
         "edgenas-agent", options, v1::TASK_LATENCY,
-        metrics.Wrap([replay = *replay](const v1::Task& task, const std::atomic<bool>*) {
-          return replay->Run(task);
+        metrics.Wrap([replay = *replay, device = options.device](const v1::Task& task,
+                                                                 const std::atomic<bool>*) {
+          absl::StatusOr<TaskOutcome> outcome = replay->Run(task);
+          if (outcome.ok()) StampDevice(device, &*outcome);
+          return outcome;
         }));
   }
-  if (runner != "libtorch") {
+  if (runner != "libtorch" && runner != "onnx" && runner != "external") {
     std::fprintf(stderr,
-                 "edgenas-agent: --runner: unknown runner \"%s\"; known: libtorch, replay\n",
+                 "edgenas-agent: --runner: unknown runner \"%s\"; known: libtorch, onnx, "
+                 "external, replay\n",
                  runner.c_str());
     return 2;
   }
@@ -155,24 +306,88 @@ int Main() {
       return 2;
     }
   }
+  if (runner == "onnx") {
+    OnnxTaskOptions onnx_options;
+    onnx_options.device_class = device_class;
+    onnx_options.default_threads = threads;
+    options.capabilities.push_back(absl::StrCat("latency:", kOnnxRunnerName));
+    options.device = AgentDevice(device_class, cpus, threads, emulated, kOnnxRunnerName,
+                                 absl::StrCat("opencv ", OnnxRunner::Version()), "");
+    onnx_options.device = options.device;
+    EDGENAS_LOG(kInfo, "agent", "onnx runner: OpenCV DNN ", OnnxRunner::Version(),
+                " (CPU backend); energy_mj unavailable with this runner");
+    AgentMetrics metrics(*registry, "onnx", device_class, "");
+    if (!start_metrics()) return 1;
+    return RunExecutorUntilStopped(
+        "edgenas-agent", options, v1::TASK_LATENCY,
+        metrics.Wrap([onnx_options](const v1::Task& task, const std::atomic<bool>* cancel) {
+          return RunOnnxLatencyTask(task, onnx_options, cancel);
+        }));
+  }
+  if (runner == "external") {
+    const std::string runner_name = absl::StrCat("external:", absl::GetFlag(FLAGS_external_name));
+    options.device = AgentDevice(device_class, cpus, threads, emulated, runner_name, "", "");
+    absl::StatusOr<std::shared_ptr<const ExternalRunner>> external =
+        CreateExternalRunner(device_class, threads, options.device);
+    if (!external.ok()) {
+      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(external.status().message()).c_str());
+      return 2;
+    }
+    options.capabilities.push_back(absl::StrCat("latency:", runner_name));
+    EDGENAS_LOG(kInfo, "agent", "external runner ", (*external)->name(), ": ",
+                absl::GetFlag(FLAGS_external_command));
+    AgentMetrics metrics(*registry, "external", device_class, "");
+    if (!start_metrics()) return 1;
+    return RunExecutorUntilStopped(
+        "edgenas-agent", options, v1::TASK_LATENCY,
+        metrics.Wrap([external = *external](const v1::Task& task,
+                                            const std::atomic<bool>* cancel) {
+          return external->Run(task, cancel);
+        }));
+  }
 
   LatencyTaskOptions task_options;
   task_options.device_class = device_class;
   task_options.powercap_root = absl::GetFlag(FLAGS_powercap_root);
   task_options.default_threads = threads;
   options.capabilities.push_back("latency:libtorch-cpu");
-  // Probed once for the startup report; each task probes again, so a meter
-  // that appears (or a permission granted) later is picked up.
-  absl::StatusOr<std::unique_ptr<EnergyMeter>> meter =
-      DetectEnergyMeter(task_options.powercap_root);
-  if (meter.ok()) {
+  // The energy meter (--energy_meter and its flags, energy_flags.h): probed
+  // once for the capabilities and the startup report, then opened anew for
+  // each task (a sampler thread or child process runs only while measuring).
+  // A meter named by the flag that does not work stops the agent; with auto,
+  // each task probes again, so a meter that appears later is picked up.
+  absl::StatusOr<EnergyMeterConfig> energy_config =
+      EnergyMeterConfigFromFlags(task_options.powercap_root);
+  if (!energy_config.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n",
+                 std::string(energy_config.status().message()).c_str());
+    return 2;
+  }
+  std::string meter_kind;  // "" when none
+  std::string meter_name;
+  if (absl::StatusOr<OpenedEnergyMeter> meter = OpenEnergyMeter(*energy_config); meter.ok()) {
+    meter_kind = meter->kind;
+    meter_name = meter->meter->Name();
+    energy_config->kind = meter_kind;  // every task uses the meter found now
     options.capabilities.push_back("energy_meter");  // routes energy tasks here
-    options.capabilities.push_back("energy:rapl");
-    EDGENAS_LOG(kInfo, "agent", "energy meter ", (*meter)->Name());
+    options.capabilities.push_back(EnergyCapability(meter_kind));
+    EDGENAS_LOG(kInfo, "agent", "energy meter ", meter_name);
+  } else if (energy_config->kind != "auto" && energy_config->kind != "none") {
+    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(meter.status().message()).c_str());
+    return 2;
   } else {
     EDGENAS_LOG(kInfo, "agent", "energy_mj unavailable: ", meter.status().message());
   }
-  AgentMetrics metrics(*registry, "libtorch", device_class, meter.ok() ? "rapl" : "");
+  task_options.open_energy_meter =
+      [config = *energy_config]() -> absl::StatusOr<std::unique_ptr<EnergyMeter>> {
+    absl::StatusOr<OpenedEnergyMeter> opened = OpenEnergyMeter(config);
+    if (!opened.ok()) return opened.status();
+    return std::move(opened->meter);
+  };
+  options.device = AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu",
+                               LibTorchVersion(), meter_name);
+  task_options.device = options.device;
+  AgentMetrics metrics(*registry, "libtorch", device_class, meter_kind);
   if (!start_metrics()) return 1;
   return RunExecutorUntilStopped(
       "edgenas-agent", options, v1::TASK_LATENCY,
@@ -191,7 +406,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgenas-agent: %s\n", s.ToString().c_str());
     return 1;
   }
-  absl::SetProgramUsageMessage("edgenas device agent: measures latency/energy tasks");
-  absl::ParseCommandLine(argc, argv);
-  return edgenas::Main();
+  absl::SetProgramUsageMessage(
+      "edgenas device agent: measures latency/energy tasks; `edgenas-agent profile` makes a "
+      "per-operator latency table (device_agent/profile_command.h)");
+  const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  const bool profile = args.size() > 1 && std::string(args[1]) == "profile";
+  if (args.size() > (profile ? 2 : 1)) {
+    std::fprintf(stderr, "edgenas-agent: unexpected argument \"%s\" (subcommands: profile)\n",
+                 args[profile ? 2 : 1]);
+    return 2;
+  }
+  return edgenas::Main(profile);
 }

@@ -54,10 +54,10 @@ uint64_t CounterDeltaUj(uint64_t previous_uj, uint64_t current_uj, uint64_t max_
   return (max_range_uj - previous_uj) + current_uj;
 }
 
-absl::StatusOr<uint64_t> ReadUint64File(const std::string& path) {
+absl::StatusOr<std::string> ReadSysfsText(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
-  char buf[64];
+  char buf[256];
   ssize_t n;
   do {
     n = ::read(fd, buf, sizeof(buf) - 1);
@@ -65,13 +65,32 @@ absl::StatusOr<uint64_t> ReadUint64File(const std::string& path) {
   const int read_errno = errno;
   ::close(fd);
   if (n < 0) return ErrnoStatus(read_errno, "cannot read", path);
-  const absl::string_view text = absl::StripAsciiWhitespace(absl::string_view(buf, n));
+  return std::string(absl::StripAsciiWhitespace(absl::string_view(buf, n)));
+}
+
+namespace {
+
+absl::Status Malformed(const std::string& path, absl::string_view expected,
+                       absl::string_view text) {
+  return absl::DataLossError(absl::StrCat("malformed ", path, ": expected ", expected,
+                                          ", got \"", text.substr(0, 32), "\""));
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ReadUint64File(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadSysfsText(path);
+  if (!text.ok()) return text.status();
   uint64_t value = 0;
-  if (!absl::SimpleAtoi(text, &value)) {
-    return absl::DataLossError(
-        absl::StrCat("malformed ", path, ": expected an unsigned integer, got \"",
-                     text.substr(0, 32), "\""));
-  }
+  if (!absl::SimpleAtoi(*text, &value)) return Malformed(path, "an unsigned integer", *text);
+  return value;
+}
+
+absl::StatusOr<int64_t> ReadInt64File(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadSysfsText(path);
+  if (!text.ok()) return text.status();
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*text, &value)) return Malformed(path, "an integer", *text);
   return value;
 }
 

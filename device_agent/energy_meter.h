@@ -26,6 +26,10 @@ class EnergyMeter {
   // hardware counter wrap-around is folded in, provided Read is called at
   // least once per wrap period. Thread-safe.
   virtual absl::StatusOr<uint64_t> Read() = 0;
+  // Shortest window (ms) over which two Reads give an accurate difference:
+  // 0 for counters read on demand (RAPL), about 20 sample periods for meters
+  // that integrate sampled power, so the edge samples matter little.
+  virtual int MinWindowMs() const { return 0; }
 };
 
 // Energy consumed between two raw readings of a counter that wraps to 0
@@ -63,9 +67,17 @@ class RaplEnergyMeter : public EnergyMeter {
 // "permission denied reading /sys/class/powercap/intel-rapl:0/energy_uj ...".
 absl::StatusOr<std::unique_ptr<EnergyMeter>> DetectEnergyMeter(const std::string& powercap_root);
 
+// The first 255 bytes of a sysfs-style file, whitespace-stripped (names and
+// labels). PERMISSION_DENIED or NOT_FOUND naming the path on failure.
+absl::StatusOr<std::string> ReadSysfsText(const std::string& path);
+
 // Reads a sysfs-style file holding one unsigned decimal integer.
 // PERMISSION_DENIED, NOT_FOUND or DATA_LOSS naming the path on failure.
 absl::StatusOr<uint64_t> ReadUint64File(const std::string& path);
+
+// Reads a sysfs-style file holding one signed decimal integer (hwmon
+// currents may be negative). Errors as for ReadUint64File.
+absl::StatusOr<int64_t> ReadInt64File(const std::string& path);
 
 }  // namespace edgenas
 

@@ -15,6 +15,7 @@
 #include "common/model/nb201_model.h"
 #include "common/space_registry.h"
 #include "common/status_macros.h"
+#include "device_agent/energy_measure.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency.h"
 
@@ -26,13 +27,8 @@ constexpr char kSource[] = "agent:libtorch-cpu";
 constexpr int kImageSize = 28;
 constexpr int kInChannels = 1;
 constexpr int kNumClasses = 10;
-constexpr int64_t kMaxEnergyRuns = 100000;
 
 int OrDefault(int value, int fallback) { return value > 0 ? value : fallback; }
-
-bool Cancelled(const std::atomic<bool>* cancel) {
-  return cancel != nullptr && cancel->load(std::memory_order_relaxed);
-}
 
 v1::Metric MakeMetric(const char* name, double value, const std::string& device_class) {
   v1::Metric m;
@@ -41,25 +37,6 @@ v1::Metric MakeMetric(const char* name, double value, const std::string& device_
   m.set_source(kSource);
   m.set_device_class(device_class);
   return m;
-}
-
-// Energy per forward pass: reads the meter around a batch of runs long
-// enough (energy_window_ms) for the counter resolution not to matter.
-absl::StatusOr<double> MeasureEnergyMj(EnergyMeter& meter, const std::function<absl::Status()>& run,
-                                       double median_ms, int min_runs, int window_ms,
-                                       const std::atomic<bool>* cancel, int64_t* runs_out) {
-  const double per_run_ms = std::max(median_ms, 1e-3);
-  const int64_t runs = std::clamp<int64_t>(
-      static_cast<int64_t>(std::ceil(window_ms / per_run_ms)), std::max(min_runs, 1),
-      kMaxEnergyRuns);
-  ASSIGN_OR_RETURN(const uint64_t before_uj, meter.Read());
-  for (int64_t i = 0; i < runs; ++i) {
-    if (Cancelled(cancel)) return absl::CancelledError("energy measurement cancelled");
-    RETURN_IF_ERROR(run());
-  }
-  ASSIGN_OR_RETURN(const uint64_t after_uj, meter.Read());
-  *runs_out = runs;
-  return static_cast<double>(after_uj - before_uj) / 1000.0 / static_cast<double>(runs);
 }
 
 absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
@@ -71,11 +48,9 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
   ASSIGN_OR_RETURN(torch::nn::AnyModule model,
                    BuildModel(space, task.arch(), kInChannels, kNumClasses));
 
-  LatencyOptions latency_options;
-  latency_options.warmup_ms = OrDefault(ls.warmup_ms(), kDefaultWarmupMs);
-  latency_options.min_runs = OrDefault(ls.min_runs(), kDefaultMinRuns);
-  latency_options.max_runs = OrDefault(ls.max_runs(), kDefaultMaxRuns);
-  latency_options.max_runs = std::max(latency_options.max_runs, latency_options.min_runs);
+  // Warm-up by time, blocks, CI-based stopping, one re-measurement when
+  // imprecise (device_agent/latency.h).
+  const LatencyOptions latency_options = LatencyOptionsFromSpec(ls);
   const int threads = OrDefault(ls.threads(), OrDefault(options.default_threads, kDefaultLatencyThreads));
   const int batch = OrDefault(ls.batch_size(), kDefaultLatencyBatchSize);
   RETURN_IF_ERROR(ValidateLatencyOptions(latency_options));
@@ -98,33 +73,45 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
 
   TaskOutcome outcome;
   const std::string& dc = options.device_class;
-  outcome.metrics.push_back(MakeMetric(kMetricLatencyMs, stats.median_ms, dc));
-  outcome.metrics.push_back(MakeMetric(kMetricLatencyP90Ms, stats.p90_ms, dc));
-  outcome.metrics.push_back(MakeMetric(kMetricLatencyCv, stats.cv, dc));
-  outcome.metrics.push_back(MakeMetric(kMetricLatencyRuns, stats.runs, dc));
+  AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
   outcome.metrics.push_back(
       MakeMetric(kMetricParams, static_cast<double>(CountParameters(*model.ptr())), ""));
+  outcome.metrics.back().set_method("trainable parameters of the built model");
   outcome.notes.push_back(absl::StrFormat(
-      "latency: %d runs, mean %.4f ms, min %.4f ms, stddev %.4f ms, threads %d, batch %d",
-      stats.runs, stats.mean_ms, stats.min_ms, stats.stddev_ms, threads, batch));
+      "latency: %d runs in %d blocks, mean %.4f ms, min %.4f ms, stddev %.4f ms, threads %d, "
+      "batch %d%s",
+      stats.runs, stats.blocks, stats.mean_ms, stats.min_ms, stats.stddev_ms, threads, batch,
+      stats.unstable ? "; UNSTABLE: the 95% CI stayed wider than the target after a re-measurement"
+                     : ""));
 
-  absl::StatusOr<std::unique_ptr<EnergyMeter>> meter = DetectEnergyMeter(options.powercap_root);
+  // Energy: the meter is opened for this task only (a sampler thread or a
+  // child process runs while it is open), then closed before reporting.
+  absl::StatusOr<std::unique_ptr<EnergyMeter>> meter =
+      options.open_energy_meter ? options.open_energy_meter()
+                                : DetectEnergyMeter(options.powercap_root);
   if (!meter.ok()) {
     outcome.notes.push_back(absl::StrCat("energy_mj unavailable: ", meter.status().message()));
   } else {
-    int64_t energy_runs = 0;
-    absl::StatusOr<double> energy_mj =
-        MeasureEnergyMj(**meter, run_once, stats.median_ms, latency_options.min_runs,
-                        std::max(options.energy_window_ms, 1), cancel, &energy_runs);
-    if (absl::IsCancelled(energy_mj.status())) return energy_mj.status();
-    if (!energy_mj.ok()) {
-      outcome.notes.push_back(
-          absl::StrCat("energy_mj unavailable: ", energy_mj.status().message()));
+    EnergyMeasureOptions energy_options;
+    energy_options.window_ms = std::max(options.energy_window_ms, 1);
+    energy_options.min_runs = std::max(latency_options.min_runs, 1);
+    absl::StatusOr<EnergyMeasurement> energy =
+        MeasureEnergyPerRun(**meter, run_once, stats.median_ms, energy_options, cancel);
+    meter->reset();
+    if (absl::IsCancelled(energy.status())) return energy.status();
+    if (!energy.ok()) {
+      outcome.notes.push_back(absl::StrCat("energy_mj unavailable: ", energy.status().message()));
     } else {
-      outcome.metrics.push_back(MakeMetric(kMetricEnergyMj, *energy_mj, dc));
+      v1::Metric m = MakeMetric(kMetricEnergyMj, energy->energy_mj, dc);
+      m.set_method(energy->method);
+      m.set_ci_low(energy->ci_low_mj);
+      m.set_ci_high(energy->ci_high_mj);
+      m.set_unstable(energy->unstable);
+      outcome.metrics.push_back(std::move(m));
       outcome.notes.push_back(absl::StrCat(
-          "energy_mj: ", (*meter)->Name(), " over ", energy_runs,
-          " runs; whole-package energy including idle power and other processes"));
+          "energy_mj: ", energy->method,
+          "; the meter sees the whole board or package, so the idle baseline removes other "
+          "load only while it stays steady"));
     }
   }
   if (batch > 1) {
@@ -138,11 +125,46 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
 
 }  // namespace
 
+void AddLatencyMetrics(const LatencyStats& stats, const LatencyOptions& latency_options,
+                       const std::string& device_class, const std::string& source,
+                       TaskOutcome* outcome) {
+  const std::string method = DescribeMeasurement(stats, latency_options);
+  auto add = [&](const char* name, double value) -> v1::Metric& {
+    v1::Metric m;
+    m.set_name(name);
+    m.set_value(value);
+    m.set_source(source);
+    m.set_device_class(device_class);
+    m.set_unstable(stats.unstable);
+    m.set_method(method);
+    outcome->metrics.push_back(std::move(m));
+    return outcome->metrics.back();
+  };
+  v1::Metric& median = add(kMetricLatencyMs, stats.median_ms);
+  median.set_ci_low(stats.ci_low_ms);
+  median.set_ci_high(stats.ci_high_ms);
+  add(kMetricLatencyP90Ms, stats.p90_ms);
+  add(kMetricLatencyCv, stats.cv);
+  add(kMetricLatencyRuns, stats.runs);
+}
+
+void StampDevice(const v1::DeviceDescriptor& device, TaskOutcome* outcome) {
+  if (device.ByteSizeLong() == 0) return;
+  for (v1::Metric& m : outcome->metrics) *m.mutable_device() = device;
+}
+
 absl::StatusOr<TaskOutcome> RunLatencyTask(const v1::Task& task, const LatencyTaskOptions& options,
                                            const std::atomic<bool>* cancel) {
   // LibTorch reports failures by throwing; nothing may escape this boundary.
   try {
-    return RunLatencyTaskUnsafe(task, options, cancel);
+    absl::StatusOr<TaskOutcome> outcome = RunLatencyTaskUnsafe(task, options, cancel);
+    if (outcome.ok() && options.device.ByteSizeLong() > 0) {
+      v1::DeviceDescriptor device = options.device;  // the job's thread count wins
+      device.set_threads(OrDefault(task.spec().latency().threads(),
+                                   OrDefault(options.default_threads, kDefaultLatencyThreads)));
+      StampDevice(device, &*outcome);
+    }
+    return outcome;
   } catch (const c10::Error& e) {
     return absl::InternalError(
         absl::StrCat("libtorch: ", std::string(e.what_without_backtrace()).substr(0, 1024)));

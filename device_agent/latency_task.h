@@ -5,11 +5,15 @@
 #define EDGENAS_DEVICE_AGENT_LATENCY_TASK_H_
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "edgenas/v1/task_service.pb.h"
 #include "common/task_outcome.h"
+#include "device_agent/energy_meter.h"
+#include "device_agent/latency.h"
 
 namespace edgenas {
 
@@ -23,7 +27,24 @@ struct LatencyTaskOptions {
   // Minimum wall time of the run batch framed by two energy readings: RAPL
   // counters update about once a millisecond, so short windows are noise.
   int energy_window_ms = 500;
+  // Opens the energy meter for one task (the agent's --energy_meter choice,
+  // energy_meter_registry.h); the meter runs only while open. Empty: RAPL
+  // under powercap_root.
+  std::function<absl::StatusOr<std::unique_ptr<EnergyMeter>>()> open_energy_meter;
+  // What the agent measures on (device_descriptor.h); set on every metric
+  // it reports. Left empty, metrics carry no descriptor.
+  v1::DeviceDescriptor device;
 };
+
+// Appends latency_ms (with its 95% CI), latency_p90_ms, latency_cv and
+// latency_runs from `stats`, each with `source`, `device_class`, the
+// unstable flag and DescribeMeasurement's method line. Shared by the runners.
+void AddLatencyMetrics(const LatencyStats& stats, const LatencyOptions& latency_options,
+                       const std::string& device_class, const std::string& source,
+                       TaskOutcome* outcome);
+
+// Sets `device` on every metric of `outcome` (nothing when it is empty).
+void StampDevice(const v1::DeviceDescriptor& device, TaskOutcome* outcome);
 
 // Measures latency_ms (median), latency_p90_ms, latency_cv, latency_runs and
 // energy_mj when a meter is available; otherwise adds the note

@@ -50,6 +50,11 @@ ArtifactClient::ArtifactClient(const std::string& coordinator_address,
       credentials != nullptr ? credentials : grpc::InsecureChannelCredentials()));
 }
 
+ArtifactClient::ArtifactClient(std::shared_ptr<grpc::Channel> channel)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->stub = v1::ArtifactService::NewStub(std::move(channel));
+}
+
 ArtifactClient::~ArtifactClient() = default;
 
 absl::StatusOr<ArtifactInfo> ArtifactClient::Upload(const std::string& job_id,

@@ -11,7 +11,8 @@
 #include "absl/status/statusor.h"
 
 namespace grpc {
-class ChannelCredentials;  // only a pointer is passed: no gRPC header here
+class Channel;             // only pointers are passed: no gRPC header here
+class ChannelCredentials;
 }  // namespace grpc
 
 namespace edgenas {
@@ -29,6 +30,8 @@ class ArtifactClient {
   // `credentials` null means plaintext.
   explicit ArtifactClient(const std::string& coordinator_address,
                           std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+  // Over an existing channel (e.g. one that sends a bearer token).
+  explicit ArtifactClient(std::shared_ptr<grpc::Channel> channel);
   ~ArtifactClient();
   ArtifactClient(const ArtifactClient&) = delete;
   ArtifactClient& operator=(const ArtifactClient&) = delete;

@@ -159,6 +159,7 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
   req.set_device_class(options_.device_class);
   for (const std::string& a : options_.accelerators) req.add_accelerators(a);
   for (const std::string& c : options_.capabilities) req.add_capabilities(c);
+  if (options_.device.ByteSizeLong() > 0) *req.mutable_device() = options_.device;
 
   const int64_t give_up_at = SteadyMs() + options_.register_timeout_ms;
   int backoff_ms = options_.initial_backoff_ms;
@@ -186,8 +187,10 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
       if (options_.on_registered) options_.on_registered(resp.executor_id());
       return absl::OkStatus();
     }
+    // RESOURCE_EXHAUSTED: the coordinator's database is full for now.
     const bool retry = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                       s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+                       s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                       s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     if (!retry) {
       return absl::Status(ToAbsl(s).code(),
                           absl::StrCat("register with ", options_.coordinator, ": ",

@@ -36,6 +36,8 @@ struct ExecutorOptions {
   std::string device_class;
   std::vector<std::string> accelerators;
   std::vector<std::string> capabilities;
+  // Device agents: what they measure on (sent at registration; empty = none).
+  v1::DeviceDescriptor device;
   int max_tasks = 1;         // tasks asked for per Lease; run one after another
   int lease_wait_ms = 10000;  // long-poll duration of one Lease call
   // How long Register keeps retrying while the coordinator is unreachable

@@ -11,6 +11,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  libonnx-dev libopencv-dnn-dev
   dataset-fashion-mnist python3-optuna python3-torch
   clang libclang-rt-dev
   prometheus openssl

@@ -27,12 +27,16 @@
 #include "executor/executor_metrics.h"
 #include "worker/accuracy_methods.h"
 #include "common/data_roots.h"
+#include "common/cpu_affinity.h"
 #include "worker/accuracy_task.h"
 #include "worker/table_accuracy_task.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50051", "Coordinator TaskService address");
 ABSL_FLAG(std::string, name, "", "Name shown by the coordinator (default: host name)");
 ABSL_FLAG(int, threads, 0, "Torch intra-op threads on CPU (0 = the machine's cores)");
+ABSL_FLAG(std::string, cpus, "",
+          "CPU list the worker is pinned to, e.g. \"0\" or \"0-2\" (sched_setaffinity), to keep "
+          "training off the cores a device agent measures on; empty: not pinned");
 ABSL_FLAG(std::string, dataset_dir, "", "Overrides the job's dataset directory when set");
 ABSL_FLAG(std::string, data_root, edgenas::kDefaultDataRoots,
           "comma-separated folders a job's dataset.path and evaluation.table.path must lie in "
@@ -44,7 +48,13 @@ ABSL_FLAG(int, slots, 1,
           "one); on a CPU keep 1 and use --threads");
 ABSL_FLAG(int64_t, max_artifact_mb, 1024, "Largest checkpoint this worker downloads");
 ABSL_FLAG(std::string, tls_ca_file, "",
-          "PEM CA certificates to verify the coordinator with (TLS); empty: plaintext");
+          "PEM CA certificates to verify the coordinator with (TLS); empty: $EDGENAS_TLS_CA_FILE, "
+          "else plaintext");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM client certificate for mutual TLS (with --tls_key_file; needs --tls_ca_file), naming "
+          "this executor's role: edgenas://worker or CN=worker; empty: $EDGENAS_TLS_CERT_FILE");
+ABSL_FLAG(std::string, tls_key_file, "",
+          "PEM private key of --tls_cert_file; empty: $EDGENAS_TLS_KEY_FILE");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9465",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -61,11 +71,24 @@ std::string HostName() {
 }
 
 int Main() {
+  // Before any thread starts, so that every thread inherits the mask.
+  if (const std::string cpus = absl::GetFlag(FLAGS_cpus); !cpus.empty()) {
+    absl::StatusOr<std::vector<int>> parsed = ParseCpuList(cpus, "--cpus");
+    absl::Status pinned = parsed.ok() ? PinProcessToCpus(*parsed, "--cpus") : parsed.status();
+    if (!pinned.ok()) {
+      std::fprintf(stderr, "edgenas-worker: %s\n", std::string(pinned.message()).c_str());
+      return 2;
+    }
+  }
   AccuracyTaskOptions task_options;
   task_options.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
   task_options.threads = absl::GetFlag(FLAGS_threads);
   if (task_options.threads == 0) {
     task_options.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    // Pinned (or confined by a cpuset): as many threads as cores it may use.
+    if (absl::StatusOr<std::vector<int>> allowed = AllowedCpus(); allowed.ok() && !allowed->empty()) {
+      task_options.threads = std::min(task_options.threads, static_cast<int>(allowed->size()));
+    }
   }
   task_options.allow_cuda = absl::GetFlag(FLAGS_allow_cuda);
   if (task_options.threads < 1) {
@@ -83,7 +106,9 @@ int Main() {
 
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);
-  auto credentials = ClientCredentials(absl::GetFlag(FLAGS_tls_ca_file));
+  auto credentials = ClientCredentials(ClientTlsFilesFromFlagsOrEnv(
+      absl::GetFlag(FLAGS_tls_ca_file), absl::GetFlag(FLAGS_tls_cert_file),
+      absl::GetFlag(FLAGS_tls_key_file)));
   if (!credentials.ok()) {
     std::fprintf(stderr, "edgenas-worker: %s\n", std::string(credentials.status().message()).c_str());
     return 2;

@@ -13,6 +13,7 @@
 #include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
 #include "common/model/nb201_model.h"
+#include "common/model/onnx_export.h"
 #include "common/nb201_space.h"
 #include "common/status_macros.h"
 
@@ -126,9 +127,18 @@ absl::Status WriteFile(const std::string& path, const std::vector<char>& bytes) 
 absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_text,
                            const std::string& checkpoint, const std::string& format,
                            const std::string& out_path, int in_channels, int num_classes) {
+  if (format == "onnx") {
+    // ExportOnnx reads "" as "initial weights"; a trained network has bytes.
+    if (checkpoint.empty()) return absl::DataLossError("export: the checkpoint is empty");
+    OnnxExportOptions options;
+    options.in_channels = in_channels;
+    options.num_classes = num_classes;
+    ASSIGN_OR_RETURN(const OnnxModel model, ExportOnnx(space, arch_text, checkpoint, options));
+    return WriteFile(out_path, std::vector<char>(model.bytes.begin(), model.bytes.end()));
+  }
   if (format != "torchscript" && format != "state_dict") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("format: unknown \"", format, "\"; known: torchscript, state_dict"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "format: unknown \"", format, "\"; known: torchscript, state_dict, onnx"));
   }
   ASSIGN_OR_RETURN(torch::nn::AnyModule model,
                    BuildModel(space, arch_text, in_channels, num_classes));

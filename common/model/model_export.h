@@ -5,6 +5,9 @@
 //     inference semantics (batch norm in eval mode);
 //   * "state_dict": a dict of the network's parameter and buffer tensors by
 //     name, in the format torch.load reads (torch::pickle_save).
+//   * "onnx": an ONNX model (opset 13, fixed input [1, in_channels, 28, 28],
+//     output "logits"; see onnx_export.h) for TensorRT, OpenVINO, ONNX
+//     Runtime or OpenCV DNN; inference semantics.
 // The header includes no protobuf; LibTorch is used in the .cc only.
 #ifndef EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_
 #define EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_

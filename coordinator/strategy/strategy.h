@@ -72,6 +72,11 @@ struct ObservedMetric {
   double value = 0.0;        // unoriented, as measured
   std::string source;        // e.g. "worker:full_train", "agent:libtorch-cpu"
   std::string fidelity;      // e.g. "proxy", "full"; "" when not given
+  // The device agent could not measure the value to the job's precision
+  // (latency.target_ci_rel) even after a re-measurement; the value is the
+  // median it did measure. No strategy treats it differently today; one that
+  // wants to (e.g. re-measure, or widen a model's noise) can.
+  bool unstable = false;
 };
 
 // The outcome of one hard constraint on measured values.

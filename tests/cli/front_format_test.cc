@@ -66,11 +66,35 @@ TEST(FormatFrontTable, EmptyFrontSaysSo) {
 // CSV has a header, raw values, and RFC 4180 quoting for awkward fields.
 TEST(FormatFrontCsv, HeaderRawValuesAndQuoting) {
   const std::string expected =
-      "rank,candidate_id,accuracy,latency_ms,params,arch\r\n"
-      "1,c1,0.91234,1.23456,123456,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|\r\n"
-      "2,c2,0.85,0.5,1234,|none~0|+|skip_connect~0|none~1|\r\n"
-      "3,c3,,0.25,,\"odd, \"\"quoted\"\" arch\"\r\n";
+      "rank,candidate_id,accuracy,latency_ms,params,unstable,arch\r\n"
+      "1,c1,0.91234,1.23456,123456,,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|\r\n"
+      "2,c2,0.85,0.5,1234,,|none~0|+|skip_connect~0|none~1|\r\n"
+      "3,c3,,0.25,,,\"odd, \"\"quoted\"\" arch\"\r\n";
   EXPECT_EQ(FormatFrontCsv(SampleFront()), expected);
+}
+
+// A value an agent reported as unstable is marked in the table ('~' and a
+// note), named in the CSV's unstable column, and carried in the JSON.
+TEST(FormatFront, MarksUnstableValues) {
+  v1::ParetoFront front = SampleFront();
+  for (v1::Metric& m : *front.mutable_candidates(1)->mutable_metrics()) {
+    if (m.name() == "latency_ms") {
+      m.set_unstable(true);
+      m.set_ci_low(1.1);
+      m.set_ci_high(1.4);
+    }
+  }
+  const std::string table = FormatFrontTable(front);
+  EXPECT_THAT(table, HasSubstr("1.235~"));
+  EXPECT_THAT(table, HasSubstr("0.500  "));  // the stable ones are unmarked
+  EXPECT_THAT(table, HasSubstr("note: ~ marks an unstable measurement"));
+  EXPECT_THAT(FormatFrontTable(SampleFront()), ::testing::Not(HasSubstr("unstable")));
+  EXPECT_THAT(FormatFrontCsv(front),
+              HasSubstr("1,c1,0.91234,1.23456,123456,latency_ms,|nor_conv_3x3~0|"));
+  absl::StatusOr<std::string> json = FormatFrontJson(front);
+  ASSERT_TRUE(json.ok());
+  EXPECT_THAT(*json, HasSubstr("\"unstable\": true"));
+  EXPECT_THAT(*json, HasSubstr("\"ci_high\": 1.4"));
 }
 
 // The same metric on two devices gets device-qualified headers.

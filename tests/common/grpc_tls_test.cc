@@ -1,6 +1,8 @@
 // TLS credentials from PEM files: a client trusting the server's CA
-// connects; a plaintext client does not; bad flag combinations and files
-// are refused naming the flag. Certificates are made with the openssl tool.
+// connects; a plaintext client does not; with mutual TLS a certificate from
+// another CA is refused; bad flag combinations and files are refused naming
+// the flag; the environment fills empty client flags; loopback addresses.
+// Certificates are made with the openssl tool.
 #include "common/grpc_tls.h"
 
 #include <unistd.h>
@@ -15,6 +17,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/test_pki.h"
 
 namespace edgenas {
 namespace {
@@ -81,6 +84,84 @@ TEST_F(GrpcTlsTest, RefusesIncompleteOrUnreadableFiles) {
   auto junk = ClientCredentials(dir_ + "/junk.crt");
   ASSERT_FALSE(junk.ok());
   EXPECT_THAT(std::string(junk.status().message()), HasSubstr("no PEM block"));
+}
+
+// Mutual TLS: a client certificate from the trusted CA or none at all
+// connects (services decide about certificate-less callers); one from
+// another CA fails the handshake.
+TEST_F(GrpcTlsTest, MutualTlsRefusesCertificatesFromAnotherCa) {
+  if (!testing::TestPki::OpensslAvailable()) GTEST_SKIP() << "the openssl tool is not installed";
+  testing::TestPki pki(dir_);
+  ASSERT_TRUE(pki.MakeCa("ca").ok());
+  ASSERT_TRUE(pki.MakeCa("other-ca").ok());
+  ASSERT_TRUE(pki.MakeLeaf("server", "ca", "localhost", {"DNS:localhost", "IP:127.0.0.1"}).ok());
+  ASSERT_TRUE(pki.MakeLeaf("client", "ca", "worker", {}).ok());
+  ASSERT_TRUE(pki.MakeLeaf("stranger", "other-ca", "worker", {}).ok());
+  auto server_credentials = ServerCredentials(pki.Cert("server"), pki.Key("server"), pki.Cert("ca"));
+  ASSERT_TRUE(server_credentials.ok()) << server_credentials.status();
+  grpc::CallbackGenericService service;
+  grpc::ServerBuilder builder;
+  builder.RegisterCallbackGenericService(&service);
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", *server_credentials, &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto with = [&](const std::string& name) {
+    auto credentials = ClientCredentials(ClientTlsFiles{
+        pki.Cert("ca"), name.empty() ? "" : pki.Cert(name), name.empty() ? "" : pki.Key(name)});
+    EXPECT_TRUE(credentials.ok()) << credentials.status();
+    return *credentials;
+  };
+  EXPECT_TRUE(Connects(port, with("client")));
+  EXPECT_TRUE(Connects(port, with("")));
+  EXPECT_FALSE(Connects(port, with("stranger")));
+  server->Shutdown();
+}
+
+// A client certificate needs its key and a CA; a client CA needs a server
+// certificate. Each refusal names the flag.
+TEST_F(GrpcTlsTest, RefusesIncompleteClientCertificateSettings) {
+  std::ofstream(dir_ + "/a.pem") << "-----BEGIN CERTIFICATE-----\n";
+  auto no_key = ClientCredentials(ClientTlsFiles{dir_ + "/a.pem", dir_ + "/a.pem", ""});
+  EXPECT_THAT(std::string(no_key.status().message()), HasSubstr("--tls_key_file"));
+  auto no_ca = ClientCredentials(ClientTlsFiles{"", dir_ + "/a.pem", dir_ + "/a.pem"});
+  EXPECT_THAT(std::string(no_ca.status().message()), HasSubstr("--tls_ca_file"));
+  auto missing_cert =
+      ClientCredentials(ClientTlsFiles{dir_ + "/a.pem", dir_ + "/nope.pem", dir_ + "/a.pem"});
+  EXPECT_THAT(std::string(missing_cert.status().message()), HasSubstr("--tls_cert_file"));
+  auto client_ca_alone = ServerCredentials("", "", dir_ + "/a.pem");
+  EXPECT_THAT(std::string(client_ca_alone.status().message()), HasSubstr("--tls_client_ca_file"));
+  auto missing_client_ca = ServerCredentials(dir_ + "/a.pem", dir_ + "/a.pem", dir_ + "/nope.pem");
+  EXPECT_THAT(std::string(missing_client_ca.status().message()),
+              HasSubstr("--tls_client_ca_file"));
+}
+
+TEST(FlagOrEnvTest, FlagWinsThenEnvironment) {
+  ::setenv("EDGENAS_TEST_FLAG_OR_ENV", "/from/env", 1);
+  EXPECT_EQ(FlagOrEnv("/from/flag", "EDGENAS_TEST_FLAG_OR_ENV"), "/from/flag");
+  EXPECT_EQ(FlagOrEnv("", "EDGENAS_TEST_FLAG_OR_ENV"), "/from/env");
+  ::unsetenv("EDGENAS_TEST_FLAG_OR_ENV");
+  EXPECT_EQ(FlagOrEnv("", "EDGENAS_TEST_FLAG_OR_ENV"), "");
+  ::setenv(kTlsCaFileEnv, "ca.pem", 1);
+  ::setenv(kTlsCertFileEnv, "cert.pem", 1);
+  ::setenv(kTlsKeyFileEnv, "key.pem", 1);
+  ClientTlsFiles files = ClientTlsFilesFromFlagsOrEnv("", "mine.pem", "");
+  EXPECT_EQ(files.ca_file, "ca.pem");
+  EXPECT_EQ(files.cert_file, "mine.pem");
+  EXPECT_EQ(files.key_file, "key.pem");
+  for (const char* name : {kTlsCaFileEnv, kTlsCertFileEnv, kTlsKeyFileEnv}) ::unsetenv(name);
+}
+
+TEST(IsLoopbackListenAddressTest, OnlyLoopbackAddressesAndUnixSockets) {
+  for (const char* address : {"127.0.0.1:50051", "127.1.2.3:0", "localhost:50051",
+                              "LOCALHOST:1", "[::1]:50051", "unix:/run/edgenas.sock"}) {
+    EXPECT_TRUE(IsLoopbackListenAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0:50051", "[::]:50051", ":50051", "10.0.0.5:50051",
+                              "coordinator.lab:50051", "127.0.0.1.example.com:1", "[::1:50051",
+                              "128.0.0.1:1"}) {
+    EXPECT_FALSE(IsLoopbackListenAddress(address)) << address;
+  }
 }
 
 }  // namespace

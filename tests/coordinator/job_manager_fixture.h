@@ -57,7 +57,7 @@ class JobManagerTest : public ::testing::Test {
     options.store = store_.get();
     options.clock = &clock_;
     options.start_housekeeping_thread = false;
-    options.on_fatal_store_error = [this](const absl::Status& s) { fatal_errors_.push_back(s); };
+    options.on_store_error = [this](const absl::Status& s) { store_errors_.push_back(s); };
     options.evaluator_override = evaluator_override_;
     options.observer = observer_;
     auto manager = JobManager::Create(options);
@@ -121,7 +121,7 @@ class JobManagerTest : public ::testing::Test {
     }
   }
 
-  std::vector<absl::Status> fatal_errors_;
+  std::vector<absl::Status> store_errors_;  // failed batches, in order
   std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override_;
   CoordinatorObserver* observer_ = nullptr;  // set before Open()
   std::string db_path_;

@@ -99,6 +99,19 @@ TEST(NormalizeJobSpec, RefusesBadFieldsNamingThem) {
   ExpectRefused(s, "job.latency.max_runs");
 
   s = Minimal();
+  s.mutable_latency()->set_target_ci_rel(std::numeric_limits<double>::quiet_NaN());
+  ExpectRefused(s, "job.latency.target_ci_rel");
+  s = Minimal();
+  s.mutable_latency()->set_target_ci_rel(-0.01);
+  ExpectRefused(s, "job.latency.target_ci_rel");
+  s = Minimal();
+  s.mutable_latency()->set_blocks(30);  // more than min_runs (20)
+  ExpectRefused(s, "job.latency.blocks");
+  s = Minimal();
+  s.mutable_latency()->set_max_measure_ms(-1);
+  ExpectRefused(s, "job.latency.max_measure_ms");
+
+  s = Minimal();
   o = s.add_objectives();
   o->set_metric("latency_ms");
   o->set_direction(v1::MINIMIZE);

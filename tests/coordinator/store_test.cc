@@ -235,6 +235,59 @@ TEST_F(StoreTest, MetricsKeptPerSourceWithTheirCost) {
   EXPECT_EQ((*list)[0].metrics(1).fidelity(), -1);
 }
 
+// A device agent's measurement keeps its interval, unstable flag, method and
+// device descriptor (schema v5), in GetCandidate and ListCandidates alike;
+// an executor keeps the descriptor it registered with.
+TEST_F(StoreTest, MeasurementQualityAndDeviceRoundTrip) {
+  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  ASSERT_TRUE(store.PutJob(MakeJob("j1")).ok());
+  ASSERT_TRUE(store.PutCandidate(MakeCandidate("c1", "j1", 0, "k1")).ok());
+  v1::Metric latency = MakeMetric("latency_ms", 1.5);
+  latency.set_source("agent:libtorch-cpu");
+  latency.set_device_class("cpu");
+  latency.set_ci_low(1.4);
+  latency.set_ci_high(1.7);
+  latency.set_unstable(true);
+  latency.set_method("median of 240 runs in 12 blocks");
+  latency.mutable_device()->set_cpu_model("Cortex-A76");
+  latency.mutable_device()->set_affinity("1");
+  v1::Metric accuracy = MakeMetric("accuracy", 0.9);  // no quality fields, no device
+  ASSERT_TRUE(store.PutMetrics("c1", "t1", {latency, accuracy}).ok());
+  absl::StatusOr<v1::Candidate> got = store.GetCandidate("c1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  absl::StatusOr<std::vector<v1::Candidate>> list = store.ListCandidates("j1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  for (const v1::Candidate& c : {*got, (*list)[0]}) {
+    ASSERT_EQ(c.metrics_size(), 2);
+    const v1::Metric& a = c.metrics(0);  // ordered by name
+    const v1::Metric& l = c.metrics(1);
+    EXPECT_EQ(l.name(), "latency_ms");
+    EXPECT_DOUBLE_EQ(l.ci_low(), 1.4);
+    EXPECT_DOUBLE_EQ(l.ci_high(), 1.7);
+    EXPECT_TRUE(l.unstable());
+    EXPECT_EQ(l.method(), "median of 240 runs in 12 blocks");
+    EXPECT_EQ(l.device().cpu_model(), "Cortex-A76");
+    EXPECT_EQ(l.device().affinity(), "1");
+    EXPECT_FALSE(a.unstable());
+    EXPECT_FALSE(a.has_device());
+    EXPECT_EQ(a.method(), "");
+  }
+  ExecutorRecord agent;
+  agent.id = "a1";
+  agent.kind = v1::DEVICE_AGENT;
+  agent.device_class = "rpi5";
+  agent.device.set_runner("libtorch-cpu");
+  agent.device.set_emulated(true);
+  ASSERT_TRUE(store.PutExecutor(agent).ok());
+  absl::StatusOr<std::vector<ExecutorRecord>> executors = store.ListExecutors();
+  ASSERT_TRUE(executors.ok()) << executors.status();
+  ASSERT_EQ(executors->size(), 1u);
+  EXPECT_EQ((*executors)[0].device.runner(), "libtorch-cpu");
+  EXPECT_TRUE((*executors)[0].device.emulated());
+}
+
 // A version-3 file (no fidelity column) migrates to version 4: its values
 // read back at fidelity 0, except a finalist's full training ("<c>.full_train"
 // task), which becomes -1 so the search keeps ranking by the proxy.
@@ -256,6 +309,14 @@ TEST_F(StoreTest, MigratesVersion3MetricsToFidelities) {
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
     ASSERT_EQ(sqlite3_exec(db,
+                           // Undo v5, then v4: what a version-3 file holds.
+                           "ALTER TABLE metrics DROP COLUMN ci_low;"
+                           "ALTER TABLE metrics DROP COLUMN ci_high;"
+                           "ALTER TABLE metrics DROP COLUMN unstable;"
+                           "ALTER TABLE metrics DROP COLUMN method;"
+                           "ALTER TABLE metrics DROP COLUMN device;"
+                           "ALTER TABLE executors DROP COLUMN device;"
+                           "DROP TABLE latency_tables;"
                            "ALTER TABLE metrics DROP COLUMN fidelity;"
                            "UPDATE schema_version SET version = 3;",
                            nullptr, nullptr, &error),

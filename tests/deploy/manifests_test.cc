@@ -365,6 +365,25 @@ TEST(SystemdUnits, FlagfilesAgreeWithBinaries) {
   }
 }
 
+// The board examples beside the agent's unit (agent-rpi5.flags,
+// agent-jetson.flags, ...) hold only flags edgenas-agent has.
+TEST(SystemdUnits, BoardFlagfilesAgreeWithAgent) {
+  int boards = 0;
+  for (const auto& entry : fs::directory_iterator(DeployDir() + "/systemd")) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, "agent-") || !absl::EndsWith(name, ".flags")) continue;
+    SCOPED_TRACE(name);
+    ++boards;
+    std::ifstream flags(entry.path());
+    std::stringstream lines;
+    lines << flags.rdbuf();
+    const std::vector<std::string> args = FlagLines(lines.str());
+    EXPECT_FALSE(args.empty());
+    ExpectFlagsExist("edgenas-agent", args, name);
+  }
+  EXPECT_GE(boards, 2) << "deploy/systemd/agent-rpi5.flags and agent-jetson.flags";
+}
+
 // Prometheus scrapes each binary at its default metrics port.
 TEST(PrometheusConfig, ScrapesTheBinariesDefaultPorts) {
   YAML::Node config = YAML::LoadFile(DeployDir() + "/prometheus/prometheus.yml");

@@ -1,13 +1,15 @@
-// RunLatencyTask end to end on a tiny NB201 network with small settings and
-// fake powercap trees (so the energy outcome is deterministic).
+// RunLatencyTask end to end on a tiny NB201 network with small settings,
+// fake powercap trees and a stand-in meter (so the energy outcome is known).
 #include "device_agent/latency_task.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -91,18 +93,49 @@ TEST_F(LatencyTaskTest, MeasuresLatencyAndExplainsMissingEnergy) {
                                               root_));
 }
 
-// With a (fake, idle) meter: energy_mj is reported, and the note says it is
-// whole-package energy.
-TEST_F(LatencyTaskTest, ReportsEnergyWhenMeterPresent) {
+// A RAPL counter that never moves shows no power above idle: energy_mj is
+// unavailable with the reason, never reported as 0.
+TEST_F(LatencyTaskTest, StillCounterGivesNoEnergy) {
   fs::create_directories(root_ + "/intel-rapl:0");
   std::ofstream(root_ + "/intel-rapl:0/energy_uj") << "12345\n";
   std::ofstream(root_ + "/intel-rapl:0/max_energy_range_uj") << "262143328850\n";
   absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(ByName(*outcome).count(kMetricEnergyMj), 0u);
+  EXPECT_TRUE(HasNoteContaining(*outcome, "energy_mj unavailable: rapl(1 package): power while "
+                                          "running (0.0 mW) not above the idle baseline"));
+}
+
+// A stand-in meter whose "energy" is this process's CPU time (1 W per busy
+// core): nothing while the baseline sleeps, something while the model runs,
+// so energy_mj is reported, positive, with the meter and method named.
+class CpuTimeMeter : public EnergyMeter {
+ public:
+  std::string Name() const override { return "cputime-fake"; }
+  absl::StatusOr<uint64_t> Read() override {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+  }
+};
+
+TEST_F(LatencyTaskTest, ReportsEnergyAboveIdleFromTheConfiguredMeter) {
+  options_.energy_window_ms = 50;
+  options_.open_energy_meter = []() -> absl::StatusOr<std::unique_ptr<EnergyMeter>> {
+    return std::make_unique<CpuTimeMeter>();
+  };
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m = ByName(*outcome);
   ASSERT_TRUE(m.count(kMetricEnergyMj));
-  EXPECT_DOUBLE_EQ(m[kMetricEnergyMj].value(), 0.0);  // the fake counter never moves
-  EXPECT_TRUE(HasNoteContaining(*outcome, "whole-package"));
+  const v1::Metric& e = m[kMetricEnergyMj];
+  EXPECT_GT(e.value(), 0);
+  EXPECT_TRUE(absl::StartsWith(e.method(), "cputime-fake: (active - idle baseline) over "))
+      << e.method();
+  EXPECT_LE(e.ci_low(), e.value());
+  EXPECT_GE(e.ci_high(), e.value());
+  EXPECT_EQ(e.device_class(), "test-board");
+  EXPECT_TRUE(HasNoteContaining(*outcome, "energy_mj: cputime-fake: (active - idle baseline)"));
 }
 
 // Space options build the same network as the deprecated fields; a spec
@@ -152,6 +185,33 @@ TEST_F(LatencyTaskTest, UnknownSpaceIsInvalidArgument) {
   v1::Task task = TinyTask(kArch);
   task.set_space("mbv9");
   EXPECT_TRUE(absl::IsInvalidArgument(RunLatencyTask(task, options_, nullptr).status()));
+}
+
+// Every latency metric says how it was measured (method, unstable flag) and
+// carries the agent's device descriptor, with the job's thread count; the
+// median comes with its confidence interval around it.
+TEST_F(LatencyTaskTest, MetricsCarryMethodIntervalAndDevice) {
+  options_.device.set_device_class("test-board");
+  options_.device.set_runner("libtorch-cpu");
+  options_.device.set_affinity("0");
+  options_.device.set_threads(4);
+  v1::Task task = TinyTask(kArch);
+  task.mutable_spec()->mutable_latency()->set_max_runs(200);
+  task.mutable_spec()->mutable_latency()->set_target_ci_rel(0.5);  // easy to reach
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(task, options_, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  std::map<std::string, v1::Metric> m = ByName(*outcome);
+  const v1::Metric& median = m[kMetricLatencyMs];
+  EXPECT_TRUE(median.ci_low() > 0 && median.ci_low() <= median.value()) << median.DebugString();
+  EXPECT_GE(median.ci_high(), median.value());
+  EXPECT_TRUE(absl::StrContains(median.method(), "order-statistic 95% CI")) << median.method();
+  for (const char* name : {kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv,
+                           kMetricLatencyRuns, kMetricParams}) {
+    EXPECT_EQ(m[name].device().runner(), "libtorch-cpu") << name;
+    EXPECT_EQ(m[name].device().threads(), 1) << name;  // the job's latency.threads
+    EXPECT_FALSE(m[name].method().empty()) << name;
+  }
+  EXPECT_EQ(m[kMetricLatencyMs].unstable(), m[kMetricLatencyCv].unstable());
 }
 
 // A raised cancel flag ends the task with CANCELLED.

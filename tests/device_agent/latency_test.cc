@@ -1,4 +1,5 @@
-// Latency statistics, the stopping rule, and MeasureLatency driven by a fake
+// Latency statistics, the order-statistic interval of the median, the
+// block schedule and stopping rule, and MeasureLatency driven by a fake
 // clock (each fake run "takes" a known time, so nothing real is timed).
 #include "device_agent/latency.h"
 
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "edgenas/v1/job.pb.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -24,6 +26,10 @@ TEST(LatencyStats, HandComputedOddCount) {
   EXPECT_NEAR(s.stddev_ms, std::sqrt(2.5), 1e-12);  // sum of squares 10 / (n - 1)
   EXPECT_NEAR(s.cv, std::sqrt(2.5) / 3.0, 1e-12);
   EXPECT_DOUBLE_EQ(s.min_ms, 1.0);
+  // Five samples are too few for a 95% interval: min and max, not valid.
+  EXPECT_FALSE(s.ci_valid);
+  EXPECT_DOUBLE_EQ(s.ci_low_ms, 1.0);
+  EXPECT_DOUBLE_EQ(s.ci_high_ms, 5.0);
 }
 
 // Even count: median is the mean of the two middle values.
@@ -47,46 +53,102 @@ TEST(LatencyStats, DegenerateInputs) {
   EXPECT_DOUBLE_EQ(Median({}), 0);
 }
 
-// Sampling never stops before min_runs, stops once the median is flat, and
-// always stops at max_runs.
-TEST(ShouldStopSampling, MinRunsStableMedianAndCap) {
+// The ranks match the published tables of the distribution-free interval
+// (e.g. Conover, Practical Nonparametric Statistics): n = 6 -> (1, 6),
+// n = 10 -> (2, 9), n = 20 -> (6, 15), n = 100 -> (40, 61).
+TEST(MedianInterval, RanksMatchBinomialTables) {
+  EXPECT_EQ(MedianIntervalRank(5), 0);
+  EXPECT_EQ(MedianIntervalRank(6), 1);
+  EXPECT_EQ(MedianIntervalRank(10), 2);
+  EXPECT_EQ(MedianIntervalRank(20), 6);
+  EXPECT_EQ(MedianIntervalRank(100), 40);
+  // Past the exact limit the normal approximation stays close to n/2 - 0.98 sqrt(n).
+  const int l = MedianIntervalRank(1000000);
+  EXPECT_NEAR(l, 500000 - 980, 2);
+}
+
+// The interval picks those order statistics out of the sorted sample.
+TEST(MedianInterval, PicksOrderStatistics) {
+  std::vector<double> samples;
+  for (int i = 20; i >= 1; --i) samples.push_back(i);  // unsorted on purpose
+  const MedianInterval ci = MedianConfidenceInterval(samples);
+  EXPECT_TRUE(ci.valid);
+  EXPECT_DOUBLE_EQ(ci.low, 6.0);
+  EXPECT_DOUBLE_EQ(ci.high, 15.0);
+}
+
+// Precise means both ends within +-target of the median.
+TEST(IsPrecise, BothEndsWithinTarget) {
+  LatencyStats s;
+  s.median_ms = 100;
+  s.ci_low_ms = 99.5;
+  s.ci_high_ms = 100.9;
+  s.ci_valid = true;
+  EXPECT_TRUE(IsPrecise(s, 0.01));
+  s.ci_high_ms = 101.2;
+  EXPECT_FALSE(IsPrecise(s, 0.01));
+  EXPECT_TRUE(IsPrecise(s, 0.02));
+  s.ci_valid = false;
+  EXPECT_FALSE(IsPrecise(s, 0.5));
+}
+
+// The first `blocks` blocks split min_runs; later ones grow with the runs.
+TEST(NextBlockSize, SplitsMinRunsThenGrows) {
   LatencyOptions o;
   o.min_runs = 20;
-  o.max_runs = 40;
-  o.stable_window = 10;
-  EXPECT_FALSE(ShouldStopSampling(std::vector<double>(19, 1.0), o));
-  EXPECT_TRUE(ShouldStopSampling(std::vector<double>(20, 1.0), o));
-
-  std::vector<double> rising;
-  for (int i = 1; i <= 39; ++i) rising.push_back(i);
-  EXPECT_FALSE(ShouldStopSampling(rising, o));  // median moved 20 -> 15: 33%
-  rising.push_back(40);
-  EXPECT_TRUE(ShouldStopSampling(rising, o));  // max_runs
-}
-
-// A median that moves by just under / just over the tolerance.
-TEST(ShouldStopSampling, RelativeChangeThreshold) {
-  LatencyOptions o;
+  o.blocks = 4;
+  EXPECT_EQ(NextBlockSize(0, 0, o), 5);
+  EXPECT_EQ(NextBlockSize(15, 3, o), 5);
+  EXPECT_EQ(NextBlockSize(20, 4, o), 5);
+  EXPECT_EQ(NextBlockSize(100, 10, o), 25);
   o.min_runs = 3;
-  o.max_runs = 100;
-  o.stable_window = 1;
-  o.stable_rel_change = 0.01;
-  // Medians: without the last sample 100.5, with it 101 (0.5% change).
-  EXPECT_TRUE(ShouldStopSampling({100, 101, 101.8}, o));
-  // Medians 100 -> 101.5 (1.5%).
-  EXPECT_FALSE(ShouldStopSampling({100, 103, 104}, o));
+  o.blocks = 2;
+  EXPECT_EQ(NextBlockSize(0, 0, o), 2);  // ceil(3 / 2)
 }
 
-// A fake clock advanced by each run: warm-up takes warmup_ms / run time
-// runs, then constant durations stop at min_runs.
-TEST(MeasureLatency, ConstantRunsStopAtMinRuns) {
+// Sampling never stops on precision before min_runs in `blocks` blocks or
+// mid-block, stops once the interval is narrow, and always stops at a cap.
+TEST(ShouldStopSampling, PrecisionOnlyAtBlockEndsAfterMinRuns) {
+  LatencyOptions o;
+  o.min_runs = 20;
+  o.blocks = 4;
+  o.max_runs = 100;
+  o.max_measure_ms = 1000;
+  LatencyStop stop;
+  const std::vector<double> flat(20, 1.0);
+  EXPECT_FALSE(ShouldStopSampling(std::vector<double>(19, 1.0), 0, true, 4, o, &stop));
+  EXPECT_FALSE(ShouldStopSampling(flat, 0, /*block_end=*/false, 4, o, &stop));
+  EXPECT_FALSE(ShouldStopSampling(flat, 0, true, /*blocks_done=*/3, o, &stop));
+  EXPECT_TRUE(ShouldStopSampling(flat, 0, true, 4, o, &stop));
+  EXPECT_EQ(stop, LatencyStop::kPrecise);
+
+  std::vector<double> spread;
+  for (int i = 1; i <= 40; ++i) spread.push_back(i);  // CI about +-25% of the median
+  EXPECT_FALSE(ShouldStopSampling(spread, 10, true, 8, o, &stop));
+  EXPECT_TRUE(ShouldStopSampling(spread, 1000, false, 8, o, &stop));
+  EXPECT_EQ(stop, LatencyStop::kMaxTime);
+  spread.resize(100, 50.0);
+  EXPECT_TRUE(ShouldStopSampling(spread, 10, false, 8, o, &stop));
+  EXPECT_EQ(stop, LatencyStop::kMaxRuns);
+}
+
+// A fake clock advanced by each run and each pause: warm-up takes
+// warmup_ms / run time runs; constant durations are precise at once, after
+// min_runs in `blocks` blocks with a pause between blocks.
+TEST(MeasureLatency, ConstantRunsStopAtMinRunsInBlocks) {
   int64_t now = 0;
   int calls = 0;
+  std::vector<int> pauses;
   LatencyOptions o;
   o.warmup_ms = 10;
   o.min_runs = 20;
-  o.max_runs = 200;
+  o.blocks = 4;
+  o.block_pause_ms = 7;
   o.now_ns = [&now] { return now; };
+  o.sleep_ms = [&](int ms) {
+    pauses.push_back(ms);
+    now += ms * kMs;
+  };
   const auto run = [&] {
     ++calls;
     now += 2 * kMs;
@@ -95,21 +157,65 @@ TEST(MeasureLatency, ConstantRunsStopAtMinRuns) {
   absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->runs, 20);
+  EXPECT_EQ(s->blocks, 4);
   EXPECT_EQ(calls, 5 + 20);  // 5 warm-up runs of 2 ms fill 10 ms
+  EXPECT_EQ(pauses, std::vector<int>({7, 7, 7}));  // between the 4 blocks
   EXPECT_DOUBLE_EQ(s->median_ms, 2.0);
-  EXPECT_DOUBLE_EQ(s->cv, 0.0);
+  EXPECT_DOUBLE_EQ(s->ci_low_ms, 2.0);
+  EXPECT_DOUBLE_EQ(s->ci_high_ms, 2.0);
+  EXPECT_EQ(s->stop, LatencyStop::kPrecise);
+  EXPECT_EQ(s->attempts, 1);
+  EXPECT_FALSE(s->unstable);
+  EXPECT_NE(DescribeMeasurement(*s, o).find("median of 20 runs in 4 blocks"), std::string::npos);
 }
 
-// Durations that keep growing never stabilise: sampling ends at max_runs.
-// Warm-up of 0 ms still makes one run.
-TEST(MeasureLatency, DriftingRunsStopAtMaxRuns) {
+// Noise that is wide at first and then settles: more blocks are added until
+// the interval is within target, and the result is precise.
+TEST(MeasureLatency, AddsBlocksUntilPrecise) {
+  int64_t now = 0;
+  int timed = 0;
+  LatencyOptions o;
+  o.warmup_ms = 0;
+  o.min_runs = 20;
+  o.blocks = 4;
+  o.target_ci_rel = 0.01;
+  o.now_ns = [&now] { return now; };
+  o.sleep_ms = [&](int ms) { now += ms * kMs; };
+  bool warm = false;
+  const auto run = [&] {
+    if (!warm) {  // the single warm-up run (warmup_ms = 0)
+      warm = true;
+      now += kMs;
+      return absl::OkStatus();
+    }
+    ++timed;
+    // Alternating 0.9 / 1.1 ms for the first 40 runs, 1.0 ms after.
+    now += timed <= 40 ? (timed % 2 == 0 ? 900000 : 1100000) : 1000000;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->stop, LatencyStop::kPrecise);
+  EXPECT_GT(s->runs, 40);
+  EXPECT_GT(s->blocks, 4);
+  EXPECT_FALSE(s->unstable);
+  EXPECT_DOUBLE_EQ(s->median_ms, 1.0);
+  EXPECT_TRUE(IsPrecise(*s, 0.01));
+}
+
+// Durations that keep growing never give a narrow interval: the run cap
+// ends the first attempt, the re-measurement ends the same way, and the
+// result is reported as unstable with both attempts' figures.
+TEST(MeasureLatency, DriftingRunsAreRemeasuredThenUnstable) {
   int64_t now = 0;
   int calls = 0;
   LatencyOptions o;
   o.warmup_ms = 0;
   o.min_runs = 5;
+  o.blocks = 1;
   o.max_runs = 50;
   o.now_ns = [&now] { return now; };
+  o.sleep_ms = [&](int ms) { now += ms * kMs; };
   const auto run = [&] {
     ++calls;
     now += calls * kMs;
@@ -118,8 +224,40 @@ TEST(MeasureLatency, DriftingRunsStopAtMaxRuns) {
   absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->runs, 50);
-  EXPECT_EQ(calls, 51);
-  EXPECT_DOUBLE_EQ(s->min_ms, 2.0);  // the first timed run is call 2
+  EXPECT_EQ(calls, 2 * 51);  // each attempt: 1 warm-up run + 50 timed
+  EXPECT_EQ(s->stop, LatencyStop::kMaxRuns);
+  EXPECT_EQ(s->attempts, 2);
+  EXPECT_TRUE(s->unstable);
+  EXPECT_DOUBLE_EQ(s->min_ms, 53.0);  // the second attempt's first timed run is call 53
+  EXPECT_NEAR(s->first_median_ms, 26.5, 1e-9);  // runs 2..51 of the first attempt
+  EXPECT_GT(s->first_ci_high_ms, s->first_ci_low_ms);
+  EXPECT_NE(DescribeMeasurement(*s, o).find("UNSTABLE"), std::string::npos);
+}
+
+// The time cap ends a slow, noisy measurement; without re-measurement it is
+// unstable after one attempt.
+TEST(MeasureLatency, TimeCapWithoutRemeasurement) {
+  int64_t now = 0;
+  int calls = 0;
+  LatencyOptions o;
+  o.warmup_ms = 0;
+  o.min_runs = 10;
+  o.blocks = 2;
+  o.max_measure_ms = 100;
+  o.block_pause_ms = 0;
+  o.remeasure_unstable = false;
+  o.now_ns = [&now] { return now; };
+  const auto run = [&] {
+    ++calls;
+    now += (calls % 3 == 0 ? 30 : 10) * kMs;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->stop, LatencyStop::kMaxTime);
+  EXPECT_EQ(s->attempts, 1);
+  EXPECT_TRUE(s->unstable);
+  EXPECT_LE(s->runs, 10);
 }
 
 // The run function's error is returned as is.
@@ -149,14 +287,50 @@ TEST(MeasureLatency, CancelledByFlag) {
   EXPECT_EQ(calls, 4);
 }
 
-// Out-of-range options are refused naming the field.
+// Out-of-range options are refused naming the job field.
 TEST(MeasureLatency, RejectsBadOptions) {
+  const auto expect_bad = [](LatencyOptions o, const std::string& field) {
+    absl::StatusOr<LatencyStats> s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
+    ASSERT_TRUE(absl::IsInvalidArgument(s.status())) << field;
+    EXPECT_NE(s.status().message().find("latency." + field), absl::string_view::npos)
+        << s.status();
+  };
   LatencyOptions o;
   o.min_runs = 10;
   o.max_runs = 5;
-  absl::StatusOr<LatencyStats> s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
-  ASSERT_TRUE(absl::IsInvalidArgument(s.status()));
-  EXPECT_NE(s.status().message().find("max_runs"), absl::string_view::npos);
+  expect_bad(o, "max_runs");
+  o = LatencyOptions();
+  o.target_ci_rel = std::nan("");
+  expect_bad(o, "target_ci_rel");
+  o = LatencyOptions();
+  o.blocks = 0;
+  expect_bad(o, "blocks");
+  o = LatencyOptions();
+  o.max_measure_ms = 0;
+  expect_bad(o, "max_measure_ms");
+}
+
+// A spec's zeros become the defaults; set fields are taken as they are.
+TEST(LatencyOptionsFromSpec, DefaultsAndOverrides) {
+  v1::LatencySpec spec;
+  LatencyOptions o = LatencyOptionsFromSpec(spec);
+  EXPECT_EQ(o.warmup_ms, 1000);
+  EXPECT_EQ(o.blocks, 4);
+  EXPECT_DOUBLE_EQ(o.target_ci_rel, 0.01);
+  EXPECT_EQ(o.max_measure_ms, 10000);
+  spec.set_warmup_ms(50);
+  spec.set_min_runs(3);
+  spec.set_max_runs(2);  // raised to min_runs
+  spec.set_blocks(8);    // at most min_runs
+  spec.set_target_ci_rel(0.05);
+  spec.set_max_measure_ms(500);
+  o = LatencyOptionsFromSpec(spec);
+  EXPECT_EQ(o.warmup_ms, 50);
+  EXPECT_EQ(o.max_runs, 3);
+  EXPECT_EQ(o.blocks, 3);
+  EXPECT_DOUBLE_EQ(o.target_ci_rel, 0.05);
+  EXPECT_EQ(o.max_measure_ms, 500);
+  EXPECT_TRUE(ValidateLatencyOptions(o).ok());
 }
 
 }  // namespace

@@ -6,13 +6,15 @@
 
 namespace edgenas {
 
-FakeTaskService::FakeTaskService() {
-  int port = 0;
+FakeTaskService::FakeTaskService(int port, bool reject_unknown_executors)
+    : reject_unknown_executors_(reject_unknown_executors) {
+  int bound = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
+                           &bound);
   builder.RegisterService(this);
   server_ = builder.BuildAndStart();
-  address_ = absl::StrCat("127.0.0.1:", port);
+  if (server_ != nullptr && bound != 0) address_ = absl::StrCat("127.0.0.1:", bound);
 }
 
 FakeTaskService::~FakeTaskService() {
@@ -56,6 +58,7 @@ grpc::Status FakeTaskService::Register(grpc::ServerContext* ctx, const v1::Regis
   absl::MutexLock lock(&mu_);
   state_.registers.push_back(*req);
   resp->set_executor_id(absl::StrCat("exec-", state_.registers.size()));
+  issued_.insert(resp->executor_id());
   resp->set_heartbeat_interval_ms(20);
   return grpc::Status::OK;
 }
@@ -64,6 +67,10 @@ grpc::Status FakeTaskService::Lease(grpc::ServerContext* ctx, const v1::LeaseReq
                                     v1::LeaseResponse* resp) {
   absl::MutexLock lock(&mu_);
   state_.leases.push_back(*req);
+  if (reject_unknown_executors_ && issued_.count(req->executor_id()) == 0) {
+    ++state_.unknown_executor_calls;
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "fake: unknown executor id");
+  }
   if (next_lease_error_ != grpc::StatusCode::OK) {
     const grpc::StatusCode code = next_lease_error_;
     next_lease_error_ = grpc::StatusCode::OK;
@@ -96,6 +103,10 @@ grpc::Status FakeTaskService::Heartbeat(grpc::ServerContext* ctx, const v1::Hear
                                         v1::HeartbeatResponse* resp) {
   absl::MutexLock lock(&mu_);
   state_.heartbeats.push_back(*req);
+  if (reject_unknown_executors_ && issued_.count(req->executor_id()) == 0) {
+    ++state_.unknown_executor_calls;
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "fake: unknown executor id");
+  }
   for (const v1::LeaseRef& ref : req->leases()) {
     if (leases_lost_) {
       *resp->add_lost() = ref;

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,15 @@ class FakeTaskService final : public v1::TaskService::Service {
     std::vector<v1::HeartbeatRequest> heartbeats;
     std::vector<v1::CompleteRequest> completes;
     std::vector<v1::FailRequest> fails;
+    int unknown_executor_calls = 0;  // Lease/Heartbeat answered NOT_FOUND
   };
 
-  // Starts the server on 127.0.0.1:0.
-  FakeTaskService();
+  // Starts the server on 127.0.0.1:`port` (0: OS-chosen; a given port lets a
+  // test restart "the coordinator" where its clients look for it). With
+  // `reject_unknown_executors`, Lease and Heartbeat answer NOT_FOUND for an
+  // executor id this instance has not handed out, as a coordinator restarted
+  // without its executors does. address() is empty if the port was taken.
+  explicit FakeTaskService(int port = 0, bool reject_unknown_executors = false);
   // Shuts the server down (ending blocked long polls).
   ~FakeTaskService() override;
 
@@ -67,6 +73,8 @@ class FakeTaskService final : public v1::TaskService::Service {
   grpc::StatusCode next_lease_error_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;
   bool leases_lost_ ABSL_GUARDED_BY(mu_) = false;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  const bool reject_unknown_executors_;
+  std::set<std::string> issued_ ABSL_GUARDED_BY(mu_);  // executor ids handed out
   std::string address_;
   std::unique_ptr<grpc::Server> server_;
 };

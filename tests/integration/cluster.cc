@@ -40,15 +40,18 @@ std::string Cluster::Binary(const std::string& name) {
   return sibling.ok() ? *sibling : name;
 }
 
-absl::Status Cluster::StartCoordinator(bool same_port) {
+absl::Status Cluster::StartCoordinator(bool same_port,
+                                       const std::vector<std::string>& extra_flags) {
   const std::string port_file = dir_ + "/coordinator.port";
   std::filesystem::remove(port_file);
   const int listen_port = same_port ? port_ : 0;
+  std::vector<std::string> argv = {
+      Binary("edgenas-coordinator"), absl::StrCat("--listen=127.0.0.1:", listen_port),
+      "--db=" + db_path(), "--port_file=" + port_file, "--heartbeat_interval_ms=500",
+      "--metrics_listen=127.0.0.1:0", "--metrics_port_file=" + dir_ + "/coordinator.metrics.port"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto child = ChildProcess::Spawn(
-      {Binary("edgenas-coordinator"), absl::StrCat("--listen=127.0.0.1:", listen_port),
-       "--db=" + db_path(), "--port_file=" + port_file, "--heartbeat_interval_ms=500",
-       "--metrics_listen=127.0.0.1:0", "--metrics_port_file=" + dir_ + "/coordinator.metrics.port"},
-      absl::StrCat(dir_, "/coordinator", same_port ? "-restarted" : "", ".log"));
+      argv, absl::StrCat(dir_, "/coordinator", same_port ? "-restarted" : "", ".log"));
   if (!child.ok()) return child.status();
   coordinator_ = std::move(*child);
   ChildProcess* c = coordinator_.get();
@@ -82,13 +85,19 @@ absl::StatusOr<ChildProcess*> Cluster::StartExecutor(const std::string& binary,
 }
 
 absl::StatusOr<ChildProcess*> Cluster::StartWorker(const std::string& name) {
+  return StartWorkerWithFlags(name, {});
+}
+
+absl::StatusOr<ChildProcess*> Cluster::StartWorkerWithFlags(const std::string& name,
+                                                            std::vector<std::string> flags) {
   // The tests' tables live in the cluster's folder or the shared data.
   std::string roots = absl::StrCat("--data_root=/usr/share/datasets,", dir_);
   if (const char* shared = std::getenv("EDGENAS_SHARED_DIR");
       shared != nullptr && std::filesystem::is_directory(shared)) {
     absl::StrAppend(&roots, ",", shared);
   }
-  return StartExecutor("edgenas-worker", {"--allow_cuda=false", roots}, name);
+  flags.insert(flags.begin(), {"--allow_cuda=false", roots});
+  return StartExecutor("edgenas-worker", std::move(flags), name);
 }
 
 absl::StatusOr<ChildProcess*> Cluster::StartAgent(const std::string& name) {

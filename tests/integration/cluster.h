@@ -25,10 +25,15 @@ class Cluster {
   ~Cluster();
 
   // Starts the coordinator on 127.0.0.1 with an OS-chosen port, or on the
-  // port it had before when `same_port` (restart after a crash).
-  absl::Status StartCoordinator(bool same_port = false);
+  // port it had before when `same_port` (restart after a crash), with
+  // `extra_flags` (e.g. --db_max_bytes) after the usual ones.
+  absl::Status StartCoordinator(bool same_port = false,
+                                const std::vector<std::string>& extra_flags = {});
   // Starts one edgenas-worker / edgenas-agent; returns its handle.
   absl::StatusOr<ChildProcess*> StartWorker(const std::string& name);
+  // An edgenas-worker with `flags` (e.g. TLS files) after the usual ones.
+  absl::StatusOr<ChildProcess*> StartWorkerWithFlags(const std::string& name,
+                                                     std::vector<std::string> flags);
   absl::StatusOr<ChildProcess*> StartAgent(const std::string& name);
   // An edgenas-agent with `flags` (e.g. --device_class, --runner) in place of
   // the default --device_class=cpu.

@@ -5,6 +5,9 @@
 // by side; a worker killed while training the supernet costs one lease, not
 // the job.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,7 @@
 
 #include "cli/process.h"
 #include "coordinator/store.h"
+#include "device_agent/onnx_runner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"
@@ -150,6 +154,20 @@ TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
   out = RunCli(cluster, {"export", job_id, finalist, "--format", "state_dict", "--out", dict}, &ok);
   EXPECT_TRUE(ok) << out;
   EXPECT_GT(std::filesystem::file_size(dict), 0u);
+  // The ONNX file a user takes to TensorRT / OpenVINO loads and runs in OpenCV DNN.
+  const std::string onnx = cluster.dir() + "/finalist.onnx";
+  out = RunCli(cluster, {"export", job_id, finalist, "--format", "onnx", "--out", onnx}, &ok);
+  EXPECT_TRUE(ok) << out;
+  std::ifstream onnx_in(onnx, std::ios::binary);
+  const std::string onnx_bytes((std::istreambuf_iterator<char>(onnx_in)),
+                               std::istreambuf_iterator<char>());
+  absl::StatusOr<std::unique_ptr<OnnxRunner>> onnx_runner = OnnxRunner::Create(onnx_bytes);
+  ASSERT_TRUE(onnx_runner.ok()) << onnx_runner.status();
+  ASSERT_TRUE((*onnx_runner)->SetInput(FloatTensor{{1, 1, 28, 28}, std::vector<float>(784, 0.5f)})
+                  .ok());
+  absl::StatusOr<FloatTensor> logits = (*onnx_runner)->Forward();
+  ASSERT_TRUE(logits.ok()) << logits.status();
+  EXPECT_EQ(logits->dims, (std::vector<int64_t>{1, 10}));
   // A candidate that was never fully trained has no weights to export.
   for (const v1::Candidate& c : *candidates) {
     if (c.id() == finalist) continue;

@@ -1,0 +1,65 @@
+#include "common/model/onnx_export.h"
+
+#include <exception>
+#include <utility>
+
+#include <torch/torch.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/model/checkpoint.h"
+#include "common/model/model_registry.h"
+#include "common/model/nb201_model.h"
+#include "common/model/onnx_from_torch.h"
+#include "common/model/onnx_writer.h"
+#include "common/status_macros.h"
+
+namespace edgenas {
+namespace {
+
+absl::StatusOr<OnnxModel> ExportChecked(const SpaceConfig& space, const std::string& arch,
+                                        const std::string& checkpoint,
+                                        const OnnxExportOptions& options) {
+  if (space.name != "nb201") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "format: onnx export is implemented for nb201, not \"", space.name, "\""));
+  }
+  torch::manual_seed(options.seed);
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model,
+                   BuildModel(space, arch, options.in_channels, options.num_classes));
+  if (!checkpoint.empty()) RETURN_IF_ERROR(LoadCheckpoint(checkpoint, *model.ptr(), arch));
+  model.ptr()->eval();
+  OnnxInputShape shape;
+  shape.batch = options.batch;
+  shape.channels = options.in_channels;
+  shape.height = options.height;
+  shape.width = options.width;
+  ASSIGN_OR_RETURN(OnnxGraph graph, OnnxGraphFromNb201(*model.ptr(), shape));
+  graph.doc = absl::StrCat("edgenas ", space.name, " ", arch,
+                           checkpoint.empty() ? " (initial weights, seed " : " (trained weights",
+                           checkpoint.empty() ? absl::StrCat(options.seed, ")") : ")");
+  OnnxModel out;
+  ASSIGN_OR_RETURN(out.bytes, SerializeOnnxGraph(graph));
+  out.input_name = graph.input.name;
+  out.input_dims = graph.input.dims;
+  out.output_name = graph.output.name;
+  out.output_dims = graph.output.dims;
+  out.params = CountParameters(*model.ptr());
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<OnnxModel> ExportOnnx(const SpaceConfig& space, const std::string& arch,
+                                     const std::string& checkpoint,
+                                     const OnnxExportOptions& options) {
+  try {
+    return ExportChecked(space, arch, checkpoint, options);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("onnx export: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("onnx export: ", e.what()));
+  }
+}
+
+}  // namespace edgenas

@@ -1,0 +1,49 @@
+// The ONNX exporter's entry point: a space's network for an architecture,
+// with trained weights (a checkpoint) or freshly initialised ones, as ONNX
+// bytes. Used by `edgenas export --format onnx` (via model_export.h) and by
+// the device agent's ONNX and external-command runners. Neither LibTorch nor
+// protobuf headers here.
+#ifndef EDGENAS_COMMON_MODEL_ONNX_EXPORT_H_
+#define EDGENAS_COMMON_MODEL_ONNX_EXPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/space_registry.h"
+
+namespace edgenas {
+
+struct OnnxExportOptions {
+  // Fixed input shape [batch, in_channels, height, width] of the graph.
+  int batch = 1;
+  int in_channels = 1;
+  int height = 28;
+  int width = 28;
+  int num_classes = 10;
+  // Seed of the initial weights when no checkpoint is given.
+  uint64_t seed = 0;
+};
+
+struct OnnxModel {
+  std::string bytes;                // serialized ONNX ModelProto
+  std::string input_name;           // "input"
+  std::vector<int64_t> input_dims;  // [batch, in_channels, height, width]
+  std::string output_name;          // "logits"
+  std::vector<int64_t> output_dims;  // [batch, num_classes]
+  int64_t params = 0;               // trainable parameters of the network
+};
+
+// Builds `arch` in `space`, loads `checkpoint` (the worker's format, see
+// checkpoint.h) or, when it is empty, keeps the seeded initial weights, and
+// exports it (see OnnxGraphFromNb201 for the graph). INVALID_ARGUMENT for a
+// space without an ONNX exporter, a bad architecture or shape; DATA_LOSS when
+// the checkpoint does not fit; INTERNAL when LibTorch or ONNX fails.
+absl::StatusOr<OnnxModel> ExportOnnx(const SpaceConfig& space, const std::string& arch,
+                                     const std::string& checkpoint,
+                                     const OnnxExportOptions& options);
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_COMMON_MODEL_ONNX_EXPORT_H_
