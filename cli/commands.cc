@@ -302,6 +302,13 @@ int Local(const Args& args, const CliIo& io) {
   options.replay_arch_column = args.Get("replay_arch_column", "");
   options.agent_cpus = args.Get("agent_cpus", "");
   options.worker_cpus = args.Get("worker_cpus", "");
+  options.agent_speed_reference = args.Has("agent_speed_reference");
+  if (options.agent_speed_reference && options.agent_runner != "libtorch") {
+    PrintError(io, absl::InvalidArgumentError(absl::StrCat(
+                       "--agent_speed_reference: only with --agent_runner=libtorch, got \"",
+                       options.agent_runner, "\"")));
+    return kExitUsage;
+  }
   return RunLocal(options, io);
 }
 
@@ -422,7 +429,10 @@ const std::vector<Command>& Commands() {
         {"replay_arch_column", true, "replay: column with architecture strings (default arch)"},
         {"agent_cpus", true,
          "cores the agent measures on (default: the last core, when there are >= 2)"},
-        {"worker_cpus", true, "cores the worker trains on (default: all but the agent's)"}},
+        {"worker_cpus", true, "cores the worker trains on (default: all but the agent's)"},
+        {"agent_speed_reference", false,
+         "libtorch agent on a shared or virtual machine: report latency normalised to a "
+         "reference kernel timed between blocks (edgenas-agent --speed_reference)"}},
        Local},
   };
   return *commands;

@@ -31,6 +31,9 @@ struct LocalOptions {
   // both share it and the run says so).
   std::string agent_cpus;
   std::string worker_cpus;
+  // Passes --speed_reference to a libtorch agent (latency normalised to a
+  // reference kernel's speed; device_agent/speed_reference.h).
+  bool agent_speed_reference = false;
   absl::Duration start_timeout = absl::Seconds(60);
   absl::Duration stop_grace = absl::Seconds(10);
 };

@@ -35,6 +35,7 @@
 #include "device_agent/energy_flags.h"
 #include "device_agent/energy_meter_registry.h"
 #include "device_agent/latency_task.h"
+#include "device_agent/speed_reference.h"
 #include "device_agent/profile_command.h"
 #include "device_agent/replay_runner.h"
 #include "device_agent/external_runner.h"
@@ -57,6 +58,11 @@ ABSL_FLAG(std::string, cpus, "",
 ABSL_FLAG(std::string, emulated, "auto",
           "whether this agent runs emulated (e.g. an arm64 binary under qemu-user): auto "
           "(detect from QEMU_* variables and /proc/cpuinfo), true or false");
+ABSL_FLAG(bool, speed_reference, false,
+          "--runner=libtorch on a shared or virtual machine: time a fixed reference kernel "
+          "between the blocks of every measurement and report latency scaled to the kernel's "
+          "speed calibrated at the first task (device_agent/speed_reference.h); the method "
+          "line keeps the raw median. Off: raw wall-clock latency");
 ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
 ABSL_FLAG(std::string, runner, "libtorch",
           "How latency tasks are answered: libtorch (measure on this machine), onnx (the "
@@ -235,7 +241,8 @@ int Main(bool profile) {
   if (profile) {  // `edgenas-agent profile`: device_agent/profile_command.h
     return RunProfileCommand(ProfileCommandOptions{
         options.coordinator, options.credentials, device_class, options.name, threads,
-        AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), "")});
+        AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), ""),
+        absl::GetFlag(FLAGS_speed_reference)});
   }
   options.device_class = device_class;
   options.on_registered = [&options](const std::string& id) {
@@ -259,6 +266,13 @@ int Main(bool profile) {
     metrics_server = *std::move(server);
     return true;
   };
+  if (absl::GetFlag(FLAGS_speed_reference) && runner != "libtorch") {
+    std::fprintf(stderr,
+                 "edgenas-agent: --speed_reference: only with --runner=libtorch (the reference "
+                 "kernel runs on LibTorch), got --runner=%s\n",
+                 runner.c_str());
+    return 2;
+  }
   if (absl::Status unused = ExternalFlagsUnused(runner); !unused.ok()) {
     std::fprintf(stderr, "edgenas-agent: %s\n", std::string(unused.message()).c_str());
     return 2;
@@ -387,6 +401,19 @@ int Main(bool profile) {
   options.device = AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu",
                                LibTorchVersion(), meter_name);
   task_options.device = options.device;
+  // Shared by every task (one at a time); calibrated at the first task.
+  std::shared_ptr<SpeedReference> speed_reference;
+  if (absl::GetFlag(FLAGS_speed_reference)) {
+    absl::StatusOr<std::unique_ptr<SpeedReference>> created = SpeedReference::Create();
+    if (!created.ok()) {
+      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(created.status().message()).c_str());
+      return 1;
+    }
+    speed_reference = std::move(*created);
+    task_options.speed_reference = speed_reference.get();
+    EDGENAS_LOG(kInfo, "agent", "latency normalised to the reference kernel ",
+                speed_reference->name());
+  }
   AgentMetrics metrics(*registry, "libtorch", device_class, meter_kind);
   if (!start_metrics()) return 1;
   return RunExecutorUntilStopped(

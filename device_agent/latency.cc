@@ -59,6 +59,20 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
 
   std::vector<double> samples_ms;
   samples_ms.reserve(static_cast<size_t>(std::min(options.max_runs, 100000)));
+  std::vector<double> reference_ms;
+  // Times the reference kernel at a block's start (nothing without one).
+  const auto time_reference = [&]() -> absl::Status {
+    if (!options.reference_run) return absl::OkStatus();
+    for (int i = 0; i < options.reference_runs; ++i) {
+      const int64_t begin = now_ns();
+      if (absl::Status s = options.reference_run(); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("reference kernel: ", s.message()));
+      }
+      reference_ms.push_back(static_cast<double>(now_ns() - begin) / 1e6);
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = time_reference(); !s.ok()) return s;
   const int64_t start = now_ns();
   LatencyStop stop = LatencyStop::kMaxRuns;
   int blocks_done = 0;
@@ -78,12 +92,15 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
     if (block_end) {
       // A pause between blocks spreads them in time.
       if (options.block_pause_ms > 0) sleep_ms(options.block_pause_ms);
+      if (absl::Status s = time_reference(); !s.ok()) return s;
       block_left = NextBlockSize(static_cast<int>(samples_ms.size()), blocks_done, options);
     }
   }
   LatencyStats stats = ComputeLatencyStats(samples_ms);
   stats.blocks = blocks_done + (block_left > 0 ? 1 : 0);
   stats.stop = stop;
+  stats.reference_runs = static_cast<int>(reference_ms.size());
+  stats.reference_median_ms = Median(std::move(reference_ms));
   return stats;
 }
 
@@ -227,6 +244,11 @@ absl::Status ValidateLatencyOptions(const LatencyOptions& options) {
   }
   if (options.block_pause_ms < 0) {
     return bad("block_pause_ms", absl::StrCat("must be >= 0, got ", options.block_pause_ms));
+  }
+  if (options.reference_run && (options.reference_runs < 1 || options.reference_runs > 1000)) {
+    return bad("reference_runs",
+               absl::StrCat("must be in [1, 1000] with a reference kernel, got ",
+                            options.reference_runs));
   }
   return absl::OkStatus();
 }

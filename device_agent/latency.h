@@ -56,6 +56,12 @@ struct LatencyOptions {
   // Pause between blocks; empty means std::this_thread::sleep_for. Tests
   // inject one that advances their fake clock.
   std::function<void(int ms)> sleep_ms;
+  // Optional reference kernel (speed_reference.h): when set, it is timed
+  // reference_runs times at the start of every block, so that the
+  // measurement also says how fast this machine ran the reference while the
+  // candidate was timed (LatencyStats::reference_median_ms).
+  std::function<absl::Status()> reference_run;
+  int reference_runs = 5;
 };
 
 // The 95% confidence interval of a median, by order statistics.
@@ -89,6 +95,10 @@ struct LatencyStats {
   double first_median_ms = 0;  // attempts == 2: the first attempt's median
   double first_ci_low_ms = 0;  // and its interval
   double first_ci_high_ms = 0;
+  // With LatencyOptions::reference_run: the median of the reference runs
+  // made between the blocks of the attempt reported, and how many.
+  double reference_median_ms = 0;
+  int reference_runs = 0;
 };
 
 // Median of `samples` (mean of the two middle values for an even count);

@@ -18,6 +18,7 @@
 #include "device_agent/energy_measure.h"
 #include "device_agent/energy_meter.h"
 #include "device_agent/latency.h"
+#include "device_agent/speed_reference.h"
 
 namespace edgenas {
 namespace {
@@ -50,7 +51,7 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
 
   // Warm-up by time, blocks, CI-based stopping, one re-measurement when
   // imprecise (device_agent/latency.h).
-  const LatencyOptions latency_options = LatencyOptionsFromSpec(ls);
+  LatencyOptions latency_options = LatencyOptionsFromSpec(ls);
   const int threads = OrDefault(ls.threads(), OrDefault(options.default_threads, kDefaultLatencyThreads));
   const int batch = OrDefault(ls.batch_size(), kDefaultLatencyBatchSize);
   RETURN_IF_ERROR(ValidateLatencyOptions(latency_options));
@@ -69,11 +70,27 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
     if (out.numel() == 0) return absl::InternalError("model produced an empty output");
     return absl::OkStatus();
   };
+  SpeedReference* const reference = options.speed_reference;
+  double baseline_ms = 0;
+  if (reference != nullptr) {
+    // Calibrated once per thread count, before the first measurement.
+    ASSIGN_OR_RETURN(baseline_ms, reference->BaselineMs(threads, latency_options, cancel));
+    latency_options.reference_run = [reference]() { return reference->RunOnce(); };
+  }
   ASSIGN_OR_RETURN(const LatencyStats stats, MeasureLatency(run_once, latency_options, cancel));
 
   TaskOutcome outcome;
   const std::string& dc = options.device_class;
-  AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
+  if (reference == nullptr) {
+    AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
+  } else {
+    ASSIGN_OR_RETURN(const double factor, SpeedFactor(baseline_ms, stats.reference_median_ms));
+    AddLatencyMetrics(ScaleLatencyStats(stats, factor), latency_options, dc, kSource, &outcome);
+    const std::string normalised = DescribeSpeedNormalization(
+        stats.median_ms, stats.reference_median_ms, baseline_ms, reference->name());
+    for (v1::Metric& m : outcome.metrics) m.set_method(absl::StrCat(m.method(), "; ", normalised));
+    outcome.notes.push_back(absl::StrCat("latency_ms ", normalised));
+  }
   outcome.metrics.push_back(
       MakeMetric(kMetricParams, static_cast<double>(CountParameters(*model.ptr())), ""));
   outcome.metrics.back().set_method("trainable parameters of the built model");

@@ -17,6 +17,8 @@
 
 namespace edgenas {
 
+class SpeedReference;
+
 struct LatencyTaskOptions {
   std::string device_class = "cpu";
   // Root of the powercap tree; tests point it at a fake directory.
@@ -34,6 +36,10 @@ struct LatencyTaskOptions {
   // What the agent measures on (device_descriptor.h); set on every metric
   // it reports. Left empty, metrics carry no descriptor.
   v1::DeviceDescriptor device;
+  // The agent's --speed_reference (speed_reference.h): when set, latency is
+  // normalised to the reference kernel's calibrated speed and the method
+  // line says so. Not owned; null = raw wall-clock latency (the default).
+  SpeedReference* speed_reference = nullptr;
 };
 
 // Appends latency_ms (with its 95% CI), latency_p90_ms, latency_cv and

@@ -1,7 +1,9 @@
 #include "device_agent/profile_command.h"
 
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +13,7 @@
 #include "common/space_registry.h"
 #include "device_agent/profile_ops.h"
 #include "device_agent/profile_table.h"
+#include "device_agent/speed_reference.h"
 #include "edgenas/v1/job.pb.h"
 
 ABSL_FLAG(std::string, space, "nb201", "profile: the search space to profile");
@@ -75,6 +78,14 @@ int RunProfileCommand(const ProfileCommandOptions& options) {
   };
   if (absl::Status s = ValidateLatencyOptions(settings.latency); !s.ok()) {
     return Fail(2, absl::StrCat("--profile_*: ", s.message()));
+  }
+
+  std::unique_ptr<SpeedReference> speed_reference;
+  if (options.speed_reference) {
+    absl::StatusOr<std::unique_ptr<SpeedReference>> created = SpeedReference::Create();
+    if (!created.ok()) return Fail(1, created.status().ToString());
+    speed_reference = std::move(*created);
+    settings.speed_reference = speed_reference.get();
   }
 
   v1::DeviceDescriptor device = options.device;

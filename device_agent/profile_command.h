@@ -33,6 +33,8 @@ struct ProfileCommandOptions {
   // What the table is stored with (CPU model, runner, ...). device_class,
   // runner ("libtorch-cpu" when empty) and threads are filled in.
   v1::DeviceDescriptor device;
+  // The agent's --speed_reference: profile at the reference kernel's speed.
+  bool speed_reference = false;
 };
 
 // Runs the subcommand; returns the process exit code (0 done, 1 failed,

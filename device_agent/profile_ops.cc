@@ -14,6 +14,7 @@
 #include "common/model/nb201_blocks.h"
 #include "common/nb201_space.h"
 #include "common/status_macros.h"
+#include "device_agent/speed_reference.h"
 
 namespace edgenas {
 namespace {
@@ -128,7 +129,15 @@ absl::StatusOr<LatencyStats> Time(const Runner& run, const ProfileSettings& sett
     if (!out.defined() || out.numel() == 0) return absl::InternalError("operator produced nothing");
     return absl::OkStatus();
   };
-  return MeasureLatency(once, settings.latency, cancel);
+  if (settings.speed_reference == nullptr) return MeasureLatency(once, settings.latency, cancel);
+  SpeedReference* const reference = settings.speed_reference;
+  ASSIGN_OR_RETURN(const double baseline_ms,
+                   reference->BaselineMs(settings.threads, settings.latency, cancel));
+  LatencyOptions options = settings.latency;
+  options.reference_run = [reference]() { return reference->RunOnce(); };
+  ASSIGN_OR_RETURN(const LatencyStats stats, MeasureLatency(once, options, cancel));
+  ASSIGN_OR_RETURN(const double factor, SpeedFactor(baseline_ms, stats.reference_median_ms));
+  return ScaleLatencyStats(stats, factor);
 }
 
 absl::Status CheckSettings(const ProfileSettings& settings) {
@@ -220,6 +229,15 @@ absl::StatusOr<ProfileResult> ProfileSpaceUnsafe(const SpaceConfig& space,
       "overhead_ms = %.5f: median over %d rounds of the all-none network timed whole minus "
       "its %d parts timed alone, back to back (ms: %s)",
       result.overhead_ms, kCalibrationRounds, static_cast<int>(parts.size()), rounds));
+  if (settings.speed_reference != nullptr) {
+    ASSIGN_OR_RETURN(const double baseline_ms,
+                     settings.speed_reference->BaselineMs(settings.threads, settings.latency,
+                                                          cancel));
+    result.notes.push_back(absl::StrFormat(
+        "every latency normalised to the reference kernel %s at its calibrated %.4g ms "
+        "(timed between the blocks of each measurement)",
+        settings.speed_reference->name(), baseline_ms));
+  }
   if (overhead < 0) {
     result.notes.push_back(absl::StrFormat(
         "the difference was negative (%.5f ms, measurement noise) and is stored as 0", overhead));

@@ -24,6 +24,8 @@
 
 namespace edgenas {
 
+class SpeedReference;
+
 struct ProfileSettings {
   LatencyOptions latency;  // how each operator (and the calibration network) is timed
   int threads = 1;         // intra-op threads (torch::set_num_threads, process-wide)
@@ -31,6 +33,11 @@ struct ProfileSettings {
   NetworkInput input;
   // Told each operator as it is measured ("3/22 nor_conv_3x3 ..."); optional.
   std::function<void(const std::string&)> progress;
+  // Optional (speed_reference.h, not owned): every operator and network is
+  // timed with the reference kernel between its blocks and scaled to the
+  // kernel's calibrated speed, as latency tasks of a --speed_reference
+  // agent are; ProfileResult::notes says so.
+  SpeedReference* speed_reference = nullptr;
 };
 
 struct MeasuredOp {

@@ -22,6 +22,7 @@ import argparse
 import math
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -130,7 +131,7 @@ def job_yaml(name, cells, table, train, args):
     return "\n".join(lines) + "\n"
 
 
-def run_local(edgenas, yaml_text, workdir, label):
+def run_local(edgenas, yaml_text, workdir, label, speed_reference=False):
     os.makedirs(workdir, exist_ok=True)
     spec = os.path.join(workdir, "job.yaml")
     with open(spec, "w") as f:
@@ -139,8 +140,10 @@ def run_local(edgenas, yaml_text, workdir, label):
     if os.path.exists(db):
         os.remove(db)
     start = time.time()
-    proc = subprocess.run([edgenas, "local", spec, "--db=" + db, "--workdir=" + workdir],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    argv = [edgenas, "local", spec, "--db=" + db, "--workdir=" + workdir]
+    if speed_reference:
+        argv.append("--agent_speed_reference")
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.time() - start
     cores = [l for l in proc.stdout.splitlines() if l.startswith("cores:")]
     print("  %s: edgenas local exited %d after %.0f s; %s" %
@@ -149,7 +152,7 @@ def run_local(edgenas, yaml_text, workdir, label):
         print("\n".join("    | " + l for l in proc.stdout.splitlines()[-15:]))
     con = sqlite3.connect(db)
     rows = con.execute(
-        "SELECT c.arch, m.value, m.unstable, m.ci_low, m.ci_high, m.source FROM metrics m "
+        "SELECT c.arch, m.value, m.unstable, m.ci_low, m.ci_high, m.source, m.method FROM metrics m "
         "JOIN candidates c ON c.id = m.candidate_id WHERE m.name = 'latency_ms'").fetchall()
     cvs = dict(con.execute(
         "SELECT c.arch, m.value FROM metrics m JOIN candidates c ON c.id = m.candidate_id "
@@ -159,22 +162,29 @@ def run_local(edgenas, yaml_text, workdir, label):
         "WHERE m.name = 'params'").fetchall())
     con.close()
     out = {}
-    for arch, value, unstable, lo, hi, source in rows:
+    for arch, value, unstable, lo, hi, source, method in rows:
         out[arch] = dict(median=value, unstable=bool(unstable), ci=(lo, hi), source=source,
                          cv=cvs.get(arch, float("nan")), params=params.get(arch))
+        # With --agent_speed_reference the method line keeps the raw median.
+        raw = re.search(r"raw median ([0-9.eE+-]+) ms", method or "")
+        if raw:
+            out[arch]["raw"] = float(raw.group(1))
     agent_core = None
     if cores and "agent measures on core(s) " in cores[0]:
         agent_core = cores[0].split("agent measures on core(s) ")[1].split(",")[0].split()[0]
     return out, agent_core
 
 
-def compare(label, a, b, cells):
-    common = [c for c in cells if c in a and c in b]
+def compare(label, a, b, cells, key="median"):
+    common = [c for c in cells if c in a and c in b and key in a[c] and key in b[c]]
     if len(common) < 2:
         print("%s: only %d cells measured in both runs" % (label, len(common)))
         return
-    x = [a[c]["median"] for c in common]
-    y = [b[c]["median"] for c in common]
+    if key == "median" and all("raw" in a[c] and "raw" in b[c] for c in common):
+        compare(label + " [raw wall clock, from the method lines]", a, b, cells, key="raw")
+        label += " [normalised to the reference kernel]"
+    x = [a[c][key] for c in common]
+    y = [b[c][key] for c in common]
     rel = [abs(yi / xi - 1.0) for xi, yi in zip(x, y)]
     within5 = sum(r <= 0.05 for r in rel) / len(rel)
     within10 = sum(r <= 0.10 for r in rel) / len(rel)
@@ -214,7 +224,8 @@ def torch_side_by_side(cells, measured, core, args):
                                     num_threads=1)
             m = timer.blocked_autorange(min_run_time=args.torch_seconds)
         torch_ms = m.median * 1e3
-        agent_ms = measured[arch]["median"]
+        # Raw wall clock when the agent normalised (PyTorch's timer does not).
+        agent_ms = measured[arch].get("raw", measured[arch]["median"])
         ratios.append(agent_ms / torch_ms)
         same = "params match" if measured[arch]["params"] == n_params else (
             "PARAMS DIFFER (agent %s, python %d)" % (measured[arch]["params"], n_params))
@@ -247,6 +258,9 @@ def main():
     p.add_argument("--skip_training", action="store_true", help="skip the worker-trains runs")
     p.add_argument("--torch_cells", type=int, default=5)
     p.add_argument("--torch_seconds", type=float, default=2.0)
+    p.add_argument("--speed_reference", action="store_true",
+                   help="edgenas local --agent_speed_reference: latency normalised to a reference "
+                        "kernel; compares the raw medians (from the method lines) as well")
     p.add_argument("--workdir", default="", help="keep run folders here (default: a temp dir)")
     args = p.parse_args()
 
@@ -262,15 +276,18 @@ def main():
            100 * args.target_ci_rel, args.max_measure_ms, os.cpu_count(),
            " ".join("%.2f" % v for v in os.getloadavg())))
     idle_yaml = job_yaml("repeat-idle", cells, nb201_table, False, args)
-    idle1, core = run_local(edgenas, idle_yaml, os.path.join(workdir, "idle1"), "idle run 1")
-    idle2, _ = run_local(edgenas, idle_yaml, os.path.join(workdir, "idle2"), "idle run 2")
+    sr = args.speed_reference
+    idle1, core = run_local(edgenas, idle_yaml, os.path.join(workdir, "idle1"), "idle run 1", sr)
+    idle2, _ = run_local(edgenas, idle_yaml, os.path.join(workdir, "idle2"), "idle run 2", sr)
     sources = sorted({v["source"] for v in idle1.values()})
     print("sources: %s" % ", ".join(sources))
     compare("worker idle, run 1 vs run 2", idle1, idle2, cells)
     if not args.skip_training:
         train_yaml = job_yaml("repeat-train", cells, nb201_table, True, args)
-        tr1, _ = run_local(edgenas, train_yaml, os.path.join(workdir, "train1"), "training run 1")
-        tr2, _ = run_local(edgenas, train_yaml, os.path.join(workdir, "train2"), "training run 2")
+        tr1, _ = run_local(edgenas, train_yaml, os.path.join(workdir, "train1"), "training run 1",
+                           sr)
+        tr2, _ = run_local(edgenas, train_yaml, os.path.join(workdir, "train2"), "training run 2",
+                           sr)
         compare("worker training beside, run 1 vs run 2", tr1, tr2, cells)
         compare("worker idle run 1 vs worker training run 1", idle1, tr1, cells)
     if args.torch_cells > 0:

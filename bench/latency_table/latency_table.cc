@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -27,6 +29,7 @@
 #include "common/nb201_space.h"
 #include "device_agent/profile_ops.h"
 #include "device_agent/profile_table.h"
+#include "device_agent/speed_reference.h"
 
 ABSL_FLAG(uint64_t, seed, 1, "seed of the random cells");
 ABSL_FLAG(int, cells, 100, "random NB201 cells to measure");
@@ -39,6 +42,9 @@ ABSL_FLAG(int, max_measure_ms, 2000, "cap on each measurement's timed runs, ms")
 ABSL_FLAG(double, target_ci_rel, 0.01, "stop once the median's 95% CI is within +-this");
 ABSL_FLAG(std::string, table_out, "", "also write the profiled table here (.json or .pb)");
 ABSL_FLAG(bool, verbose, false, "print one line per cell");
+ABSL_FLAG(bool, speed_reference, false,
+          "time every operator and network with the reference kernel between blocks and scale "
+          "it to the kernel's calibrated speed (edgenas-agent --speed_reference)");
 ABSL_FLAG(std::string, clock, "wall",
           "what a run's duration is read from: wall (steady clock, what agents report) or "
           "thread_cpu (CPU time of the measuring thread: leaves out time the thread was "
@@ -123,6 +129,16 @@ int Run() {
     return 2;
   }
 
+  std::unique_ptr<SpeedReference> speed_reference;
+  if (absl::GetFlag(FLAGS_speed_reference)) {
+    auto created = SpeedReference::Create();
+    if (!created.ok()) {
+      std::fprintf(stderr, "latency_table: %s\n", created.status().ToString().c_str());
+      return 1;
+    }
+    speed_reference = std::move(*created);
+    settings.speed_reference = speed_reference.get();
+  }
   const absl::Time start = absl::Now();
   auto profile = ProfileSpace(space, settings);
   if (!profile.ok()) {
@@ -199,12 +215,16 @@ int Run() {
   std::vector<double> signed_rel = rel_err;
 
   std::printf("latency_table: nb201 channels=%d cells_per_stage=%d, input 1x1x28x28, batch 1, "
-              "%d thread(s), pinned to CPU %d, LibTorch CPU, clock %s\n",
+              "%d thread(s), pinned to CPU %d, LibTorch CPU, clock %s%s\n",
               absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_cells_per_stage),
-              settings.threads, cpu, clock_name.c_str());
+              settings.threads, cpu, clock_name.c_str(),
+              speed_reference ? ", normalised to the reference kernel" : "");
   std::printf("table: %d entries (%d unstable), overhead %.4f ms, profiled in %.1f s; %s\n",
               table.entries_size(), unstable_ops, table.overhead_ms(), profile_s,
               profile->notes.empty() ? "" : profile->notes[0].c_str());
+  for (size_t i = 1; i < profile->notes.size(); ++i) {
+    std::printf("table note: %s\n", profile->notes[i].c_str());
+  }
   std::printf("cells: %d random (seed %llu), measured in %.1f s, %d unstable; measured median "
               "%.4f ms (range %.4f..%.4f)\n",
               n, static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)), measure_s,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "common/metric_names.h"
+#include "device_agent/speed_reference.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -215,6 +217,35 @@ TEST_F(LatencyTaskTest, MetricsCarryMethodIntervalAndDevice) {
 }
 
 // A raised cancel flag ends the task with CANCELLED.
+// With a speed reference, every latency metric's method says it was
+// normalised and keeps the raw median; the value is raw x factor.
+TEST_F(LatencyTaskTest, SpeedReferenceNormalisesAndKeepsTheRawMedian) {
+  absl::StatusOr<std::unique_ptr<SpeedReference>> reference = SpeedReference::Create();
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  options_.speed_reference = reference->get();
+  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  std::map<std::string, v1::Metric> m = ByName(*outcome);
+  for (const char* name : {kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv}) {
+    EXPECT_TRUE(absl::StrContains(m[name].method(),
+                                  "normalised to this agent's reference speed: raw median"))
+        << name << ": " << m[name].method();
+  }
+  const std::string& method = m[kMetricLatencyMs].method();
+  double raw = 0, factor = 0;
+  const size_t at = method.find("raw median ");
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(std::sscanf(method.c_str() + at, "raw median %lf ms x %lf", &raw, &factor), 2)
+      << method;
+  EXPECT_GT(raw, 0);
+  EXPECT_GT(factor, 0);
+  // The method prints 4 significant digits.
+  EXPECT_NEAR(m[kMetricLatencyMs].value(), raw * factor, 2e-3 * raw * factor);
+  EXPECT_LE(m[kMetricLatencyMs].ci_low(), m[kMetricLatencyMs].value());
+  EXPECT_GE(m[kMetricLatencyMs].ci_high(), m[kMetricLatencyMs].value());
+  EXPECT_TRUE(HasNoteContaining(*outcome, "latency_ms normalised"));
+}
+
 TEST_F(LatencyTaskTest, CancelledBeforeMeasuring) {
   std::atomic<bool> cancel{true};
   EXPECT_TRUE(absl::IsCancelled(RunLatencyTask(TinyTask(kArch), options_, &cancel).status()));

@@ -260,6 +260,61 @@ TEST(MeasureLatency, TimeCapWithoutRemeasurement) {
   EXPECT_LE(s->runs, 10);
 }
 
+// A reference kernel is timed reference_runs times before the first block
+// and after each pause; its median is reported beside the candidate's, and
+// the candidate's own statistics are untouched by it.
+TEST(MeasureLatency, TimesTheReferenceAtEveryBlockStart) {
+  int64_t now = 0;
+  std::vector<char> order;  // 'r' reference, 'c' candidate, 'p' pause
+  LatencyOptions o;
+  o.warmup_ms = 0;
+  o.min_runs = 8;
+  o.blocks = 4;
+  o.block_pause_ms = 1;
+  o.reference_runs = 2;
+  o.now_ns = [&now] { return now; };
+  o.sleep_ms = [&](int ms) {
+    order.push_back('p');
+    now += ms * kMs;
+  };
+  int reference_calls = 0;
+  o.reference_run = [&] {
+    order.push_back('r');
+    // 1 ms, 3 ms, 1 ms, 3 ms, ...: median 2 ms over 8 runs.
+    now += (++reference_calls % 2 ? 1 : 3) * kMs;
+    return absl::OkStatus();
+  };
+  const auto run = [&] {
+    order.push_back('c');
+    now += 5 * kMs;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->runs, 8);
+  EXPECT_DOUBLE_EQ(s->median_ms, 5.0);
+  EXPECT_EQ(s->reference_runs, 8);
+  EXPECT_DOUBLE_EQ(s->reference_median_ms, 2.0);
+  // Warm-up (one run), then r r c c, p r r c c, ... for the 4 blocks.
+  EXPECT_EQ(std::string(order.begin(), order.end()), "crrccprrccprrccprrcc");
+}
+
+// A failing reference kernel fails the measurement, saying so; a bad
+// reference_runs is refused naming the field.
+TEST(MeasureLatency, ReferenceKernelErrorsAndBadCount) {
+  LatencyOptions o;
+  o.warmup_ms = 0;
+  o.reference_run = [] { return absl::InternalError("no memory"); };
+  absl::StatusOr<LatencyStats> s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
+  ASSERT_EQ(s.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(s.status().message().find("reference kernel: no memory"), absl::string_view::npos);
+  o.reference_run = [] { return absl::OkStatus(); };
+  o.reference_runs = 0;
+  s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
+  ASSERT_TRUE(absl::IsInvalidArgument(s.status()));
+  EXPECT_NE(s.status().message().find("latency.reference_runs"), absl::string_view::npos);
+}
+
 // The run function's error is returned as is.
 TEST(MeasureLatency, PropagatesRunError) {
   int calls = 0;

@@ -7,6 +7,7 @@
 
 #include "common/model/nb201_model.h"
 #include "common/nb201_space.h"
+#include "device_agent/speed_reference.h"
 #include "gtest/gtest.h"
 #include "tests/device_agent/profile_test_util.h"
 
@@ -41,6 +42,28 @@ TEST(ProfileSpace, MeasuresEveryRequiredShape) {
   EXPECT_GT(profile->calibration.median_ms, 0.0);
   ASSERT_FALSE(profile->notes.empty());
   EXPECT_NE(profile->notes[0].find("all-none network"), std::string::npos);
+}
+
+// With a speed reference the profile times the kernel between blocks and
+// says, in a note, that every latency is at the kernel's calibrated speed.
+TEST(ProfileSpace, SpeedReferenceIsNoted) {
+  auto reference = SpeedReference::Create();
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  ProfileSettings settings = FastProfileSettings();
+  settings.speed_reference = reference->get();
+  const SpaceConfig space{"nb201", {{"channels", "4"}, {"cells_per_stage", "1"}}};
+  auto profile = ProfileSpace(space, settings);
+  ASSERT_TRUE(profile.ok()) << profile.status();
+  for (const MeasuredOp& op : profile->ops) {
+    EXPECT_GT(op.stats.median_ms, 0.0) << op.shape.ToString();
+    EXPECT_GT(op.stats.reference_runs, 0) << op.shape.ToString();
+  }
+  bool noted = false;
+  for (const std::string& note : profile->notes) {
+    noted |= note.find("normalised to the reference kernel " + (*reference)->name()) !=
+             std::string::npos;
+  }
+  EXPECT_TRUE(noted);
 }
 
 // Bad settings and spaces are refused naming the setting, never thrown.

@@ -1,0 +1,82 @@
+// Speed normalisation against a reference kernel, for shared or noisy hosts.
+//
+// On a virtual machine the host's other tenants change how fast this vCPU
+// runs (another VM on the SMT sibling, shared cache and memory bandwidth)
+// for seconds to minutes at a time, and the guest cannot see it: no steal
+// time, no load. A latency measured during such an episode is precise (a
+// tight CI) but 5-100% slower than the same candidate measured a minute
+// later. The agent's --speed_reference option times a fixed reference
+// kernel (ReLU-Conv3x3-BN, 16 channels, 28x28, batch 1: the dominant
+// operator of the NB201 networks) between the blocks of every measurement,
+// and scales the measured times by baseline / reference, where the
+// baseline is the reference's speed calibrated once per thread count when
+// the agent first needs it (the fastest of three spaced rounds). The value
+// reported is then "the latency at this agent's reference speed"; the
+// method line says so and gives the raw median, the reference's time during
+// the measurement and the baseline, so the raw figure is never lost.
+//
+// The scaling is exact only for slowdowns that hit the candidate and the
+// reference alike; it is off by default and meant for shared machines,
+// never for a dedicated board.
+#ifndef EDGENAS_DEVICE_AGENT_SPEED_REFERENCE_H_
+#define EDGENAS_DEVICE_AGENT_SPEED_REFERENCE_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "device_agent/latency.h"
+
+namespace edgenas {
+
+// Every time in `stats` (median, p90, mean, stddev, min, the interval and
+// the first attempt's figures) multiplied by `factor`; runs, cv, blocks and
+// flags unchanged (the CV is scale-free). The reference fields are kept.
+LatencyStats ScaleLatencyStats(const LatencyStats& stats, double factor);
+
+// How a measurement was normalised, for its method line: "normalised to this
+// agent's reference speed: raw median R ms x F (reference <kernel> took X ms
+// during the measurement, Y ms at calibration)".
+std::string DescribeSpeedNormalization(double raw_median_ms, double reference_ms,
+                                       double baseline_ms, const std::string& kernel);
+
+// The factor baseline / reference, or INVALID_ARGUMENT naming the value when
+// either is not finite and > 0.
+absl::StatusOr<double> SpeedFactor(double baseline_ms, double reference_ms);
+
+// The reference kernel and its calibrated baselines. Not thread-safe: the
+// agent measures one task at a time. LibTorch stays in the .cc.
+class SpeedReference {
+ public:
+  // Builds the kernel (weights and input fixed by seed 0).
+  static absl::StatusOr<std::unique_ptr<SpeedReference>> Create();
+  ~SpeedReference();
+
+  // Short name for method lines, e.g. "relu-conv3x3-bn 16ch 28x28".
+  const std::string& name() const { return name_; }
+
+  // One forward pass with the current intra-op thread count (the caller
+  // sets it and the no-grad mode).
+  absl::Status RunOnce();
+
+  // The baseline for `threads` intra-op threads: calibrated on first use
+  // (three rounds of MeasureLatency with `options`' stopping rule, 300 ms
+  // apart, the fastest round's median kept), then remembered. The caller
+  // has already set the thread count. CANCELLED when *cancel turns true.
+  absl::StatusOr<double> BaselineMs(int threads, const LatencyOptions& options,
+                                    const std::atomic<bool>* cancel);
+
+ private:
+  struct Impl;
+  explicit SpeedReference(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::string name_;
+  std::map<int, double> baselines_;
+};
+
+}  // namespace edgenas
+
+#endif  // EDGENAS_DEVICE_AGENT_SPEED_REFERENCE_H_
