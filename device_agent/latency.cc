@@ -57,22 +57,47 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
     if (absl::Status s = run_once(); !s.ok()) return s;
   } while (now_ns() < warmup_end);
 
-  std::vector<double> samples_ms;
+  // samples_ms: what the statistics and the stopping rule see (scaled to
+  // the reference's baseline when normalising); raw_ms: as timed.
+  std::vector<double> samples_ms, raw_ms;
   samples_ms.reserve(static_cast<size_t>(std::min(options.max_runs, 100000)));
   std::vector<double> reference_ms;
-  // Times the reference kernel at a block's start (nothing without one).
-  const auto time_reference = [&]() -> absl::Status {
-    if (!options.reference_run) return absl::OkStatus();
+  const bool normalise = options.reference_run && options.reference_baseline_ms > 0;
+  // Times the reference kernel (between blocks); the median of this round,
+  // 0 without a kernel.
+  const auto time_reference = [&]() -> absl::StatusOr<double> {
+    if (!options.reference_run) return 0.0;
+    std::vector<double> round;
     for (int i = 0; i < options.reference_runs; ++i) {
       const int64_t begin = now_ns();
       if (absl::Status s = options.reference_run(); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat("reference kernel: ", s.message()));
       }
-      reference_ms.push_back(static_cast<double>(now_ns() - begin) / 1e6);
+      round.push_back(static_cast<double>(now_ns() - begin) / 1e6);
     }
+    reference_ms.insert(reference_ms.end(), round.begin(), round.end());
+    return Median(std::move(round));
+  };
+  // The reference before the current block; each block is scaled by the
+  // baseline over the mean of the references just before and just after it,
+  // so that a speed change between blocks is followed block by block.
+  absl::StatusOr<double> before = time_reference();
+  if (!before.ok()) return before.status();
+  double reference_before = *before;
+  size_t block_begin = 0;
+  const auto close_block = [&]() -> absl::Status {
+    if (!options.reference_run || block_begin == samples_ms.size()) return absl::OkStatus();
+    absl::StatusOr<double> after = time_reference();
+    if (!after.ok()) return after.status();
+    const double around = 0.5 * (reference_before + *after);
+    if (normalise && around > 0) {
+      const double factor = options.reference_baseline_ms / around;
+      for (size_t i = block_begin; i < samples_ms.size(); ++i) samples_ms[i] = raw_ms[i] * factor;
+    }
+    reference_before = *after;
+    block_begin = samples_ms.size();
     return absl::OkStatus();
   };
-  if (absl::Status s = time_reference(); !s.ok()) return s;
   const int64_t start = now_ns();
   LatencyStop stop = LatencyStop::kMaxRuns;
   int blocks_done = 0;
@@ -82,9 +107,13 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
     const int64_t begin = now_ns();
     if (absl::Status s = run_once(); !s.ok()) return s;
     const int64_t end = now_ns();
-    samples_ms.push_back(static_cast<double>(end - begin) / 1e6);
+    raw_ms.push_back(static_cast<double>(end - begin) / 1e6);
+    samples_ms.push_back(raw_ms.back());
     const bool block_end = --block_left == 0;
-    if (block_end) ++blocks_done;
+    if (block_end) {
+      ++blocks_done;
+      if (absl::Status s = close_block(); !s.ok()) return s;
+    }
     if (ShouldStopSampling(samples_ms, (end - start) / 1000000, block_end, blocks_done, options,
                            &stop)) {
       break;
@@ -92,13 +121,14 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
     if (block_end) {
       // A pause between blocks spreads them in time.
       if (options.block_pause_ms > 0) sleep_ms(options.block_pause_ms);
-      if (absl::Status s = time_reference(); !s.ok()) return s;
       block_left = NextBlockSize(static_cast<int>(samples_ms.size()), blocks_done, options);
     }
   }
+  if (absl::Status s = close_block(); !s.ok()) return s;  // a block cut short by a cap
   LatencyStats stats = ComputeLatencyStats(samples_ms);
   stats.blocks = blocks_done + (block_left > 0 ? 1 : 0);
   stats.stop = stop;
+  stats.raw_median_ms = Median(std::move(raw_ms));
   stats.reference_runs = static_cast<int>(reference_ms.size());
   stats.reference_median_ms = Median(std::move(reference_ms));
   return stats;
@@ -244,6 +274,10 @@ absl::Status ValidateLatencyOptions(const LatencyOptions& options) {
   }
   if (options.block_pause_ms < 0) {
     return bad("block_pause_ms", absl::StrCat("must be >= 0, got ", options.block_pause_ms));
+  }
+  if (!(options.reference_baseline_ms >= 0) || !std::isfinite(options.reference_baseline_ms)) {
+    return bad("reference_baseline_ms", absl::StrCat("must be finite and >= 0, got ",
+                                                     options.reference_baseline_ms));
   }
   if (options.reference_run && (options.reference_runs < 1 || options.reference_runs > 1000)) {
     return bad("reference_runs",

@@ -57,11 +57,17 @@ struct LatencyOptions {
   // inject one that advances their fake clock.
   std::function<void(int ms)> sleep_ms;
   // Optional reference kernel (speed_reference.h): when set, it is timed
-  // reference_runs times at the start of every block, so that the
-  // measurement also says how fast this machine ran the reference while the
-  // candidate was timed (LatencyStats::reference_median_ms).
+  // reference_runs times before the first block and after every block, so
+  // that the measurement also says how fast this machine ran the reference
+  // while the candidate was timed (LatencyStats::reference_median_ms). With
+  // reference_baseline_ms > 0 as well, each block's runs are scaled by
+  // reference_baseline_ms / (mean of the reference medians just before and
+  // just after the block) before the statistics and the stopping rule see
+  // them: latency at the reference's baseline speed, followed block by
+  // block through a change of machine speed. The raw median is kept.
   std::function<absl::Status()> reference_run;
   int reference_runs = 5;
+  double reference_baseline_ms = 0;
 };
 
 // The 95% confidence interval of a median, by order statistics.
@@ -95,8 +101,10 @@ struct LatencyStats {
   double first_median_ms = 0;  // attempts == 2: the first attempt's median
   double first_ci_low_ms = 0;  // and its interval
   double first_ci_high_ms = 0;
-  // With LatencyOptions::reference_run: the median of the reference runs
-  // made between the blocks of the attempt reported, and how many.
+  // With LatencyOptions::reference_run: the median of the runs as timed
+  // (equal to median_ms unless normalised), the median of the reference
+  // runs made between the blocks of the attempt reported, and how many.
+  double raw_median_ms = 0;
   double reference_median_ms = 0;
   int reference_runs = 0;
 };

@@ -76,18 +76,17 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
     // Calibrated once per thread count, before the first measurement.
     ASSIGN_OR_RETURN(baseline_ms, reference->BaselineMs(threads, latency_options, cancel));
     latency_options.reference_run = [reference]() { return reference->RunOnce(); };
+    latency_options.reference_baseline_ms = baseline_ms;
   }
   ASSIGN_OR_RETURN(const LatencyStats stats, MeasureLatency(run_once, latency_options, cancel));
 
   TaskOutcome outcome;
   const std::string& dc = options.device_class;
-  if (reference == nullptr) {
-    AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
-  } else {
-    ASSIGN_OR_RETURN(const double factor, SpeedFactor(baseline_ms, stats.reference_median_ms));
-    AddLatencyMetrics(ScaleLatencyStats(stats, factor), latency_options, dc, kSource, &outcome);
-    const std::string normalised = DescribeSpeedNormalization(
-        stats.median_ms, stats.reference_median_ms, baseline_ms, reference->name());
+  AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
+  if (reference != nullptr) {
+    const std::string normalised =
+        DescribeSpeedNormalization(stats.raw_median_ms, stats.median_ms,
+                                   stats.reference_median_ms, baseline_ms, reference->name());
     for (v1::Metric& m : outcome.metrics) m.set_method(absl::StrCat(m.method(), "; ", normalised));
     outcome.notes.push_back(absl::StrCat("latency_ms ", normalised));
   }

@@ -135,9 +135,8 @@ absl::StatusOr<LatencyStats> Time(const Runner& run, const ProfileSettings& sett
                    reference->BaselineMs(settings.threads, settings.latency, cancel));
   LatencyOptions options = settings.latency;
   options.reference_run = [reference]() { return reference->RunOnce(); };
-  ASSIGN_OR_RETURN(const LatencyStats stats, MeasureLatency(once, options, cancel));
-  ASSIGN_OR_RETURN(const double factor, SpeedFactor(baseline_ms, stats.reference_median_ms));
-  return ScaleLatencyStats(stats, factor);
+  options.reference_baseline_ms = baseline_ms;
+  return MeasureLatency(once, options, cancel);
 }
 
 absl::Status CheckSettings(const ProfileSettings& settings) {

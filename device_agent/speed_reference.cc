@@ -28,35 +28,13 @@ struct SpeedReference::Impl {
   torch::Tensor input;
 };
 
-LatencyStats ScaleLatencyStats(const LatencyStats& stats, double factor) {
-  LatencyStats out = stats;
-  for (double* v : {&out.median_ms, &out.p90_ms, &out.mean_ms, &out.stddev_ms, &out.min_ms,
-                    &out.ci_low_ms, &out.ci_high_ms, &out.first_median_ms, &out.first_ci_low_ms,
-                    &out.first_ci_high_ms}) {
-    *v *= factor;
-  }
-  return out;
-}
-
-std::string DescribeSpeedNormalization(double raw_median_ms, double reference_ms,
-                                       double baseline_ms, const std::string& kernel) {
+std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
+                                       double reference_ms, double baseline_ms,
+                                       const std::string& kernel) {
   return absl::StrFormat(
-      "normalised to this agent's reference speed: raw median %.4g ms x %.4f (reference %s "
-      "took %.4g ms during the measurement, %.4g ms at calibration)",
-      raw_median_ms, baseline_ms / reference_ms, kernel, reference_ms, baseline_ms);
-}
-
-absl::StatusOr<double> SpeedFactor(double baseline_ms, double reference_ms) {
-  if (!std::isfinite(baseline_ms) || baseline_ms <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("speed reference: baseline must be finite and > 0, got ", baseline_ms));
-  }
-  if (!std::isfinite(reference_ms) || reference_ms <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "speed reference: reference time during the measurement must be finite and > 0, got ",
-        reference_ms));
-  }
-  return baseline_ms / reference_ms;
+      "normalised block by block to this agent's reference speed: raw median %.4g ms -> %.4g ms "
+      "(reference %s took %.4g ms during the measurement, %.4g ms at calibration)",
+      raw_median_ms, normalised_median_ms, kernel, reference_ms, baseline_ms);
 }
 
 SpeedReference::SpeedReference(std::unique_ptr<Impl> impl)
@@ -96,6 +74,7 @@ absl::StatusOr<double> SpeedReference::BaselineMs(int threads, const LatencyOpti
   if (it != baselines_.end()) return it->second;
   LatencyOptions calibration = options;
   calibration.reference_run = nullptr;
+  calibration.reference_baseline_ms = 0;
   double best = 0;
   for (int round = 0; round < kCalibrationRounds; ++round) {
     if (round > 0) {

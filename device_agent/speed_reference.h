@@ -7,13 +7,15 @@
 // tight CI) but 5-100% slower than the same candidate measured a minute
 // later. The agent's --speed_reference option times a fixed reference
 // kernel (ReLU-Conv3x3-BN, 16 channels, 28x28, batch 1: the dominant
-// operator of the NB201 networks) between the blocks of every measurement,
-// and scales the measured times by baseline / reference, where the
-// baseline is the reference's speed calibrated once per thread count when
-// the agent first needs it (the fastest of three spaced rounds). The value
-// reported is then "the latency at this agent's reference speed"; the
-// method line says so and gives the raw median, the reference's time during
-// the measurement and the baseline, so the raw figure is never lost.
+// operator of the NB201 networks) before the first block of every
+// measurement and after each block, and scales each block's runs by
+// baseline / (the reference's time around that block), where the baseline
+// is the reference's time calibrated once per thread count when the agent
+// first needs it (the fastest of three spaced rounds); see
+// LatencyOptions::reference_baseline_ms. The value reported is then "the
+// latency at this agent's reference speed"; the method line says so and
+// gives the raw median, the reference's time during the measurement and
+// the baseline, so the raw figure is never lost.
 //
 // The scaling is exact only for slowdowns that hit the candidate and the
 // reference alike; it is off by default and meant for shared machines,
@@ -32,20 +34,13 @@
 
 namespace edgenas {
 
-// Every time in `stats` (median, p90, mean, stddev, min, the interval and
-// the first attempt's figures) multiplied by `factor`; runs, cv, blocks and
-// flags unchanged (the CV is scale-free). The reference fields are kept.
-LatencyStats ScaleLatencyStats(const LatencyStats& stats, double factor);
-
-// How a measurement was normalised, for its method line: "normalised to this
-// agent's reference speed: raw median R ms x F (reference <kernel> took X ms
-// during the measurement, Y ms at calibration)".
-std::string DescribeSpeedNormalization(double raw_median_ms, double reference_ms,
-                                       double baseline_ms, const std::string& kernel);
-
-// The factor baseline / reference, or INVALID_ARGUMENT naming the value when
-// either is not finite and > 0.
-absl::StatusOr<double> SpeedFactor(double baseline_ms, double reference_ms);
+// How a measurement was normalised, for its method line: "normalised block
+// by block to this agent's reference speed: raw median R ms -> M ms
+// (reference <kernel> took X ms during the measurement, Y ms at
+// calibration)".
+std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
+                                       double reference_ms, double baseline_ms,
+                                       const std::string& kernel);
 
 // The reference kernel and its calibrated baselines. Not thread-safe: the
 // agent measures one task at a time. LibTorch stays in the .cc.

@@ -261,9 +261,9 @@ TEST(MeasureLatency, TimeCapWithoutRemeasurement) {
 }
 
 // A reference kernel is timed reference_runs times before the first block
-// and after each pause; its median is reported beside the candidate's, and
+// and after each block; its median is reported beside the candidate's, and
 // the candidate's own statistics are untouched by it.
-TEST(MeasureLatency, TimesTheReferenceAtEveryBlockStart) {
+TEST(MeasureLatency, TimesTheReferenceAroundEveryBlock) {
   int64_t now = 0;
   std::vector<char> order;  // 'r' reference, 'c' candidate, 'p' pause
   LatencyOptions o;
@@ -280,7 +280,7 @@ TEST(MeasureLatency, TimesTheReferenceAtEveryBlockStart) {
   int reference_calls = 0;
   o.reference_run = [&] {
     order.push_back('r');
-    // 1 ms, 3 ms, 1 ms, 3 ms, ...: median 2 ms over 8 runs.
+    // 1 ms, 3 ms, 1 ms, 3 ms, ...: median 2 ms over 10 runs.
     now += (++reference_calls % 2 ? 1 : 3) * kMs;
     return absl::OkStatus();
   };
@@ -293,10 +293,54 @@ TEST(MeasureLatency, TimesTheReferenceAtEveryBlockStart) {
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->runs, 8);
   EXPECT_DOUBLE_EQ(s->median_ms, 5.0);
-  EXPECT_EQ(s->reference_runs, 8);
+  EXPECT_EQ(s->reference_runs, 10);  // before block 1 and after each of 4
   EXPECT_DOUBLE_EQ(s->reference_median_ms, 2.0);
-  // Warm-up (one run), then r r c c, p r r c c, ... for the 4 blocks.
-  EXPECT_EQ(std::string(order.begin(), order.end()), "crrccprrccprrccprrcc");
+  EXPECT_DOUBLE_EQ(s->raw_median_ms, 5.0);  // no baseline: nothing scaled
+  // Warm-up (one run), then r r, and c c r r per block with pauses between.
+  EXPECT_EQ(std::string(order.begin(), order.end()), "crrccrrpccrrpccrrpccrr");
+}
+
+// With a baseline, each block is scaled by baseline / (mean of the
+// reference just before and just after it): a machine that halves its
+// speed after the second block reads as one speed, except the block the
+// change falls beside; the raw median is kept.
+TEST(MeasureLatency, NormalisesEachBlockToTheReferenceBaseline) {
+  int64_t now = 0;
+  int64_t slowdown = 1;
+  LatencyOptions o;
+  o.warmup_ms = 0;
+  o.min_runs = 8;
+  o.max_runs = 8;
+  o.blocks = 4;
+  o.block_pause_ms = 1;
+  o.target_ci_rel = 0.5;
+  o.reference_runs = 3;
+  o.reference_baseline_ms = 1.0;
+  int pauses = 0;
+  o.now_ns = [&now] { return now; };
+  o.sleep_ms = [&](int ms) {
+    now += ms * kMs;
+    if (++pauses == 2) slowdown = 2;  // between blocks 2 and 3
+  };
+  o.reference_run = [&] {
+    now += 1 * kMs * slowdown;
+    return absl::OkStatus();
+  };
+  const auto run = [&] {
+    now += 2 * kMs * slowdown;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<LatencyStats> s = MeasureLatency(run, o, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->runs, 8);
+  // Blocks 1, 2, 4: 2 ms at the baseline; block 3 (references 1 and 2
+  // around it): 4 / 1.5 ms.
+  EXPECT_DOUBLE_EQ(s->median_ms, 2.0);
+  EXPECT_DOUBLE_EQ(s->min_ms, 2.0);
+  EXPECT_NEAR(s->p90_ms, 4.0 / 1.5, 1e-9);
+  EXPECT_DOUBLE_EQ(s->raw_median_ms, 3.0);  // 2 ms and 4 ms runs, as timed
+  EXPECT_EQ(s->reference_runs, 15);         // before block 1 and after each of 4
+  EXPECT_DOUBLE_EQ(s->reference_median_ms, 1.0);  // 9 fast runs, 6 slow
 }
 
 // A failing reference kernel fails the measurement, saying so; a bad
@@ -313,6 +357,11 @@ TEST(MeasureLatency, ReferenceKernelErrorsAndBadCount) {
   s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
   ASSERT_TRUE(absl::IsInvalidArgument(s.status()));
   EXPECT_NE(s.status().message().find("latency.reference_runs"), absl::string_view::npos);
+  o.reference_runs = 5;
+  o.reference_baseline_ms = -1;
+  s = MeasureLatency([] { return absl::OkStatus(); }, o, nullptr);
+  ASSERT_TRUE(absl::IsInvalidArgument(s.status()));
+  EXPECT_NE(s.status().message().find("latency.reference_baseline_ms"), absl::string_view::npos);
 }
 
 // The run function's error is returned as is.
