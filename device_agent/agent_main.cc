@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <utility>
 #include <string>
@@ -63,6 +64,10 @@ ABSL_FLAG(bool, speed_reference, false,
           "between the blocks of every measurement and report latency scaled to the kernel's "
           "speed calibrated at the first task (device_agent/speed_reference.h); the method "
           "line keeps the raw median. Off: raw wall-clock latency");
+ABSL_FLAG(std::string, speed_reference_file, "default",
+          "--speed_reference: file of the fastest reference calibrations on this machine, so "
+          "that every run reports at the machine's quiet speed (default: "
+          "$XDG_CACHE_HOME/edgenas/speed_reference.tsv, else ~/.cache/...; \"\" = keep none)");
 ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
 ABSL_FLAG(std::string, runner, "libtorch",
           "How latency tasks are answered: libtorch (measure on this machine), onnx (the "
@@ -107,6 +112,19 @@ ABSL_FLAG(std::string, metrics_port_file, "",
 
 namespace edgenas {
 namespace {
+
+// --speed_reference_file, with "default" resolved under the cache folder.
+std::string SpeedRecordPath() {
+  const std::string flag = absl::GetFlag(FLAGS_speed_reference_file);
+  if (flag != "default") return flag;
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache != nullptr && *cache != '\0') return std::string(cache) + "/edgenas/speed_reference.tsv";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0') {
+    return std::string(home) + "/.cache/edgenas/speed_reference.tsv";
+  }
+  return "";
+}
 
 std::string HostName() {
   char buf[256] = {};
@@ -242,7 +260,7 @@ int Main(bool profile) {
     return RunProfileCommand(ProfileCommandOptions{
         options.coordinator, options.credentials, device_class, options.name, threads,
         AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), ""),
-        absl::GetFlag(FLAGS_speed_reference)});
+        absl::GetFlag(FLAGS_speed_reference), SpeedRecordPath()});
   }
   options.device_class = device_class;
   options.on_registered = [&options](const std::string& id) {
@@ -404,7 +422,8 @@ int Main(bool profile) {
   // Shared by every task (one at a time); calibrated at the first task.
   std::shared_ptr<SpeedReference> speed_reference;
   if (absl::GetFlag(FLAGS_speed_reference)) {
-    absl::StatusOr<std::unique_ptr<SpeedReference>> created = SpeedReference::Create();
+    absl::StatusOr<std::unique_ptr<SpeedReference>> created =
+        SpeedReference::Create(SpeedRecordPath(), options.device.cpu_model());
     if (!created.ok()) {
       std::fprintf(stderr, "edgenas-agent: %s\n", std::string(created.status().message()).c_str());
       return 1;

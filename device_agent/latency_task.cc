@@ -84,9 +84,10 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
   const std::string& dc = options.device_class;
   AddLatencyMetrics(stats, latency_options, dc, kSource, &outcome);
   if (reference != nullptr) {
-    const std::string normalised =
+    const std::string normalised = absl::StrCat(
         DescribeSpeedNormalization(stats.raw_median_ms, stats.median_ms,
-                                   stats.reference_median_ms, baseline_ms, reference->name());
+                                   stats.reference_median_ms, baseline_ms, reference->name()),
+        "; baseline: ", reference->baseline_note());
     for (v1::Metric& m : outcome.metrics) m.set_method(absl::StrCat(m.method(), "; ", normalised));
     outcome.notes.push_back(absl::StrCat("latency_ms ", normalised));
   }

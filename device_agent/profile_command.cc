@@ -82,7 +82,8 @@ int RunProfileCommand(const ProfileCommandOptions& options) {
 
   std::unique_ptr<SpeedReference> speed_reference;
   if (options.speed_reference) {
-    absl::StatusOr<std::unique_ptr<SpeedReference>> created = SpeedReference::Create();
+    absl::StatusOr<std::unique_ptr<SpeedReference>> created =
+        SpeedReference::Create(options.speed_reference_file, options.device.cpu_model());
     if (!created.ok()) return Fail(1, created.status().ToString());
     speed_reference = std::move(*created);
     settings.speed_reference = speed_reference.get();

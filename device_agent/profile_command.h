@@ -33,8 +33,10 @@ struct ProfileCommandOptions {
   // What the table is stored with (CPU model, runner, ...). device_class,
   // runner ("libtorch-cpu" when empty) and threads are filled in.
   v1::DeviceDescriptor device;
-  // The agent's --speed_reference: profile at the reference kernel's speed.
+  // The agent's --speed_reference: profile at the reference kernel's speed,
+  // with the agent's --speed_reference_file of fastest calibrations.
   bool speed_reference = false;
+  std::string speed_reference_file;
 };
 
 // Runs the subcommand; returns the process exit code (0 done, 1 failed,

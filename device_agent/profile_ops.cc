@@ -233,9 +233,10 @@ absl::StatusOr<ProfileResult> ProfileSpaceUnsafe(const SpaceConfig& space,
                      settings.speed_reference->BaselineMs(settings.threads, settings.latency,
                                                           cancel));
     result.notes.push_back(absl::StrFormat(
-        "every latency normalised to the reference kernel %s at its calibrated %.4g ms "
-        "(timed between the blocks of each measurement)",
-        settings.speed_reference->name(), baseline_ms));
+        "every latency normalised to the reference kernel %s at its baseline %.4g ms "
+        "(timed between the blocks of each measurement; baseline: %s)",
+        settings.speed_reference->name(), baseline_ms,
+        settings.speed_reference->baseline_note()));
   }
   if (overhead < 0) {
     result.notes.push_back(absl::StrFormat(

@@ -1,16 +1,26 @@
 #include "device_agent/speed_reference.h"
 
+#include <unistd.h>
+
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/model/nb201_blocks.h"
 
 namespace edgenas {
@@ -33,17 +43,96 @@ std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_m
                                        const std::string& kernel) {
   return absl::StrFormat(
       "normalised block by block to this agent's reference speed: raw median %.4g ms -> %.4g ms "
-      "(reference %s took %.4g ms during the measurement, %.4g ms at calibration)",
+      "(reference %s took %.4g ms during the measurement, %.4g ms at its baseline)",
       raw_median_ms, normalised_median_ms, kernel, reference_ms, baseline_ms);
 }
 
-SpeedReference::SpeedReference(std::unique_ptr<Impl> impl)
+namespace {
+
+// Tabs and newlines would break the record's lines.
+std::string Field(std::string text) {
+  for (char& c : text) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+// The record's lines, each split into its 4 fields; malformed lines dropped.
+std::vector<std::vector<std::string>> ReadRecordLines(const std::string& path) {
+  std::vector<std::vector<std::string>> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    double value = 0;
+    if (fields.size() == 4 && absl::SimpleAtod(fields[3], &value) && value > 0) {
+      lines.push_back(std::move(fields));
+    }
+  }
+  return lines;
+}
+
+}  // namespace
+
+absl::StatusOr<double> ReadSpeedRecord(const std::string& path, const std::string& kernel,
+                                       int threads, const std::string& machine) {
+  const std::string t = absl::StrCat(threads);
+  for (const auto& f : ReadRecordLines(path)) {
+    double value = 0;
+    if (f[0] == Field(kernel) && f[1] == t && f[2] == Field(machine) &&
+        absl::SimpleAtod(f[3], &value)) {
+      return value;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no speed record for ", kernel, " in ", path));
+}
+
+absl::Status WriteSpeedRecord(const std::string& path, const std::string& kernel, int threads,
+                              const std::string& machine, double baseline_ms) {
+  namespace fs = std::filesystem;
+  std::vector<std::vector<std::string>> lines = ReadRecordLines(path);
+  const std::vector<std::string> entry = {Field(kernel), absl::StrCat(threads), Field(machine),
+                                          absl::StrFormat("%.9g", baseline_ms)};
+  bool replaced = false;
+  for (auto& f : lines) {
+    if (f[0] == entry[0] && f[1] == entry[1] && f[2] == entry[2]) {
+      f = entry;
+      replaced = true;
+    }
+  }
+  if (!replaced) lines.push_back(entry);
+  std::error_code ec;
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    for (const auto& f : lines) out << absl::StrJoin(f, "\t") << "\n";
+    out.flush();
+    if (!out) {
+      fs::remove(temp, ec);
+      return absl::UnavailableError(absl::StrCat("cannot write ", temp));
+    }
+  }
+  fs::rename(temp, target, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return absl::UnavailableError(absl::StrCat("cannot rename ", temp, " to ", path));
+  }
+  return absl::OkStatus();
+}
+
+SpeedReference::SpeedReference(std::unique_ptr<Impl> impl, std::string record_path,
+                               std::string machine)
     : impl_(std::move(impl)),
-      name_(absl::StrFormat("relu-conv3x3-bn %dch %dx%d", kChannels, kResolution, kResolution)) {}
+      name_(absl::StrFormat("relu-conv3x3-bn %dch %dx%d", kChannels, kResolution, kResolution)),
+      record_path_(std::move(record_path)),
+      machine_(std::move(machine)) {}
 
 SpeedReference::~SpeedReference() = default;
 
-absl::StatusOr<std::unique_ptr<SpeedReference>> SpeedReference::Create() {
+absl::StatusOr<std::unique_ptr<SpeedReference>> SpeedReference::Create(
+    const std::string& record_path, const std::string& machine) {
   try {
     torch::NoGradGuard no_grad;
     torch::manual_seed(0);
@@ -51,7 +140,8 @@ absl::StatusOr<std::unique_ptr<SpeedReference>> SpeedReference::Create() {
     impl->block->push_back(nb201::ReluConvBn(kChannels, kChannels, /*kernel=*/3, /*stride=*/1));
     impl->block->eval();
     impl->input = torch::randn({1, kChannels, kResolution, kResolution});
-    return std::unique_ptr<SpeedReference>(new SpeedReference(std::move(impl)));
+    return std::unique_ptr<SpeedReference>(
+        new SpeedReference(std::move(impl), record_path, machine));
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("speed reference: ", e.what()));
   }
@@ -92,8 +182,26 @@ absl::StatusOr<double> SpeedReference::BaselineMs(int threads, const LatencyOpti
   if (!(best > 0)) {
     return absl::InternalError(absl::StrCat("speed reference: calibrated to ", best, " ms"));
   }
-  baselines_[threads] = best;
-  return best;
+  double baseline = best;
+  if (record_path_.empty()) {
+    baseline_note_ = "calibrated at this agent's first task";
+  } else {
+    absl::StatusOr<double> recorded = ReadSpeedRecord(record_path_, name_, threads, machine_);
+    if (recorded.ok() && *recorded <= best) {
+      baseline = *recorded;
+      baseline_note_ = absl::StrFormat(
+          "the fastest calibration on record in %s (this agent's: %.4g ms)", record_path_, best);
+    } else {
+      absl::Status written = WriteSpeedRecord(record_path_, name_, threads, machine_, best);
+      baseline_note_ = written.ok()
+                           ? absl::StrCat("calibrated at this agent's first task, the fastest "
+                                          "on record in ", record_path_)
+                           : absl::StrCat("calibrated at this agent's first task (record not "
+                                          "kept: ", written.message(), ")");
+    }
+  }
+  baselines_[threads] = baseline;
+  return baseline;
 }
 
 }  // namespace edgenas

@@ -10,9 +10,12 @@
 // operator of the NB201 networks) before the first block of every
 // measurement and after each block, and scales each block's runs by
 // baseline / (the reference's time around that block), where the baseline
-// is the reference's time calibrated once per thread count when the agent
-// first needs it (the fastest of three spaced rounds); see
-// LatencyOptions::reference_baseline_ms. The value reported is then "the
+// is the reference's quiet-machine time: calibrated once per thread count
+// when the agent first needs it (the fastest of three spaced rounds) and
+// merged with the fastest calibration on record for this kernel, thread
+// count and CPU model in a small file (so that an agent started during a
+// slow spell still reports at the machine's quiet speed, and two runs on
+// the same machine share a scale); see LatencyOptions::reference_baseline_ms. The value reported is then "the
 // latency at this agent's reference speed"; the method line says so and
 // gives the raw median, the reference's time during the measurement and
 // the baseline, so the raw figure is never lost.
@@ -46,8 +49,12 @@ std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_m
 // agent measures one task at a time. LibTorch stays in the .cc.
 class SpeedReference {
  public:
-  // Builds the kernel (weights and input fixed by seed 0).
-  static absl::StatusOr<std::unique_ptr<SpeedReference>> Create();
+  // Builds the kernel (weights and input fixed by seed 0). `record_path`
+  // ("" = none) is the file of fastest calibrations (lines
+  // "<kernel>\t<threads>\t<machine>\t<baseline ms>"), `machine` the CPU
+  // model they are kept for.
+  static absl::StatusOr<std::unique_ptr<SpeedReference>> Create(
+      const std::string& record_path = "", const std::string& machine = "");
   ~SpeedReference();
 
   // Short name for method lines, e.g. "relu-conv3x3-bn 16ch 28x28".
@@ -59,18 +66,38 @@ class SpeedReference {
 
   // The baseline for `threads` intra-op threads: calibrated on first use
   // (three rounds of MeasureLatency with `options`' stopping rule, 300 ms
-  // apart, the fastest round's median kept), then remembered. The caller
-  // has already set the thread count. CANCELLED when *cancel turns true.
+  // apart, the fastest round's median kept), then the lower of that and the
+  // record's entry; a faster calibration is written back (temporary file and
+  // rename; a record that cannot be read or written is ignored, and
+  // baseline_note() says so). Remembered for the process. The caller has
+  // already set the thread count. CANCELLED when *cancel turns true.
   absl::StatusOr<double> BaselineMs(int threads, const LatencyOptions& options,
                                     const std::atomic<bool>* cancel);
 
+  // Where the last baseline came from, for method lines: e.g. "calibrated
+  // now" or "fastest on record in FILE (this calibration: X ms)".
+  const std::string& baseline_note() const { return baseline_note_; }
+
  private:
   struct Impl;
-  explicit SpeedReference(std::unique_ptr<Impl> impl);
+  SpeedReference(std::unique_ptr<Impl> impl, std::string record_path, std::string machine);
   std::unique_ptr<Impl> impl_;
   std::string name_;
+  std::string record_path_;
+  std::string machine_;
+  std::string baseline_note_;
   std::map<int, double> baselines_;
 };
+
+// The fastest-calibration record: reads `path`'s entry for (kernel,
+// threads, machine); NOT_FOUND when there is none or no file.
+absl::StatusOr<double> ReadSpeedRecord(const std::string& path, const std::string& kernel,
+                                       int threads, const std::string& machine);
+
+// Sets that entry to `baseline_ms` (other entries kept), creating the file
+// and its folder when needed; written to a temporary file and renamed.
+absl::Status WriteSpeedRecord(const std::string& path, const std::string& kernel, int threads,
+                              const std::string& machine, double baseline_ms);
 
 }  // namespace edgenas
 
