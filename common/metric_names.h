@@ -3,6 +3,8 @@
 #ifndef EDGENAS_COMMON_METRIC_NAMES_H_
 #define EDGENAS_COMMON_METRIC_NAMES_H_
 
+#include <cstddef>
+
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ inline constexpr char kMetricEnergyMj[] = "energy_mj";         // per inference
 inline constexpr char kMetricParams[] = "params";
 inline constexpr char kMetricFlops[] = "flops";
 inline constexpr char kMetricTrainSeconds[] = "train_seconds";
+
+// The longest Metric.method the coordinator accepts (longer is refused).
+inline constexpr size_t kMaxMetricMethodChars = 512;
 
 // True for names in the list above.
 bool IsKnownMetric(absl::string_view name);

@@ -95,9 +95,10 @@ absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) 
         field, ".ci_low: the interval [", m.ci_low(), ", ", m.ci_high(),
         "] must contain the value ", m.value(), " (or both be 0)"));
   }
-  if (m.method().size() > 512) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".method: at most 512 characters, got ", m.method().size()));
+  if (m.method().size() > kMaxMetricMethodChars) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".method: at most ",
+                                                   kMaxMetricMethodChars, " characters, got ",
+                                                   m.method().size()));
   }
   return ValidateDeviceDescriptor(m.device(), absl::StrCat(field, ".device"));
 }

@@ -431,7 +431,9 @@ int Main(bool profile) {
     speed_reference = std::move(*created);
     task_options.speed_reference = speed_reference.get();
     EDGENAS_LOG(kInfo, "agent", "latency normalised to the reference kernel ",
-                speed_reference->name());
+                speed_reference->name(), "; fastest calibrations kept in ",
+                speed_reference->record_path().empty() ? "(none)"
+                                                       : speed_reference->record_path());
   }
   AgentMetrics metrics(*registry, "libtorch", device_class, meter_kind);
   if (!start_metrics()) return 1;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -88,8 +90,20 @@ absl::StatusOr<TaskOutcome> RunLatencyTaskUnsafe(const v1::Task& task,
         DescribeSpeedNormalization(stats.raw_median_ms, stats.median_ms,
                                    stats.reference_median_ms, baseline_ms, reference->name()),
         "; baseline: ", reference->baseline_note());
-    for (v1::Metric& m : outcome.metrics) m.set_method(absl::StrCat(m.method(), "; ", normalised));
+    for (v1::Metric& m : outcome.metrics) {
+      std::string method = absl::StrCat(m.method(), "; ", normalised);
+      // The coordinator refuses longer lines; the note below has it whole.
+      if (method.size() > kMaxMetricMethodChars) {
+        method.resize(kMaxMetricMethodChars - 3);
+        method += "...";
+      }
+      m.set_method(std::move(method));
+    }
     outcome.notes.push_back(absl::StrCat("latency_ms ", normalised));
+    if (!reference->record_error().empty()) {
+      outcome.notes.push_back(absl::StrCat("speed record ", reference->record_path(),
+                                           " not kept: ", reference->record_error()));
+    }
   }
   outcome.metrics.push_back(
       MakeMetric(kMetricParams, static_cast<double>(CountParameters(*model.ptr())), ""));

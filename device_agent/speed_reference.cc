@@ -42,8 +42,8 @@ std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_m
                                        double reference_ms, double baseline_ms,
                                        const std::string& kernel) {
   return absl::StrFormat(
-      "normalised block by block to this agent's reference speed: raw median %.4g ms -> %.4g ms "
-      "(reference %s took %.4g ms during the measurement, %.4g ms at its baseline)",
+      "normalised block by block to the reference speed: raw median %.4g ms -> %.4g ms "
+      "(%s: %.4g ms now, %.4g ms baseline)",
       raw_median_ms, normalised_median_ms, kernel, reference_ms, baseline_ms);
 }
 
@@ -184,20 +184,17 @@ absl::StatusOr<double> SpeedReference::BaselineMs(int threads, const LatencyOpti
   }
   double baseline = best;
   if (record_path_.empty()) {
-    baseline_note_ = "calibrated at this agent's first task";
+    baseline_note_ = "calibrated now";
   } else {
     absl::StatusOr<double> recorded = ReadSpeedRecord(record_path_, name_, threads, machine_);
     if (recorded.ok() && *recorded <= best) {
       baseline = *recorded;
-      baseline_note_ = absl::StrFormat(
-          "the fastest calibration on record in %s (this agent's: %.4g ms)", record_path_, best);
+      baseline_note_ = absl::StrFormat("fastest on record (now %.4g ms)", best);
     } else {
       absl::Status written = WriteSpeedRecord(record_path_, name_, threads, machine_, best);
-      baseline_note_ = written.ok()
-                           ? absl::StrCat("calibrated at this agent's first task, the fastest "
-                                          "on record in ", record_path_)
-                           : absl::StrCat("calibrated at this agent's first task (record not "
-                                          "kept: ", written.message(), ")");
+      baseline_note_ = written.ok() ? "calibrated now, fastest on record"
+                                    : "calibrated now (record not kept)";
+      if (!written.ok()) record_error_ = std::string(written.message());
     }
   }
   baselines_[threads] = baseline;

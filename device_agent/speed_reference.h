@@ -37,10 +37,10 @@
 
 namespace edgenas {
 
-// How a measurement was normalised, for its method line: "normalised block
-// by block to this agent's reference speed: raw median R ms -> M ms
-// (reference <kernel> took X ms during the measurement, Y ms at
-// calibration)".
+// How a measurement was normalised, for its method line (kept short: the
+// whole line must fit kMaxMetricMethodChars): "normalised block by block to
+// the reference speed: raw median R ms -> M ms (<kernel>: X ms now, Y ms
+// baseline)".
 std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
                                        double reference_ms, double baseline_ms,
                                        const std::string& kernel);
@@ -74,9 +74,12 @@ class SpeedReference {
   absl::StatusOr<double> BaselineMs(int threads, const LatencyOptions& options,
                                     const std::atomic<bool>* cancel);
 
-  // Where the last baseline came from, for method lines: e.g. "calibrated
-  // now" or "fastest on record in FILE (this calibration: X ms)".
+  // Where the last baseline came from, short, for method lines: "calibrated
+  // now", "calibrated now, fastest on record", "fastest on record (now X
+  // ms)" or "calibrated now (record not kept)" (record_error() says why).
   const std::string& baseline_note() const { return baseline_note_; }
+  const std::string& record_error() const { return record_error_; }
+  const std::string& record_path() const { return record_path_; }
 
  private:
   struct Impl;
@@ -86,6 +89,7 @@ class SpeedReference {
   std::string record_path_;
   std::string machine_;
   std::string baseline_note_;
+  std::string record_error_;
   std::map<int, double> baselines_;
 };
 

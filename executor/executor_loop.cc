@@ -404,6 +404,16 @@ void ExecutorLoop::Report(const v1::Task& task, const absl::StatusOr<TaskOutcome
       if (executor_id_ == id) executor_id_.clear();
       return;
     }
+    if (result.ok() && s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      // The result itself was refused (a field out of bounds): it would be
+      // refused again, so the task fails now with the coordinator's reason
+      // instead of waiting for its lease to expire.
+      EDGENAS_LOG(kError, kLog, "result refused for task=", task.task_id(), ": ",
+                  s.error_message(), "; reporting the task as failed");
+      Report(task, absl::InvalidArgumentError(
+                       absl::StrCat("the coordinator refused the result: ", s.error_message())));
+      return;
+    }
     // When stopping, one attempt is all we can afford.
     if (!IsTransient(s.error_code()) || stopping() || SteadyMs() >= give_up_at) {
       EDGENAS_LOG(kError, kLog, "report lost for task=", task.task_id(), ": ",

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/metric_names.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -22,52 +24,30 @@ constexpr int64_t kMs = 1000000;  // ns
 TEST(DescribeSpeedNormalization, KeepsTheRawFigures) {
   const std::string text = DescribeSpeedNormalization(5.5, 4.4, 0.625, 0.5, "kernel-x");
   EXPECT_EQ(text,
-            "normalised block by block to this agent's reference speed: raw median 5.5 ms -> "
-            "4.4 ms (reference kernel-x took 0.625 ms during the measurement, 0.5 ms at its "
-            "baseline)");
+            "normalised block by block to the reference speed: raw median 5.5 ms -> 4.4 ms "
+            "(kernel-x: 0.625 ms now, 0.5 ms baseline)");
 }
 
-// The baseline is the fastest of three calibration rounds, measured once
-// per thread count and then remembered; the kernel really runs.
-TEST(SpeedReference, CalibratesFastestRoundOncePerThreadCount) {
-  absl::StatusOr<std::unique_ptr<SpeedReference>> ref = SpeedReference::Create();
-  ASSERT_TRUE(ref.ok()) << ref.status();
-  EXPECT_EQ((*ref)->name(), "relu-conv3x3-bn 16ch 28x28");
-  ASSERT_TRUE((*ref)->RunOnce().ok());
-
-  // Every reading of the fake clock advances it by the current round's
-  // step, so each run of round k "takes" a constant time.
-  int64_t now = 0;
-  int64_t step = 0;
-  int round = -1;
-  const std::vector<int64_t> steps = {3 * kMs, 1 * kMs, 2 * kMs};
-  std::vector<int> pauses;
+// The longest measurement line plus the longest normalisation stays within
+// what the coordinator accepts.
+TEST(DescribeSpeedNormalization, LongestMethodFitsTheCoordinatorsLimit) {
+  LatencyStats s;
+  s.runs = 5000;
+  s.blocks = 1000;
+  s.median_ms = s.ci_low_ms = s.ci_high_ms = s.first_median_ms = 123456.789;
+  s.first_ci_low_ms = s.first_ci_high_ms = 123456.789;
+  s.unstable = true;
+  s.stop = LatencyStop::kMaxTime;
   LatencyOptions o;
-  o.warmup_ms = 0;
-  o.min_runs = 6;
-  o.max_runs = 6;
-  o.blocks = 1;
-  o.block_pause_ms = 0;
-  o.now_ns = [&] {
-    now += step;
-    return now;
-  };
-  o.sleep_ms = [&](int ms) {
-    pauses.push_back(ms);
-    step = steps[++round];
-  };
-  step = steps[++round];
-  absl::StatusOr<double> baseline = (*ref)->BaselineMs(1, o, nullptr);
-  ASSERT_TRUE(baseline.ok()) << baseline.status();
-  // A run reads as one step (its end reading minus its start): the 1 ms round wins.
-  EXPECT_DOUBLE_EQ(*baseline, 1.0);
-  EXPECT_EQ(pauses.size(), 2u);  // between the three rounds
-
-  // Remembered: no further rounds for the same thread count.
-  absl::StatusOr<double> again = (*ref)->BaselineMs(1, o, nullptr);
-  ASSERT_TRUE(again.ok());
-  EXPECT_DOUBLE_EQ(*again, 1.0);
-  EXPECT_EQ(pauses.size(), 2u);
+  o.warmup_ms = 100000;
+  o.target_ci_rel = 0.000123;
+  auto ref = SpeedReference::Create();
+  ASSERT_TRUE(ref.ok());
+  const std::string line = absl::StrCat(
+      DescribeMeasurement(s, o), "; ",
+      DescribeSpeedNormalization(123456.789, 123456.789, 123456.789, 123456.789, (*ref)->name()),
+      "; baseline: calibrated now (record not kept)");
+  EXPECT_LE(line.size(), kMaxMetricMethodChars) << line;
 }
 
 // Options whose every timed run reads as `step_ms` on a fake clock.
@@ -131,7 +111,7 @@ TEST(SpeedReference, BaselineIsTheFastestOnRecord) {
     absl::StatusOr<double> b = (*ref)->BaselineMs(1, FakeClockOptions(&now, 3), nullptr);
     ASSERT_TRUE(b.ok());
     EXPECT_DOUBLE_EQ(*b, 2.0);
-    EXPECT_TRUE(absl::StrContains((*ref)->baseline_note(), "this agent's: 3 ms"))
+    EXPECT_TRUE(absl::StrContains((*ref)->baseline_note(), "fastest on record (now 3 ms)"))
         << (*ref)->baseline_note();
     EXPECT_DOUBLE_EQ(*ReadSpeedRecord(path, (*ref)->name(), 1, "cpu A"), 2.0);
   }

@@ -137,6 +137,40 @@ TEST(ExecutorLoop, ReportsFailRetryableUnlessInvalidArgument) {
   EXPECT_TRUE(absl::StrContains(s.fails[1].reason(), "board busy"));
 }
 
+// A result the coordinator refuses as malformed is not lost to a lease
+// expiry: the task is reported failed at once, not retryable, with the
+// coordinator's reason.
+TEST(ExecutorLoop, RefusedResultIsReportedAsAFailureWithTheReason) {
+  FakeTaskService fake;
+  fake.RefuseCompletes("metrics[0].method: at most 512 characters, got 531");
+  fake.AddTask(MakeTask("t1"));
+  auto loop = ExecutorLoop::Create(
+      Options(fake.address()),
+      [](const v1::Task&, const std::atomic<bool>*) -> absl::StatusOr<TaskOutcome> {
+        TaskOutcome outcome;
+        v1::Metric m;
+        m.set_name("latency_ms");
+        m.set_value(1.5);
+        outcome.metrics.push_back(m);
+        return outcome;
+      });
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  LoopRunner runner(loop->get());
+
+  ASSERT_TRUE(fake.AwaitState([](const State& s) { return s.fails.size() == 1; }));
+  ASSERT_TRUE(runner.Finish().ok());
+
+  const State s = fake.Snapshot();
+  ASSERT_EQ(s.completes.size(), 1u);  // tried once: it would be refused again
+  EXPECT_EQ(s.fails[0].task_id(), "t1");
+  EXPECT_EQ(s.fails[0].lease_token(), "tok-t1");
+  EXPECT_FALSE(s.fails[0].retryable());
+  EXPECT_TRUE(absl::StrContains(s.fails[0].reason(),
+                                "the coordinator refused the result: metrics[0].method: at most "
+                                "512 characters"))
+      << s.fails[0].reason();
+}
+
 // Stop() during a long poll cancels the call and Run() returns OK.
 TEST(ExecutorLoop, StopReturnsDuringLongPoll) {
   FakeTaskService fake;

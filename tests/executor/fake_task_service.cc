@@ -122,7 +122,15 @@ grpc::Status FakeTaskService::Complete(grpc::ServerContext* ctx, const v1::Compl
                                        v1::CompleteResponse* resp) {
   absl::MutexLock lock(&mu_);
   state_.completes.push_back(*req);
+  if (!refuse_completes_.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, refuse_completes_);
+  }
   return grpc::Status::OK;
+}
+
+void FakeTaskService::RefuseCompletes(std::string message) {
+  absl::MutexLock lock(&mu_);
+  refuse_completes_ = std::move(message);
 }
 
 grpc::Status FakeTaskService::Fail(grpc::ServerContext* ctx, const v1::FailRequest* req,

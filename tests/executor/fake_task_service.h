@@ -49,6 +49,9 @@ class FakeTaskService final : public v1::TaskService::Service {
   void FailNextLease(grpc::StatusCode code);
   // From now on every heartbeat reports all its leases as lost.
   void ReportLeasesLost();
+  // From now on every Complete is recorded and answered INVALID_ARGUMENT
+  // with `message`, as the coordinator refuses a malformed result.
+  void RefuseCompletes(std::string message);
 
   // Waits until pred(state) holds; false if it did not within 60 s (a hang
   // guard so that a broken loop fails instead of blocking ctest).
@@ -72,6 +75,7 @@ class FakeTaskService final : public v1::TaskService::Service {
   std::deque<v1::Task> queue_ ABSL_GUARDED_BY(mu_);
   grpc::StatusCode next_lease_error_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;
   bool leases_lost_ ABSL_GUARDED_BY(mu_) = false;
+  std::string refuse_completes_ ABSL_GUARDED_BY(mu_);  // "" = accept
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   const bool reject_unknown_executors_;
   std::set<std::string> issued_ ABSL_GUARDED_BY(mu_);  // executor ids handed out
