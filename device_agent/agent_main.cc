@@ -420,7 +420,7 @@ int Main(bool profile) {
                                LibTorchVersion(), meter_name);
   task_options.device = options.device;
   // Shared by every task (one at a time); calibrated at the first task.
-  std::shared_ptr<SpeedReference> speed_reference;
+  std::unique_ptr<SpeedReference> speed_reference;
   if (absl::GetFlag(FLAGS_speed_reference)) {
     absl::StatusOr<std::unique_ptr<SpeedReference>> created =
         SpeedReference::Create(SpeedRecordPath(), options.device.cpu_model());

@@ -61,6 +61,7 @@ absl::StatusOr<LatencyStats> MeasureOnce(const std::function<absl::Status()>& ru
   // the reference's baseline when normalising); raw_ms: as timed.
   std::vector<double> samples_ms, raw_ms;
   samples_ms.reserve(static_cast<size_t>(std::min(options.max_runs, 100000)));
+  raw_ms.reserve(samples_ms.capacity());
   std::vector<double> reference_ms;
   const bool normalise = options.reference_run && options.reference_baseline_ms > 0;
   // Times the reference kernel (between blocks); the median of this round,

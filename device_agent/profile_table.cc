@@ -1,13 +1,13 @@
 #include "device_agent/profile_table.h"
 
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/atomic_file.h"
 #include "common/status_macros.h"
 #include "edgenas/v1/task_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -74,15 +74,8 @@ absl::Status WriteLatencyTableFile(const v1::LatencyTable& table, const std::str
   } else if (!table.SerializeToString(&bytes)) {
     return absl::InternalError("--out: cannot serialize the table");
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) return absl::InternalError(absl::StrCat("--out: cannot write ", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("--out: cannot rename ", tmp, " to ", path));
+  if (absl::Status s = WriteFileAtomically(path, bytes); !s.ok()) {
+    return absl::InternalError(absl::StrCat("--out: ", s.message()));
   }
   return absl::OkStatus();
 }

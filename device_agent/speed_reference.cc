@@ -1,26 +1,21 @@
 #include "device_agent/speed_reference.h"
 
-#include <unistd.h>
-
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/atomic_file.h"
 #include "common/model/nb201_blocks.h"
 
 namespace edgenas {
@@ -30,24 +25,6 @@ constexpr int kChannels = 16;
 constexpr int kResolution = 28;
 constexpr int kCalibrationRounds = 3;
 constexpr int kCalibrationPauseMs = 300;
-
-}  // namespace
-
-struct SpeedReference::Impl {
-  torch::nn::Sequential block;
-  torch::Tensor input;
-};
-
-std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
-                                       double reference_ms, double baseline_ms,
-                                       const std::string& kernel) {
-  return absl::StrFormat(
-      "normalised block by block to the reference speed: raw median %.4g ms -> %.4g ms "
-      "(%s: %.4g ms now, %.4g ms baseline)",
-      raw_median_ms, normalised_median_ms, kernel, reference_ms, baseline_ms);
-}
-
-namespace {
 
 // Tabs and newlines would break the record's lines.
 std::string Field(std::string text) {
@@ -73,6 +50,20 @@ std::vector<std::vector<std::string>> ReadRecordLines(const std::string& path) {
 }
 
 }  // namespace
+
+struct SpeedReference::Impl {
+  torch::nn::Sequential block;
+  torch::Tensor input;
+};
+
+std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
+                                       double reference_ms, double baseline_ms,
+                                       const std::string& kernel) {
+  return absl::StrFormat(
+      "normalised block by block to the reference speed: raw median %.4g ms -> %.4g ms "
+      "(%s: %.4g ms now, %.4g ms baseline)",
+      raw_median_ms, normalised_median_ms, kernel, reference_ms, baseline_ms);
+}
 
 absl::StatusOr<double> ReadSpeedRecord(const std::string& path, const std::string& kernel,
                                        int threads, const std::string& machine) {
@@ -104,20 +95,10 @@ absl::Status WriteSpeedRecord(const std::string& path, const std::string& kernel
   std::error_code ec;
   const fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    for (const auto& f : lines) out << absl::StrJoin(f, "\t") << "\n";
-    out.flush();
-    if (!out) {
-      fs::remove(temp, ec);
-      return absl::UnavailableError(absl::StrCat("cannot write ", temp));
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    return absl::UnavailableError(absl::StrCat("cannot rename ", temp, " to ", path));
+  std::string text;
+  for (const auto& f : lines) absl::StrAppend(&text, absl::StrJoin(f, "\t"), "\n");
+  if (absl::Status s = WriteFileAtomically(path, text); !s.ok()) {
+    return absl::UnavailableError(s.message());
   }
   return absl::OkStatus();
 }
