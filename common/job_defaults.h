@@ -5,13 +5,15 @@
 
 #include <array>
 
+#include "common/datasets/fashion_mnist_info.h"
+
 namespace edgenas {
 
 // Defaults for fields left at zero/empty. The coordinator fills them in at
 // submission; workers and agents fall back to the same values for specs
 // built by hand.
 inline constexpr char kDefaultDeviceClass[] = "cpu";
-inline constexpr char kDefaultDatasetPath[] = "/usr/share/datasets/fashion-mnist";
+inline constexpr const char* kDefaultDatasetPath = kFashionMnistDefaultPath;
 inline constexpr int kDefaultCellsPerStage = 1;
 inline constexpr int kDefaultChannels = 16;
 inline constexpr int kDefaultTrainSteps = 200;

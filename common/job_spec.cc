@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "common/datasets.h"
+#include "common/field_error.h"
 #include "common/metric_names.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
@@ -369,10 +371,7 @@ absl::Status NormalizeEvaluation(JobSpec* spec) {
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(ev, validation_examples, kDefaultValidationExamples, 1, 30000,
                      "evaluation.validation_examples"));
 
-  auto* ds = spec->mutable_dataset();
-  if (ds->name().empty()) ds->set_name("fashion_mnist");
-  RETURN_IF_ERROR(CheckName(ds->name(), {"fashion_mnist"}, "dataset.name", "dataset"));
-  if (ds->path().empty()) ds->set_path(kDefaultDatasetPath);
+  RETURN_IF_ERROR(PrefixFieldError("job", NormalizeDatasetSpec(spec->mutable_dataset())));
 
   auto* lat = spec->mutable_latency();
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(lat, warmup_ms, kDefaultWarmupMs, 1, 600000, "latency.warmup_ms"));

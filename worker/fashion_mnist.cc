@@ -27,7 +27,7 @@ constexpr uint32_t kLabelsMagic = 0x00000801;
 constexpr uint32_t kMaxDimension = 4096;
 constexpr uint64_t kMaxItems = 10'000'000;
 constexpr uint64_t kMaxPayloadBytes = uint64_t{1} << 32;
-constexpr int64_t kImageSide = 28;
+constexpr int64_t kImageSide = kFashionMnistSide;
 
 using DatasetCache = std::map<std::string, std::shared_ptr<const FashionMnist>>;
 ABSL_CONST_INIT absl::Mutex dataset_cache_mu(absl::kConstInit);

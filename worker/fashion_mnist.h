@@ -11,16 +11,12 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
+#include "common/datasets/fashion_mnist_info.h"
 #include "common/job_defaults.h"
 
 namespace edgenas {
 
 inline constexpr const char* kDefaultFashionMnistDir = kDefaultDatasetPath;
-inline constexpr double kFashionMnistMean = 0.2860;
-inline constexpr double kFashionMnistStd = 0.3530;
-// 28x28 grayscale images in 10 classes.
-inline constexpr int kFashionMnistChannels = 1;
-inline constexpr int kFashionMnistClasses = 10;
 
 // Images [N, C, H, W] float32 and labels [N] int64, on the CPU.
 struct LabeledData {
