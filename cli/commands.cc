@@ -22,6 +22,7 @@
 #include "cli/search_client.h"
 #include "cli/watch_display.h"
 #include "common/artifact_names.h"
+#include "common/datasets.h"
 #include "common/grpc_bearer.h"
 #include "common/grpc_tls.h"
 #include "common/model/model_export.h"
@@ -350,6 +351,11 @@ int Export(const Args& args, const CliIo& io) {
     PrintError(io, space.status());
     return kExitFailure;
   }
+  absl::StatusOr<InputShape> input = InputShapeOf(job->spec().dataset());
+  if (!input.ok()) {
+    PrintError(io, input.status());
+    return kExitFailure;
+  }
   const std::string name = FinalistArtifactName(job_id, candidate_id);
   ArtifactClient artifacts(channel);
   absl::StatusOr<std::string> weights = artifacts.Download(job_id, name, int64_t{4} << 30);
@@ -363,7 +369,7 @@ int Export(const Args& args, const CliIo& io) {
     }
     return kExitFailure;
   }
-  if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out);
+  if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out, *input);
       !s.ok()) {
     PrintError(io, s);
     return kExitFailure;
@@ -409,9 +415,9 @@ const std::vector<Command>& Commands() {
        "  cpu) from this binary's directory, shows progress, prints the Pareto front and\n"
        "  stops them all (also on Ctrl-C). Exit 0 when the job ends DONE.\n"
        "  The agent can serve another device class by replaying a board's measurements\n"
-       "  from a table, e.g. for examples/nb201_pi5_pareto.yaml:\n"
+       "  from a table, e.g. for a job whose objectives are measured on rpi5 boards:\n"
        "    --agent_device_class=rpi5 --agent_runner=replay\n"
-       "    --replay_table=../shared/data/nb201/nb201_pi5.csv\n"
+       "    --replay_table=BOARD_MEASUREMENTS.csv\n"
        "    --replay_latency_column=pi5_litert_latency_ms\n"
        "    --replay_energy_column=pi5_litert_energy_mj\n"
        "  Relative paths (here and in the job's evaluation.table.path) are read from the\n"

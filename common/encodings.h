@@ -1,22 +1,8 @@
 // Encodings of architectures as numeric feature vectors, for predictors
-// (Bayesian optimisation) and diagnostics:
-//   * one-hot:    one indicator per (gene, choice); any space.
-//   * adjacency:  NB201 only: the 4x4 lower-triangular cell matrix with one
-//                 indicator per (edge, operation) for the edges that carry
-//                 an operation ("none" edges are absent, unlike one-hot);
-//                 4 x 4 nodes x 4 operations = 64 entries.
-//   * path:       NB201 only (BANANAS, White et al. 2021): one count per
-//                 operation sequence of an input->output path through the
-//                 cell (4 + 16 + 64 = 84 sequences over the four non-none
-//                 operations). Edges on no input->output path add nothing,
-//                 so cells that differ only in such edges share it; other
-//                 cells with one canonical key may not (a skip edge
-//                 lengthens a path: 1299 of the 6466 classes hold more than
-//                 one path_live encoding).
-//   * path_live:  path (84), then the one-hot of the cell with every edge
-//                 that lies on no input->output path set to "none" (the live
-//                 cell; 30), then the number of live edges carrying each
-//                 non-none operation (4): 118 in all.
+// (Bayesian optimisation) and diagnostics. "one_hot" (one indicator per
+// (gene, choice)) works for every space; a space may add its own encodings
+// (e.g. a cell space's adjacency or path encodings) through a FeatureEncoder
+// in its registration (common/space_registry.h).
 #ifndef EDGENAS_COMMON_ENCODINGS_H_
 #define EDGENAS_COMMON_ENCODINGS_H_
 
@@ -29,24 +15,42 @@
 
 namespace edgenas {
 
-enum class EncodingKind { kOneHot, kAdjacency, kPath, kPathLive };
+inline constexpr char kOneHotEncoding[] = "one_hot";
 
-// "one_hot", "adjacency", "path", "path_live"; INVALID_ARGUMENT listing them.
-absl::StatusOr<EncodingKind> ParseEncodingKind(absl::string_view name);
-std::vector<std::string> KnownEncodings();
+// A space's own encodings. Implementations are immutable and thread-safe.
+class FeatureEncoder {
+ public:
+  virtual ~FeatureEncoder() = default;
+  // The encodings it gives, by name (never "one_hot").
+  virtual std::vector<std::string> Names() const = 0;
+  // The one predictors should use (one of Names()).
+  virtual std::string Preferred() const = 0;
+  // Length of encoding `name` (one of Names()).
+  virtual int Length(const std::string& name) const = 0;
+  // Encoding `name` of a valid architecture of the space (length Length(name)).
+  virtual std::vector<float> Encode(const std::string& name, const Architecture& arch) const = 0;
+};
 
-// Length of the encoding over `space`; UNIMPLEMENTED for an NB201-only
-// encoding of another space.
-absl::StatusOr<int> EncodingLength(const SearchSpace& space, EncodingKind kind);
+// "one_hot" followed by the names `space`'s encoder gives.
+std::vector<std::string> KnownEncodings(const SearchSpace& space);
 
-// Encodes a valid architecture of `space` (length EncodingLength).
-// UNIMPLEMENTED as above; INVALID_ARGUMENT for an invalid architecture.
+// The encoding a predictor over `space` should use: its encoder's preferred
+// one, or "one_hot".
+std::string PredictorEncoding(const SearchSpace& space);
+
+// Length of encoding `name` over `space`; INVALID_ARGUMENT listing the known
+// names for an encoding the space does not give.
+absl::StatusOr<int> EncodingLength(const SearchSpace& space, absl::string_view name);
+
+// Encodes a valid architecture of `space` (length EncodingLength). Errors as
+// EncodingLength, plus INVALID_ARGUMENT for an invalid architecture.
 absl::StatusOr<std::vector<float>> Encode(const SearchSpace& space, const Architecture& arch,
-                                          EncodingKind kind);
+                                          absl::string_view name);
 
-// NB201: which of the six edges lie on an input->output path of non-none
-// operations (the others cannot influence the output). Requires valid genes.
-std::vector<bool> Nb201LiveEdges(const Architecture& arch);
+// Appends the one-hot encoding of `genes` over `space` to `out` (for
+// encoders that build on it).
+void AppendOneHot(const SearchSpace& space, const std::vector<int>& genes,
+                  std::vector<float>* out);
 
 }  // namespace edgenas
 

@@ -14,17 +14,11 @@ namespace edgenas {
 // built by hand.
 inline constexpr char kDefaultDeviceClass[] = "cpu";
 inline constexpr const char* kDefaultDatasetPath = kFashionMnistDefaultPath;
-inline constexpr int kDefaultCellsPerStage = 1;
-inline constexpr int kDefaultChannels = 16;
 inline constexpr int kDefaultTrainSteps = 200;
 inline constexpr int kDefaultBatchSize = 64;
 inline constexpr double kDefaultLearningRate = 0.05;
 inline constexpr int kDefaultValidationExamples = 2000;
 // Proxy modes (flash_distill, supernet) and the full training of finalists.
-inline constexpr char kDefaultTeacherArch[] =
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
-inline constexpr int kDefaultTeacherChannels = 32;
-inline constexpr int kDefaultTeacherCellsPerStage = 2;
 inline constexpr int kDefaultTeacherTrainSteps = 3000;
 inline constexpr double kDefaultDistillFraction = 0.1;
 inline constexpr double kDefaultDistillAlpha = 0.5;

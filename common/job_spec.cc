@@ -292,16 +292,18 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
   }
   if (distill) {
     auto* t = ev->mutable_teacher();
-    if (t->arch().empty()) t->set_arch(kDefaultTeacherArch);
+    // The space's default teacher fills what the job leaves unset.
+    absl::StatusOr<ResolvedTeacher> teacher =
+        ResolveTeacher(spec->space().name(), t->arch(), t->channels(), t->cells_per_stage());
+    if (!teacher.ok()) return PrefixFieldError("job", teacher.status());
+    t->set_arch(teacher->arch);
+    t->set_channels(teacher->channels);
+    t->set_cells_per_stage(teacher->cells_per_stage);
     auto space = CreateSearchSpace(spec->space().name());
     if (space.ok()) {
       absl::StatusOr<Architecture> arch = (*space)->Parse(t->arch());
       if (!arch.ok()) return Bad("evaluation.teacher.arch", arch.status().message());
     }
-    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, channels, kDefaultTeacherChannels, 1, 512,
-                                             "evaluation.teacher.channels"));
-    RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, cells_per_stage, kDefaultTeacherCellsPerStage, 1,
-                                             16, "evaluation.teacher.cells_per_stage"));
     RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(t, train_steps, kDefaultTeacherTrainSteps, 1,
                                              10000000, "evaluation.teacher.train_steps"));
     auto* d = ev->mutable_distill();

@@ -1,9 +1,10 @@
 // The operators a search space's networks run, at their shapes: what a
 // per-operator latency table must contain (RequiredOpShapes, measured by
 // `edgenas-agent profile`) and what one candidate network runs in one forward
-// pass (NetworkOpShapes, summed by the latency predictor). Plain data, no
-// protobuf and no LibTorch, so both the profiler (LibTorch) and the
-// coordinator (protobuf) use the same enumeration.
+// pass (NetworkOpShapes, summed by the latency predictor). Each space that
+// supports tables gives a LatencyModel in its registration; these functions
+// dispatch to it. Plain data, no protobuf and no LibTorch, so both the
+// profiler (LibTorch) and the coordinator (protobuf) use the same enumeration.
 #ifndef EDGENAS_COMMON_LATENCY_OPS_H_
 #define EDGENAS_COMMON_LATENCY_OPS_H_
 
@@ -13,20 +14,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/input_shape.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
 
 namespace edgenas {
 
-// Fixed parts and glue of an NB201 network, as table op names beside the
-// space's own operations (nor_conv_3x3, ...):
-inline constexpr char kOpStem[] = "stem";            // conv 3x3 + BN, in -> channels
-inline constexpr char kOpReduction[] = "reduction";  // residual block, stride 2, width x2
-inline constexpr char kOpHead[] = "head";            // BN, ReLU, global pool, linear
-inline constexpr char kOpAdd[] = "add";              // sum of two inputs of a cell node
-inline constexpr char kOpZero[] = "zero";            // a cell whose output has no input
-
-// One operator at one shape. For "head", out_channels is the class count.
+// One operator at one shape. For a classifier head, out_channels is the
+// class count (a space's latency model says what its op names mean).
 struct OpShape {
   std::string op;
   int in_channels = 0;
@@ -41,39 +36,52 @@ struct OpShape {
   std::string ToString() const;
 };
 
-// The network input: Fashion-MNIST's 28x28 grayscale images in 10 classes,
-// as the worker trains and the agent measures.
-struct NetworkInput {
-  int channels = 1;
-  int resolution = 28;
-  int classes = 10;
+// A space's latency model: which operators its networks are made of. Every
+// network's latency is modelled as the sum of its operators' latencies
+// plus a per-forward overhead. Implementations are immutable.
+class LatencyModel {
+ public:
+  virtual ~LatencyModel() = default;
+  // Op names a table of this space may hold (operators that cost nothing,
+  // such as "none", are left out).
+  virtual std::vector<std::string> TableOps() const = 0;
+  // Every distinct operator shape the networks of `space` can run at
+  // `input`, sorted and unique. INVALID_ARGUMENT for bad options or a shape
+  // the model cannot describe.
+  virtual absl::StatusOr<std::vector<OpShape>> RequiredOpShapes(
+      const SpaceConfig& space, const InputShape& input) const = 0;
+  // The operators `arch`'s network runs in one forward pass, in order, one
+  // entry per execution (repeats included). INVALID_ARGUMENT for a bad
+  // architecture or options.
+  virtual absl::StatusOr<std::vector<OpShape>> NetworkOpShapes(
+      const SpaceConfig& space, const Architecture& arch, const InputShape& input) const = 0;
+  // The text form of an architecture whose network runs only the parts every
+  // network has (for measuring the per-forward overhead no single operator
+  // sees).
+  virtual std::string OverheadCalibrationArch(const SpaceConfig& space) const = 0;
 };
 
-// Table op names known for `space` (its operations except "none", which
-// costs nothing, plus the fixed parts above). INVALID_ARGUMENT naming
-// table.space for a space without a latency model.
+// The shape of the default dataset (what a table is profiled at when no job
+// says otherwise).
+InputShape DefaultInputShape();
+
+// Table op names known for `space`. INVALID_ARGUMENT naming table.space for
+// an unknown space or one without a latency model.
 absl::StatusOr<std::vector<std::string>> LatencyTableOps(absl::string_view space);
 
 // Every distinct operator shape the networks of `space` (with its options)
-// can run, sorted: the entries a complete table has. INVALID_ARGUMENT for an
-// unknown space or bad options (naming space.options.<key>).
-absl::StatusOr<std::vector<OpShape>> RequiredOpShapes(const SpaceConfig& space,
-                                                      const NetworkInput& input = {});
+// can run at `input`, sorted: the entries a complete table has.
+// INVALID_ARGUMENT for an unknown space, a space without a latency model or
+// bad options (naming space.options.<key>).
+absl::StatusOr<std::vector<OpShape>> RequiredOpShapes(
+    const SpaceConfig& space, const InputShape& input = DefaultInputShape());
 
-// The operators `arch`'s network runs in one forward pass, in order, one
-// entry per execution (repeats included): stem, each stage's cells (live
-// edges' ops, the adds of nodes with several inputs, "zero" for a cell whose
-// output has no live input), the reductions and the head. Dead edges and
-// "none" are not built, so they are absent. INVALID_ARGUMENT for a bad
-// architecture or options.
-absl::StatusOr<std::vector<OpShape>> NetworkOpShapes(const SpaceConfig& space,
-                                                     const Architecture& arch,
-                                                     const NetworkInput& input = {});
-
-// Which of the 6 NB201 edges are built (the rule of Nb201LiveEdges in
-// common/model/nb201_model.h, restated here without LibTorch; a test keeps
-// the two equal over the whole space). `arch` must be a valid NB201 cell.
-std::vector<bool> Nb201BuiltEdges(const Architecture& arch);
+// The operators `arch`'s network runs in one forward pass (see
+// LatencyModel::NetworkOpShapes). Errors as RequiredOpShapes, plus
+// INVALID_ARGUMENT for a bad architecture.
+absl::StatusOr<std::vector<OpShape>> NetworkOpShapes(
+    const SpaceConfig& space, const Architecture& arch,
+    const InputShape& input = DefaultInputShape());
 
 }  // namespace edgenas
 

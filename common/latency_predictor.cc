@@ -7,19 +7,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_error.h"
 #include "common/job_spec.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
 namespace {
 
-absl::Status Bad(const std::string& field, const std::string& why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
-}
-
 absl::Status CheckRange(const std::string& field, int64_t value, int64_t lo, int64_t hi) {
   if (value < lo || value > hi) {
-    return Bad(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value));
+    return FieldError(field, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value));
   }
   return absl::OkStatus();
 }
@@ -31,24 +28,24 @@ OpShape ShapeOfEntry(const v1::LatencyTableEntry& e) {
 absl::Status ValidateEntry(const v1::LatencyTableEntry& e, const std::string& field,
                            const std::vector<std::string>& ops) {
   if (std::find(ops.begin(), ops.end(), e.op()) == ops.end()) {
-    return Bad(field + ".op", absl::StrCat("unknown op \"", e.op().substr(0, 64),
+    return FieldError(field + ".op", absl::StrCat("unknown op \"", e.op().substr(0, 64),
                                            "\"; known: ", absl::StrJoin(ops, ", ")));
   }
   RETURN_IF_ERROR(CheckRange(field + ".in_channels", e.in_channels(), 1, kMaxTableChannels));
   RETURN_IF_ERROR(CheckRange(field + ".out_channels", e.out_channels(), 1, kMaxTableChannels));
   RETURN_IF_ERROR(CheckRange(field + ".resolution", e.resolution(), 1, kMaxTableResolution));
   if (e.stride() != 1 && e.stride() != 2) {
-    return Bad(field + ".stride", absl::StrCat("must be 1 or 2, got ", e.stride()));
+    return FieldError(field + ".stride", absl::StrCat("must be 1 or 2, got ", e.stride()));
   }
   const double v = e.latency_ms();
   if (!std::isfinite(v) || v <= 0.0 || v > kMaxTableLatencyMs) {
-    return Bad(field + ".latency_ms",
+    return FieldError(field + ".latency_ms",
                absl::StrCat("must be finite and in (0, ", kMaxTableLatencyMs, "], got ", v));
   }
   const bool has_ci = e.ci_low() != 0.0 || e.ci_high() != 0.0;
   if (has_ci && !(std::isfinite(e.ci_low()) && std::isfinite(e.ci_high()) && e.ci_low() >= 0.0 &&
                   e.ci_low() <= v && v <= e.ci_high())) {
-    return Bad(field + ".ci_low",
+    return FieldError(field + ".ci_low",
                absl::StrCat("the interval [", e.ci_low(), ", ", e.ci_high(),
                             "] must be finite, >= 0 and contain latency_ms ", v,
                             " (both 0 = not estimated)"));
@@ -66,19 +63,19 @@ absl::Status ValidateLatencyTable(const v1::LatencyTable& table) {
   ASSIGN_OR_RETURN(const std::vector<std::string> ops, LatencyTableOps(table.space()));
   RETURN_IF_ERROR(ValidateDeviceClass(table.device_class(), "table.device_class"));
   if (table.entries_size() < 1 || table.entries_size() > kMaxLatencyTableEntries) {
-    return Bad("table.entries", absl::StrCat("must hold 1 to ", kMaxLatencyTableEntries,
+    return FieldError("table.entries", absl::StrCat("must hold 1 to ", kMaxLatencyTableEntries,
                                              " entries, got ", table.entries_size()));
   }
   RETURN_IF_ERROR(CheckRange("table.batch_size", table.batch_size(), 1, 65536));
   RETURN_IF_ERROR(CheckRange("table.threads", table.threads(), 1, 4096));
   if (!std::isfinite(table.overhead_ms()) || table.overhead_ms() < 0.0 ||
       table.overhead_ms() > kMaxTableLatencyMs) {
-    return Bad("table.overhead_ms", absl::StrCat("must be finite and in [0, ",
+    return FieldError("table.overhead_ms", absl::StrCat("must be finite and in [0, ",
                                                  kMaxTableLatencyMs, "], got ",
                                                  table.overhead_ms()));
   }
   if (table.created_unix_ms() < 0) {
-    return Bad("table.created_unix_ms", absl::StrCat("must be >= 0, got ",
+    return FieldError("table.created_unix_ms", absl::StrCat("must be >= 0, got ",
                                                      table.created_unix_ms()));
   }
   std::set<OpShape> seen;
@@ -87,7 +84,7 @@ absl::Status ValidateLatencyTable(const v1::LatencyTable& table) {
     RETURN_IF_ERROR(ValidateEntry(table.entries(i), field, ops));
     const OpShape shape = ShapeOfEntry(table.entries(i));
     if (!seen.insert(shape).second) {
-      return Bad(field, absl::StrCat(shape.ToString(), " appears more than once"));
+      return FieldError(field, absl::StrCat(shape.ToString(), " appears more than once"));
     }
   }
   return absl::OkStatus();
@@ -100,7 +97,7 @@ std::map<OpShape, double> LatencyTableIndex(const v1::LatencyTable& table) {
 }
 
 absl::Status CheckLatencyTableCovers(const v1::LatencyTable& table, const SpaceConfig& space,
-                                     const NetworkInput& input) {
+                                     const InputShape& input) {
   ASSIGN_OR_RETURN(const std::vector<OpShape> needed, RequiredOpShapes(space, input));
   const std::map<OpShape, double> index = LatencyTableIndex(table);
   for (const OpShape& shape : needed) {
@@ -117,7 +114,7 @@ absl::StatusOr<LatencyPrediction> PredictLatency(const std::map<OpShape, double>
                                                  double overhead_ms, const std::string& what,
                                                  const SpaceConfig& space,
                                                  const Architecture& arch,
-                                                 const NetworkInput& input) {
+                                                 const InputShape& input) {
   ASSIGN_OR_RETURN(const std::vector<OpShape> ops, NetworkOpShapes(space, arch, input));
   LatencyPrediction p;
   for (const OpShape& op : ops) {
@@ -137,7 +134,7 @@ absl::StatusOr<LatencyPrediction> PredictLatency(const std::map<OpShape, double>
 absl::StatusOr<LatencyPrediction> PredictLatency(const v1::LatencyTable& table,
                                                  const SpaceConfig& space,
                                                  const Architecture& arch,
-                                                 const NetworkInput& input) {
+                                                 const InputShape& input) {
   return PredictLatency(LatencyTableIndex(table), table.overhead_ms(),
                         DescribeLatencyTable(table), space, arch, input);
 }

@@ -47,11 +47,11 @@ absl::Status ValidateLatencyTable(const v1::LatencyTable& table);
 std::map<OpShape, double> LatencyTableIndex(const v1::LatencyTable& table);
 
 // FAILED_PRECONDITION naming the first operator shape the networks of
-// `space` need that the table lacks ("latency table of nb201 on cpu has no
+// `space` need that the table lacks ("latency table of <space> on cpu has no
 // entry for nor_conv_3x3 16->16 ch at 28x28 stride 1"), OK when it covers
 // them all; INVALID_ARGUMENT for a space without a latency model.
 absl::Status CheckLatencyTableCovers(const v1::LatencyTable& table, const SpaceConfig& space,
-                                     const NetworkInput& input = {});
+                                     const InputShape& input = DefaultInputShape());
 
 // Predicts the latency of `arch` in `space` from `table`. FAILED_PRECONDITION
 // naming the missing operator shape when the table lacks one;
@@ -59,16 +59,16 @@ absl::Status CheckLatencyTableCovers(const v1::LatencyTable& table, const SpaceC
 absl::StatusOr<LatencyPrediction> PredictLatency(const v1::LatencyTable& table,
                                                  const SpaceConfig& space,
                                                  const Architecture& arch,
-                                                 const NetworkInput& input = {});
+                                                 const InputShape& input = DefaultInputShape());
 
 // Same, with an index made once by LatencyTableIndex (for many predictions).
 absl::StatusOr<LatencyPrediction> PredictLatency(const std::map<OpShape, double>& index,
                                                  double overhead_ms, const std::string& what,
                                                  const SpaceConfig& space,
                                                  const Architecture& arch,
-                                                 const NetworkInput& input = {});
+                                                 const InputShape& input = DefaultInputShape());
 
-// "nb201 on cpu" (what a table is of), for messages.
+// "<space> on cpu" (what a table is of), for messages.
 std::string DescribeLatencyTable(const v1::LatencyTable& table);
 
 }  // namespace edgenas

@@ -28,7 +28,7 @@ class SearchSpace {
  public:
   virtual ~SearchSpace() = default;
 
-  // Short name used in job specs ("nb201").
+  // Short name used in job specs, as registered.
   virtual std::string Name() const = 0;
   // Number of genes and the number of choices for each.
   virtual int NumGenes() const = 0;
@@ -58,8 +58,8 @@ class SearchSpace {
   virtual Architecture Mutate(const Architecture& arch, Rng& rng) const;
 };
 
-// Returns the space named `name` ("nb201") from the registry in
-// common/space_registry.cc; INVALID_ARGUMENT listing the known names otherwise.
+// Returns the space named `name` from the registry (common/space_registry.h);
+// INVALID_ARGUMENT listing the known names otherwise.
 absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view name);
 
 // Names accepted by CreateSearchSpace, for error messages.

@@ -1,7 +1,8 @@
 // The search-space registry: one entry per space name with the factory for
-// its SearchSpace and the schema of its options (known keys, defaults,
-// ranges). Coordinator, worker and device agent all resolve spaces here, so
-// adding a space means one new SearchSpace file plus one registry line.
+// its SearchSpace, the schema of its options (known keys, defaults, ranges)
+// and its optional capabilities. Coordinator, worker, device agent and CLI
+// all resolve spaces here; a space registers itself from its own package
+// (spaces/<name>/register_space.cc), so adding a space edits no file here.
 // Generated protobuf headers stay out of this header (the proto is only
 // forward-declared) so that LibTorch translation units may include it.
 #ifndef EDGENAS_COMMON_SPACE_REGISTRY_H_
@@ -23,6 +24,9 @@ namespace v1 {
 class SearchSpaceSpec;
 }  // namespace v1
 
+class LatencyModel;    // common/latency_ops.h
+class FeatureEncoder;  // common/encodings.h
+
 // One integer option of a space: its key, default and inclusive range.
 struct IntOptionSchema {
   std::string key;
@@ -31,12 +35,45 @@ struct IntOptionSchema {
   int max = 0;
 };
 
-// A registry entry.
+// The teacher a space's flash distillation trains unless the job names one:
+// an architecture and integer options that differ from the job's space
+// (e.g. a wider, deeper network).
+struct TeacherDefaults {
+  std::string arch;  // "" when the space has no default teacher
+  std::vector<std::pair<std::string, int>> options;
+};
+
+// A space's core record: what the coordinator, the CLI and every executor
+// know of it without LibTorch. The LibTorch side (networks, supernet,
+// exports, operator profiling) is common/model/space_networks.h. A space
+// package (spaces/<name>/) fills both from its registration file.
 struct SpaceRegistration {
   std::string name;
   std::function<std::unique_ptr<SearchSpace>()> factory;
   std::vector<IntOptionSchema> options;
+  // Optional capabilities; null when the space lacks one (asking for it is
+  // answered by SpaceLacks).
+  std::shared_ptr<const LatencyModel> latency_model;  // per-operator latency tables
+  std::shared_ptr<const FeatureEncoder> encoder;      // predictor features beyond one-hot
+  TeacherDefaults teacher;
 };
+
+// A job's teacher with the space's defaults filled in.
+struct ResolvedTeacher {
+  std::string arch;
+  // The teacher's widths by the job's TeacherSpec fields of the same names,
+  // as options of the space; 0 when neither the job nor the space's teacher
+  // sets them (the job's own space options then apply).
+  int channels = 0;
+  int cells_per_stage = 0;
+};
+
+// Resolves a job's teacher in `space` from what the job gives ("" / 0 for
+// unset). INVALID_ARGUMENT naming evaluation.teacher.<field> when no
+// architecture is given and the space has no default, or a width is given
+// that the space has no option for or is out of the option's range.
+absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::string_view arch,
+                                               int channels, int cells_per_stage);
 
 // A space name with its options, as plain data (no proto), for the model
 // builders. Options absent here take their defaults when read.
@@ -45,11 +82,34 @@ struct SpaceConfig {
   std::map<std::string, std::string> options;
 };
 
+// Adds `registration` to the registry; call it from the space's
+// EDGENAS_SPACE_CORE_REGISTRATION function. Two spaces with one name end the
+// process with a message (a build error, not an input error).
+bool RegisterSpace(SpaceRegistration registration);
+
+// Defines the function that registers space `name`'s core record (inside
+// namespace edgenas, in the space's folder). The build generates the one
+// list that calls every space's function (edgenas_space in
+// cmake/edgenas_helpers.cmake); the registry calls it on first use.
+#define EDGENAS_SPACE_CORE_REGISTRATION(name) void EdgenasRegisterSpaceCore_##name()
+
+// The one error for a capability a space lacks: INVALID_ARGUMENT
+// "space \"x\" has no latency model" (capability as given).
+absl::Status SpaceLacks(absl::string_view space, absl::string_view capability);
+
+// The space's latency model, or SpaceLacks(space, "latency model");
+// INVALID_ARGUMENT naming space.name for an unknown space.
+absl::StatusOr<const LatencyModel*> SpaceLatencyModel(absl::string_view space);
+
+// The space's feature encoder, or nullptr when it has none (one-hot only);
+// INVALID_ARGUMENT naming space.name for an unknown space.
+absl::StatusOr<const FeatureEncoder*> SpaceFeatureEncoder(absl::string_view space);
+
 // The entry for `name`, or nullptr when no such space is registered.
 const SpaceRegistration* FindSpace(absl::string_view name);
 
-// Validates and completes `spec` in place: moves the deprecated nb201 fields
-// (cells_per_stage, channels) into options and clears them, refuses unknown
+// Validates and completes `spec` in place: moves the deprecated spec fields
+// cells_per_stage and channels into options of the same keys and clears them, refuses unknown
 // spaces, unknown options and bad values (INVALID_ARGUMENT naming the field,
 // e.g. "space.options.channels: ..."), rewrites values in canonical form and
 // fills the defaults of options not given.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/datasets.h"
 #include "common/latency_predictor.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
@@ -39,6 +40,7 @@ absl::StatusOr<std::unique_ptr<CandidateScreener>> CandidateScreener::Create(
     const v1::JobSpec& spec, const TableLookup& lookup) {
   if (!spec.latency().screen_with_table()) return nullptr;
   ASSIGN_OR_RETURN(const SpaceConfig space, SpaceConfigFromSpec(spec.space()));
+  ASSIGN_OR_RETURN(const InputShape input, InputShapeOf(spec.dataset()));
   std::vector<Bound> bounds;
   for (const v1::Constraint& k : spec.constraints()) {
     if (k.metric() != kMetricLatencyMs || !k.has_max_value()) continue;
@@ -50,7 +52,7 @@ absl::StatusOr<std::unique_ptr<CandidateScreener>> CandidateScreener::Create(
           "` on such a device first (or submit without screen_with_table)"));
     }
     RETURN_IF_ERROR(table.status());
-    if (absl::Status covers = CheckLatencyTableCovers(*table, space); !covers.ok()) {
+    if (absl::Status covers = CheckLatencyTableCovers(*table, space, input); !covers.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
           kField, ": ", covers.message(),
           " (profile again with this job's space options)"));
@@ -66,6 +68,7 @@ absl::StatusOr<std::unique_ptr<CandidateScreener>> CandidateScreener::Create(
     Bound b;
     b.device_class = k.device_class();
     b.max_value = k.max_value();
+    b.input = input;
     b.index = LatencyTableIndex(*table);
     b.overhead_ms = table->overhead_ms();
     b.table_label = TableLabel(*table);
@@ -82,7 +85,7 @@ ScreenVerdict CandidateScreener::Screen(const Architecture& arch) const {
   std::string screened_note, predicted_note;
   for (const Bound& b : bounds_) {
     absl::StatusOr<LatencyPrediction> p =
-        PredictLatency(b.index, b.overhead_ms, b.what, space_, arch);
+        PredictLatency(b.index, b.overhead_ms, b.what, space_, arch, b.input);
     if (!p.ok()) {
       absl::StrAppend(&predicted_note, predicted_note.empty() ? "" : "; ",
                       "latency_ms on ", b.device_class, " not predicted: ", p.status().message());

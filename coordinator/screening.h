@@ -72,8 +72,9 @@ class CandidateScreener {
     double max_value = 0;
     std::map<OpShape, double> index;
     double overhead_ms = 0;
-    std::string table_label;  // "nb201 on cpu (AMD EPYC, profiled 2025-01-02 10:00 UTC)"
-    std::string what;         // "nb201 on cpu"
+    std::string table_label;  // "<space> on cpu (AMD EPYC, profiled 2025-01-02 10:00 UTC)"
+    std::string what;         // "<space> on cpu"
+    InputShape input;         // the job's input shape (from its dataset)
   };
   CandidateScreener(SpaceConfig space, double margin, std::vector<Bound> bounds)
       : space_(std::move(space)), margin_(margin), bounds_(std::move(bounds)) {}

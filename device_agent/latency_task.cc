@@ -14,7 +14,7 @@
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/model/model_registry.h"
-#include "common/model/nb201_model.h"
+#include "spaces/nb201/nb201_model.h"
 #include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "device_agent/energy_measure.h"

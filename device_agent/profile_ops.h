@@ -1,13 +1,13 @@
 // Per-operator latency profiling on this machine (LibTorch CPU): every
 // operator shape a space's networks use (common/latency_ops.h) is built as
-// the network builds it (the same modules: NB201's ReLU-conv-BN, pooling,
-// identity in their Sequential wrapper, the reduction block, stem and head)
-// and timed in isolation with MeasureLatency, in eval mode without grad.
-// The per-forward overhead (the network's module dispatch that no single
-// operator sees) is measured too: a network whose cells are all "none" is
-// timed whole and its parts (stem, reductions, head and the "zero" cells)
-// alone, back to back, three times; the overhead is the median difference —
-// no evaluation architecture is involved.
+// the network builds it (by the space's operator profiler,
+// common/model/space_networks.h) and timed in isolation with MeasureLatency,
+// in eval mode without grad. The per-forward overhead (the network's module
+// dispatch that no single operator sees) is measured too: the network of the
+// space's calibration architecture (only the parts every network has, e.g. a
+// cell space's cells all "none") is timed whole and its parts alone, back to
+// back, three times; the overhead is the median difference — no evaluation
+// architecture is involved.
 // No protobuf here (profile_table.h turns the result into a LatencyTable).
 #ifndef EDGENAS_DEVICE_AGENT_PROFILE_OPS_H_
 #define EDGENAS_DEVICE_AGENT_PROFILE_OPS_H_
@@ -30,7 +30,7 @@ struct ProfileSettings {
   LatencyOptions latency;  // how each operator (and the calibration network) is timed
   int threads = 1;         // intra-op threads (torch::set_num_threads, process-wide)
   int batch_size = 1;
-  NetworkInput input;
+  InputShape input = DefaultInputShape();  // the shape networks are built for
   // Told each operator as it is measured ("3/22 nor_conv_3x3 ..."); optional.
   std::function<void(const std::string&)> progress;
   // Optional (speed_reference.h, not owned): every operator and network is

@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/atomic_file.h"
-#include "common/model/nb201_blocks.h"
+#include "spaces/nb201/nb201_blocks.h"
 
 namespace edgenas {
 namespace {

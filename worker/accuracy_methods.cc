@@ -22,7 +22,8 @@
 #include "common/metric_names.h"
 #include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
-#include "common/model/nb201_model.h"
+#include "common/model/model_registry.h"
+#include "common/model/network_util.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
 #include "worker/distill_loss.h"
@@ -63,7 +64,7 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
   // Keyed by the architecture, not the candidate id (which embeds the random
   // job id): the same job spec trains the same cell identically every run.
   const uint64_t seed = DeriveRunSeed(plan.job_seed, plan.arch);
-  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, seed));
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, plan.input, seed));
   const int64_t params = CountParameters(*model.ptr());
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(TrainResult r,
@@ -88,8 +89,11 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
 
 SpaceConfig TeacherSpace(const AccuracyPlan& plan) {
   SpaceConfig space = plan.space;
-  space.options["channels"] = absl::StrCat(plan.teacher_channels);
-  space.options["cells_per_stage"] = absl::StrCat(plan.teacher_cells_per_stage);
+  // The teacher's widths are options of the same names (0: the job's own).
+  if (plan.teacher_channels > 0) space.options["channels"] = absl::StrCat(plan.teacher_channels);
+  if (plan.teacher_cells_per_stage > 0) {
+    space.options["cells_per_stage"] = absl::StrCat(plan.teacher_cells_per_stage);
+  }
   return space;
 }
 
@@ -100,7 +104,7 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   const uint64_t seed = DeriveRunSeed(plan.job_seed, "teacher");
   ASSIGN_OR_RETURN(torch::nn::AnyModule model,
-                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, seed));
+                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, plan.input, seed));
   const int64_t params = CountParameters(*model.ptr());
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
@@ -126,8 +130,10 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
 // candidates reuse them.
 class TeacherEntry {
  public:
-  TeacherEntry(std::string checkpoint, torch::nn::AnyModule teacher, torch::Tensor images)
+  TeacherEntry(std::string checkpoint, SpaceConfig space, torch::nn::AnyModule teacher,
+               torch::Tensor images)
       : checkpoint_(std::move(checkpoint)),
+        space_(std::move(space)),
         teacher_(std::move(teacher)),
         images_(std::move(images)) {}
 
@@ -154,7 +160,7 @@ class TeacherEntry {
   absl::StatusOr<StageForward> Stages(const torch::Tensor& x) {
     absl::MutexLock lock(&mu_);
     torch::NoGradGuard no_grad;
-    return ForwardStages(teacher_, x);
+    return ForwardStages(space_, teacher_, x);
   }
 
   // The teacher's logits for training rows `index` (on the table's device).
@@ -178,6 +184,7 @@ class TeacherEntry {
   }
 
   const std::string checkpoint_;
+  const SpaceConfig space_;  // the teacher's space (its own width and depth)
   torch::Device device_ = torch::kCPU;
   absl::Mutex mu_;
   torch::nn::AnyModule teacher_ ABSL_GUARDED_BY(mu_);
@@ -206,13 +213,13 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
   ASSIGN_OR_RETURN(std::string bytes,
                    FetchCheckpoint(options, std::move(ref), plan.job_id, kArtifactTeacher));
   ASSIGN_OR_RETURN(torch::nn::AnyModule teacher,
-                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, /*seed=*/0));
+                   BuildSeeded(TeacherSpace(plan), plan.teacher_arch, plan.input, /*seed=*/0));
   RETURN_IF_ERROR(LoadCheckpoint(bytes, *teacher.ptr(), "teacher"));
   const torch::Device device = TrainingDevice(options.allow_cuda);
   teacher.ptr()->to(device);
   teacher.ptr()->eval();
-  auto entry = std::make_shared<TeacherEntry>(id, teacher, train.images);
-  entry->Init(device, kFashionMnistClasses);
+  auto entry = std::make_shared<TeacherEntry>(id, TeacherSpace(plan), teacher, train.images);
+  entry->Init(device, plan.input.classes);
   // One teacher per job is kept; a worker serves few jobs at a time.
   if (cache.size() >= 4) cache.erase(cache.begin());
   cache[plan.job_id] = entry;
@@ -222,12 +229,13 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
 // Adapters from the student's stage widths to the teacher's, read from one
 // forward pass of each on a training image (in eval mode, so no batch
 // statistics move). INVALID_ARGUMENT when the maps' spatial sizes differ.
-absl::StatusOr<FeatureAdapters> MakeAdapters(torch::nn::AnyModule& student, TeacherEntry& teacher,
+absl::StatusOr<FeatureAdapters> MakeAdapters(const SpaceConfig& space,
+                                             torch::nn::AnyModule& student, TeacherEntry& teacher,
                                              const torch::Tensor& images) {
   torch::NoGradGuard no_grad;
   student.ptr()->eval();
   const torch::Tensor probe = images.narrow(0, 0, 1);
-  ASSIGN_OR_RETURN(StageForward s, ForwardStages(student, probe));
+  ASSIGN_OR_RETURN(StageForward s, ForwardStages(space, student, probe));
   const torch::Device device = teacher.device();
   ASSIGN_OR_RETURN(StageForward t, teacher.Stages(probe.to(device)));
   student.ptr()->train();
@@ -269,7 +277,7 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
                    GetTeacher(plan, options, data.split.train));
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
   const uint64_t seed = DeriveRunSeed(plan.job_seed, plan.arch);
-  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, seed));
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, plan.input, seed));
   const int64_t params = CountParameters(*model.ptr());
   const int steps = DistillSteps(plan);
   TrainOptions train = BaseTrainOptions(plan, options, steps, seed);
@@ -283,17 +291,18 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   std::string transfer_note;
   if (plan.feature_weight > 0.0) {
     ASSIGN_OR_RETURN(FeatureAdapters adapters,
-                     MakeAdapters(model, *teacher, data.split.train.images));
+                     MakeAdapters(plan.space, model, *teacher, data.split.train.images));
     transfer_note = absl::StrFormat(
         "; activation transfer weight %g over %d stage boundaries (%d 1x1 adapters), teacher "
         "run per batch",
         plan.feature_weight, 3, adapters->convolutions());
     train.extra_module = adapters.ptr();
     const double weight = plan.feature_weight;
-    train.step_loss = [&model, teacher, adapters, alpha, temperature, weight](
+    const SpaceConfig space = plan.space;
+    train.step_loss = [&model, space, teacher, adapters, alpha, temperature, weight](
                           const torch::Tensor& x, const torch::Tensor& /*index*/,
                           const torch::Tensor& labels) mutable {
-      absl::StatusOr<StageForward> s = ForwardStages(model, x);
+      absl::StatusOr<StageForward> s = ForwardStages(space, model, x);
       absl::StatusOr<StageForward> t = s.ok() ? teacher->Stages(x) : s.status();
       if (!t.ok()) throw std::runtime_error(std::string(t.status().message()));
       return DistillationLoss(s->logits, t->logits, labels, alpha, temperature) +
@@ -314,25 +323,50 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   return report;
 }
 
+using MethodFn = absl::StatusOr<AccuracyReport> (*)(const AccuracyPlan& plan,
+                                                    const MethodOptions& options,
+                                                    const std::atomic<bool>* cancel);
+
+// One accuracy method: what runs a candidate whose evaluation.mode (or
+// multi-fidelity rung) names it, and what runs the task operation of its
+// name. Either may be null (a job-level operation is no mode).
+struct AccuracyMethod {
+  const char* name;
+  MethodFn evaluate;
+  MethodFn operation;
+};
+
+// The registry: one line per method.
+constexpr AccuracyMethod kMethods[] = {
+    {"full_train",
+     [](const AccuracyPlan& plan, const MethodOptions& options, const std::atomic<bool>* cancel) {
+       return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
+     },
+     // A finalist, or a multi-fidelity rung: the full schedule, weights kept.
+     [](const AccuracyPlan& plan, const MethodOptions& options, const std::atomic<bool>* cancel) {
+       return FullTrain(plan, options, plan.full_steps, /*finalist=*/true, cancel);
+     }},
+    {kOpFlashDistill, &FlashDistill, &FlashDistill},
+    {kOpSupernet, &EvaluateSubnetTask, &EvaluateSubnetTask},
+    {kOpTrainTeacher, nullptr, &TrainTeacher},
+    {kOpTrainSupernet, nullptr, &TrainSupernetTask},
+};
+
 absl::StatusOr<AccuracyReport> RunChecked(const AccuracyPlan& plan, const MethodOptions& options,
                                           const std::atomic<bool>* cancel) {
   if (options.threads < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("worker threads: ", options.threads, " must be >= 1"));
   }
-  if (plan.operation == kOpTrainTeacher) return TrainTeacher(plan, options, cancel);
-  if (plan.operation == kOpTrainSupernet) return TrainSupernetTask(plan, options, cancel);
-  if (plan.operation == kOpFullTrain) {
-    return FullTrain(plan, options, plan.full_steps, /*finalist=*/true, cancel);
+  // An operation names its method; other candidates use the job's mode.
+  const bool by_operation = !plan.operation.empty();
+  const std::string& name = by_operation ? plan.operation : plan.mode;
+  for (const AccuracyMethod& method : kMethods) {
+    if (name != method.name) continue;
+    const MethodFn run = by_operation ? method.operation : method.evaluate;
+    if (run != nullptr) return run(plan, options, cancel);
   }
-  // A multi-fidelity rung names its method; other candidates use the mode.
-  const std::string& method = plan.operation.empty() ? plan.mode : plan.operation;
-  if (method == kOpFlashDistill) return FlashDistill(plan, options, cancel);
-  if (method == kOpSupernet) return EvaluateSubnetTask(plan, options, cancel);
-  if (plan.operation.empty() && plan.mode == "full_train") {
-    return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
-  }
-  if (!plan.operation.empty()) {
+  if (by_operation) {
     return absl::InvalidArgumentError(
         absl::StrCat("task.operation: this worker does not know \"", plan.operation, "\""));
   }
@@ -356,6 +390,14 @@ absl::StatusOr<AccuracyReport> RunAccuracyPlan(const AccuracyPlan& plan,
     return absl::InternalError(
         absl::StrCat(plan.operation.empty() ? plan.mode : plan.operation, ": ", e.what()));
   }
+}
+
+std::vector<std::string> AccuracyEvaluationModes() {
+  std::vector<std::string> modes;
+  for (const AccuracyMethod& method : kMethods) {
+    if (method.evaluate != nullptr) modes.push_back(method.name);
+  }
+  return modes;
 }
 
 TrainingDeviceInfo DescribeTrainingDevice(bool allow_cuda) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "worker/accuracy_plan.h"
@@ -31,6 +32,11 @@ struct MethodOptions {
 absl::StatusOr<AccuracyReport> RunAccuracyPlan(const AccuracyPlan& plan,
                                                const MethodOptions& options,
                                                const std::atomic<bool>* cancel);
+
+// The evaluation modes the methods registry of accuracy_methods.cc runs
+// (a new method is one function plus one registry line there); the worker
+// advertises them as capabilities.
+std::vector<std::string> AccuracyEvaluationModes();
 
 // What this process can train on, for registration: "cuda" or "cpu", the
 // device's name and memory where LibTorch can tell.

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/artifact_names.h"
+#include "common/input_shape.h"
 #include "common/space_registry.h"
 
 namespace edgenas {
@@ -38,6 +39,7 @@ struct AccuracyPlan {
   SpaceConfig space;
   uint64_t job_seed = 0;
   std::string dataset_dir;
+  InputShape input;  // the job's network input and class count
   int validation_examples = 0;
   int batch_size = 0;
   double learning_rate = 0.0;

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/data_roots.h"
+#include "common/datasets.h"
 #include "common/job_defaults.h"
 #include "common/job_spec.h"
 #include "common/search_space.h"
@@ -72,12 +73,22 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
                                               kDefaultFinalizeTrainSteps,
                                               "evaluation.finalize.train_steps"));
   const auto& teacher = eval.teacher();
-  plan.teacher_arch = teacher.arch().empty() ? kDefaultTeacherArch : teacher.arch();
-  ASSIGN_OR_RETURN(plan.teacher_channels, OrDefault(teacher.channels(), kDefaultTeacherChannels,
-                                                    "evaluation.teacher.channels"));
-  ASSIGN_OR_RETURN(plan.teacher_cells_per_stage,
-                   OrDefault(teacher.cells_per_stage(), kDefaultTeacherCellsPerStage,
-                             "evaluation.teacher.cells_per_stage"));
+  if (teacher.channels() < 0 || teacher.cells_per_stage() < 0) {
+    return absl::InvalidArgumentError("evaluation.teacher: widths must be >= 0");
+  }
+  // Specs built by hand may leave the teacher unset: the space's default.
+  const bool distills = spec.evaluation().mode() == "flash_distill" ||
+                        spec.evaluation().mode() == "multi_fidelity" ||
+                        plan.operation == kOpTrainTeacher || plan.operation == kOpFlashDistill;
+  if (distills || !teacher.arch().empty()) {
+    ASSIGN_OR_RETURN(const ResolvedTeacher resolved,
+                     ResolveTeacher(spec.space().name().empty() ? plan.space.name
+                                                                : spec.space().name(),
+                                    teacher.arch(), teacher.channels(), teacher.cells_per_stage()));
+    plan.teacher_arch = resolved.arch;
+    plan.teacher_channels = resolved.channels;
+    plan.teacher_cells_per_stage = resolved.cells_per_stage;
+  }
   ASSIGN_OR_RETURN(plan.teacher_steps, OrDefault(teacher.train_steps(), kDefaultTeacherTrainSteps,
                                                  "evaluation.teacher.train_steps"));
   const auto& distill = eval.distill();
@@ -92,10 +103,7 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
                    OrDefault(eval.supernet().calibration_examples(), kDefaultCalibrationExamples,
                              "evaluation.supernet.calibration_examples"));
   const auto& dataset = spec.dataset();
-  if (!dataset.name().empty() && dataset.name() != "fashion_mnist") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dataset.name: unknown dataset \"", dataset.name(), "\"; known: fashion_mnist"));
-  }
+  ASSIGN_OR_RETURN(plan.input, InputShapeOf(dataset));
   plan.dataset_dir = dataset.path();
   // Refuse a bad architecture before loading the dataset.
   ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));

@@ -49,10 +49,10 @@ TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& opt
 }
 
 absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const std::string& arch,
-                                                 uint64_t seed) {
+                                                 const InputShape& input, uint64_t seed) {
   absl::MutexLock lock(&build_mu);
   SeedTorch(seed);
-  return BuildModel(space, arch, kFashionMnistChannels, kFashionMnistClasses);
+  return BuildModel(space, arch, input);
 }
 
 ReportedMetric Metric(const char* name, double value, const std::string& source) {

@@ -38,10 +38,10 @@ TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& opt
 // that concurrent builds stay reproducible.
 absl::Mutex& TorchBuildMutex();
 
-// Builds `arch` in `space` (1 input channel, 10 classes) with weights drawn
-// from `seed`.
+// Builds `arch` in `space` for the job's `input` with weights drawn from
+// `seed`.
 absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const std::string& arch,
-                                                 uint64_t seed);
+                                                 const InputShape& input, uint64_t seed);
 
 ReportedMetric Metric(const char* name, double value, const std::string& source);
 double SecondsSince(std::chrono::steady_clock::time_point start);

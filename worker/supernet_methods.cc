@@ -15,8 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "common/metric_names.h"
-#include "common/model/nb201_model.h"
-#include "common/model/nb201_supernet.h"
+#include "common/model/network_util.h"
+#include "common/model/space_networks.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
 #include "common/status_macros.h"
@@ -27,24 +27,21 @@ namespace edgenas {
 namespace {
 
 
-absl::StatusOr<Nb201ModelOptions> SupernetOptions(const AccuracyPlan& plan) {
-  if (plan.space.name != "nb201") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "evaluation.mode: supernet is implemented for the nb201 space, not \"", plan.space.name,
-        "\""));
+// The space's supernet builder, or the uniform error naming evaluation.mode.
+absl::StatusOr<const SpaceNetworks*> SupernetNetworks(const AccuracyPlan& plan) {
+  absl::StatusOr<const SpaceNetworks*> networks =
+      RequireNetworks(plan.space.name, &SpaceNetworks::build_supernet, "supernet");
+  if (!networks.ok()) {
+    return absl::Status(networks.status().code(),
+                        absl::StrCat("evaluation.mode: ", networks.status().message()));
   }
-  Nb201ModelOptions options;
-  ASSIGN_OR_RETURN(options.cells_per_stage, SpaceIntOption(plan.space, "cells_per_stage"));
-  ASSIGN_OR_RETURN(options.channels, SpaceIntOption(plan.space, "channels"));
-  options.in_channels = kFashionMnistChannels;
-  options.num_classes = kFashionMnistClasses;
-  return options;
+  return networks;
 }
 
 // The supernet of one job, fetched once per worker and checkpoint.
 struct SupernetEntry {
   std::string checkpoint;  // CheckpointRef::id of what was loaded
-  Nb201Supernet supernet{nullptr};
+  std::unique_ptr<Supernet> supernet;
   absl::Mutex mu;  // one subnet evaluation at a time on a shared supernet
 };
 
@@ -56,8 +53,7 @@ std::map<std::string, std::shared_ptr<SupernetEntry>>& Cache()
 }
 
 absl::StatusOr<std::shared_ptr<SupernetEntry>> GetSupernet(const AccuracyPlan& plan,
-                                                           const MethodOptions& options,
-                                                           const Nb201ModelOptions& model) {
+                                                           const MethodOptions& options) {
   RETURN_IF_ERROR(RequireArtifacts(options, "supernet"));
   ASSIGN_OR_RETURN(CheckpointRef ref, LocateCheckpoint(options, plan.job_id, kArtifactSupernet));
   absl::MutexLock lock(&cache_mu);
@@ -67,15 +63,15 @@ absl::StatusOr<std::shared_ptr<SupernetEntry>> GetSupernet(const AccuracyPlan& p
   const std::string id = ref.id;
   ASSIGN_OR_RETURN(std::string bytes,
                    FetchCheckpoint(options, std::move(ref), plan.job_id, kArtifactSupernet));
-  absl::StatusOr<Nb201Supernet> supernet = LoadSupernet(bytes, model);
+  absl::StatusOr<std::unique_ptr<Supernet>> supernet = LoadSupernet(bytes, plan.space, plan.input);
   if (!supernet.ok()) {
     return absl::DataLossError(
         absl::StrCat("supernet artifact of job ", plan.job_id, ": ", supernet.status().message()));
   }
-  (*supernet)->to(TrainingDevice(options.allow_cuda));
+  (*supernet)->module().to(TrainingDevice(options.allow_cuda));
   auto entry = std::make_shared<SupernetEntry>();
   entry->checkpoint = id;
-  entry->supernet = *supernet;
+  entry->supernet = std::move(*supernet);
   if (cache.size() >= 4) cache.erase(cache.begin());
   cache[plan.job_id] = entry;
   return entry;
@@ -87,23 +83,24 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
                                                  const MethodOptions& options,
                                                  const std::atomic<bool>* cancel) {
   RETURN_IF_ERROR(RequireArtifacts(options, "train_supernet"));
-  ASSIGN_OR_RETURN(Nb201ModelOptions model, SupernetOptions(plan));
+  ASSIGN_OR_RETURN(const SpaceNetworks* networks, SupernetNetworks(plan));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   const uint64_t seed = DeriveRunSeed(plan.job_seed, "supernet");
-  Nb201Supernet supernet{nullptr};
+  std::unique_ptr<Supernet> supernet;
   {
     absl::MutexLock lock(&TorchBuildMutex());
     SeedTorch(seed);
-    ASSIGN_OR_RETURN(supernet, CreateNb201Supernet(model));
+    ASSIGN_OR_RETURN(supernet, networks->build_supernet(plan.space, plan.input));
   }
-  const int64_t params = CountParameters(*supernet);
+  const int64_t params = CountParameters(supernet->module());
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(SupernetTrainResult r,
-                   TrainSupernet(*supernet, data.split.train,
+                   TrainSupernet(*supernet, *space, data.split.train,
                                  BaseTrainOptions(plan, options, plan.supernet_steps, seed),
                                  cancel));
   const double seconds = SecondsSince(start);
-  supernet->to(torch::kCPU);
+  supernet->module().to(torch::kCPU);
   ASSIGN_OR_RETURN(std::string bytes, SaveSupernet(*supernet));
   RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, kArtifactSupernet, bytes));
   const std::string source = absl::StrCat("worker:supernet:", r.device);
@@ -124,7 +121,7 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
 absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
                                                   const MethodOptions& options,
                                                   const std::atomic<bool>* cancel) {
-  ASSIGN_OR_RETURN(Nb201ModelOptions model, SupernetOptions(plan));
+  RETURN_IF_ERROR(SupernetNetworks(plan).status());
   ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
   absl::StatusOr<Architecture> arch = space->Parse(plan.arch);
   if (!arch.ok()) {
@@ -132,7 +129,7 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
   }
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(std::shared_ptr<SupernetEntry> entry, GetSupernet(plan, options, model));
+  ASSIGN_OR_RETURN(std::shared_ptr<SupernetEntry> entry, GetSupernet(plan, options));
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
   // Calibration images: a seeded draw from the training split (never the
   // validation images the accuracy is measured on).
@@ -162,7 +159,7 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
   acc.std_error = eval.standard_error;
   report.metrics.push_back(acc);
   // The candidate's own size (the standalone network it would deploy as).
-  ASSIGN_OR_RETURN(torch::nn::AnyModule standalone, BuildSeeded(plan.space, plan.arch, 0));
+  ASSIGN_OR_RETURN(torch::nn::AnyModule standalone, BuildSeeded(plan.space, plan.arch, plan.input, 0));
   report.metrics.push_back(
       Metric(kMetricParams, static_cast<double>(CountParameters(*standalone.ptr())), source));
   report.notes.push_back(absl::StrFormat(

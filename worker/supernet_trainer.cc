@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -12,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/nb201_space.h"
+#include "common/model/network_util.h"
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "worker/batch_sampler.h"
@@ -22,7 +24,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kFinalLossWindow = 50;
-constexpr int kNb201Cells = 15625;  // 5^6
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -66,7 +67,19 @@ torch::Device DeviceOf(const torch::nn::Module& module) {
 }
 
 // Runs TrainSupernet's loop; LibTorch errors escape as exceptions.
-absl::StatusOr<SupernetTrainResult> TrainUnchecked(Nb201SupernetImpl& supernet,
+// The architecture of mixed-radix index `index` (gene 0 most significant):
+// a uniform index gives a uniform architecture.
+Architecture FromIndex(const SearchSpace& space, int64_t index) {
+  Architecture arch;
+  arch.genes.assign(space.NumGenes(), 0);
+  for (int g = space.NumGenes() - 1; g >= 0; --g) {
+    arch.genes[g] = static_cast<int>(index % space.Cardinality(g));
+    index /= space.Cardinality(g);
+  }
+  return arch;
+}
+
+absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const SearchSpace& space,
                                                    const LabeledData& train,
                                                    const TrainOptions& options,
                                                    const std::atomic<bool>* cancel) {
@@ -76,12 +89,12 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Nb201SupernetImpl& supernet,
   const torch::Device device(use_cuda ? torch::kCUDA : torch::kCPU);
   result.device = use_cuda ? "cuda" : "cpu";
 
-  supernet.to(device);
-  supernet.train();
+  supernet.module().to(device);
+  supernet.module().train();
   // One transfer for the whole set: batches are gathered on the device.
   const torch::Tensor images = train.images.to(device);
   const torch::Tensor labels = train.labels.to(device);
-  const std::vector<torch::Tensor> params = supernet.parameters();
+  const std::vector<torch::Tensor> params = supernet.module().parameters();
   torch::optim::SGD optimizer(params, torch::optim::SGDOptions(options.learning_rate)
                                           .momentum(options.momentum)
                                           .nesterov(options.momentum > 0.0)
@@ -100,14 +113,17 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Nb201SupernetImpl& supernet,
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     }
-    const Architecture arch = Nb201Space::FromIndex(arch_rng.UniformInt(kNb201Cells));
+    // A space too large for one index draws each gene instead.
+    const Architecture arch = space.Size() <= std::numeric_limits<int>::max()
+                                  ? FromIndex(space, arch_rng.UniformInt(static_cast<int>(space.Size())))
+                                  : space.Sample(arch_rng);
     const torch::Tensor index = sampler.Next().to(device);
     const torch::Tensor x = images.index_select(0, index);
     const torch::Tensor y = labels.index_select(0, index);
     // Undefined (not zero) gradients: SGD skips parameters off the path, so
     // their weights, weight decay and momentum are left alone.
     for (const torch::Tensor& p : params) p.mutable_grad() = torch::Tensor();
-    torch::Tensor loss = torch::cross_entropy_loss(supernet.forward(x, arch), y);
+    torch::Tensor loss = torch::cross_entropy_loss(supernet.Forward(x, arch), y);
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {
       return absl::InternalError(
@@ -176,14 +192,14 @@ std::map<std::string, std::vector<int64_t>> TensorShapes(const torch::nn::Module
 
 }  // namespace
 
-absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
+absl::StatusOr<SupernetTrainResult> TrainSupernet(Supernet& supernet, const SearchSpace& space,
                                                   const LabeledData& train,
                                                   const TrainOptions& options,
                                                   const std::atomic<bool>* cancel) {
   RETURN_IF_ERROR(ValidateData(train, "training data"));
   RETURN_IF_ERROR(ValidateOptions(options, train.size()));
   try {
-    return TrainUnchecked(supernet, train, options, cancel);
+    return TrainUnchecked(supernet, space, train, options, cancel);
   } catch (const c10::Error& e) {
     return absl::InternalError(
         absl::StrCat("supernet training: ", e.what_without_backtrace()));
@@ -192,7 +208,7 @@ absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
   }
 }
 
-absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Architecture& arch,
+absl::StatusOr<SubnetEval> EvaluateSubnet(Supernet& supernet, const Architecture& arch,
                                           const LabeledData& calibration,
                                           const LabeledData& validation, int batch_size) {
   RETURN_IF_ERROR(ValidateData(calibration, "calibration data"));
@@ -202,7 +218,7 @@ absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Arc
         absl::StrCat("subnet evaluation: batch size ", batch_size, " must be >= 1"));
   }
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(torch::nn::AnyModule subnet, ExtractSubnet(supernet, arch));
+  ASSIGN_OR_RETURN(torch::nn::AnyModule subnet, supernet.ExtractSubnet(arch));
   RETURN_IF_ERROR(RecalibrateBatchNorm(subnet, calibration.images, batch_size));
   try {
     SubnetEval eval = EvaluateBatches(subnet, validation, DeviceOf(*subnet.ptr()), batch_size);
@@ -216,10 +232,10 @@ absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Arc
   }
 }
 
-absl::StatusOr<std::string> SaveSupernet(Nb201SupernetImpl& supernet) {
+absl::StatusOr<std::string> SaveSupernet(Supernet& supernet) {
   try {
     torch::serialize::OutputArchive archive;
-    supernet.save(archive);
+    supernet.module().save(archive);
     std::ostringstream out;
     archive.save_to(out);
     return out.str();
@@ -230,23 +246,26 @@ absl::StatusOr<std::string> SaveSupernet(Nb201SupernetImpl& supernet) {
   }
 }
 
-absl::StatusOr<Nb201Supernet> LoadSupernet(const std::string& bytes,
-                                           const Nb201ModelOptions& options) {
-  ASSIGN_OR_RETURN(Nb201Supernet supernet, CreateNb201Supernet(options));
+absl::StatusOr<std::unique_ptr<Supernet>> LoadSupernet(const std::string& bytes,
+                                                       const SpaceConfig& space,
+                                                       const InputShape& input) {
+  ASSIGN_OR_RETURN(const SpaceNetworks* networks,
+                   RequireNetworks(space.name, &SpaceNetworks::build_supernet, "supernet"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Supernet> supernet, networks->build_supernet(space, input));
   // Loading replaces tensors wholesale (shape included): check shapes after.
-  const std::map<std::string, std::vector<int64_t>> expected = TensorShapes(*supernet);
+  const std::map<std::string, std::vector<int64_t>> expected = TensorShapes(supernet->module());
   try {
     torch::serialize::InputArchive archive;
     std::istringstream in(bytes);
     archive.load_from(in, torch::Device(torch::kCPU));
-    supernet->load(archive);
+    supernet->module().load(archive);
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("loading supernet: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("loading supernet: ", e.what()));
   }
-  const std::map<std::string, std::vector<int64_t>> loaded = TensorShapes(*supernet);
+  const std::map<std::string, std::vector<int64_t>> loaded = TensorShapes(supernet->module());
   for (const auto& [name, shape] : expected) {
     const auto it = loaded.find(name);
     if (it == loaded.end() || it->second != shape) {

@@ -1,4 +1,5 @@
-// Supernet trainer: one-shot NAS over NB201. Trains the weight-sharing
+// Supernet trainer: one-shot NAS over any space with a supernet
+// (common/model/space_networks.h). Trains the weight-sharing
 // supernet with single-path uniform sampling (SPOS), scores architectures by
 // their inherited weights after BN recalibration, and (de)serialises the
 // supernet so that it can travel as a task artifact.
@@ -13,8 +14,10 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
-#include "common/model/nb201_supernet.h"
+#include "common/input_shape.h"
+#include "common/model/space_networks.h"
 #include "common/search_space.h"
+#include "common/space_registry.h"
 #include "worker/fashion_mnist.h"
 #include "worker/trainer.h"
 
@@ -36,7 +39,7 @@ struct SubnetEval {
 };
 
 // Trains `supernet` on `train` with SPOS: each step draws one architecture
-// uniformly over the 5^6 cells (from a generator seeded by options.seed) and
+// of `space` uniformly (from a generator seeded by options.seed) and
 // takes an SGD step (Nesterov, weight decay, cosine lr to 0 over
 // options.steps) on that path only; ops off the path keep their weights and
 // momentum. Batches follow BatchSampler(options.seed). Moves the supernet
@@ -46,7 +49,7 @@ struct SubnetEval {
 // building). INVALID_ARGUMENT for bad options or data, CANCELLED when
 // *cancel becomes true (checked between steps), INTERNAL for a non-finite
 // loss or a LibTorch failure.
-absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
+absl::StatusOr<SupernetTrainResult> TrainSupernet(Supernet& supernet, const SearchSpace& space,
                                                   const LabeledData& train,
                                                   const TrainOptions& options,
                                                   const std::atomic<bool>* cancel);
@@ -56,19 +59,21 @@ absl::StatusOr<SupernetTrainResult> TrainSupernet(Nb201SupernetImpl& supernet,
 // `batch_size`), then evaluates on `validation` in batches of `batch_size`.
 // The supernet is left untouched. INVALID_ARGUMENT for a bad architecture,
 // data or batch size; INTERNAL on a LibTorch failure.
-absl::StatusOr<SubnetEval> EvaluateSubnet(Nb201SupernetImpl& supernet, const Architecture& arch,
+absl::StatusOr<SubnetEval> EvaluateSubnet(Supernet& supernet, const Architecture& arch,
                                           const LabeledData& calibration,
                                           const LabeledData& validation, int batch_size = 250);
 
 // The supernet's parameters and buffers in torch::save format.
 // INTERNAL on a LibTorch failure.
-absl::StatusOr<std::string> SaveSupernet(Nb201SupernetImpl& supernet);
+absl::StatusOr<std::string> SaveSupernet(Supernet& supernet);
 
-// A supernet built with `options` (on the CPU) holding the tensors of
-// `bytes` from SaveSupernet. INVALID_ARGUMENT for bad options, unreadable
-// bytes, a missing tensor or one whose shape does not fit `options`.
-absl::StatusOr<Nb201Supernet> LoadSupernet(const std::string& bytes,
-                                           const Nb201ModelOptions& options);
+// The supernet of `space` for `input` (on the CPU) holding the tensors of
+// `bytes` from SaveSupernet. INVALID_ARGUMENT for a space without a supernet,
+// bad options, unreadable bytes, a missing tensor or one whose shape does
+// not fit the options.
+absl::StatusOr<std::unique_ptr<Supernet>> LoadSupernet(const std::string& bytes,
+                                                       const SpaceConfig& space,
+                                                       const InputShape& input);
 
 }  // namespace edgenas
 

@@ -50,7 +50,7 @@ absl::StatusOr<FileStamp> StampOf(const std::string& path) {
 }  // namespace
 
 bool IsTableAccuracyTask(const v1::Task& task) {
-  return task.kind() == v1::TASK_ACCURACY && task.spec().evaluation().mode() == "table";
+  return task.kind() == v1::TASK_ACCURACY && task.spec().evaluation().mode() == kTableMode;
 }
 
 double AutomaticAccuracyScale(const std::vector<double>& values) {

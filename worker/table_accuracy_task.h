@@ -24,6 +24,9 @@
 
 namespace edgenas {
 
+// The evaluation mode this file answers.
+inline constexpr char kTableMode[] = "table";
+
 // True when `task` is an accuracy task that TableAccuracyTasks answers.
 bool IsTableAccuracyTask(const v1::Task& task);
 

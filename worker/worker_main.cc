@@ -132,7 +132,9 @@ int Main() {
     options.capabilities.push_back("cpu");
   }
   options.capabilities.push_back(absl::StrCat("threads:", task_options.threads));
-  for (const char* mode : {"full_train", "flash_distill", "supernet", "table"}) {
+  std::vector<std::string> modes = AccuracyEvaluationModes();
+  modes.push_back(kTableMode);  // answered by TableAccuracyTasks, without LibTorch
+  for (const std::string& mode : modes) {
     options.capabilities.push_back(absl::StrCat("accuracy:", mode));
   }
   auto artifacts = std::make_shared<ArtifactClient>(options.coordinator, options.credentials);

@@ -26,7 +26,7 @@
 #include "absl/time/clock.h"
 #include "common/cpu_affinity.h"
 #include "common/latency_predictor.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "device_agent/profile_ops.h"
 #include "device_agent/profile_table.h"
 #include "device_agent/speed_reference.h"

@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "common/random.h"
 
 namespace edgenas {

@@ -33,10 +33,12 @@
 #include "absl/strings/str_format.h"
 #include "bench/proxy_fidelity/arch_sample.h"
 #include "bench/proxy_fidelity/fidelity_report.h"
+#include "common/datasets.h"
+#include "common/datasets/fashion_mnist_info.h"
 #include "common/csv_table.h"
 #include "common/job_defaults.h"
 #include "common/metric_names.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "worker/accuracy_methods.h"
 #include "worker/accuracy_plan.h"
 
@@ -109,6 +111,7 @@ absl::StatusOr<Config> ConfigFromFlags() {
   p.space.options["cells_per_stage"] = absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage));
   p.job_seed = c.seed;
   p.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
+  p.input = FindDataset(kFashionMnistName)->shape;
   p.validation_examples = absl::GetFlag(FLAGS_validation_examples);
   p.batch_size = absl::GetFlag(FLAGS_batch_size);
   p.learning_rate = absl::GetFlag(FLAGS_learning_rate);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bench/proxy_fidelity/arch_sample.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

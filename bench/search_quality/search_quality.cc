@@ -30,7 +30,7 @@
 #include "bench/search_quality/report.h"
 #include "bench/search_quality/runtime_driver.h"
 #include "bench/search_quality/table_problem.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "coordinator/strategy/strategy.h"
 
 ABSL_FLAG(std::string, table, "", "CSV table (required), e.g. ../shared/data/nb201/nb201_pi5.csv");

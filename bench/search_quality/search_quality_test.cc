@@ -9,7 +9,7 @@
 #include "bench/search_quality/report.h"
 #include "bench/search_quality/runtime_driver.h"
 #include "bench/search_quality/table_problem.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

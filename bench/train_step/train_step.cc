@@ -31,8 +31,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "common/model/nb201_model.h"
-#include "common/nb201_space.h"
+#include "common/datasets/fashion_mnist_info.h"
+#include "spaces/nb201/nb201_model.h"
+#include "spaces/nb201/nb201_space.h"
 #include "worker/fashion_mnist.h"
 #include "worker/trainer.h"
 
@@ -81,6 +82,8 @@ absl::StatusOr<BenchConfig> ConfigFromFlags() {
   c.arch = absl::GetFlag(FLAGS_arch);
   c.model.channels = absl::GetFlag(FLAGS_channels);
   c.model.cells_per_stage = absl::GetFlag(FLAGS_cells_per_stage);
+  c.model.in_channels = kFashionMnistChannels;  // the bench trains on Fashion-MNIST
+  c.model.num_classes = kFashionMnistClasses;
   c.train.batch_size = absl::GetFlag(FLAGS_batch_size);
   c.train.steps = absl::GetFlag(FLAGS_steps);
   c.train.threads = absl::GetFlag(FLAGS_threads);

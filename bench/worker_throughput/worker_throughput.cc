@@ -28,7 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/proxy_fidelity/arch_sample.h"
-#include "common/nb201_space.h"
+#include "common/datasets.h"
+#include "common/datasets/fashion_mnist_info.h"
+#include "spaces/nb201/nb201_space.h"
 #include "worker/accuracy_methods.h"
 #include "worker/accuracy_plan.h"
 
@@ -61,6 +63,7 @@ AccuracyPlan BasePlan() {
                         {"cells_per_stage", "1"}};
   plan.job_seed = absl::GetFlag(FLAGS_seed);
   plan.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
+  plan.input = FindDataset(kFashionMnistName)->shape;
   plan.validation_examples = absl::GetFlag(FLAGS_validation_examples);
   plan.batch_size = absl::GetFlag(FLAGS_batch_size);
   plan.learning_rate = 0.05;

@@ -5,7 +5,7 @@
 //     inference semantics (batch norm in eval mode);
 //   * "state_dict": a dict of the network's parameter and buffer tensors by
 //     name, in the format torch.load reads (torch::pickle_save).
-//   * "onnx": an ONNX model (opset 13, fixed input [1, in_channels, 28, 28],
+//   * "onnx": an ONNX model (opset 13, fixed input [1, channels, height, width],
 //     output "logits"; see onnx_export.h) for TensorRT, OpenVINO, ONNX
 //     Runtime or OpenCV DNN; inference semantics.
 // The header includes no protobuf; LibTorch is used in the .cc only.
@@ -15,11 +15,12 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/input_shape.h"
 #include "common/space_registry.h"
 
 namespace edgenas {
 
-// Builds `arch` in `space` (in_channels, num_classes), loads `checkpoint`
+// Builds `arch` in `space` for the job's `input` shape, loads `checkpoint`
 // (bytes as the worker stores a trained network: torch::serialize archive of
 // the module) and writes it to `out_path` in `format`. INVALID_ARGUMENT for
 // an unknown format, space without an exporter or bad architecture;
@@ -27,8 +28,7 @@ namespace edgenas {
 // LibTorch fails or the file cannot be written.
 absl::Status ExportTrainedModel(const SpaceConfig& space, const std::string& arch,
                                 const std::string& checkpoint, const std::string& format,
-                                const std::string& out_path, int in_channels = 1,
-                                int num_classes = 10);
+                                const std::string& out_path, const InputShape& input);
 
 }  // namespace edgenas
 

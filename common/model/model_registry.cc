@@ -1,64 +1,36 @@
 #include "common/model/model_registry.h"
 
-#include <string>
-#include <vector>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "common/model/nb201_model.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
-namespace {
 
-using Builder = absl::StatusOr<torch::nn::AnyModule> (*)(const Architecture& arch,
-                                                         const SpaceConfig& space,
-                                                         int in_channels, int num_classes);
-
-absl::StatusOr<torch::nn::AnyModule> BuildNb201(const Architecture& arch,
-                                                const SpaceConfig& space, int in_channels,
-                                                int num_classes) {
-  Nb201ModelOptions options;
-  ASSIGN_OR_RETURN(options.cells_per_stage, SpaceIntOption(space, "cells_per_stage"));
-  ASSIGN_OR_RETURN(options.channels, SpaceIntOption(space, "channels"));
-  options.in_channels = in_channels;
-  options.num_classes = num_classes;
-  return BuildNb201Network(arch, options);
-}
-
-struct BuilderEntry {
-  const char* space;
-  Builder build;
-};
-
-// One line per space with a network.
-constexpr BuilderEntry kBuilders[] = {
-    {"nb201", &BuildNb201},
-};
-
-}  // namespace
-
-absl::StatusOr<torch::nn::AnyModule> BuildModel(const SpaceConfig& space,
-                                                absl::string_view arch_text, int in_channels,
-                                                int num_classes) {
-  Builder build = nullptr;
-  std::vector<std::string> known;
-  for (const BuilderEntry& entry : kBuilders) {
-    if (space.name == entry.space) build = entry.build;
-    known.push_back(entry.space);
-  }
-  if (build == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("task.space: no model builder for \"",
-                                                   space.name, "\"; known: ",
-                                                   absl::StrJoin(known, ", ")));
-  }
+absl::StatusOr<Architecture> ParseArchitecture(const SpaceConfig& space,
+                                               absl::string_view arch_text) {
   ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space.name));
   absl::StatusOr<Architecture> arch = search_space->Parse(arch_text);
   if (!arch.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
   }
-  return build(*arch, space, in_channels, num_classes);
+  return arch;
+}
+
+absl::StatusOr<torch::nn::AnyModule> BuildModel(const SpaceConfig& space,
+                                                absl::string_view arch_text,
+                                                const InputShape& input) {
+  ASSIGN_OR_RETURN(const SpaceNetworks* networks, FindSpaceNetworks(space.name));
+  ASSIGN_OR_RETURN(const Architecture arch, ParseArchitecture(space, arch_text));
+  return networks->build(arch, space, input);
+}
+
+absl::StatusOr<StageForward> ForwardStages(const SpaceConfig& space, torch::nn::AnyModule& model,
+                                           const torch::Tensor& x) {
+  ASSIGN_OR_RETURN(const SpaceNetworks* networks,
+                   RequireNetworks(space.name, &SpaceNetworks::forward_stages, "stage features"));
+  return networks->forward_stages(model, x);
 }
 
 }  // namespace edgenas

@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
-#include "common/model/nb201_model.h"
-#include "common/model/onnx_from_torch.h"
+#include "common/model/network_util.h"
+#include "common/model/space_networks.h"
 #include "common/model/onnx_writer.h"
 #include "common/status_macros.h"
 
@@ -20,13 +20,12 @@ namespace {
 absl::StatusOr<OnnxModel> ExportChecked(const SpaceConfig& space, const std::string& arch,
                                         const std::string& checkpoint,
                                         const OnnxExportOptions& options) {
-  if (space.name != "nb201") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "format: onnx export is implemented for nb201, not \"", space.name, "\""));
-  }
+  ASSIGN_OR_RETURN(const SpaceNetworks* networks,
+                   RequireNetworks(space.name, &SpaceNetworks::onnx_graph, "onnx exporter"));
   torch::manual_seed(options.seed);
-  ASSIGN_OR_RETURN(torch::nn::AnyModule model,
-                   BuildModel(space, arch, options.in_channels, options.num_classes));
+  const InputShape input{options.in_channels, options.height, options.width,
+                         options.num_classes};
+  ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildModel(space, arch, input));
   if (!checkpoint.empty()) RETURN_IF_ERROR(LoadCheckpoint(checkpoint, *model.ptr(), arch));
   model.ptr()->eval();
   OnnxInputShape shape;
@@ -34,7 +33,7 @@ absl::StatusOr<OnnxModel> ExportChecked(const SpaceConfig& space, const std::str
   shape.channels = options.in_channels;
   shape.height = options.height;
   shape.width = options.width;
-  ASSIGN_OR_RETURN(OnnxGraph graph, OnnxGraphFromNb201(*model.ptr(), shape));
+  ASSIGN_OR_RETURN(OnnxGraph graph, networks->onnx_graph(*model.ptr(), shape));
   graph.doc = absl::StrCat("edgenas ", space.name, " ", arch,
                            checkpoint.empty() ? " (initial weights, seed " : " (trained weights",
                            checkpoint.empty() ? absl::StrCat(options.seed, ")") : ")");

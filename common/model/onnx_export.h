@@ -16,12 +16,13 @@
 namespace edgenas {
 
 struct OnnxExportOptions {
-  // Fixed input shape [batch, in_channels, height, width] of the graph.
+  // Fixed input shape [batch, in_channels, height, width] of the graph and
+  // the class count: the job's (common/datasets.h InputShapeOf).
   int batch = 1;
-  int in_channels = 1;
-  int height = 28;
-  int width = 28;
-  int num_classes = 10;
+  int in_channels = 0;
+  int height = 0;
+  int width = 0;
+  int num_classes = 0;
   // Seed of the initial weights when no checkpoint is given.
   uint64_t seed = 0;
 };
@@ -37,7 +38,7 @@ struct OnnxModel {
 
 // Builds `arch` in `space`, loads `checkpoint` (the worker's format, see
 // checkpoint.h) or, when it is empty, keeps the seeded initial weights, and
-// exports it (see OnnxGraphFromNb201 for the graph). INVALID_ARGUMENT for a
+// exports it through the space's ONNX exporter (space_networks.h). INVALID_ARGUMENT for a
 // space without an ONNX exporter, a bad architecture or shape; DATA_LOSS when
 // the checkpoint does not fit; INTERNAL when LibTorch or ONNX fails.
 absl::StatusOr<OnnxModel> ExportOnnx(const SpaceConfig& space, const std::string& arch,

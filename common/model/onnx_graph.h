@@ -22,6 +22,14 @@ inline constexpr int64_t kOnnxOpset = 13;
 // IR version 7 is the one that goes with opset 13.
 inline constexpr int64_t kOnnxIrVersion = 7;
 
+// The fixed input shape of an exported graph: [batch, channels, height, width].
+struct OnnxInputShape {
+  int64_t batch = 1;
+  int64_t channels = 0;
+  int64_t height = 0;
+  int64_t width = 0;
+};
+
 struct OnnxAttribute {
   enum class Type { kInt, kInts, kFloat };
   std::string name;

@@ -78,19 +78,17 @@ absl::StatusOr<std::unique_ptr<BayesianOptimization>> BayesianOptimization::Crea
         "strategy.num_objectives: bayesian supports at most 3 objectives, got ",
         options.num_objectives));
   }
-  const EncodingKind encoding = EncodingLength(*space, EncodingKind::kPathLive).ok()
-                                    ? EncodingKind::kPathLive
-                                    : EncodingKind::kOneHot;
+  const std::string encoding = PredictorEncoding(*space);
   return std::unique_ptr<BayesianOptimization>(
       new BayesianOptimization(options, s, space, encoding));
 }
 
 BayesianOptimization::BayesianOptimization(const StrategyOptions& options,
                                            const Settings& settings, const SearchSpace* space,
-                                           EncodingKind encoding)
+                                           std::string encoding)
     : space_(space),
       settings_(settings),
-      encoding_(encoding),
+      encoding_(std::move(encoding)),
       num_objectives_(options.num_objectives),
       lexicographic_(options.lexicographic),
       model_objectives_(options.num_objectives > 1 && !options.lexicographic

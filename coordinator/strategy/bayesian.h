@@ -2,8 +2,8 @@
 // over an architecture encoding.
 //
 // Model. One exact GP per modelled objective (gaussian_process.h) on the
-// path encoding with live-edge one-hot (common/encodings.h "path_live";
-// one-hot for spaces without a path encoding). A GP rather than a BANANAS
+// space's preferred encoding (common/encodings.h PredictorEncoding: a cell
+// space's path encoding with live-edge one-hot; one-hot for spaces without one). A GP rather than a BANANAS
 // ensemble of neural predictors: with the few hundred points a search has,
 // the GP's posterior variance is exact and cheap (no training loop, no
 // seeds to average), and it needs no LibTorch in the coordinator. Targets
@@ -53,7 +53,7 @@
 // augmented-Chebyshev scalarisation per suggestion scored on Thompson
 // draws, ParEGO's idea; mixed uses parego for the first `mo_warmup` [0,
 // 100000] default 40 suggestions after the initial ones, to lay out the
-// front, then alternates the two by suggestion id. On the public NB201/Pi 5
+// front, then alternates the two by suggestion id. On the public NAS-Bench-201/Pi 5
 // table pnd alone gives the better front recall, parego alone the better
 // hypervolume, and mixed the best of both at 150+ evaluations).
 // Cost per suggestion: O(max_points^3 / refit_every + pool x max_points^2).
@@ -122,7 +122,7 @@ class BayesianOptimization : public Strategy {
   };
 
   BayesianOptimization(const StrategyOptions& options, const Settings& settings,
-                       const SearchSpace* space, EncodingKind encoding);
+                       const SearchSpace* space, std::string encoding);
 
   SparseVector Features(const Architecture& arch) const;
   std::string Key(const Architecture& arch) const { return space_->CanonicalKey(arch); }
@@ -141,7 +141,7 @@ class BayesianOptimization : public Strategy {
 
   const SearchSpace* space_;
   const Settings settings_;
-  const EncodingKind encoding_;
+  const std::string encoding_;
   const int num_objectives_;
   const bool lexicographic_;
   const int model_objectives_;  // 1, or num_objectives_ for Pareto

@@ -1,6 +1,6 @@
 // Reinforce: the REINFORCE policy-gradient controller of Zoph & Le (ICLR
 // 2017), simplified to an independent categorical policy per gene (softmax
-// of logits / temperature; NB201: 6 edges x 5 ops). Each suggestion samples
+// of logits / temperature; a NAS-Bench-201 cell: 6 edges x 5 ops). Each suggestion samples
 // every gene; each result updates the logits by
 //   lr * (A * grad log pi(arch) + entropy_weight * grad H(pi)),
 // where A = (reward - baseline) / std: the baseline is a moving average of

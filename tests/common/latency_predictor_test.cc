@@ -8,7 +8,8 @@
 #include <limits>
 #include <string>
 
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_latency_model.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -417,7 +418,7 @@ TEST(NormalizeJobSpec, ProxyModeDefaults) {
   ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
   const auto& ev = spec.evaluation();
   EXPECT_EQ(ev.teacher().arch(), kDefaultTeacherArch);
-  EXPECT_EQ(ev.teacher().channels(), kDefaultTeacherChannels);
+  EXPECT_EQ(ev.teacher().channels(), 32);  // nb201's default teacher
   EXPECT_EQ(ev.teacher().train_steps(), kDefaultTeacherTrainSteps);
   EXPECT_DOUBLE_EQ(ev.distill().fraction(), kDefaultDistillFraction);
   EXPECT_DOUBLE_EQ(ev.distill().alpha(), kDefaultDistillAlpha);

@@ -8,7 +8,7 @@
 
 #include "common/job_spec.h"
 #include "common/latency_ops.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "coordinator/screening.h"
 #include "tests/coordinator/job_manager_fixture.h"
 
@@ -57,7 +57,7 @@ v1::JobSpec ScreeningSpec(int evaluations) {
 bool HasLiveConv3x3(const std::string& arch_text) {
   auto arch = Nb201Space().Parse(arch_text);
   EXPECT_TRUE(arch.ok());
-  const std::vector<bool> live = Nb201BuiltEdges(*arch);
+  const std::vector<bool> live = Nb201LiveEdges(*arch);
   for (int e = 0; e < kNb201NumEdges; ++e) {
     if (live[e] && arch->genes[e] == static_cast<int>(Nb201Op::kConv3x3)) return true;
   }

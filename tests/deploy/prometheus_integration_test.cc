@@ -28,7 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
 #include "tests/common/http_get.h"
 #include "tests/deploy/dashboards.h"

@@ -24,11 +24,15 @@
 #include "common/model/model_export.h"
 #include "common/model/model_registry.h"
 #include "common/model/onnx_export.h"
-#include "common/model/onnx_from_torch.h"
+#include "spaces/nb201/nb201_onnx.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
 namespace {
+
+// Fashion-MNIST's shape, as the jobs these exports come from have.
+const InputShape kInput{1, 28, 28, 10};
+const OnnxInputShape kOnnxShape{1, 1, 28, 28};
 
 SpaceConfig Space(int channels, int cells) {
   SpaceConfig space;
@@ -42,7 +46,7 @@ SpaceConfig Space(int channels, int cells) {
 // (1, 0) and running statistics away from (0, 1), in eval mode.
 torch::nn::AnyModule MakeTrained(const SpaceConfig& space, const std::string& arch, int seed) {
   torch::manual_seed(seed);
-  auto model = BuildModel(space, arch, 1, 10);
+  auto model = BuildModel(space, arch, kInput);
   EXPECT_TRUE(model.ok()) << model.status();
   torch::NoGradGuard no_grad;
   for (auto& p : model->ptr()->named_parameters()) {
@@ -117,6 +121,10 @@ TEST_P(OnnxExportMatchesLibTorch, OnTrainedWeights) {
 
   OnnxExportOptions options;
   options.batch = c.batch;
+  options.in_channels = kInput.channels;
+  options.height = kInput.height;
+  options.width = kInput.width;
+  options.num_classes = kInput.classes;
   absl::StatusOr<OnnxModel> onnx =
       ExportOnnx(space, c.arch, SaveCheckpoint(*model.ptr()), options);
   ASSERT_TRUE(onnx.ok()) << onnx.status();
@@ -166,7 +174,7 @@ TEST(OnnxGraphFromNb201, MirrorsTheBuiltModules) {
   const SpaceConfig space = Space(4, 1);
   const std::string zero_arch = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|";
   torch::nn::AnyModule zero = MakeTrained(space, zero_arch, 1);
-  absl::StatusOr<OnnxGraph> graph = OnnxGraphFromNb201(*zero.ptr(), OnnxInputShape{});
+  absl::StatusOr<OnnxGraph> graph = OnnxGraphFromNb201(*zero.ptr(), kOnnxShape);
   ASSERT_TRUE(graph.ok()) << graph.status();
   std::map<std::string, int> ops;
   for (const OnnxNode& n : graph->nodes) ++ops[n.op_type];
@@ -176,7 +184,7 @@ TEST(OnnxGraphFromNb201, MirrorsTheBuiltModules) {
   const std::string skip_arch =
       "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|none~1|none~2|";
   torch::nn::AnyModule skip = MakeTrained(space, skip_arch, 1);
-  graph = OnnxGraphFromNb201(*skip.ptr(), OnnxInputShape{});
+  graph = OnnxGraphFromNb201(*skip.ptr(), kOnnxShape);
   ASSERT_TRUE(graph.ok()) << graph.status();
   ops.clear();
   for (const OnnxNode& n : graph->nodes) ++ops[n.op_type];
@@ -195,12 +203,12 @@ TEST(OnnxGraphFromNb201, MirrorsTheBuiltModules) {
 TEST(OnnxGraphFromNb201, RefusesAnInputShapeThatDoesNotFit) {
   torch::nn::AnyModule model =
       MakeTrained(Space(4, 1), "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", 1);
-  OnnxInputShape shape;
+  OnnxInputShape shape = kOnnxShape;
   shape.channels = 3;
   absl::StatusOr<OnnxGraph> graph = OnnxGraphFromNb201(*model.ptr(), shape);
   EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
   torch::nn::Linear not_nb201(4, 2);
-  graph = OnnxGraphFromNb201(*not_nb201, OnnxInputShape{});
+  graph = OnnxGraphFromNb201(*not_nb201, kOnnxShape);
   EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -215,7 +223,7 @@ TEST(ExportTrainedModel, OnnxFileLoadsInOpenCvAndMatchesLibTorch) {
                             ("export-" + std::to_string(::getpid()) + ".onnx"))
                                .string();
   ASSERT_TRUE(
-      ExportTrainedModel(space, arch, SaveCheckpoint(*model.ptr()), "onnx", path).ok());
+      ExportTrainedModel(space, arch, SaveCheckpoint(*model.ptr()), "onnx", path, kInput).ok());
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::remove(path.c_str());
@@ -225,7 +233,8 @@ TEST(ExportTrainedModel, OnnxFileLoadsInOpenCvAndMatchesLibTorch) {
   torch::NoGradGuard no_grad;
   EXPECT_LT(MaxError(RunOpenCv(bytes, x), model.forward(x)), 1e-4);
 
-  EXPECT_EQ(ExportTrainedModel(Space(8, 1), arch, SaveCheckpoint(*model.ptr()), "onnx", path)
+  EXPECT_EQ(ExportTrainedModel(Space(8, 1), arch, SaveCheckpoint(*model.ptr()), "onnx", path,
+                               kInput)
                 .code(),
             absl::StatusCode::kDataLoss);
 }

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "common/latency_predictor.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
 #include "tests/device_agent/profile_test_util.h"
 

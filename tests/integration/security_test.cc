@@ -28,7 +28,7 @@
 #include "absl/strings/strip.h"
 #include "common/grpc_bearer.h"
 #include "common/grpc_tls.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "coordinator/store.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "edgenas/v1/task_service.grpc.pb.h"

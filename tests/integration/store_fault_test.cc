@@ -19,7 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "coordinator/store.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "gmock/gmock.h"

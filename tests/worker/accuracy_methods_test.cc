@@ -48,6 +48,7 @@ AccuracyPlan TinyPlan(const std::string& operation, const std::string& mode) {
   plan.space.options = {{"channels", "4"}, {"cells_per_stage", "1"}};
   plan.job_seed = 3;
   plan.dataset_dir = kDatasetDir;
+  plan.input = InputShape{1, 28, 28, 10};  // Fashion-MNIST's
   plan.validation_examples = 500;
   plan.batch_size = 32;
   plan.learning_rate = 0.05;

@@ -18,6 +18,8 @@
 namespace edgenas {
 namespace {
 
+const InputShape kInput{1, 28, 28, 10};
+
 SpaceConfig Space(int channels, int cells) {
   SpaceConfig space;
   space.name = "nb201";
@@ -35,7 +37,7 @@ struct Trained {
 
 Trained MakeTrained(const SpaceConfig& space, const std::string& arch) {
   torch::manual_seed(11);
-  auto model = BuildModel(space, arch, 1, 10);
+  auto model = BuildModel(space, arch, kInput);
   EXPECT_TRUE(model.ok()) << model.status();
   Trained t{*model, ""};
   torch::NoGradGuard no_grad;
@@ -69,7 +71,7 @@ TEST_P(ModelExportTest, TorchScriptAndStateDictLoadBackWithEqualOutputs) {
   const torch::Tensor expected = t.model.forward(x);
 
   const std::string script_path = TempPath("export-script");
-  ASSERT_TRUE(ExportTrainedModel(space, arch, t.checkpoint, "torchscript", script_path).ok());
+  ASSERT_TRUE(ExportTrainedModel(space, arch, t.checkpoint, "torchscript", script_path, kInput).ok());
   torch::jit::Module loaded = torch::jit::load(script_path);
   loaded.eval();
   const torch::Tensor got = loaded.forward({x}).toTensor();
@@ -78,12 +80,12 @@ TEST_P(ModelExportTest, TorchScriptAndStateDictLoadBackWithEqualOutputs) {
   std::remove(script_path.c_str());
 
   const std::string dict_path = TempPath("export-dict");
-  ASSERT_TRUE(ExportTrainedModel(space, arch, t.checkpoint, "state_dict", dict_path).ok());
+  ASSERT_TRUE(ExportTrainedModel(space, arch, t.checkpoint, "state_dict", dict_path, kInput).ok());
   std::ifstream in(dict_path, std::ios::binary);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
   const c10::Dict<c10::IValue, c10::IValue> dict = torch::pickle_load(bytes).toGenericDict();
-  auto fresh = BuildModel(space, arch, 1, 10);
+  auto fresh = BuildModel(space, arch, kInput);
   ASSERT_TRUE(fresh.ok());
   for (auto& p : fresh->ptr()->named_parameters()) {
     ASSERT_TRUE(dict.contains(p.key())) << p.key();
@@ -118,14 +120,14 @@ TEST(ModelExport, RefusesUnknownFormatsAndCheckpointsThatDoNotFit) {
                            "avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|";
   Trained t = MakeTrained(space, arch);
   const std::string path = TempPath("export-bad");
-  EXPECT_EQ(ExportTrainedModel(space, arch, t.checkpoint, "tflite", path).code(),
+  EXPECT_EQ(ExportTrainedModel(space, arch, t.checkpoint, "tflite", path, kInput).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ExportTrainedModel(space, arch, "garbage", "torchscript", path).code(),
+  EXPECT_EQ(ExportTrainedModel(space, arch, "garbage", "torchscript", path, kInput).code(),
             absl::StatusCode::kDataLoss);
   // Weights of a wider network do not fit this one.
-  EXPECT_EQ(ExportTrainedModel(Space(8, 1), arch, t.checkpoint, "torchscript", path).code(),
+  EXPECT_EQ(ExportTrainedModel(Space(8, 1), arch, t.checkpoint, "torchscript", path, kInput).code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_EQ(ExportTrainedModel(space, "|bogus~0|", t.checkpoint, "torchscript", path).code(),
+  EXPECT_EQ(ExportTrainedModel(space, "|bogus~0|", t.checkpoint, "torchscript", path, kInput).code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "spaces/nb201/nb201_space.h"
 #include "worker/trainer.h"
 
 namespace edgenas {
@@ -16,12 +17,11 @@ constexpr int kClasses = 4;
 
 Architecture Arch(std::vector<int> genes) { return Architecture{std::move(genes)}; }
 
-Nb201ModelOptions SmallOptions() {
-  Nb201ModelOptions options;
-  options.channels = 6;
-  options.num_classes = kClasses;
-  return options;
+SpaceConfig SmallSpace(int channels = 6) {
+  return SpaceConfig{"nb201", {{"channels", std::to_string(channels)}}};
 }
+const InputShape kInput{1, 8, 8, kClasses};
+const Nb201Space kSpace;
 
 // Images are a per-class template plus noise: learnable in a few steps.
 LabeledData Synthetic(int64_t n, uint64_t seed) {
@@ -47,9 +47,11 @@ double Mean(const std::vector<double>& v, size_t begin, size_t end) {
   return std::accumulate(v.begin() + begin, v.begin() + end, 0.0) / (end - begin);
 }
 
-Nb201Supernet MakeSupernet(uint64_t seed) {
+std::unique_ptr<Supernet> MakeSupernet(uint64_t seed) {
   SeedTorch(seed);
-  auto supernet = CreateNb201Supernet(SmallOptions());
+  auto networks = FindSpaceNetworks("nb201");
+  EXPECT_TRUE(networks.ok()) << networks.status();
+  auto supernet = (*networks)->build_supernet(SmallSpace(), kInput);
   EXPECT_TRUE(supernet.ok()) << supernet.status();
   return std::move(supernet).value();
 }
@@ -57,8 +59,9 @@ Nb201Supernet MakeSupernet(uint64_t seed) {
 // SPOS training on a learnable task lowers the loss and reports its steps.
 TEST(SupernetTrainer, TrainingLowersTheLoss) {
   const LabeledData train = Synthetic(256, /*seed=*/1);
-  Nb201Supernet supernet = MakeSupernet(/*seed=*/2);
-  auto result = TrainSupernet(*supernet, train, CpuOptions(/*steps=*/30), /*cancel=*/nullptr);
+  std::unique_ptr<Supernet> supernet = MakeSupernet(/*seed=*/2);
+  auto result =
+      TrainSupernet(*supernet, kSpace, train, CpuOptions(/*steps=*/30), /*cancel=*/nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->steps, 30);
   EXPECT_EQ(result->device, "cpu");
@@ -70,14 +73,14 @@ TEST(SupernetTrainer, TrainingLowersTheLoss) {
 // The same seeds give the same losses and weights on the CPU.
 TEST(SupernetTrainer, IsDeterministicForAFixedSeed) {
   const LabeledData train = Synthetic(128, /*seed=*/1);
-  Nb201Supernet a = MakeSupernet(/*seed=*/5);
-  Nb201Supernet b = MakeSupernet(/*seed=*/5);
-  auto ra = TrainSupernet(*a, train, CpuOptions(/*steps=*/12), /*cancel=*/nullptr);
-  auto rb = TrainSupernet(*b, train, CpuOptions(/*steps=*/12), /*cancel=*/nullptr);
+  std::unique_ptr<Supernet> a = MakeSupernet(/*seed=*/5);
+  std::unique_ptr<Supernet> b = MakeSupernet(/*seed=*/5);
+  auto ra = TrainSupernet(*a, kSpace, train, CpuOptions(/*steps=*/12), /*cancel=*/nullptr);
+  auto rb = TrainSupernet(*b, kSpace, train, CpuOptions(/*steps=*/12), /*cancel=*/nullptr);
   ASSERT_TRUE(ra.ok() && rb.ok());
   EXPECT_EQ(ra->losses, rb->losses);
-  const auto pa = a->named_parameters();
-  const auto pb = b->named_parameters();
+  const auto pa = a->module().named_parameters();
+  const auto pb = b->module().named_parameters();
   for (const auto& item : pa) {
     EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
   }
@@ -86,13 +89,13 @@ TEST(SupernetTrainer, IsDeterministicForAFixedSeed) {
 // Bad options are rejected up front; a raised cancel flag stops training.
 TEST(SupernetTrainer, RejectsBadOptionsAndHonoursCancel) {
   const LabeledData train = Synthetic(64, /*seed=*/1);
-  Nb201Supernet supernet = MakeSupernet(/*seed=*/1);
+  std::unique_ptr<Supernet> supernet = MakeSupernet(/*seed=*/1);
   TrainOptions options = CpuOptions(/*steps=*/5);
   options.batch_size = 65;
-  EXPECT_EQ(TrainSupernet(*supernet, train, options, nullptr).status().code(),
+  EXPECT_EQ(TrainSupernet(*supernet, kSpace, train, options, nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
   std::atomic<bool> cancel{true};
-  EXPECT_EQ(TrainSupernet(*supernet, train, CpuOptions(5), &cancel).status().code(),
+  EXPECT_EQ(TrainSupernet(*supernet, kSpace, train, CpuOptions(5), &cancel).status().code(),
             absl::StatusCode::kCancelled);
 }
 
@@ -100,8 +103,8 @@ TEST(SupernetTrainer, RejectsBadOptionsAndHonoursCancel) {
 // after training, inherited weights beat chance on the synthetic task.
 TEST(SupernetTrainer, EvaluatesSubnetsWithInheritedWeights) {
   const LabeledData train = Synthetic(512, /*seed=*/1);
-  Nb201Supernet supernet = MakeSupernet(/*seed=*/3);
-  ASSERT_TRUE(TrainSupernet(*supernet, train, CpuOptions(/*steps=*/60), nullptr).ok());
+  std::unique_ptr<Supernet> supernet = MakeSupernet(/*seed=*/3);
+  ASSERT_TRUE(TrainSupernet(*supernet, kSpace, train, CpuOptions(/*steps=*/60), nullptr).ok());
   const LabeledData calibration{train.images.narrow(0, 0, 128), train.labels.narrow(0, 0, 128)};
   const LabeledData validation{train.images.narrow(0, 256, 256),
                                train.labels.narrow(0, 256, 256)};
@@ -123,31 +126,30 @@ TEST(SupernetTrainer, EvaluatesSubnetsWithInheritedWeights) {
 
 // A saved supernet loads into an identical one; bad bytes are errors.
 TEST(SupernetTrainer, SaveLoadRoundTripsAndRejectsGarbage) {
-  Nb201Supernet supernet = MakeSupernet(/*seed=*/9);
-  ASSERT_TRUE(TrainSupernet(*supernet, Synthetic(64, 1), CpuOptions(/*steps=*/3), nullptr).ok());
+  std::unique_ptr<Supernet> supernet = MakeSupernet(/*seed=*/9);
+  ASSERT_TRUE(TrainSupernet(*supernet, kSpace, Synthetic(64, 1), CpuOptions(/*steps=*/3), nullptr).ok());
   auto bytes = SaveSupernet(*supernet);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
-  auto loaded = LoadSupernet(*bytes, SmallOptions());
+  auto loaded = LoadSupernet(*bytes, SmallSpace(), kInput);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
 
-  supernet->eval();
-  (*loaded)->eval();
+  supernet->module().eval();
+  (*loaded)->module().eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor x = torch::randn({4, 1, 8, 8});
   for (const Architecture& arch :
        {Arch({3, 3, 3, 3, 3, 3}), Arch({2, 1, 4, 0, 3, 2}), Arch({0, 0, 0, 0, 0, 0})}) {
-    EXPECT_TRUE(torch::equal(supernet->forward(x, arch), (*loaded)->forward(x, arch)));
+    EXPECT_TRUE(torch::equal(supernet->Forward(x, arch), (*loaded)->Forward(x, arch)));
   }
-  for (const auto& item : supernet->named_buffers()) {
-    EXPECT_TRUE(torch::equal(item.value(), (*loaded)->named_buffers()[item.key()])) << item.key();
+  for (const auto& item : supernet->module().named_buffers()) {
+    EXPECT_TRUE(torch::equal(item.value(), (*loaded)->module().named_buffers()[item.key()]))
+        << item.key();
   }
 
-  EXPECT_EQ(LoadSupernet("not a supernet", SmallOptions()).status().code(),
+  EXPECT_EQ(LoadSupernet("not a supernet", SmallSpace(), kInput).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(LoadSupernet(bytes->substr(0, bytes->size() / 2), SmallOptions()).ok());
-  Nb201ModelOptions wider = SmallOptions();
-  wider.channels = 8;
-  const absl::Status mismatch = LoadSupernet(*bytes, wider).status();
+  EXPECT_FALSE(LoadSupernet(bytes->substr(0, bytes->size() / 2), SmallSpace(), kInput).ok());
+  const absl::Status mismatch = LoadSupernet(*bytes, SmallSpace(/*channels=*/8), kInput).status();
   EXPECT_EQ(mismatch.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(mismatch.message().find("shape"), std::string::npos) << mismatch;
 }

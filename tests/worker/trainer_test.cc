@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "common/metric_names.h"
-#include "common/model/nb201_model.h"
+#include "spaces/nb201/nb201_model.h"
 #include "gtest/gtest.h"
 #include "worker/accuracy_task.h"
 
@@ -33,6 +33,7 @@ LabeledData Separable(int64_t n, uint64_t seed) {
 torch::nn::AnyModule SmallNetwork(uint64_t seed) {
   Nb201ModelOptions options;
   options.channels = 4;
+  options.in_channels = 1;
   options.num_classes = kClasses;
   SeedTorch(seed);
   // skip | conv1x1 skip | pool none conv1x1

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/coordinator/strategy/strategy_test_util.h"

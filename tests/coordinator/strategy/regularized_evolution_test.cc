@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
 #include "tests/coordinator/strategy/strategy_test_util.h"
 

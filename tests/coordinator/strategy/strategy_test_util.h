@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "common/random.h"
 #include "coordinator/strategy/strategy.h"
 #include "gtest/gtest.h"

@@ -1,10 +1,12 @@
-#include "common/model/nb201_supernet.h"
+#include "spaces/nb201/nb201_supernet.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "common/model/network_util.h"
+#include "spaces/nb201/nb201_model.h"
 #include "worker/trainer.h"
 
 namespace edgenas {
@@ -22,6 +24,7 @@ Nb201ModelOptions SmallOptions() {
   Nb201ModelOptions options;
   options.cells_per_stage = 2;
   options.channels = 4;
+  options.in_channels = 1;
   options.num_classes = 5;
   return options;
 }

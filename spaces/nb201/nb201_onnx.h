@@ -3,8 +3,8 @@
 // semantics (batch norm uses the running statistics, as in eval mode).
 // LibTorch side of the ONNX exporter; onnx_writer.h turns the result into
 // ONNX bytes. No protobuf here.
-#ifndef EDGENAS_COMMON_MODEL_ONNX_FROM_TORCH_H_
-#define EDGENAS_COMMON_MODEL_ONNX_FROM_TORCH_H_
+#ifndef EDGENAS_SPACES_NB201_NB201_ONNX_H_
+#define EDGENAS_SPACES_NB201_NB201_ONNX_H_
 
 #include <cstdint>
 
@@ -15,13 +15,6 @@
 
 namespace edgenas {
 
-// The fixed input shape of an exported graph: [batch, channels, height, width].
-struct OnnxInputShape {
-  int64_t batch = 1;
-  int64_t channels = 1;
-  int64_t height = 28;
-  int64_t width = 28;
-};
 
 // The graph of `network`, which must come from BuildNb201Network (stem conv
 // and batch norm, a body of NB201 cells and reduction blocks, head batch
@@ -36,4 +29,4 @@ absl::StatusOr<OnnxGraph> OnnxGraphFromNb201(const torch::nn::Module& network,
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_MODEL_ONNX_FROM_TORCH_H_
+#endif  // EDGENAS_SPACES_NB201_NB201_ONNX_H_

@@ -1,11 +1,13 @@
 // The NAS-Bench-201 cell space: a 4-node DAG, 6 edges, 5 operations each
 // (15,625 cells). Genes are the operations on the edges in the standard
 // string order: node1<-0 | node2<-0, node2<-1 | node3<-0, node3<-1, node3<-2.
-#ifndef EDGENAS_COMMON_NB201_SPACE_H_
-#define EDGENAS_COMMON_NB201_SPACE_H_
+#ifndef EDGENAS_SPACES_NB201_NB201_SPACE_H_
+#define EDGENAS_SPACES_NB201_NB201_SPACE_H_
 
 #include <array>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/search_space.h"
 
@@ -22,10 +24,23 @@ enum class Nb201Op : int {
 
 inline constexpr int kNb201NumEdges = 6;
 inline constexpr int kNb201NumOps = 5;
+// Defaults of the space's options (the network's depth and first-stage width).
+inline constexpr int kDefaultCellsPerStage = 1;
+inline constexpr int kDefaultChannels = 16;
+// The default teacher of flash distillation: every edge a 3x3 convolution.
+inline constexpr char kDefaultTeacherArch[] =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 // Standard op names: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3.
 const std::array<const char*, kNb201NumOps>& Nb201OpNames();
 // (to_node, from_node) for each of the 6 edges, in gene order.
 const std::array<std::pair<int, int>, kNb201NumEdges>& Nb201Edges();
+
+// Which of the 6 edges are live: the op is not none, its source carries a
+// (structurally) non-zero value and its target reaches the output. Dead
+// edges cannot influence the output; the network does not build them, the
+// canonical key and the latency model leave them out. The one copy of the
+// rule. Requires a valid cell.
+std::vector<bool> Nb201LiveEdges(const Architecture& arch);
 
 class Nb201Space : public SearchSpace {
  public:
@@ -52,4 +67,4 @@ class Nb201Space : public SearchSpace {
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_NB201_SPACE_H_
+#endif  // EDGENAS_SPACES_NB201_NB201_SPACE_H_

@@ -1,4 +1,4 @@
-#include "common/model/onnx_from_torch.h"
+#include "spaces/nb201/nb201_onnx.h"
 
 #include <array>
 #include <exception>
@@ -12,7 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/model/nb201_blocks.h"
+#include "spaces/nb201/nb201_blocks.h"
 #include "common/status_macros.h"
 
 namespace edgenas {

@@ -1,8 +1,9 @@
-#include "common/model/nb201_model.h"
+#include "spaces/nb201/nb201_model.h"
 
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/model/network_util.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -15,6 +16,14 @@ constexpr int kConv3 = 3;
 constexpr int kPool = 4;
 
 Architecture Arch(std::vector<int> genes) { return Architecture{std::move(genes)}; }
+
+// The defaults with a grayscale input and 10 classes.
+Nb201ModelOptions Default() {
+  Nb201ModelOptions options;
+  options.in_channels = 1;
+  options.num_classes = 10;
+  return options;
+}
 
 torch::Tensor Forward(const Architecture& arch, const Nb201ModelOptions& options,
                       int64_t batch) {
@@ -36,7 +45,7 @@ TEST(Nb201Model, ProducesLogitsForAnyArchitecture) {
       Arch({kPool, kPool, kPool, kPool, kPool, kPool}),
   };
   for (const Architecture& arch : archs) {
-    const torch::Tensor logits = Forward(arch, Nb201ModelOptions{}, /*batch=*/3);
+    const torch::Tensor logits = Forward(arch, Default(), /*batch=*/3);
     ASSERT_TRUE(logits.defined());
     EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{3, 10}));
     EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
@@ -45,7 +54,7 @@ TEST(Nb201Model, ProducesLogitsForAnyArchitecture) {
 
 // Wider networks, more cells, other input channels and class counts still fit.
 TEST(Nb201Model, HonoursOptions) {
-  Nb201ModelOptions options;
+  Nb201ModelOptions options = Default();
   options.cells_per_stage = 2;
   options.channels = 8;
   options.in_channels = 3;
@@ -59,7 +68,7 @@ TEST(Nb201Model, HonoursOptions) {
 // The stage outputs are the maps at the stage boundaries (widths C, 2C, 4C
 // at 28, 14 and 7 pixels) and the logits equal forward's.
 TEST(Nb201Model, ForwardStagesKeepsEachStageOutput) {
-  Nb201ModelOptions options;
+  Nb201ModelOptions options = Default();
   options.channels = 4;
   options.cells_per_stage = 2;
   auto model = BuildNb201Network(Arch({kConv3, kSkip, kConv1, kPool, kNone, kConv3}), options);
@@ -82,8 +91,8 @@ TEST(Nb201Model, ForwardStagesKeepsEachStageOutput) {
 
 // Convolutions carry parameters, skip connections do not: counts differ.
 TEST(Nb201Model, ParameterCountReflectsOperations) {
-  auto conv = BuildNb201Network(Arch({kConv3, kConv3, kConv3, kConv3, kConv3, kConv3}), {});
-  auto skip = BuildNb201Network(Arch({kSkip, kSkip, kSkip, kSkip, kSkip, kSkip}), {});
+  auto conv = BuildNb201Network(Arch({kConv3, kConv3, kConv3, kConv3, kConv3, kConv3}), Default());
+  auto skip = BuildNb201Network(Arch({kSkip, kSkip, kSkip, kSkip, kSkip, kSkip}), Default());
   ASSERT_TRUE(conv.ok() && skip.ok());
   const int64_t conv_params = CountParameters(*conv->ptr());
   const int64_t skip_params = CountParameters(*skip->ptr());
@@ -99,8 +108,8 @@ TEST(Nb201Model, ParameterCountReflectsOperations) {
 // so cells computing the same function have the same parameter count.
 TEST(Nb201Model, DeadEdgesCarryNoParameters) {
   // Node 1 has no input: the conv reading it (edge 2<-1) is dead.
-  auto with_dead = BuildNb201Network(Arch({kNone, kSkip, kConv3, kNone, kNone, kSkip}), {});
-  auto without = BuildNb201Network(Arch({kNone, kSkip, kNone, kNone, kNone, kSkip}), {});
+  auto with_dead = BuildNb201Network(Arch({kNone, kSkip, kConv3, kNone, kNone, kSkip}), Default());
+  auto without = BuildNb201Network(Arch({kNone, kSkip, kNone, kNone, kNone, kSkip}), Default());
   ASSERT_TRUE(with_dead.ok() && without.ok());
   EXPECT_EQ(CountParameters(*with_dead->ptr()), CountParameters(*without->ptr()));
 }
@@ -108,26 +117,26 @@ TEST(Nb201Model, DeadEdgesCarryNoParameters) {
 // Bad options and malformed architectures are refused naming the field.
 TEST(Nb201Model, RefusesBadInput) {
   const Architecture good = Arch({kConv3, kSkip, kConv1, kPool, kNone, kConv3});
-  Nb201ModelOptions options;
+  Nb201ModelOptions options = Default();
   options.channels = 0;
   auto r = BuildNb201Network(good, options);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("space.channels"), absl::string_view::npos);
 
-  options = Nb201ModelOptions{};
+  options = Default();
   options.cells_per_stage = -1;
   r = BuildNb201Network(good, options);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("space.cells_per_stage"), absl::string_view::npos);
 
-  options = Nb201ModelOptions{};
+  options = Default();
   options.num_classes = 0;
   EXPECT_EQ(BuildNb201Network(good, options).status().code(),
             absl::StatusCode::kInvalidArgument);
 
-  r = BuildNb201Network(Arch({kConv3, kSkip, kConv1}), {});
+  r = BuildNb201Network(Arch({kConv3, kSkip, kConv1}), Default());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  r = BuildNb201Network(Arch({kConv3, kSkip, kConv1, kPool, 5, kConv3}), {});
+  r = BuildNb201Network(Arch({kConv3, kSkip, kConv1, kPool, 5, kConv3}), Default());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("genes[4]"), absl::string_view::npos);
 }

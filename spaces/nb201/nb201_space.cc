@@ -1,6 +1,7 @@
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <vector>
 
@@ -174,6 +175,32 @@ Architecture Nb201Space::FromIndex(int index) {
     index /= kNb201NumOps;
   }
   return arch;
+}
+
+// Which nodes carry a (structurally) non-zero value and which reach the
+// output; an edge is live only when both ends are. The canonical key merges
+// cells by the same rule, and the network builds only live edges.
+std::vector<bool> Nb201LiveEdges(const Architecture& arch) {
+  const auto& edges = Nb201Edges();
+  const int none = static_cast<int>(Nb201Op::kNone);
+  std::array<bool, kNumNodes> nonzero{};
+  nonzero[0] = true;
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != none && nonzero[from]) nonzero[to] = true;
+  }
+  std::array<bool, kNumNodes> useful{};
+  useful[kNumNodes - 1] = true;
+  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
+    const auto [to, from] = edges[e];
+    if (arch.genes[e] != none && useful[to]) useful[from] = true;
+  }
+  std::vector<bool> live(kNb201NumEdges, false);
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    const auto [to, from] = edges[e];
+    live[e] = arch.genes[e] != none && nonzero[from] && useful[to];
+  }
+  return live;
 }
 
 int64_t Nb201Space::DistinctCount() const {

@@ -1,4 +1,4 @@
-#include "common/model/nb201_model.h"
+#include "spaces/nb201/nb201_model.h"
 
 #include <array>
 #include <exception>
@@ -8,37 +8,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/model/nb201_blocks.h"
-#include "common/nb201_space.h"
+#include "common/status_macros.h"
+#include "spaces/nb201/nb201_blocks.h"
+#include "spaces/nb201/nb201_space.h"
 
 namespace edgenas {
 
-// Which nodes carry a (structurally) non-zero value and which reach the
-// output. An edge is live only when both ends are: dead edges are not built,
-// so parameters and compute match the function the cell computes (the same
-// rule the space's canonical key uses to merge cells).
-std::vector<bool> Nb201LiveEdges(const Architecture& arch) {
-  constexpr int kCellNodes = 4;
-  const auto& edges = Nb201Edges();
-  std::array<bool, kCellNodes> nonzero{};
-  nonzero[0] = true;
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from]) nonzero[to] = true;
-  }
-  std::array<bool, kCellNodes> useful{};
-  useful[kCellNodes - 1] = true;
-  for (int e = kNb201NumEdges - 1; e >= 0; --e) {
-    const auto [to, from] = edges[e];
-    if (arch.genes[e] != static_cast<int>(Nb201Op::kNone) && useful[to]) useful[from] = true;
-  }
-  std::vector<bool> live(kNb201NumEdges, false);
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    const auto [to, from] = edges[e];
-    live[e] = arch.genes[e] != static_cast<int>(Nb201Op::kNone) && nonzero[from] && useful[to];
-  }
-  return live;
-}
 
 namespace {
 
@@ -210,6 +185,15 @@ absl::StatusOr<StageForward> ForwardStages(torch::nn::AnyModule& model, const to
   return network->forward_stages(x);
 }
 
+absl::StatusOr<Nb201ModelOptions> Nb201Options(const SpaceConfig& space, const InputShape& input) {
+  Nb201ModelOptions options;
+  ASSIGN_OR_RETURN(options.cells_per_stage, SpaceIntOption(space, "cells_per_stage"));
+  ASSIGN_OR_RETURN(options.channels, SpaceIntOption(space, "channels"));
+  options.in_channels = input.channels;
+  options.num_classes = input.classes;
+  return options;
+}
+
 absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
                                                        const Nb201ModelOptions& options) {
   if (absl::Status status = ValidateInputs(arch, options); !status.ok()) return status;
@@ -221,14 +205,6 @@ absl::StatusOr<torch::nn::AnyModule> BuildNb201Network(const Architecture& arch,
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("building nb201 network: ", e.what()));
   }
-}
-
-int64_t CountParameters(const torch::nn::Module& module) {
-  int64_t total = 0;
-  for (const torch::Tensor& p : module.parameters(/*recurse=*/true)) {
-    if (p.requires_grad()) total += p.numel();
-  }
-  return total;
 }
 
 }  // namespace edgenas

@@ -6,14 +6,14 @@
 // turns that path into a standalone network computing the same function, and
 // RecalibrateBatchNorm re-estimates its BN statistics (the shared running
 // stats of a supernet are meaningless for any one path).
-#ifndef EDGENAS_COMMON_MODEL_NB201_SUPERNET_H_
-#define EDGENAS_COMMON_MODEL_NB201_SUPERNET_H_
+#ifndef EDGENAS_SPACES_NB201_NB201_SUPERNET_H_
+#define EDGENAS_SPACES_NB201_NB201_SUPERNET_H_
 
 #include <torch/torch.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/model/nb201_model.h"
+#include "spaces/nb201/nb201_model.h"
 #include "common/search_space.h"
 
 namespace edgenas {
@@ -57,15 +57,6 @@ absl::StatusOr<Nb201Supernet> CreateNb201Supernet(const Nb201ModelOptions& optio
 absl::StatusOr<torch::nn::AnyModule> ExtractSubnet(Nb201SupernetImpl& supernet,
                                                    const Architecture& arch);
 
-// Resets every BatchNorm's running stats in `model` and re-estimates them as
-// the cumulative average (momentum None) of the per-batch statistics over
-// `images` (batches of `batch_size`, moved to the model's device), in train
-// mode without gradients; leaves the model in eval mode with its BN momenta
-// unchanged. INVALID_ARGUMENT for empty images or batch_size < 1; INTERNAL
-// on a LibTorch failure.
-absl::Status RecalibrateBatchNorm(torch::nn::AnyModule& model, const torch::Tensor& images,
-                                  int batch_size);
-
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_MODEL_NB201_SUPERNET_H_
+#endif  // EDGENAS_SPACES_NB201_NB201_SUPERNET_H_

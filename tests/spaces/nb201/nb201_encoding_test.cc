@@ -1,6 +1,6 @@
 // Tests of common/encodings: lengths, hand-computed one-hot, adjacency and
 // path (BANANAS) encodings, live edges, path_live over the whole NB201
-// space against canonical keys, name parsing, and NB201-only kinds on
+// space against canonical keys, known names, and NB201-only kinds on
 // another space.
 #include "common/encodings.h"
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/nb201_space.h"
+#include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -38,7 +38,7 @@ Architecture Cell(int e10, int e20, int e21, int e30, int e31, int e32) {
 }
 
 std::vector<float> MustEncode(const SearchSpace& space, const Architecture& arch,
-                              EncodingKind kind) {
+                              const std::string& kind) {
   absl::StatusOr<std::vector<float>> e = Encode(space, arch, kind);
   EXPECT_TRUE(e.ok()) << e.status();
   return e.ok() ? *e : std::vector<float>{};
@@ -79,13 +79,13 @@ class TinySpace : public SearchSpace {
 
 TEST(EncodingsTest, LengthsPerKind) {
   Nb201Space space;
-  EXPECT_EQ(*EncodingLength(space, EncodingKind::kOneHot), 30);
-  EXPECT_EQ(*EncodingLength(space, EncodingKind::kAdjacency), 64);  // 4 x 4 nodes x 4 ops
-  EXPECT_EQ(*EncodingLength(space, EncodingKind::kPath), 84);
-  EXPECT_EQ(*EncodingLength(space, EncodingKind::kPathLive), 118);
+  EXPECT_EQ(*EncodingLength(space, "one_hot"), 30);
+  EXPECT_EQ(*EncodingLength(space, "adjacency"), 64);  // 4 x 4 nodes x 4 ops
+  EXPECT_EQ(*EncodingLength(space, "path"), 84);
+  EXPECT_EQ(*EncodingLength(space, "path_live"), 118);
   const Architecture arch = Cell(kConv3, kSkip, kConv1, kPool, kNone, kConv3);
-  for (EncodingKind kind : {EncodingKind::kOneHot, EncodingKind::kAdjacency, EncodingKind::kPath,
-                            EncodingKind::kPathLive}) {
+  for (const char* kind : {"one_hot", "adjacency", "path",
+                            "path_live"}) {
     EXPECT_EQ(static_cast<int>(MustEncode(space, arch, kind).size()),
               *EncodingLength(space, kind));
   }
@@ -96,9 +96,9 @@ TEST(EncodingsTest, OneHotAndAdjacencyByHand) {
   const Architecture arch = Cell(kConv3, kNone, kSkip, kPool, kNone, kConv1);
   std::map<int, float> one_hot;
   for (int g = 0; g < 6; ++g) one_hot[g * 5 + arch.genes[g]] = 1.f;
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kOneHot)), one_hot);
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "one_hot")), one_hot);
   // (to * 4 + from) * 4 + op - 1 for each edge that carries an operation.
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kAdjacency)),
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "adjacency")),
             (std::map<int, float>{{(1 * 4 + 0) * 4 + kConv3 - 1, 1.f},
                                   {(2 * 4 + 1) * 4 + kSkip - 1, 1.f},
                                   {(3 * 4 + 0) * 4 + kPool - 1, 1.f},
@@ -108,25 +108,25 @@ TEST(EncodingsTest, OneHotAndAdjacencyByHand) {
 TEST(EncodingsTest, AllNoneCellHasNoPaths) {
   Nb201Space space;
   const Architecture arch = Cell(kNone, kNone, kNone, kNone, kNone, kNone);
-  EXPECT_TRUE(NonZero(MustEncode(space, arch, EncodingKind::kPath)).empty());
-  EXPECT_TRUE(NonZero(MustEncode(space, arch, EncodingKind::kAdjacency)).empty());
+  EXPECT_TRUE(NonZero(MustEncode(space, arch, "path")).empty());
+  EXPECT_TRUE(NonZero(MustEncode(space, arch, "adjacency")).empty());
   std::map<int, float> live;
   for (int g = 0; g < 6; ++g) live[kPathLen + g * 5 + kNone] = 1.f;  // every edge none
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPathLive)), live);
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path_live")), live);
   EXPECT_THAT(Nb201LiveEdges(arch), ElementsAre(false, false, false, false, false, false));
 }
 
 TEST(EncodingsTest, SingleDirectEdgeIsOneLengthOnePath) {
   Nb201Space space;
   const Architecture arch = Cell(kNone, kNone, kNone, kConv3, kNone, kNone);
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPath)),
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path")),
             (std::map<int, float>{{kLen1 + kConv3 - 1, 1.f}}));
   EXPECT_EQ(PathIndex({kConv3}), 2);
   EXPECT_THAT(Nb201LiveEdges(arch), ElementsAre(false, false, false, true, false, false));
   std::map<int, float> live = {{kLen1 + kConv3 - 1, 1.f},
                                {kPathLen + kOneHotLen + kConv3 - 1, 1.f}};
   for (int g = 0; g < 6; ++g) live[kPathLen + g * 5 + arch.genes[g]] = 1.f;
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPathLive)), live);
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path_live")), live);
 }
 
 TEST(EncodingsTest, ChainIsOneLengthThreePath) {
@@ -134,10 +134,10 @@ TEST(EncodingsTest, ChainIsOneLengthThreePath) {
   // 0 -skip-> 1 -conv1x1-> 2 -pool-> 3, nothing else.
   const Architecture arch = Cell(kSkip, kNone, kConv1, kNone, kNone, kPool);
   // ((skip-1) * 4 + (conv1x1-1)) * 4 + (pool-1) = (0 * 4 + 1) * 4 + 3 = 7.
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPath)),
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path")),
             (std::map<int, float>{{kLen3 + 7, 1.f}}));
   EXPECT_THAT(Nb201LiveEdges(arch), ElementsAre(true, false, true, false, false, true));
-  const std::vector<float> live = MustEncode(space, arch, EncodingKind::kPathLive);
+  const std::vector<float> live = MustEncode(space, arch, "path_live");
   EXPECT_THAT(std::vector<float>(live.begin() + kPathLen + kOneHotLen, live.end()),
               ElementsAre(1.f, 1.f, 0.f, 1.f));  // skip, conv1x1, conv3x3, pool
 }
@@ -146,11 +146,11 @@ TEST(EncodingsTest, FullCellCountsEveryPath) {
   Nb201Space space;
   const Architecture arch = Cell(kConv3, kConv3, kConv3, kConv3, kConv3, kConv3);
   // Paths 0-3; 0-1-3 and 0-2-3; 0-1-2-3.
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPath)),
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path")),
             (std::map<int, float>{{PathIndex({kConv3}), 1.f},
                                   {PathIndex({kConv3, kConv3}), 2.f},
                                   {PathIndex({kConv3, kConv3, kConv3}), 1.f}}));
-  const std::vector<float> live = MustEncode(space, arch, EncodingKind::kPathLive);
+  const std::vector<float> live = MustEncode(space, arch, "path_live");
   EXPECT_THAT(std::vector<float>(live.begin() + kPathLen + kOneHotLen, live.end()),
               ElementsAre(0.f, 0.f, 6.f, 0.f));
 }
@@ -160,7 +160,7 @@ TEST(EncodingsTest, MixedCellPathsByHand) {
   // 1<-0 conv3, 2<-0 skip, 2<-1 none, 3<-0 none, 3<-1 pool, 3<-2 conv1:
   // paths 0-1-3 (conv3, pool) and 0-2-3 (skip, conv1).
   const Architecture arch = Cell(kConv3, kSkip, kNone, kNone, kPool, kConv1);
-  EXPECT_EQ(NonZero(MustEncode(space, arch, EncodingKind::kPath)),
+  EXPECT_EQ(NonZero(MustEncode(space, arch, "path")),
             (std::map<int, float>{{PathIndex({kConv3, kPool}), 1.f},
                                   {PathIndex({kSkip, kConv1}), 1.f}}));
   EXPECT_THAT(Nb201LiveEdges(arch), ElementsAre(true, true, false, false, true, true));
@@ -174,12 +174,12 @@ TEST(EncodingsTest, DeadEdgesDoNotChangePathEncodings) {
   for (const Architecture& other : {Cell(kNone, kNone, kConv1, kConv3, kSkip, kNone),
                                     Cell(kNone, kPool, kNone, kConv3, kSkip, kNone),
                                     Cell(kNone, kPool, kConv1, kConv3, kSkip, kNone)}) {
-    EXPECT_EQ(MustEncode(space, other, EncodingKind::kPath),
-              MustEncode(space, base, EncodingKind::kPath));
-    EXPECT_EQ(MustEncode(space, other, EncodingKind::kPathLive),
-              MustEncode(space, base, EncodingKind::kPathLive));
-    EXPECT_NE(MustEncode(space, other, EncodingKind::kOneHot),
-              MustEncode(space, base, EncodingKind::kOneHot));
+    EXPECT_EQ(MustEncode(space, other, "path"),
+              MustEncode(space, base, "path"));
+    EXPECT_EQ(MustEncode(space, other, "path_live"),
+              MustEncode(space, base, "path_live"));
+    EXPECT_NE(MustEncode(space, other, "one_hot"),
+              MustEncode(space, base, "one_hot"));
     EXPECT_THAT(Nb201LiveEdges(other), ElementsAre(false, false, false, true, false, false));
   }
   // An edge out of a node that reaches no output is dead as well.
@@ -211,7 +211,7 @@ TEST(EncodingsTest, PathLiveOverTheWholeSpace) {
   std::map<std::vector<int>, std::vector<float>> by_live;  // live cell -> encoding
   for (int i = 0; i < 15625; ++i) {
     const Architecture arch = Nb201Space::FromIndex(i);
-    const std::vector<float> e = MustEncode(space, arch, EncodingKind::kPathLive);
+    const std::vector<float> e = MustEncode(space, arch, "path_live");
     ASSERT_EQ(e.size(), 118u);
     const std::string key = space.CanonicalKey(arch);
     auto [it, inserted] = by_key.emplace(key, e);
@@ -245,17 +245,17 @@ TEST(EncodingsTest, IsomorphicCellsCanDifferInPathLive) {
   const Architecture direct = Cell(kNone, kNone, kNone, kConv3, kNone, kNone);
   const Architecture via_skip = Cell(kConv3, kNone, kNone, kNone, kSkip, kNone);
   ASSERT_EQ(space.CanonicalKey(direct), space.CanonicalKey(via_skip));
-  EXPECT_NE(MustEncode(space, direct, EncodingKind::kPathLive),
-            MustEncode(space, via_skip, EncodingKind::kPathLive));
+  EXPECT_NE(MustEncode(space, direct, "path_live"),
+            MustEncode(space, via_skip, "path_live"));
 }
 
-TEST(EncodingsTest, ParseEncodingKind) {
-  EXPECT_EQ(*ParseEncodingKind("one_hot"), EncodingKind::kOneHot);
-  EXPECT_EQ(*ParseEncodingKind("adjacency"), EncodingKind::kAdjacency);
-  EXPECT_EQ(*ParseEncodingKind("path"), EncodingKind::kPath);
-  EXPECT_EQ(*ParseEncodingKind("path_live"), EncodingKind::kPathLive);
-  EXPECT_THAT(KnownEncodings(), ElementsAre("one_hot", "adjacency", "path", "path_live"));
-  absl::StatusOr<EncodingKind> bad = ParseEncodingKind("paths");
+// Known names per space: one_hot first, then the space's own; the
+// predictor's choice is the space's preferred one.
+TEST(EncodingsTest, KnownEncodingsAndPredictorChoice) {
+  Nb201Space space;
+  EXPECT_THAT(KnownEncodings(space), ElementsAre("one_hot", "adjacency", "path", "path_live"));
+  EXPECT_EQ(PredictorEncoding(space), "path_live");
+  absl::StatusOr<int> bad = EncodingLength(space, "paths");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()),
               HasSubstr("\"paths\"; known: one_hot, adjacency, path, path_live"));
@@ -264,21 +264,21 @@ TEST(EncodingsTest, ParseEncodingKind) {
 TEST(EncodingsTest, Nb201OnlyKindsOnAnotherSpace) {
   TinySpace tiny;
   const Architecture arch{{2, 0}};
-  EXPECT_EQ(*EncodingLength(tiny, EncodingKind::kOneHot), 6);
-  EXPECT_THAT(MustEncode(tiny, arch, EncodingKind::kOneHot),
+  EXPECT_EQ(*EncodingLength(tiny, "one_hot"), 6);
+  EXPECT_THAT(MustEncode(tiny, arch, "one_hot"),
               ElementsAre(0.f, 0.f, 1.f, 1.f, 0.f, 0.f));
-  for (EncodingKind kind :
-       {EncodingKind::kAdjacency, EncodingKind::kPath, EncodingKind::kPathLive}) {
-    EXPECT_EQ(EncodingLength(tiny, kind).status().code(), absl::StatusCode::kUnimplemented);
+  for (const char* kind :
+       {"adjacency", "path", "path_live"}) {
+    EXPECT_EQ(EncodingLength(tiny, kind).status().code(), absl::StatusCode::kInvalidArgument);
     absl::StatusOr<std::vector<float>> e = Encode(tiny, arch, kind);
-    EXPECT_EQ(e.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(e.status().message()), HasSubstr("\"tiny\""));
   }
 }
 
 TEST(EncodingsTest, InvalidArchitectureRefused) {
   Nb201Space space;
-  for (EncodingKind kind : {EncodingKind::kOneHot, EncodingKind::kPath, EncodingKind::kPathLive}) {
+  for (const char* kind : {"one_hot", "path", "path_live"}) {
     EXPECT_EQ(Encode(space, Architecture{{0, 1, 2}}, kind).status().code(),
               absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(Encode(space, Cell(0, 0, 0, 5, 0, 0), kind).status().code(),

@@ -3,8 +3,8 @@
 // their stems' successors, edges and reductions from these, so parameter
 // names and arithmetic are the same in both (the supernet's inherited
 // weights load into a standalone network by name).
-#ifndef EDGENAS_COMMON_MODEL_NB201_BLOCKS_H_
-#define EDGENAS_COMMON_MODEL_NB201_BLOCKS_H_
+#ifndef EDGENAS_SPACES_NB201_NB201_BLOCKS_H_
+#define EDGENAS_SPACES_NB201_NB201_BLOCKS_H_
 
 #include <cstdint>
 
@@ -79,4 +79,4 @@ Body MakeStages(int64_t channels, int cells_per_stage, MakeCell make_cell) {
 }  // namespace nb201
 }  // namespace edgenas
 
-#endif  // EDGENAS_COMMON_MODEL_NB201_BLOCKS_H_
+#endif  // EDGENAS_SPACES_NB201_NB201_BLOCKS_H_
