@@ -21,8 +21,9 @@ namespace {
 
 using v1::JobSpec;
 
+// FieldError for a field of the job: "job.<field>: <why>".
 absl::Status Bad(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("job.", field, ": ", why));
+  return FieldError(absl::StrCat("job.", field), why);
 }
 
 // Sets the proto field to `def` when it is 0; refuses values outside [lo, hi].
