@@ -17,22 +17,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/field_error.h"
 
 namespace edgenas {
 namespace {
 
 constexpr int kMaxCpu = 4096;
 
-absl::Status Bad(absl::string_view what, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(what, ": ", why));
-}
-
 absl::StatusOr<int> ParseCpu(absl::string_view text, absl::string_view list,
                              absl::string_view what) {
   int cpu = 0;
   if (!absl::SimpleAtoi(text, &cpu) || cpu < 0 || cpu >= kMaxCpu) {
-    return Bad(what, absl::StrCat("\"", list, "\": \"", text, "\" is not a CPU number in [0, ",
-                                  kMaxCpu, ")"));
+    return FieldError(what, absl::StrCat("\"", list, "\": \"", text,
+                                         "\" is not a CPU number in [0, ", kMaxCpu, ")"));
   }
   return cpu;
 }
@@ -41,7 +38,7 @@ absl::StatusOr<int> ParseCpu(absl::string_view text, absl::string_view list,
 
 absl::StatusOr<std::vector<int>> ParseCpuList(absl::string_view text, absl::string_view what) {
   const absl::string_view list = absl::StripAsciiWhitespace(text);
-  if (list.empty()) return Bad(what, "empty CPU list (e.g. \"1\" or \"2-3\")");
+  if (list.empty()) return FieldError(what, "empty CPU list (e.g. \"1\" or \"2-3\")");
   std::set<int> cpus;
   for (absl::string_view entry : absl::StrSplit(list, ',')) {
     entry = absl::StripAsciiWhitespace(entry);
@@ -57,7 +54,7 @@ absl::StatusOr<std::vector<int>> ParseCpuList(absl::string_view text, absl::stri
     absl::StatusOr<int> last = ParseCpu(entry.substr(dash + 1), list, what);
     if (!last.ok()) return last.status();
     if (*last < *first) {
-      return Bad(what, absl::StrCat("\"", list, "\": range \"", entry, "\" runs backwards"));
+      return FieldError(what, absl::StrCat("\"", list, "\": range \"", entry, "\" runs backwards"));
     }
     for (int c = *first; c <= *last; ++c) cpus.insert(c);
   }
@@ -103,18 +100,19 @@ absl::StatusOr<std::vector<int>> AllowedCpus() {
 
 absl::Status PinProcessToCpus(const std::vector<int>& cpus, absl::string_view what,
                               const std::string& sys_root) {
-  if (cpus.empty()) return Bad(what, "empty CPU list");
+  if (cpus.empty()) return FieldError(what, "empty CPU list");
   absl::StatusOr<std::vector<int>> online = OnlineCpus(sys_root);
   absl::StatusOr<std::vector<int>> allowed = AllowedCpus();
   if (!allowed.ok()) return allowed.status();
   for (int c : cpus) {
     if (online.ok() && !std::binary_search(online->begin(), online->end(), c)) {
-      return Bad(what, absl::StrCat("CPU ", c, " is not online (online: ", FormatCpuList(*online),
-                                    ")"));
+      return FieldError(
+          what, absl::StrCat("CPU ", c, " is not online (online: ", FormatCpuList(*online), ")"));
     }
     if (!std::binary_search(allowed->begin(), allowed->end(), c)) {
-      return Bad(what, absl::StrCat("CPU ", c, " is not available to this process (allowed: ",
-                                    FormatCpuList(*allowed), ")"));
+      return FieldError(what,
+                        absl::StrCat("CPU ", c, " is not available to this process (allowed: ",
+                                     FormatCpuList(*allowed), ")"));
     }
   }
   cpu_set_t set;

@@ -21,8 +21,9 @@ namespace {
 
 using v1::JobSpec;
 
+// FieldError for a field of the job: "job.<field>: <why>".
 absl::Status Bad(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("job.", field, ": ", why));
+  return FieldError(absl::StrCat("job.", field), why);
 }
 
 // Sets the proto field to `def` when it is 0; refuses values outside [lo, hi].
@@ -43,13 +44,6 @@ absl::Status DefaultInRange(Msg* msg, T (Msg::*get)() const, void (Msg::*set)(T)
 #define EDGENAS_DEFAULT_IN_RANGE(msg, name, def, lo, hi, path)                      \
   DefaultInRange(msg, &std::remove_pointer_t<decltype(msg)>::name,                 \
                  &std::remove_pointer_t<decltype(msg)>::set_##name, def, lo, hi, path)
-
-const std::vector<std::string>& KnownStrategyNames() {
-  static const std::vector<std::string>* names =
-      new std::vector<std::string>{"random",       "regularized_evolution", "nsga2",
-                                   "local_search", "bayesian",              "reinforce"};
-  return *names;
-}
 
 bool Contains(const std::vector<std::string>& names, const std::string& name) {
   for (const auto& n : names) {
@@ -81,10 +75,10 @@ absl::Status NormalizeSpace(JobSpec* spec) {
   return absl::OkStatus();
 }
 
-absl::Status NormalizeStrategy(JobSpec* spec) {
+absl::Status NormalizeStrategy(JobSpec* spec, const std::vector<std::string>& strategies) {
   auto* st = spec->mutable_strategy();
   if (st->name().empty()) st->set_name("regularized_evolution");
-  RETURN_IF_ERROR(CheckName(st->name(), KnownStrategyNames(), "strategy.name", "strategy"));
+  RETURN_IF_ERROR(CheckName(st->name(), strategies, "strategy.name", "strategy"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(st, population_size, 16, 2, 100000, "strategy.population_size"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(st, sample_size, 4, 1, 100000, "strategy.sample_size"));
   if (st->sample_size() > st->population_size()) {
@@ -345,12 +339,10 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
   return absl::OkStatus();
 }
 
-absl::Status NormalizeEvaluation(JobSpec* spec) {
+absl::Status NormalizeEvaluation(JobSpec* spec, const std::vector<std::string>& modes) {
   auto* ev = spec->mutable_evaluation();
   if (ev->mode().empty()) ev->set_mode("full_train");
-  RETURN_IF_ERROR(
-      CheckName(ev->mode(), {"full_train", "flash_distill", "supernet", "multi_fidelity", "table"},
-                "evaluation.mode", "evaluation mode"));
+  RETURN_IF_ERROR(CheckName(ev->mode(), modes, "evaluation.mode", "evaluation mode"));
   if (ev->mode() == "table") {
     auto* table = ev->mutable_table();
     if (table->path().empty()) return Bad("evaluation.table.path", "required in table mode");
@@ -500,13 +492,16 @@ absl::Status CheckSpecSize(const JobSpec& spec) {
                                    " bytes"));
 }
 
-absl::Status NormalizeJobSpec(JobSpec* spec) {
+absl::Status NormalizeJobSpec(JobSpec* spec, const JobSpecNames& names) {
   RETURN_IF_ERROR(CheckSpecSize(*spec));
   if (spec->name().size() > 200) return Bad("name", "must be at most 200 characters");
-  for (auto* step : {NormalizeSpace, NormalizeStrategy, NormalizeObjectives, NormalizeConstraints,
-                     NormalizeEvaluation, NormalizeLatencyScreening, NormalizeBudget}) {
-    RETURN_IF_ERROR(step(spec));
-  }
+  RETURN_IF_ERROR(NormalizeSpace(spec));
+  RETURN_IF_ERROR(NormalizeStrategy(spec, names.strategies));
+  RETURN_IF_ERROR(NormalizeObjectives(spec));
+  RETURN_IF_ERROR(NormalizeConstraints(spec));
+  RETURN_IF_ERROR(NormalizeEvaluation(spec, names.evaluation_modes));
+  RETURN_IF_ERROR(NormalizeLatencyScreening(spec));
+  RETURN_IF_ERROR(NormalizeBudget(spec));
   return absl::OkStatus();
 }
 

@@ -21,11 +21,22 @@ inline constexpr int kMaxInitialArchitectures = 10000;
 inline constexpr size_t kMaxArchitectureChars = 1024;
 
 
+// The names a job spec may use that common/ does not own: each list lives
+// next to its factories in the coordinator (strategy.name: the strategy
+// registry; evaluation.mode: the evaluator registry), which hands them in
+// (RegisteredJobSpecNames() in coordinator/evaluator.h). Refusals list them
+// in this order.
+struct JobSpecNames {
+  std::vector<std::string> strategies;
+  std::vector<std::string> evaluation_modes;
+};
+
 // Validates `spec` and fills every field left at zero/empty with its
 // default. Refuses (INVALID_ARGUMENT, message starts with the field path)
-// negative or out-of-range numbers, unknown names and inconsistent settings;
-// on error `spec` may be partly filled and must be discarded.
-absl::Status NormalizeJobSpec(edgenas::v1::JobSpec* spec);
+// negative or out-of-range numbers, unknown names (strategy and evaluation
+// mode names from `names`) and inconsistent settings; on error `spec` may be
+// partly filled and must be discarded.
+absl::Status NormalizeJobSpec(edgenas::v1::JobSpec* spec, const JobSpecNames& names);
 
 // OK for 1-64 characters of [A-Za-z0-9_.-]; INVALID_ARGUMENT naming `field`
 // otherwise (device classes end up in metric labels and logs).

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/job_spec.h"
 #include "coordinator/task_record.h"
 #include "edgenas/v1/job.pb.h"
 
@@ -81,8 +82,13 @@ using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>()>;
 // "evaluation.mode" and listing the known modes otherwise.
 absl::StatusOr<std::unique_ptr<Evaluator>> CreateEvaluator(const v1::JobSpec& spec);
 
-// Mode names accepted by CreateEvaluator.
+// Mode names accepted by CreateEvaluator, in registration order.
 std::vector<std::string> KnownEvaluators();
+
+// The strategy names (KnownStrategies) and evaluation modes (KnownEvaluators)
+// that NormalizeJobSpec accepts: the coordinator's registries are the only
+// lists of them.
+const JobSpecNames& RegisteredJobSpecNames();
 
 // A task skeleton for `job` with the job's attempt limit and timestamps.
 TaskRecord MakeTask(const v1::Job& job, const std::string& candidate_id, const std::string& id,

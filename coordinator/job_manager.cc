@@ -14,6 +14,7 @@
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
+#include "coordinator/evaluator.h"
 
 namespace edgenas {
 namespace {
@@ -172,14 +173,14 @@ absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
 // --- SearchService ---
 
 absl::StatusOr<v1::Job> JobManager::SubmitJob(v1::JobSpec spec) {
-  RETURN_IF_ERROR(NormalizeJobSpec(&spec));
+  RETURN_IF_ERROR(NormalizeJobSpec(&spec, RegisteredJobSpecNames()));
   return RunSync<v1::Job>([this, spec]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return DoSubmit(spec);
   });
 }
 
 void JobManager::SubmitJobAsync(v1::JobSpec spec, Callback<v1::Job> done) {
-  absl::Status valid = NormalizeJobSpec(&spec);
+  absl::Status valid = NormalizeJobSpec(&spec, RegisteredJobSpecNames());
   if (!valid.ok()) {
     done(valid);
     return;

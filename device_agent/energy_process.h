@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/child_process.h"
 
 namespace edgenas {
 
@@ -46,15 +47,14 @@ class LineStreamChild {
   LineStreamChild(const LineStreamChild&) = delete;
   LineStreamChild& operator=(const LineStreamChild&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
 
  private:
-  LineStreamChild(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+  explicit LineStreamChild(std::unique_ptr<ChildProcess> child) : child_(std::move(child)) {}
   void ReadLoop(const std::function<void(absl::string_view)>& on_line,
                 const std::function<void()>& on_exit);
 
-  const pid_t pid_;
-  const int fd_;
+  const std::unique_ptr<ChildProcess> child_;  // its output pipe is read by reader_
   std::thread reader_;
 };
 

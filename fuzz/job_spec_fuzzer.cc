@@ -8,6 +8,7 @@
 
 #include "cli/job_spec_yaml.h"
 #include "common/job_spec.h"
+#include "coordinator/evaluator.h"
 #include "google/protobuf/util/message_differencer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -19,13 +20,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   edgenas::v1::JobSpec once = *spec;
-  const absl::Status first = edgenas::NormalizeJobSpec(&once);
+  const absl::Status first = edgenas::NormalizeJobSpec(&once, edgenas::RegisteredJobSpecNames());
   if (!first.ok()) {
     if (first.message().empty()) std::abort();
     return 0;
   }
   edgenas::v1::JobSpec twice = once;
-  if (!edgenas::NormalizeJobSpec(&twice).ok()) std::abort();
+  if (!edgenas::NormalizeJobSpec(&twice, edgenas::RegisteredJobSpecNames()).ok()) std::abort();
   if (!google::protobuf::util::MessageDifferencer::Equals(once, twice)) std::abort();
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/job_spec.h"
 #include "common/metric_names.h"
+#include "coordinator/evaluator.h"
 #include "coordinator/job_runtime.h"
 
 namespace edgenas {
@@ -46,7 +47,9 @@ absl::StatusOr<std::vector<int>> RunSearch(const TableProblem& problem, const Se
   v1::Job job;
   job.set_id("bench");
   *job.mutable_spec() = MakeSpec(run);
-  if (absl::Status s = NormalizeJobSpec(job.mutable_spec()); !s.ok()) return s;
+  if (absl::Status s = NormalizeJobSpec(job.mutable_spec(), RegisteredJobSpecNames()); !s.ok()) {
+    return s;
+  }
   job.set_state(v1::JOB_SEARCHING);
   auto runtime = JobRuntime::Create(job);
   if (!runtime.ok()) return runtime.status();

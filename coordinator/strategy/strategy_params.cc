@@ -6,12 +6,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/field_error.h"
 
 namespace edgenas {
 namespace {
 
+// FieldError for a strategy setting: "strategy.params.<key>: <why>".
 absl::Status Bad(const std::string& key, const std::string& why) {
-  return absl::InvalidArgumentError(absl::StrCat("strategy.params.", key, ": ", why));
+  return FieldError(absl::StrCat("strategy.params.", key), why);
 }
 
 }  // namespace

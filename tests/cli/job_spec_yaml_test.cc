@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/job_spec.h"
+#include "coordinator/evaluator.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -274,7 +275,7 @@ TEST(LoadJobSpecFile, FlashDistillationExampleIsAValidJob) {
   EXPECT_EQ(spec->evaluation().teacher().train_steps(), 600);
   EXPECT_DOUBLE_EQ(spec->evaluation().distill().fraction(), 0.1);
   EXPECT_EQ(spec->evaluation().finalize().top_k(), 3);
-  EXPECT_TRUE(NormalizeJobSpec(&*spec).ok());
+  EXPECT_TRUE(NormalizeJobSpec(&*spec, RegisteredJobSpecNames()).ok());
 }
 
 TEST(LoadJobSpecFile, MultiFidelityExampleIsAValidJob) {
@@ -287,7 +288,7 @@ TEST(LoadJobSpecFile, MultiFidelityExampleIsAValidJob) {
   EXPECT_EQ(spec->evaluation().multi_fidelity().rungs(1), "flash_distill");
   EXPECT_DOUBLE_EQ(spec->evaluation().multi_fidelity().reduction_factor(), 3);
   EXPECT_DOUBLE_EQ(spec->evaluation().distill().feature_weight(), 1);
-  EXPECT_TRUE(NormalizeJobSpec(&*spec).ok());
+  EXPECT_TRUE(NormalizeJobSpec(&*spec, RegisteredJobSpecNames()).ok());
 }
 
 // Found by fuzz/job_spec_fuzzer: yaml-cpp 0.7 never returns on a ',' outside

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/job_spec.h"
+#include "coordinator/evaluator.h"
 #include "coordinator/evaluators/measure_evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "gmock/gmock.h"
@@ -120,7 +121,7 @@ TEST(JobRuntimeTest, StopsAtTheSpacesDistinctCount) {
   job.set_state(v1::JOB_SEARCHING);
   *job.mutable_spec() = TinySpec(10000);
   job.mutable_spec()->set_parallelism(10000);
-  ASSERT_TRUE(NormalizeJobSpec(job.mutable_spec()).ok());
+  ASSERT_TRUE(NormalizeJobSpec(job.mutable_spec(), RegisteredJobSpecNames()).ok());
   auto rt = JobRuntime::Create(job);
   ASSERT_TRUE(rt.ok()) << rt.status();
   auto created = (*rt)->Fill(/*now_ms=*/1);

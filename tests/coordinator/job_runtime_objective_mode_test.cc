@@ -22,6 +22,7 @@
 #include "common/metric_names.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
+#include "coordinator/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/strategy/strategy.h"
 #include "gmock/gmock.h"
@@ -83,7 +84,7 @@ v1::JobSpec ScalarizedSpec(const std::string& strategy, int evaluations) {
 v1::Job MakeJob(v1::JobSpec spec) {
   v1::Job job;
   job.set_id("job-rt");
-  absl::Status s = NormalizeJobSpec(&spec);
+  absl::Status s = NormalizeJobSpec(&spec, RegisteredJobSpecNames());
   EXPECT_TRUE(s.ok()) << s;
   *job.mutable_spec() = std::move(spec);
   job.set_state(v1::JOB_SEARCHING);
@@ -231,7 +232,7 @@ Observation ParetoObs(const v1::Candidate& c) {
 // The reward is values[0] x prod (values[i] / target_i)^weight_i.
 TEST(ScalarizedReward, MultipliesFirstValueByWeightedRatios) {
   v1::JobSpec spec = ScalarizedSpec("random", 4);
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_DOUBLE_EQ(ScalarizedReward(spec, {0.8, 5.0}), 0.8);  // on target: no change
   EXPECT_DOUBLE_EQ(ScalarizedReward(spec, {0.8, 10.0}), 0.8 * std::pow(2.0, -0.07));
   EXPECT_DOUBLE_EQ(ScalarizedReward(spec, {0.8, 2.5}), 0.8 * std::pow(0.5, -0.07));
@@ -250,7 +251,7 @@ TEST(ScalarizedReward, MultipliesFirstValueByWeightedRatios) {
 // A non-positive measurement counts as on target rather than inf/NaN.
 TEST(ScalarizedReward, NonPositiveValueCountsAsOnTarget) {
   v1::JobSpec spec = ScalarizedSpec("random", 4);
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_DOUBLE_EQ(ScalarizedReward(spec, {0.7, 0.0}), 0.7);
 }
 

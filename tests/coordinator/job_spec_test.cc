@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/evaluator.h"
 #include "gmock/gmock.h"
 #include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
@@ -24,7 +25,7 @@ v1::JobSpec Minimal() {
 
 void ExpectRefused(const v1::JobSpec& spec, const std::string& field) {
   v1::JobSpec copy = spec;
-  absl::Status s = NormalizeJobSpec(&copy);
+  absl::Status s = NormalizeJobSpec(&copy, RegisteredJobSpecNames());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field;
   EXPECT_THAT(s.message(), HasSubstr(field));
 }
@@ -32,7 +33,7 @@ void ExpectRefused(const v1::JobSpec& spec, const std::string& field) {
 // A minimal spec gets the documented defaults.
 TEST(NormalizeJobSpec, FillsDefaults) {
   v1::JobSpec spec = Minimal();
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(spec.strategy().name(), "regularized_evolution");
   ASSERT_EQ(spec.objectives_size(), 2);
   EXPECT_EQ(spec.objectives(0).metric(), "accuracy");
@@ -170,14 +171,14 @@ v1::JobSpec Table() {
 // The objective mode defaults to PARETO; the other modes are kept.
 TEST(NormalizeJobSpec, ObjectiveModeDefaultsToPareto) {
   v1::JobSpec spec = Minimal();
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(spec.objective_mode(), v1::PARETO);
   EXPECT_FALSE(spec.objectives(1).has_target());
   EXPECT_FALSE(spec.objectives(1).has_weight());
 
   spec = Minimal();
   spec.set_objective_mode(v1::LEXICOGRAPHIC);
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(spec.objective_mode(), v1::LEXICOGRAPHIC);
 
   spec = Minimal();
@@ -232,7 +233,7 @@ TEST(NormalizeJobSpec, ScalarizedWeightDefaultsByDirection) {
   params->set_metric("params");
   params->set_direction(v1::MAXIMIZE);
   params->set_target(1e6);
-  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&s, RegisteredJobSpecNames()).ok());
   EXPECT_FALSE(s.objectives(0).has_weight());
   ASSERT_TRUE(s.objectives(1).has_weight());
   EXPECT_DOUBLE_EQ(s.objectives(1).weight(), -0.07);
@@ -242,7 +243,7 @@ TEST(NormalizeJobSpec, ScalarizedWeightDefaultsByDirection) {
 
   s = Scalarized();
   s.mutable_objectives(1)->set_weight(-0.15);
-  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&s, RegisteredJobSpecNames()).ok());
   EXPECT_DOUBLE_EQ(s.objectives(1).weight(), -0.15);
 }
 
@@ -251,7 +252,7 @@ TEST(NormalizeJobSpec, ScalarizedWeightOutOfRangeRefused) {
   for (double ok : {-10.0, 10.0, 0.0}) {
     v1::JobSpec s = Scalarized();
     s.mutable_objectives(1)->set_weight(ok);
-    EXPECT_TRUE(NormalizeJobSpec(&s).ok()) << ok;
+    EXPECT_TRUE(NormalizeJobSpec(&s, RegisteredJobSpecNames()).ok()) << ok;
   }
   for (double bad : {-10.5, 11.0, std::numeric_limits<double>::quiet_NaN(),
                      -std::numeric_limits<double>::infinity()}) {
@@ -281,14 +282,14 @@ TEST(NormalizeJobSpec, TargetOrWeightOutsideScalarizedModeRefused) {
 // architecture column and refuses a bad scale.
 TEST(NormalizeJobSpec, TableModeSettings) {
   v1::JobSpec s = Table();
-  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&s, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(s.evaluation().table().arch_column(), "arch");
   EXPECT_EQ(s.evaluation().table().accuracy_scale(), 0.0);  // automatic
 
   s = Table();
   s.mutable_evaluation()->mutable_table()->set_arch_column("arch_str");
   s.mutable_evaluation()->mutable_table()->set_accuracy_scale(0.01);
-  ASSERT_TRUE(NormalizeJobSpec(&s).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&s, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(s.evaluation().table().arch_column(), "arch_str");
   EXPECT_DOUBLE_EQ(s.evaluation().table().accuracy_scale(), 0.01);
 
@@ -335,7 +336,7 @@ TEST(NormalizeJobSpec, TableModeRefusesUnmeasurableMetrics) {
     o->set_direction(v1::MINIMIZE);
     ExpectRefused(s, "job.objectives[1].metric");
     v1::JobSpec copy = s;
-    EXPECT_THAT(NormalizeJobSpec(&copy).message(), HasSubstr("table"));
+    EXPECT_THAT(NormalizeJobSpec(&copy, RegisteredJobSpecNames()).message(), HasSubstr("table"));
 
     s = Table();
     auto* k = s.add_constraints();
@@ -356,7 +357,7 @@ TEST(NormalizeJobSpec, TableModeRefusesUnmeasurableMetrics) {
     o->set_direction(v1::MINIMIZE);
     s.add_constraints()->set_metric(metric);
     s.mutable_constraints(0)->set_max_value(1e6);
-    absl::Status trained = NormalizeJobSpec(&s);
+    absl::Status trained = NormalizeJobSpec(&s, RegisteredJobSpecNames());
     EXPECT_TRUE(trained.ok()) << trained;
   }
   // flops is not an objective metric in any mode.
@@ -387,7 +388,7 @@ TEST(NormalizeJobSpec, TableModeAcceptsAccuracyAndDeviceMetrics) {
   k->set_metric("energy_mj");
   k->set_max_value(3);
   k->set_device_class("rpi5");
-  absl::Status status = NormalizeJobSpec(&s);
+  absl::Status status = NormalizeJobSpec(&s, RegisteredJobSpecNames());
   EXPECT_TRUE(status.ok()) << status;
 }
 
@@ -398,16 +399,42 @@ TEST(NormalizeJobSpec, StrategyNamesAcceptedAndUnknownListsThem) {
   for (const std::string& name : known) {
     v1::JobSpec s = Minimal();
     s.mutable_strategy()->set_name(name);
-    absl::Status status = NormalizeJobSpec(&s);
+    absl::Status status = NormalizeJobSpec(&s, RegisteredJobSpecNames());
     EXPECT_TRUE(status.ok()) << name << ": " << status;
     EXPECT_EQ(s.strategy().name(), name);
   }
   v1::JobSpec s = Minimal();
   s.mutable_strategy()->set_name("annealing");
-  absl::Status status = NormalizeJobSpec(&s);
+  absl::Status status = NormalizeJobSpec(&s, RegisteredJobSpecNames());
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("job.strategy.name: unknown strategy \"annealing\""));
   for (const std::string& name : known) EXPECT_THAT(status.message(), HasSubstr(name));
+}
+
+// The refusals quote the registries' names in registration order.
+TEST(NormalizeJobSpec, UnknownNamesListTheRegisteredOnes) {
+  v1::JobSpec strategy = Minimal();
+  strategy.mutable_strategy()->set_name("annealing");
+  EXPECT_EQ(NormalizeJobSpec(&strategy, RegisteredJobSpecNames()).message(),
+            "job.strategy.name: unknown strategy \"annealing\"; known: random, "
+            "regularized_evolution, nsga2, local_search, bayesian, reinforce");
+  v1::JobSpec mode = Minimal();
+  mode.mutable_evaluation()->set_mode("oracle");
+  EXPECT_EQ(NormalizeJobSpec(&mode, RegisteredJobSpecNames()).message(),
+            "job.evaluation.mode: unknown evaluation mode \"oracle\"; known: full_train, "
+            "flash_distill, supernet, multi_fidelity, table");
+}
+
+// Job specs are checked against the names handed in, not a list of their own.
+TEST(NormalizeJobSpec, ChecksNamesAgainstTheGivenLists) {
+  const JobSpecNames names{{"annealing"}, {"oracle"}};
+  v1::JobSpec s = Minimal();
+  s.mutable_strategy()->set_name("annealing");
+  s.mutable_evaluation()->set_mode("oracle");
+  EXPECT_TRUE(NormalizeJobSpec(&s, names).ok());
+  v1::JobSpec registered = Minimal();  // regularized_evolution, full_train by default
+  EXPECT_THAT(NormalizeJobSpec(&registered, names).message(),
+              HasSubstr("job.strategy.name: unknown strategy \"regularized_evolution\""));
 }
 
 // Proxy modes get their teacher, distillation, supernet and finalist
@@ -415,7 +442,7 @@ TEST(NormalizeJobSpec, StrategyNamesAcceptedAndUnknownListsThem) {
 TEST(NormalizeJobSpec, ProxyModeDefaults) {
   v1::JobSpec spec = Minimal();
   spec.mutable_evaluation()->set_mode("flash_distill");
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   const auto& ev = spec.evaluation();
   EXPECT_EQ(ev.teacher().arch(), kDefaultTeacherArch);
   EXPECT_EQ(ev.teacher().channels(), 32);  // nb201's default teacher
@@ -429,7 +456,7 @@ TEST(NormalizeJobSpec, ProxyModeDefaults) {
 
   spec = Minimal();
   spec.mutable_evaluation()->set_mode("supernet");
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(spec.evaluation().supernet().train_steps(), kDefaultSupernetTrainSteps);
   EXPECT_EQ(spec.evaluation().supernet().calibration_examples(), kDefaultCalibrationExamples);
   EXPECT_FALSE(spec.evaluation().has_teacher());
@@ -437,7 +464,7 @@ TEST(NormalizeJobSpec, ProxyModeDefaults) {
   spec = Minimal();
   spec.mutable_evaluation()->set_mode("supernet");
   spec.mutable_evaluation()->mutable_finalize()->set_top_k(-1);  // no finalists
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_EQ(spec.evaluation().finalize().top_k(), -1);
 }
 
@@ -492,7 +519,7 @@ TEST(NormalizeJobSpec, ProxySettingsRefusedNamingTheField) {
 TEST(NormalizeJobSpec, MultiFidelityDefaultsAndRungSettings) {
   v1::JobSpec spec = Minimal();
   spec.mutable_evaluation()->set_mode("multi_fidelity");
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   const auto& ev = spec.evaluation();
   EXPECT_THAT(ev.multi_fidelity().rungs(), ElementsAre("supernet", "flash_distill"));
   EXPECT_DOUBLE_EQ(ev.multi_fidelity().reduction_factor(), kDefaultReductionFactor);
@@ -504,7 +531,7 @@ TEST(NormalizeJobSpec, MultiFidelityDefaultsAndRungSettings) {
   spec.mutable_evaluation()->set_mode("multi_fidelity");
   spec.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("supernet");
   spec.mutable_evaluation()->mutable_multi_fidelity()->add_rungs("full_train");
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_FALSE(spec.evaluation().has_teacher());  // no flash_distill rung
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/job_spec.h"
 #include "common/latency_ops.h"
+#include "coordinator/evaluator.h"
 #include "spaces/nb201/nb201_space.h"
 #include "coordinator/screening.h"
 #include "tests/coordinator/job_manager_fixture.h"
@@ -146,23 +147,23 @@ TEST_F(LatencyTableTest, PutThenGetReplacesAndSurvivesRestart) {
 // The two new spec fields are validated and the margin gets its default.
 TEST(LatencyScreeningSpec, ValidatesScreenFields) {
   v1::JobSpec spec = ScreeningSpec(4);
-  ASSERT_TRUE(NormalizeJobSpec(&spec).ok());
+  ASSERT_TRUE(NormalizeJobSpec(&spec, RegisteredJobSpecNames()).ok());
   EXPECT_DOUBLE_EQ(spec.latency().screen_margin(), 0.1);
 
   v1::JobSpec no_bound = TinySpec(4);
   no_bound.mutable_latency()->set_screen_with_table(true);
-  absl::Status s = NormalizeJobSpec(&no_bound);
+  absl::Status s = NormalizeJobSpec(&no_bound, RegisteredJobSpecNames());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("job.latency.screen_with_table"), std::string::npos) << s;
 
   v1::JobSpec negative = ScreeningSpec(4);
   negative.mutable_latency()->set_screen_margin(-0.5);
-  s = NormalizeJobSpec(&negative);
+  s = NormalizeJobSpec(&negative, RegisteredJobSpecNames());
   EXPECT_NE(s.message().find("job.latency.screen_margin"), std::string::npos) << s;
 
   v1::JobSpec unused = TinySpec(4);
   unused.mutable_latency()->set_screen_margin(0.2);
-  s = NormalizeJobSpec(&unused);
+  s = NormalizeJobSpec(&unused, RegisteredJobSpecNames());
   EXPECT_NE(s.message().find("job.latency.screen_margin"), std::string::npos) << s;
 }
 

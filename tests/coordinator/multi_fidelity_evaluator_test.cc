@@ -4,6 +4,7 @@
 
 #include "common/job_spec.h"
 #include "common/metric_names.h"
+#include "coordinator/evaluator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -28,7 +29,7 @@ v1::Job MultiFidelityJob(std::vector<std::string> rungs, double eta) {
   lat->set_metric("latency_ms");
   lat->set_direction(v1::MINIMIZE);
   spec->mutable_budget()->set_max_evaluations(9);
-  EXPECT_TRUE(NormalizeJobSpec(spec).ok());
+  EXPECT_TRUE(NormalizeJobSpec(spec, RegisteredJobSpecNames()).ok());
   return job;
 }
 

@@ -5,6 +5,7 @@
 
 #include "common/job_spec.h"
 #include "common/metric_names.h"
+#include "coordinator/evaluator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -26,7 +27,7 @@ v1::Job ProxyJob(const std::string& mode) {
   acc->set_metric("accuracy");
   acc->set_direction(v1::MAXIMIZE);
   spec->mutable_budget()->set_max_evaluations(4);
-  EXPECT_TRUE(NormalizeJobSpec(spec).ok());
+  EXPECT_TRUE(NormalizeJobSpec(spec, RegisteredJobSpecNames()).ok());
   return job;
 }
 
