@@ -3,16 +3,16 @@
 //   --runner=libtorch (default): measures on this machine (LibTorch CPU
 //       latency; energy from the meter --energy_meter picks: auto, none,
 //       rapl, ina3221, tegrastats, pi5_pmic or command; see
-//       device_agent/energy_meter_registry.h);
+//       device_agent/energy/energy_meter_registry.h);
 //   --runner=replay: replays board measurements from a CSV table
 //       (--replay_table, --replay_latency_column, [--replay_energy_column],
-//       [--replay_arch_column]); see device_agent/replay_runner.h;
+//       [--replay_arch_column]); see device_agent/runners/replay_runner.h;
 //   --runner=onnx: exports each candidate to ONNX and measures it through
-//       OpenCV DNN on this machine's CPU (device_agent/onnx_latency_task.h);
+//       OpenCV DNN on this machine's CPU (device_agent/runners/onnx_runner.h);
 //   --runner=external: exports each candidate to ONNX and runs a measuring
 //       tool on it (--external_command, --external_latency_pattern,
 //       --external_name, [--external_latency_unit], [--external_timeout_s]);
-//       see device_agent/external_runner.h.
+//       see device_agent/runners/external_runner.h.
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,16 +32,16 @@
 #include "common/grpc_tls.h"
 #include "common/metrics/metrics_server.h"
 #include "executor/executor_metrics.h"
-#include "device_agent/energy_meter.h"
-#include "device_agent/energy_flags.h"
-#include "device_agent/energy_meter_registry.h"
-#include "device_agent/latency_task.h"
+#include "device_agent/energy/energy_meter.h"
+#include "device_agent/energy/energy_flags.h"
+#include "device_agent/energy/energy_meter_registry.h"
+#include "device_agent/runners/torch_runner.h"
 #include "device_agent/speed_reference.h"
-#include "device_agent/profile_command.h"
-#include "device_agent/replay_runner.h"
-#include "device_agent/external_runner.h"
-#include "device_agent/onnx_latency_task.h"
-#include "device_agent/onnx_runner.h"
+#include "device_agent/profile/profile_command.h"
+#include "device_agent/runners/replay_runner.h"
+#include "device_agent/runners/external_runner.h"
+#include "device_agent/runners/onnx_runner.h"
+#include "device_agent/runners/onnx_net.h"
 #include "device_agent/device_descriptor.h"
 #include "device_agent/torch_version.h"
 #include "common/cpu_affinity.h"
@@ -256,7 +256,7 @@ int Main(bool profile) {
   options.credentials = *credentials;
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
-  if (profile) {  // `edgenas-agent profile`: device_agent/profile_command.h
+  if (profile) {  // `edgenas-agent profile`: device_agent/profile/profile_command.h
     return RunProfileCommand(ProfileCommandOptions{
         options.coordinator, options.credentials, device_class, options.name, threads,
         AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), ""),
@@ -344,9 +344,9 @@ int Main(bool profile) {
     onnx_options.default_threads = threads;
     options.capabilities.push_back(absl::StrCat("latency:", kOnnxRunnerName));
     options.device = AgentDevice(device_class, cpus, threads, emulated, kOnnxRunnerName,
-                                 absl::StrCat("opencv ", OnnxRunner::Version()), "");
+                                 absl::StrCat("opencv ", OnnxNet::Version()), "");
     onnx_options.device = options.device;
-    EDGENAS_LOG(kInfo, "agent", "onnx runner: OpenCV DNN ", OnnxRunner::Version(),
+    EDGENAS_LOG(kInfo, "agent", "onnx runner: OpenCV DNN ", OnnxNet::Version(),
                 " (CPU backend); energy_mj unavailable with this runner");
     AgentMetrics metrics(*registry, "onnx", device_class, "");
     if (!start_metrics()) return 1;
@@ -456,7 +456,7 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(
       "edgenas device agent: measures latency/energy tasks; `edgenas-agent profile` makes a "
-      "per-operator latency table (device_agent/profile_command.h)");
+      "per-operator latency table (device_agent/profile/profile_command.h)");
   const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const bool profile = args.size() > 1 && std::string(args[1]) == "profile";
   if (args.size() > (profile ? 2 : 1)) {

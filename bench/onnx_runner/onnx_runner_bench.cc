@@ -22,9 +22,9 @@
 #include "common/metric_names.h"
 #include "common/random.h"
 #include "common/search_space.h"
-#include "device_agent/latency_task.h"
-#include "device_agent/onnx_latency_task.h"
-#include "device_agent/onnx_runner.h"
+#include "device_agent/runners/torch_runner.h"
+#include "device_agent/runners/onnx_runner.h"
+#include "device_agent/runners/onnx_net.h"
 #include "device_agent/torch_version.h"
 
 ABSL_FLAG(int, archs, 5, "random NB201 cells to measure (after the fixed ones)");
@@ -96,7 +96,7 @@ int Main() {
 
   std::printf("# onnx_runner_bench: cpu \"%s\", LibTorch %s, OpenCV %s; channels %d, "
               "cells_per_stage %d, threads %d, batch %d, input %dx1x28x28, seed %llu\n",
-              CpuModel().c_str(), LibTorchVersion().c_str(), OnnxRunner::Version().c_str(),
+              CpuModel().c_str(), LibTorchVersion().c_str(), OnnxNet::Version().c_str(),
               absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_cells_per_stage),
               absl::GetFlag(FLAGS_threads), absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_batch),
               static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)));
