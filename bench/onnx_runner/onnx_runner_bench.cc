@@ -102,19 +102,20 @@ int Main() {
               static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)));
   std::printf("%-100s %28s %28s %8s\n", "arch", "libtorch ms [95% CI] runs",
               "opencv ms [95% CI] runs", "cv/torch");
-  LatencyTaskOptions torch_options;
+  TorchRunnerOptions torch_options;
   torch_options.powercap_root = "/nonexistent";  // latency only
-  OnnxTaskOptions onnx_options;
+  TorchRunner torch_runner(torch_options);
+  OnnxRunner onnx_runner{OnnxRunnerOptions()};
   for (size_t i = 0; i < archs.size(); ++i) {
     const v1::Task task = MakeTask(archs[i]);
     // Alternate which runner goes first, so slow drift does not favour one.
     absl::StatusOr<Figure> torch_fig, cv_fig;
     if (i % 2 == 0) {
-      torch_fig = Read(RunLatencyTask(task, torch_options, nullptr));
-      cv_fig = Read(RunOnnxLatencyTask(task, onnx_options, nullptr));
+      torch_fig = Read(torch_runner.Run(task, nullptr));
+      cv_fig = Read(onnx_runner.Run(task, nullptr));
     } else {
-      cv_fig = Read(RunOnnxLatencyTask(task, onnx_options, nullptr));
-      torch_fig = Read(RunLatencyTask(task, torch_options, nullptr));
+      cv_fig = Read(onnx_runner.Run(task, nullptr));
+      torch_fig = Read(torch_runner.Run(task, nullptr));
     }
     if (!torch_fig.ok() || !cv_fig.ok()) {
       std::printf("%-100s error: %s\n", archs[i].c_str(),

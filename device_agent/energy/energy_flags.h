@@ -1,6 +1,6 @@
 // The agent's energy-meter flags (--energy_meter and each meter's settings)
-// and their translation into an EnergyMeterConfig. Linked into edgenas-agent
-// only; the flags are defined here so that agent_main.cc stays short.
+// and their translation into an EnergyMeterConfig, read by the LibTorch
+// runner's factory (runners/torch_runner.h) when the agent builds it.
 #ifndef EDGENAS_DEVICE_AGENT_ENERGY_ENERGY_FLAGS_H_
 #define EDGENAS_DEVICE_AGENT_ENERGY_ENERGY_FLAGS_H_
 

@@ -83,7 +83,8 @@ int RunProfileCommand(const ProfileCommandOptions& options) {
   std::unique_ptr<SpeedReference> speed_reference;
   if (options.speed_reference) {
     absl::StatusOr<std::unique_ptr<SpeedReference>> created =
-        SpeedReference::Create(options.speed_reference_file, options.device.cpu_model());
+        SpeedReference::Create(options.speed_reference_file, options.device.cpu_model(),
+                               settings.input.resolution, settings.input.resolution);
     if (!created.ok()) return Fail(1, created.status().ToString());
     speed_reference = std::move(*created);
     settings.speed_reference = speed_reference.get();

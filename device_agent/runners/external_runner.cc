@@ -11,27 +11,38 @@
 #include <fstream>
 #include <utility>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/job_defaults.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/model/onnx_export.h"
-#include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "device_agent/runners/external_command.h"
+
+ABSL_FLAG(std::string, external_command, "",
+          "--runner=external: the measuring command, split into arguments without a shell; "
+          "placeholders {model} (required: the exported .onnx), {dir}, {batch}, {threads}, "
+          "{arch}, {input_name}, {input_shape}; e.g. 'trtexec --onnx={model}' or "
+          "'benchmark_app -m {model} -d NPU -hint latency'");
+ABSL_FLAG(std::string, external_latency_pattern, "",
+          "--runner=external: regular expression (ECMAScript) whose group 1 is the latency; the "
+          "first matching output line is used, e.g. 'Median: +([0-9.]+) ms'");
+ABSL_FLAG(std::string, external_latency_unit, "ms",
+          "--runner=external: unit of the captured value: ms, us or s");
+ABSL_FLAG(std::string, external_name, "",
+          "--runner=external: the tool's name; results are labelled agent:external:<name>");
+ABSL_FLAG(int, external_timeout_s, 600,
+          "--runner=external: seconds before the command is killed and the task fails");
 
 namespace edgenas {
 namespace {
 
 constexpr char kCommandFlag[] = "--external_command";
-constexpr int kImageSize = 28;
-constexpr int kInChannels = 1;
-constexpr int kNumClasses = 10;
 // Lines longer than this are cut before matching (std::regex recurses).
 constexpr size_t kMaxMatchedLine = 4096;
 
@@ -40,8 +51,6 @@ const std::vector<std::string>& KnownPlaceholders() {
       "model", "dir", "batch", "threads", "arch", "input_name", "input_shape"};
   return *known;
 }
-
-int OrDefault(int value, int fallback) { return value > 0 ? value : fallback; }
 
 absl::Status CommandError(const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat(kCommandFlag, ": ", why));
@@ -265,27 +274,33 @@ absl::StatusOr<std::unique_ptr<ExternalRunner>> ExternalRunner::Create(
       new ExternalRunner(std::move(options), std::move(words), std::move(pattern)));
 }
 
+ExternalRunner::ExternalRunner(ExternalRunnerOptions options, std::vector<std::string> words,
+                               std::regex pattern)
+    : options_(std::move(options)), words_(std::move(words)), pattern_(std::move(pattern)) {
+  info_.name = "external";
+  info_.capabilities.push_back(absl::StrCat("latency:external:", options_.name));
+  info_.device = options_.device;
+}
+
 std::string ExternalRunner::Source() const { return absl::StrCat("agent:external:", name()); }
 
 absl::StatusOr<TaskOutcome> ExternalRunner::Run(const v1::Task& task,
-                                                const std::atomic<bool>* cancel) const {
+                                                const std::atomic<bool>* stop) {
   if (task.kind() != v1::TASK_LATENCY) {
     return absl::InvalidArgumentError("task.kind: the external runner answers latency tasks only");
   }
-  const v1::JobSpec& spec = task.spec();
-  const v1::LatencySpec& ls = spec.latency();
-  ASSIGN_OR_RETURN(const SpaceConfig space, SpaceConfigFromSpec(spec.space(), task.space()));
-  const int threads =
-      OrDefault(ls.threads(), OrDefault(options_.default_threads, kDefaultLatencyThreads));
-  const int batch = OrDefault(ls.batch_size(), kDefaultLatencyBatchSize);
+  RETURN_IF_ERROR(CheckNotStopped(stop, "external latency task"));
+  ASSIGN_OR_RETURN(const Candidate c, CandidateOf(task, options_.default_threads));
+  const int threads = c.threads;
+  const int batch = c.batch;
   OnnxExportOptions export_options;
   export_options.batch = batch;
-  export_options.in_channels = kInChannels;
-  export_options.height = kImageSize;
-  export_options.width = kImageSize;
-  export_options.num_classes = kNumClasses;
+  export_options.in_channels = c.shape.channels;
+  export_options.height = c.shape.height;
+  export_options.width = c.shape.width;
+  export_options.num_classes = c.shape.classes;
   ASSIGN_OR_RETURN(const OnnxModel model,
-                   ExportOnnx(space, task.arch(), /*checkpoint=*/"", export_options));
+                   ExportOnnx(c.space, c.arch, /*checkpoint=*/"", export_options));
 
   ASSIGN_OR_RETURN(const std::unique_ptr<TempDir> dir, TempDir::Create(options_.temp_root));
   const std::string model_path = absl::StrCat(dir->path(), "/model.onnx");
@@ -305,7 +320,7 @@ absl::StatusOr<TaskOutcome> ExternalRunner::Run(const v1::Task& task,
     argv.push_back(std::move(arg));
   }
   ASSIGN_OR_RETURN(const CommandRun run,
-                   RunExternalCommand(argv, dir->path(), absl::Seconds(options_.timeout_s), cancel));
+                   RunExternalCommand(argv, dir->path(), absl::Seconds(options_.timeout_s), stop));
   const std::string what = absl::StrCat("external command \"", options_.name, "\" (", argv[0], ")");
   if (run.signal != 0 || run.exit_code != 0) {
     return absl::InternalError(absl::StrCat(
@@ -350,6 +365,41 @@ absl::StatusOr<TaskOutcome> ExternalRunner::Run(const v1::Task& task,
   EDGENAS_LOG(kInfo, "agent", "external latency task=", task.task_id(), " ", options_.name,
               " ms=", parsed->ms);
   return outcome;
+}
+
+absl::StatusOr<std::unique_ptr<LatencyRunner>> CreateExternalRunnerFromFlags(
+    const RunnerContext& context) {
+  ExternalRunnerOptions external;
+  external.command = absl::GetFlag(FLAGS_external_command);
+  external.latency_pattern = absl::GetFlag(FLAGS_external_latency_pattern);
+  external.latency_unit = absl::GetFlag(FLAGS_external_latency_unit);
+  external.name = absl::GetFlag(FLAGS_external_name);
+  external.timeout_s = absl::GetFlag(FLAGS_external_timeout_s);
+  external.device_class = context.device_class;
+  external.default_threads = context.default_threads;
+  external.device = context.Describe(absl::StrCat("external:", external.name), "", "");
+  ASSIGN_OR_RETURN(std::unique_ptr<ExternalRunner> runner,
+                   ExternalRunner::Create(std::move(external)));
+  EDGENAS_LOG(kInfo, "agent", "external runner ", runner->name(), ": ",
+              absl::GetFlag(FLAGS_external_command));
+  return runner;
+}
+
+absl::Status ExternalFlagsUnused(const std::string& selected) {
+  const std::pair<const char*, bool> flags[] = {
+      {"--external_command", !absl::GetFlag(FLAGS_external_command).empty()},
+      {"--external_latency_pattern", !absl::GetFlag(FLAGS_external_latency_pattern).empty()},
+      {"--external_latency_unit", absl::GetFlag(FLAGS_external_latency_unit) != "ms"},
+      {"--external_name", !absl::GetFlag(FLAGS_external_name).empty()},
+      {"--external_timeout_s", absl::GetFlag(FLAGS_external_timeout_s) != 600},
+  };
+  for (const auto& [flag, set] : flags) {
+    if (set) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": only used with --runner=external (got --runner=", selected, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace edgenas

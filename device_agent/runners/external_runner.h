@@ -14,8 +14,9 @@
 // argument after splitting (so a value never splits or gets interpreted):
 // {model} (path of the .onnx, required), {dir} (the temporary directory,
 // also the working directory), {batch}, {threads}, {arch} (the
-// architecture string), {input_name} ("input"), {input_shape} (e.g.
-// "1x1x28x28"); "{{" and "}}" stand for literal braces. To use shell
+// architecture string), {input_name} ("input"), {input_shape} (the
+// exported input, batch x channels x height x width from the job's dataset,
+// e.g. "1x3x32x32"); "{{" and "}}" stand for literal braces. To use shell
 // features, make the command `sh -c '...'` and mind the quoting yourself.
 #ifndef EDGENAS_DEVICE_AGENT_RUNNERS_EXTERNAL_RUNNER_H_
 #define EDGENAS_DEVICE_AGENT_RUNNERS_EXTERNAL_RUNNER_H_
@@ -29,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/task_outcome.h"
+#include "device_agent/runners/latency_runner.h"
 #include "edgenas/v1/common.pb.h"
 #include "edgenas/v1/task_service.pb.h"
 
@@ -72,7 +74,7 @@ absl::StatusOr<ParsedLatency> ParseLatencyOutput(const std::string& output,
                                                  const std::regex& pattern,
                                                  const std::string& unit);
 
-class ExternalRunner {
+class ExternalRunner : public LatencyRunner {
  public:
   // Checks the flags: a name, a template that splits, holds {model} and only
   // known placeholders, whose program exists (on PATH or as a path); a
@@ -84,24 +86,38 @@ class ExternalRunner {
   // "agent:external:<name>".
   std::string Source() const;
 
-  // Exports task.arch() (the job's batch size, 1x28x28 input like the
-  // LibTorch runner, seeded initial weights), runs the command and reports
+  const RunnerInfo& info() const override { return info_; }
+
+  // Exports task.arch() (the job's batch size, the input shape of its
+  // dataset, seeded initial weights), runs the command and reports
   // latency_ms (as parsed, with the matched line as its method) and params.
   // INVALID_ARGUMENT for a bad spec or architecture; for the command: as
   // RunExternalCommand, INTERNAL when it exits non-zero or by a signal,
   // FAILED_PRECONDITION when its output has no parsable latency; messages
-  // quote the command's last output lines.
-  absl::StatusOr<TaskOutcome> Run(const v1::Task& task, const std::atomic<bool>* cancel) const;
+  // quote the command's last output lines. CANCELLED (the command killed)
+  // when *stop becomes true.
+  absl::StatusOr<TaskOutcome> Run(const v1::Task& task, const std::atomic<bool>* stop) override;
 
  private:
   ExternalRunner(ExternalRunnerOptions options, std::vector<std::string> words,
-                 std::regex pattern)
-      : options_(std::move(options)), words_(std::move(words)), pattern_(std::move(pattern)) {}
+                 std::regex pattern);
 
   const ExternalRunnerOptions options_;
+  RunnerInfo info_;
   const std::vector<std::string> words_;
   const std::regex pattern_;
 };
+
+// The registry's factory (runner_registry.h): an ExternalRunner from the
+// --external_* flags and the agent's context. INVALID_ARGUMENT naming the
+// flag, as Create.
+absl::StatusOr<std::unique_ptr<LatencyRunner>> CreateExternalRunnerFromFlags(
+    const RunnerContext& context);
+
+// INVALID_ARGUMENT naming the first --external_* flag set although
+// --runner=`selected` names another runner (a forgotten --runner must not go
+// unnoticed); OK otherwise.
+absl::Status ExternalFlagsUnused(const std::string& selected);
 
 }  // namespace edgenas
 

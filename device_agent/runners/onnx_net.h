@@ -1,6 +1,6 @@
-// OnnxNet: runs an ONNX model (bytes from the exporter, onnx_export.h)
+// OnnxNet: an ONNX model (bytes from the exporter, onnx_export.h)
 // through OpenCV DNN on the CPU (OpenCV's own backend). The device agent's
-// --runner=onnx times RunOnce with the shared latency measurement; the
+// --runner=onnx (onnx_runner.h) times RunOnce with the shared latency measurement; the
 // exporter's test compares Forward with LibTorch. No OpenCV, LibTorch or
 // protobuf headers here.
 #ifndef EDGENAS_DEVICE_AGENT_RUNNERS_ONNX_NET_H_

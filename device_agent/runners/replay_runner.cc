@@ -2,10 +2,21 @@
 
 #include <utility>
 
+#include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
+
+ABSL_FLAG(std::string, replay_table, "", "--runner=replay: CSV table, header row required");
+ABSL_FLAG(std::string, replay_latency_column, "",
+          "--runner=replay: column with the latency in ms (required)");
+ABSL_FLAG(std::string, replay_energy_column, "",
+          "--runner=replay: column with the energy per inference in mJ (optional; without "
+          "it, energy_mj is unavailable)");
+ABSL_FLAG(std::string, replay_arch_column, "arch",
+          "--runner=replay: column with the architecture strings");
 
 namespace edgenas {
 namespace {
@@ -45,6 +56,18 @@ v1::Metric MakeMetric(const char* name, double value, const std::string& column,
 
 }  // namespace
 
+ReplayRunner::ReplayRunner(ReplayOptions options, std::unique_ptr<CsvTable> table)
+    : options_(std::move(options)), table_(std::move(table)) {
+  info_.name = "replay";
+  info_.capabilities.push_back("latency:replay");
+  if (has_energy()) {
+    info_.capabilities.push_back("energy_meter");  // routes energy tasks here
+    info_.capabilities.push_back("energy:replay");
+    info_.energy_meter_kind = "replay";
+  }
+  info_.device = options_.device;
+}
+
 absl::StatusOr<std::unique_ptr<ReplayRunner>> ReplayRunner::Create(ReplayOptions options) {
   if (options.table.empty()) return Invalid("--replay_table", "required with --runner=replay");
   if (options.latency_column.empty()) {
@@ -74,11 +97,13 @@ absl::StatusOr<std::unique_ptr<ReplayRunner>> ReplayRunner::Create(ReplayOptions
   return runner;
 }
 
-absl::StatusOr<TaskOutcome> ReplayRunner::Run(const v1::Task& task) const {
+absl::StatusOr<TaskOutcome> ReplayRunner::Run(const v1::Task& task,
+                                              const std::atomic<bool>* stop) {
   if (task.kind() != v1::TASK_LATENCY) {
     return absl::InvalidArgumentError(absl::StrCat(
         "task.kind: the replay runner answers TASK_LATENCY, got ", v1::TaskKind_Name(task.kind())));
   }
+  RETURN_IF_ERROR(CheckNotStopped(stop, "replay latency task"));
   absl::StatusOr<int> row = table_->RowOf(task.arch());
   if (!row.ok()) {
     return absl::InvalidArgumentError(
@@ -100,7 +125,37 @@ absl::StatusOr<TaskOutcome> ReplayRunner::Run(const v1::Task& task) const {
   outcome.notes.push_back(absl::StrCat("replayed board measurements from ", options_.table, " (",
                                        columns, "), not measured on this machine")
                               .substr(0, kMaxNote));
+  StampDevice(options_.device, &outcome);
   return outcome;
+}
+
+absl::StatusOr<std::unique_ptr<LatencyRunner>> CreateReplayRunnerFromFlags(
+    const RunnerContext& context) {
+  ReplayOptions replay;
+  replay.table = absl::GetFlag(FLAGS_replay_table);
+  replay.latency_column = absl::GetFlag(FLAGS_replay_latency_column);
+  replay.energy_column = absl::GetFlag(FLAGS_replay_energy_column);
+  replay.arch_column = absl::GetFlag(FLAGS_replay_arch_column);
+  replay.device_class = context.device_class;
+  replay.device =
+      context.Describe("replay", "", replay.energy_column.empty() ? "" : "replay");
+  ASSIGN_OR_RETURN(std::unique_ptr<ReplayRunner> runner, ReplayRunner::Create(std::move(replay)));
+  EDGENAS_LOG(kInfo, "agent", "replay runner: ", runner->NumRows(), " rows from ",
+              absl::GetFlag(FLAGS_replay_table));
+  return runner;
+}
+
+absl::Status ReplayFlagsUnused(const std::string& selected) {
+  for (const auto& [flag, value] :
+       {std::pair{"--replay_table", absl::GetFlag(FLAGS_replay_table)},
+        std::pair{"--replay_latency_column", absl::GetFlag(FLAGS_replay_latency_column)},
+        std::pair{"--replay_energy_column", absl::GetFlag(FLAGS_replay_energy_column)}}) {
+    if (!value.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": only used with --runner=replay"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace edgenas

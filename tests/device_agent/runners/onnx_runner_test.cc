@@ -1,4 +1,4 @@
-// RunOnnxLatencyTask end to end on a tiny NB201 network with small
+// OnnxRunner end to end on a tiny NB201 network with small
 // measurement settings: real OpenCV DNN timing, labelled as such.
 #include "device_agent/runners/onnx_runner.h"
 
@@ -42,11 +42,11 @@ v1::Task TinyTask(const std::string& arch) {
 }
 
 // Latency figures with interval, method and device, labelled onnx-opencv.
-TEST(OnnxLatencyTask, MeasuresThroughOpenCvAndLabelsTheRunner) {
-  OnnxTaskOptions options;
+TEST(OnnxRunner, MeasuresThroughOpenCvAndLabelsTheRunner) {
+  OnnxRunnerOptions options;
   options.device_class = "test-board";
   options.device.set_cpu_model("test cpu");
-  absl::StatusOr<TaskOutcome> outcome = RunOnnxLatencyTask(TinyTask(kArch), options, nullptr);
+  absl::StatusOr<TaskOutcome> outcome = OnnxRunner(options).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m;
   for (const v1::Metric& metric : outcome->metrics) m[metric.name()] = metric;
@@ -79,13 +79,13 @@ TEST(OnnxLatencyTask, MeasuresThroughOpenCvAndLabelsTheRunner) {
 }
 
 // A bad architecture is INVALID_ARGUMENT (not retried); a cancelled task CANCELLED.
-TEST(OnnxLatencyTask, RefusesBadArchitecturesAndStopsWhenCancelled) {
-  OnnxTaskOptions options;
-  absl::StatusOr<TaskOutcome> bad = RunOnnxLatencyTask(TinyTask("|bogus~0|"), options, nullptr);
+TEST(OnnxRunner, RefusesBadArchitecturesAndStopsWhenCancelled) {
+  OnnxRunnerOptions options;
+  absl::StatusOr<TaskOutcome> bad = OnnxRunner(options).Run(TinyTask("|bogus~0|"), nullptr);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.status().message(), HasSubstr("task.arch"));
   std::atomic<bool> cancel{true};
-  absl::StatusOr<TaskOutcome> cancelled = RunOnnxLatencyTask(TinyTask(kArch), options, &cancel);
+  absl::StatusOr<TaskOutcome> cancelled = OnnxRunner(options).Run(TinyTask(kArch), &cancel);
   EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
 }
 

@@ -60,7 +60,7 @@ TEST_F(ReplayRunnerTest, AnswersLatencyAndEnergyFromTheTable) {
   absl::StatusOr<std::unique_ptr<ReplayRunner>> runner = ReplayRunner::Create(o);
   ASSERT_TRUE(runner.ok()) << runner.status();
   EXPECT_TRUE((*runner)->has_energy());
-  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask(kArch));
+  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask(kArch), nullptr);
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_EQ(out->metrics.size(), 2u);
   EXPECT_EQ(out->metrics[0].name(), "latency_ms");
@@ -80,7 +80,7 @@ TEST_F(ReplayRunnerTest, NoEnergyColumnMeansNoEnergy) {
   absl::StatusOr<std::unique_ptr<ReplayRunner>> runner = ReplayRunner::Create(Options());
   ASSERT_TRUE(runner.ok()) << runner.status();
   EXPECT_FALSE((*runner)->has_energy());
-  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask("|x|"));
+  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask("|x|"), nullptr);
   ASSERT_TRUE(out.ok()) << out.status();
   ASSERT_EQ(out->metrics.size(), 1u);
   EXPECT_EQ(out->metrics[0].value(), 1.5);
@@ -92,13 +92,13 @@ TEST_F(ReplayRunnerTest, NoEnergyColumnMeansNoEnergy) {
 TEST_F(ReplayRunnerTest, MissingArchFailsClearly) {
   absl::StatusOr<std::unique_ptr<ReplayRunner>> runner = ReplayRunner::Create(Options());
   ASSERT_TRUE(runner.ok()) << runner.status();
-  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask("|y|"));
+  absl::StatusOr<TaskOutcome> out = (*runner)->Run(LatencyTask("|y|"), nullptr);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(out.status().message(), HasSubstr("task.arch"));
   EXPECT_THAT(out.status().message(), HasSubstr("no row with arch \"|y|\""));
   v1::Task accuracy = LatencyTask(kArch);
   accuracy.set_kind(v1::TASK_ACCURACY);
-  EXPECT_EQ((*runner)->Run(accuracy).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*runner)->Run(accuracy, nullptr).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // Missing or bad flags are refused naming the flag.

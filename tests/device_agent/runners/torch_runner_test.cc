@@ -1,4 +1,4 @@
-// RunLatencyTask end to end on a tiny NB201 network with small settings,
+// TorchRunner end to end on a tiny NB201 network with small settings,
 // fake powercap trees and a stand-in meter (so the energy outcome is known).
 #include "device_agent/runners/torch_runner.h"
 
@@ -15,7 +15,6 @@
 
 #include "absl/strings/match.h"
 #include "common/metric_names.h"
-#include "device_agent/speed_reference.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -57,7 +56,7 @@ bool HasNoteContaining(const TaskOutcome& outcome, const std::string& text) {
   return false;
 }
 
-class LatencyTaskTest : public ::testing::Test {
+class TorchRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string tmpl = ::testing::TempDir() + "/powercap_XXXXXX";
@@ -73,12 +72,12 @@ class LatencyTaskTest : public ::testing::Test {
   }
 
   std::string root_;
-  LatencyTaskOptions options_;
+  TorchRunnerOptions options_;
 };
 
 // Without a meter: latency metrics and params, no energy, and a note why.
-TEST_F(LatencyTaskTest, MeasuresLatencyAndExplainsMissingEnergy) {
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+TEST_F(TorchRunnerTest, MeasuresLatencyAndExplainsMissingEnergy) {
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m = ByName(*outcome);
   ASSERT_TRUE(m.count(kMetricLatencyMs));
@@ -97,11 +96,11 @@ TEST_F(LatencyTaskTest, MeasuresLatencyAndExplainsMissingEnergy) {
 
 // A RAPL counter that never moves shows no power above idle: energy_mj is
 // unavailable with the reason, never reported as 0.
-TEST_F(LatencyTaskTest, StillCounterGivesNoEnergy) {
+TEST_F(TorchRunnerTest, StillCounterGivesNoEnergy) {
   fs::create_directories(root_ + "/intel-rapl:0");
   std::ofstream(root_ + "/intel-rapl:0/energy_uj") << "12345\n";
   std::ofstream(root_ + "/intel-rapl:0/max_energy_range_uj") << "262143328850\n";
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(ByName(*outcome).count(kMetricEnergyMj), 0u);
   EXPECT_TRUE(HasNoteContaining(*outcome, "energy_mj unavailable: rapl(1 package): power while "
@@ -121,12 +120,12 @@ class CpuTimeMeter : public EnergyMeter {
   }
 };
 
-TEST_F(LatencyTaskTest, ReportsEnergyAboveIdleFromTheConfiguredMeter) {
+TEST_F(TorchRunnerTest, ReportsEnergyAboveIdleFromTheConfiguredMeter) {
   options_.energy_window_ms = 50;
   options_.open_energy_meter = []() -> absl::StatusOr<std::unique_ptr<EnergyMeter>> {
     return std::make_unique<CpuTimeMeter>();
   };
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m = ByName(*outcome);
   ASSERT_TRUE(m.count(kMetricEnergyMj));
@@ -142,57 +141,57 @@ TEST_F(LatencyTaskTest, ReportsEnergyAboveIdleFromTheConfiguredMeter) {
 
 // Space options build the same network as the deprecated fields; a spec
 // without options or fields gets the defaults (a wider network).
-TEST_F(LatencyTaskTest, BuildsFromSpaceOptions) {
+TEST_F(TorchRunnerTest, BuildsFromSpaceOptions) {
   v1::Task with_options = TinyTask(kArch);
   v1::SearchSpaceSpec* space = with_options.mutable_spec()->mutable_space();
   space->clear_channels();
   space->clear_cells_per_stage();
   (*space->mutable_options())["channels"] = "4";
   (*space->mutable_options())["cells_per_stage"] = "1";
-  absl::StatusOr<TaskOutcome> by_options = RunLatencyTask(with_options, options_, nullptr);
+  absl::StatusOr<TaskOutcome> by_options = TorchRunner(options_).Run(with_options, nullptr);
   ASSERT_TRUE(by_options.ok()) << by_options.status();
-  absl::StatusOr<TaskOutcome> by_fields = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+  absl::StatusOr<TaskOutcome> by_fields = TorchRunner(options_).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(by_fields.ok()) << by_fields.status();
   EXPECT_EQ(ByName(*by_options)[kMetricParams].value(), ByName(*by_fields)[kMetricParams].value());
 
   v1::Task defaults = TinyTask(kArch);
   defaults.mutable_spec()->mutable_space()->clear_channels();
   defaults.mutable_spec()->mutable_space()->clear_cells_per_stage();
-  absl::StatusOr<TaskOutcome> by_defaults = RunLatencyTask(defaults, options_, nullptr);
+  absl::StatusOr<TaskOutcome> by_defaults = TorchRunner(options_).Run(defaults, nullptr);
   ASSERT_TRUE(by_defaults.ok()) << by_defaults.status();
   EXPECT_GT(ByName(*by_defaults)[kMetricParams].value(),
             ByName(*by_fields)[kMetricParams].value());
 }
 
 // A bad space option is INVALID_ARGUMENT naming the option.
-TEST_F(LatencyTaskTest, BadSpaceOptionIsInvalidArgument) {
+TEST_F(TorchRunnerTest, BadSpaceOptionIsInvalidArgument) {
   v1::Task task = TinyTask(kArch);
   task.mutable_spec()->mutable_space()->clear_channels();
   (*task.mutable_spec()->mutable_space()->mutable_options())["channels"] = "0";
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(task, options_, nullptr);
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(task, nullptr);
   ASSERT_TRUE(absl::IsInvalidArgument(outcome.status())) << outcome.status();
   EXPECT_TRUE(absl::StrContains(outcome.status().message(), "space.options.channels"));
 }
 
 // A malformed architecture cannot be run: INVALID_ARGUMENT naming task.arch.
-TEST_F(LatencyTaskTest, MalformedArchIsInvalidArgument) {
+TEST_F(TorchRunnerTest, MalformedArchIsInvalidArgument) {
   absl::StatusOr<TaskOutcome> outcome =
-      RunLatencyTask(TinyTask("|nor_conv_9x9~0|"), options_, nullptr);
+      TorchRunner(options_).Run(TinyTask("|nor_conv_9x9~0|"), nullptr);
   ASSERT_TRUE(absl::IsInvalidArgument(outcome.status())) << outcome.status();
   EXPECT_TRUE(absl::StrContains(outcome.status().message(), "task.arch"));
 }
 
 // An unknown space is INVALID_ARGUMENT too.
-TEST_F(LatencyTaskTest, UnknownSpaceIsInvalidArgument) {
+TEST_F(TorchRunnerTest, UnknownSpaceIsInvalidArgument) {
   v1::Task task = TinyTask(kArch);
   task.set_space("mbv9");
-  EXPECT_TRUE(absl::IsInvalidArgument(RunLatencyTask(task, options_, nullptr).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(TorchRunner(options_).Run(task, nullptr).status()));
 }
 
 // Every latency metric says how it was measured (method, unstable flag) and
 // carries the agent's device descriptor, with the job's thread count; the
 // median comes with its confidence interval around it.
-TEST_F(LatencyTaskTest, MetricsCarryMethodIntervalAndDevice) {
+TEST_F(TorchRunnerTest, MetricsCarryMethodIntervalAndDevice) {
   options_.device.set_device_class("test-board");
   options_.device.set_runner("libtorch-cpu");
   options_.device.set_affinity("0");
@@ -200,7 +199,7 @@ TEST_F(LatencyTaskTest, MetricsCarryMethodIntervalAndDevice) {
   v1::Task task = TinyTask(kArch);
   task.mutable_spec()->mutable_latency()->set_max_runs(200);
   task.mutable_spec()->mutable_latency()->set_target_ci_rel(0.5);  // easy to reach
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(task, options_, nullptr);
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(task, nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m = ByName(*outcome);
   const v1::Metric& median = m[kMetricLatencyMs];
@@ -219,11 +218,9 @@ TEST_F(LatencyTaskTest, MetricsCarryMethodIntervalAndDevice) {
 // A raised cancel flag ends the task with CANCELLED.
 // With a speed reference, every latency metric's method says it was
 // normalised and keeps the raw median beside the value reported.
-TEST_F(LatencyTaskTest, SpeedReferenceNormalisesAndKeepsTheRawMedian) {
-  absl::StatusOr<std::unique_ptr<SpeedReference>> reference = SpeedReference::Create();
-  ASSERT_TRUE(reference.ok()) << reference.status();
-  options_.speed_reference = reference->get();
-  absl::StatusOr<TaskOutcome> outcome = RunLatencyTask(TinyTask(kArch), options_, nullptr);
+TEST_F(TorchRunnerTest, SpeedReferenceNormalisesAndKeepsTheRawMedian) {
+  options_.speed_reference = true;  // no record file: calibrated in the test
+  absl::StatusOr<TaskOutcome> outcome = TorchRunner(options_).Run(TinyTask(kArch), nullptr);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   std::map<std::string, v1::Metric> m = ByName(*outcome);
   for (const char* name : {kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv}) {
@@ -245,9 +242,9 @@ TEST_F(LatencyTaskTest, SpeedReferenceNormalisesAndKeepsTheRawMedian) {
   EXPECT_TRUE(HasNoteContaining(*outcome, "latency_ms normalised"));
 }
 
-TEST_F(LatencyTaskTest, CancelledBeforeMeasuring) {
+TEST_F(TorchRunnerTest, CancelledBeforeMeasuring) {
   std::atomic<bool> cancel{true};
-  EXPECT_TRUE(absl::IsCancelled(RunLatencyTask(TinyTask(kArch), options_, &cancel).status()));
+  EXPECT_TRUE(absl::IsCancelled(TorchRunner(options_).Run(TinyTask(kArch), &cancel).status()));
 }
 
 }  // namespace
