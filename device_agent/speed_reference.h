@@ -9,17 +9,19 @@
 // kernel (ReLU-Conv3x3-BN, 16 channels, batch 1, at the task's image size:
 // the dominant operator of the cell networks, on the same working-set size
 // as the candidate) before the first block of every measurement and after
-// each block, and scales each block's runs by
-// baseline / (the reference's time around that block), where the baseline
-// is the reference's quiet-machine time: calibrated once per thread count
-// when the agent first needs it (the fastest of three spaced rounds) and
-// merged with the fastest calibration on record for this kernel (its name
-// carries its shape, so records of different image sizes never mix and the
-// records written before the kernel followed the task, all 28x28, still
-// serve 28x28 tasks), thread count and CPU model in a small file (so that an agent started during a
-// slow spell still reports at the machine's quiet speed, and two runs on
-// the same machine share a scale); see LatencyOptions::reference_baseline_ms. The value reported is then "the
-// latency at this agent's reference speed"; the method line says so and
+// each block, and scales each block's runs by baseline / (the reference's
+// time around that block), where the baseline is the reference's
+// quiet-machine time: calibrated once per image size and thread count when
+// the agent first needs it (the fastest of three spaced rounds) and merged
+// with the fastest calibration on record for this kernel, thread count and
+// CPU model in a small file (so that an agent started during a slow spell
+// still reports at the machine's quiet speed, and two runs on the same
+// machine share a scale); see LatencyOptions::reference_baseline_ms. The
+// kernel's name carries its shape and keys the record, so calibrations of
+// different image sizes never stand in for each other, and entries written
+// before the kernel followed the task (at the default dataset's size, under
+// the same name) still serve tasks of that size. The value reported is then
+// "the latency at this agent's reference speed"; the method line says so and
 // gives the raw median, the reference's time during the measurement and
 // the baseline, so the raw figure is never lost.
 //
