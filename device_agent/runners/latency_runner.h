@@ -88,6 +88,8 @@ class LatencyRunner {
  public:
   virtual ~LatencyRunner() = default;
 
+  // What the runner registers as and labels its metrics with; fixed once
+  // it is built.
   virtual const RunnerInfo& info() const = 0;
 
   // Measures (or looks up) task's candidate; see the contract above.
