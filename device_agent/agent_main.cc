@@ -3,16 +3,16 @@
 //   --runner=libtorch (default): measures on this machine (LibTorch CPU
 //       latency; energy from the meter --energy_meter picks: auto, none,
 //       rapl, ina3221, tegrastats, pi5_pmic or command; see
-//       device_agent/energy_meter_registry.h);
+//       device_agent/energy/energy_meter_registry.h);
 //   --runner=replay: replays board measurements from a CSV table
 //       (--replay_table, --replay_latency_column, [--replay_energy_column],
-//       [--replay_arch_column]); see device_agent/replay_runner.h;
+//       [--replay_arch_column]); see device_agent/runners/replay_runner.h;
 //   --runner=onnx: exports each candidate to ONNX and measures it through
-//       OpenCV DNN on this machine's CPU (device_agent/onnx_latency_task.h);
+//       OpenCV DNN on this machine's CPU (device_agent/runners/onnx_runner.h);
 //   --runner=external: exports each candidate to ONNX and runs a measuring
 //       tool on it (--external_command, --external_latency_pattern,
 //       --external_name, [--external_latency_unit], [--external_timeout_s]);
-//       see device_agent/external_runner.h.
+//       see device_agent/runners/external_runner.h.
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,16 +32,9 @@
 #include "common/grpc_tls.h"
 #include "common/metrics/metrics_server.h"
 #include "executor/executor_metrics.h"
-#include "device_agent/energy_meter.h"
-#include "device_agent/energy_flags.h"
-#include "device_agent/energy_meter_registry.h"
-#include "device_agent/latency_task.h"
-#include "device_agent/speed_reference.h"
-#include "device_agent/profile_command.h"
-#include "device_agent/replay_runner.h"
-#include "device_agent/external_runner.h"
-#include "device_agent/onnx_latency_task.h"
-#include "device_agent/onnx_runner.h"
+#include "device_agent/profile/profile_command.h"
+#include "device_agent/runners/latency_runner.h"
+#include "device_agent/runners/runner_registry.h"
 #include "device_agent/device_descriptor.h"
 #include "device_agent/torch_version.h"
 #include "common/cpu_affinity.h"
@@ -68,34 +61,11 @@ ABSL_FLAG(std::string, speed_reference_file, "default",
           "--speed_reference: file of the fastest reference calibrations on this machine, so "
           "that every run reports at the machine's quiet speed (default: "
           "$XDG_CACHE_HOME/edgenas/speed_reference.tsv, else ~/.cache/...; \"\" = keep none)");
-ABSL_FLAG(std::string, powercap_root, "/sys/class/powercap", "Root of the powercap tree");
 ABSL_FLAG(std::string, runner, "libtorch",
           "How latency tasks are answered: libtorch (measure on this machine), onnx (the "
           "exported ONNX model through OpenCV DNN on this machine), external (an external tool "
           "measures the exported model: --external_*) or replay (look them up in "
           "--replay_table: board measurements made earlier)");
-ABSL_FLAG(std::string, replay_table, "", "--runner=replay: CSV table, header row required");
-ABSL_FLAG(std::string, replay_latency_column, "",
-          "--runner=replay: column with the latency in ms (required)");
-ABSL_FLAG(std::string, replay_energy_column, "",
-          "--runner=replay: column with the energy per inference in mJ (optional; without "
-          "it, energy_mj is unavailable)");
-ABSL_FLAG(std::string, replay_arch_column, "arch",
-          "--runner=replay: column with the architecture strings");
-ABSL_FLAG(std::string, external_command, "",
-          "--runner=external: the measuring command, split into arguments without a shell; "
-          "placeholders {model} (required: the exported .onnx), {dir}, {batch}, {threads}, "
-          "{arch}, {input_name}, {input_shape}; e.g. 'trtexec --onnx={model}' or "
-          "'benchmark_app -m {model} -d NPU -hint latency'");
-ABSL_FLAG(std::string, external_latency_pattern, "",
-          "--runner=external: regular expression (ECMAScript) whose group 1 is the latency; the "
-          "first matching output line is used, e.g. 'Median: +([0-9.]+) ms'");
-ABSL_FLAG(std::string, external_latency_unit, "ms",
-          "--runner=external: unit of the captured value: ms, us or s");
-ABSL_FLAG(std::string, external_name, "",
-          "--runner=external: the tool's name; results are labelled agent:external:<name>");
-ABSL_FLAG(int, external_timeout_s, 600,
-          "--runner=external: seconds before the command is killed and the task fails");
 ABSL_FLAG(std::string, tls_ca_file, "",
           "PEM CA certificates to verify the coordinator with (TLS); empty: $EDGENAS_TLS_CA_FILE, "
           "else plaintext");
@@ -130,58 +100,6 @@ std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "agent";
   return buf;
-}
-
-// The replay runner from the --replay_* flags; errors name the flag.
-absl::StatusOr<std::shared_ptr<const ReplayRunner>> CreateReplayRunner(
-    const std::string& device_class) {
-  ReplayOptions replay;
-  replay.table = absl::GetFlag(FLAGS_replay_table);
-  replay.latency_column = absl::GetFlag(FLAGS_replay_latency_column);
-  replay.energy_column = absl::GetFlag(FLAGS_replay_energy_column);
-  replay.arch_column = absl::GetFlag(FLAGS_replay_arch_column);
-  replay.device_class = device_class;
-  absl::StatusOr<std::unique_ptr<ReplayRunner>> runner = ReplayRunner::Create(std::move(replay));
-  if (!runner.ok()) return runner.status();
-  return std::shared_ptr<const ReplayRunner>(*std::move(runner));
-}
-
-// The external runner from the --external_* flags; errors name the flag.
-absl::StatusOr<std::shared_ptr<const ExternalRunner>> CreateExternalRunner(
-    const std::string& device_class, int threads, const v1::DeviceDescriptor& device) {
-  ExternalRunnerOptions external;
-  external.command = absl::GetFlag(FLAGS_external_command);
-  external.latency_pattern = absl::GetFlag(FLAGS_external_latency_pattern);
-  external.latency_unit = absl::GetFlag(FLAGS_external_latency_unit);
-  external.name = absl::GetFlag(FLAGS_external_name);
-  external.timeout_s = absl::GetFlag(FLAGS_external_timeout_s);
-  external.device_class = device_class;
-  external.default_threads = threads;
-  external.device = device;
-  absl::StatusOr<std::unique_ptr<ExternalRunner>> runner =
-      ExternalRunner::Create(std::move(external));
-  if (!runner.ok()) return runner.status();
-  return std::shared_ptr<const ExternalRunner>(*std::move(runner));
-}
-
-// INVALID_ARGUMENT naming the first --external_* flag set without
-// --runner=external (a forgotten --runner must not go unnoticed).
-absl::Status ExternalFlagsUnused(const std::string& runner) {
-  if (runner == "external") return absl::OkStatus();
-  const std::pair<const char*, bool> flags[] = {
-      {"--external_command", !absl::GetFlag(FLAGS_external_command).empty()},
-      {"--external_latency_pattern", !absl::GetFlag(FLAGS_external_latency_pattern).empty()},
-      {"--external_latency_unit", absl::GetFlag(FLAGS_external_latency_unit) != "ms"},
-      {"--external_name", !absl::GetFlag(FLAGS_external_name).empty()},
-      {"--external_timeout_s", absl::GetFlag(FLAGS_external_timeout_s) != 600},
-  };
-  for (const auto& [flag, set] : flags) {
-    if (set) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": only used with --runner=external (got --runner=", runner, ")"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // Pins the process to --cpus (before any thread starts, so that all inherit
@@ -256,7 +174,7 @@ int Main(bool profile) {
   options.credentials = *credentials;
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
-  if (profile) {  // `edgenas-agent profile`: device_agent/profile_command.h
+  if (profile) {  // `edgenas-agent profile`: device_agent/profile/profile_command.h
     return RunProfileCommand(ProfileCommandOptions{
         options.coordinator, options.credentials, device_class, options.name, threads,
         AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu", LibTorchVersion(), ""),
@@ -270,177 +188,48 @@ int Main(bool profile) {
     std::fflush(stdout);
   };
 
-  const std::string runner = absl::GetFlag(FLAGS_runner);
-  auto registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<MetricsServer> metrics_server;
-  // Started once the runner is known (the metrics say which one it is).
-  auto start_metrics = [&registry, &metrics_server]() -> bool {
-    auto server = StartMetricsFromFlags(absl::GetFlag(FLAGS_metrics_listen),
-                                        absl::GetFlag(FLAGS_metrics_port_file), registry);
-    if (!server.ok()) {
-      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(server.status().message()).c_str());
-      return false;
-    }
-    metrics_server = *std::move(server);
-    return true;
-  };
-  if (absl::GetFlag(FLAGS_speed_reference) && runner != "libtorch") {
+  const std::string runner_name = absl::GetFlag(FLAGS_runner);
+  if (absl::GetFlag(FLAGS_speed_reference) && runner_name != "libtorch") {
     std::fprintf(stderr,
                  "edgenas-agent: --speed_reference: only with --runner=libtorch (the reference "
                  "kernel runs on LibTorch), got --runner=%s\n",
-                 runner.c_str());
+                 runner_name.c_str());
     return 2;
   }
-  if (absl::Status unused = ExternalFlagsUnused(runner); !unused.ok()) {
-    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(unused.message()).c_str());
-    return 2;
-  }
-  if (runner == "replay") {
-    absl::StatusOr<std::shared_ptr<const ReplayRunner>> replay = CreateReplayRunner(device_class);
-    if (!replay.ok()) {
-      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(replay.status().message()).c_str());
-      return 2;
-    }
-    options.capabilities.push_back("latency:replay");
-    if ((*replay)->has_energy()) {
-      options.capabilities.push_back("energy_meter");  // routes energy tasks here
-      options.capabilities.push_back("energy:replay");
-    }
-    EDGENAS_LOG(kInfo, "agent", "replay runner: ", (*replay)->NumRows(), " rows from ",
-                absl::GetFlag(FLAGS_replay_table));
-    options.device = AgentDevice(device_class, cpus, threads, emulated, "replay", "",
-                                 (*replay)->has_energy() ? "replay" : "");
-    AgentMetrics metrics(*registry, "replay", device_class,
-                         (*replay)->has_energy() ? "replay" : "");
-    if (!start_metrics()) return 1;
-    return RunExecutorUntilStopped(
-        "edgenas-agent", options, v1::TASK_LATENCY,
-        metrics.Wrap([replay = *replay, device = options.device](const v1::Task& task,
-                                                                 const std::atomic<bool>*) {
-          absl::StatusOr<TaskOutcome> outcome = replay->Run(task);
-          if (outcome.ok()) StampDevice(device, &*outcome);
-          return outcome;
-        }));
-  }
-  if (runner != "libtorch" && runner != "onnx" && runner != "external") {
-    std::fprintf(stderr,
-                 "edgenas-agent: --runner: unknown runner \"%s\"; known: libtorch, onnx, "
-                 "external, replay\n",
-                 runner.c_str());
-    return 2;
-  }
-  for (const auto& [flag, value] :
-       {std::pair{"--replay_table", absl::GetFlag(FLAGS_replay_table)},
-        std::pair{"--replay_latency_column", absl::GetFlag(FLAGS_replay_latency_column)},
-        std::pair{"--replay_energy_column", absl::GetFlag(FLAGS_replay_energy_column)}}) {
-    if (!value.empty()) {
-      std::fprintf(stderr, "edgenas-agent: %s: only used with --runner=replay\n", flag);
-      return 2;
-    }
-  }
-  if (runner == "onnx") {
-    OnnxTaskOptions onnx_options;
-    onnx_options.device_class = device_class;
-    onnx_options.default_threads = threads;
-    options.capabilities.push_back(absl::StrCat("latency:", kOnnxRunnerName));
-    options.device = AgentDevice(device_class, cpus, threads, emulated, kOnnxRunnerName,
-                                 absl::StrCat("opencv ", OnnxRunner::Version()), "");
-    onnx_options.device = options.device;
-    EDGENAS_LOG(kInfo, "agent", "onnx runner: OpenCV DNN ", OnnxRunner::Version(),
-                " (CPU backend); energy_mj unavailable with this runner");
-    AgentMetrics metrics(*registry, "onnx", device_class, "");
-    if (!start_metrics()) return 1;
-    return RunExecutorUntilStopped(
-        "edgenas-agent", options, v1::TASK_LATENCY,
-        metrics.Wrap([onnx_options](const v1::Task& task, const std::atomic<bool>* cancel) {
-          return RunOnnxLatencyTask(task, onnx_options, cancel);
-        }));
-  }
-  if (runner == "external") {
-    const std::string runner_name = absl::StrCat("external:", absl::GetFlag(FLAGS_external_name));
-    options.device = AgentDevice(device_class, cpus, threads, emulated, runner_name, "", "");
-    absl::StatusOr<std::shared_ptr<const ExternalRunner>> external =
-        CreateExternalRunner(device_class, threads, options.device);
-    if (!external.ok()) {
-      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(external.status().message()).c_str());
-      return 2;
-    }
-    options.capabilities.push_back(absl::StrCat("latency:", runner_name));
-    EDGENAS_LOG(kInfo, "agent", "external runner ", (*external)->name(), ": ",
-                absl::GetFlag(FLAGS_external_command));
-    AgentMetrics metrics(*registry, "external", device_class, "");
-    if (!start_metrics()) return 1;
-    return RunExecutorUntilStopped(
-        "edgenas-agent", options, v1::TASK_LATENCY,
-        metrics.Wrap([external = *external](const v1::Task& task,
-                                            const std::atomic<bool>* cancel) {
-          return external->Run(task, cancel);
-        }));
-  }
-
-  LatencyTaskOptions task_options;
-  task_options.device_class = device_class;
-  task_options.powercap_root = absl::GetFlag(FLAGS_powercap_root);
-  task_options.default_threads = threads;
-  options.capabilities.push_back("latency:libtorch-cpu");
-  // The energy meter (--energy_meter and its flags, energy_flags.h): probed
-  // once for the capabilities and the startup report, then opened anew for
-  // each task (a sampler thread or child process runs only while measuring).
-  // A meter named by the flag that does not work stops the agent; with auto,
-  // each task probes again, so a meter that appears later is picked up.
-  absl::StatusOr<EnergyMeterConfig> energy_config =
-      EnergyMeterConfigFromFlags(task_options.powercap_root);
-  if (!energy_config.ok()) {
-    std::fprintf(stderr, "edgenas-agent: %s\n",
-                 std::string(energy_config.status().message()).c_str());
-    return 2;
-  }
-  std::string meter_kind;  // "" when none
-  std::string meter_name;
-  if (absl::StatusOr<OpenedEnergyMeter> meter = OpenEnergyMeter(*energy_config); meter.ok()) {
-    meter_kind = meter->kind;
-    meter_name = meter->meter->Name();
-    energy_config->kind = meter_kind;  // every task uses the meter found now
-    options.capabilities.push_back("energy_meter");  // routes energy tasks here
-    options.capabilities.push_back(EnergyCapability(meter_kind));
-    EDGENAS_LOG(kInfo, "agent", "energy meter ", meter_name);
-  } else if (energy_config->kind != "auto" && energy_config->kind != "none") {
-    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(meter.status().message()).c_str());
-    return 2;
-  } else {
-    EDGENAS_LOG(kInfo, "agent", "energy_mj unavailable: ", meter.status().message());
-  }
-  task_options.open_energy_meter =
-      [config = *energy_config]() -> absl::StatusOr<std::unique_ptr<EnergyMeter>> {
-    absl::StatusOr<OpenedEnergyMeter> opened = OpenEnergyMeter(config);
-    if (!opened.ok()) return opened.status();
-    return std::move(opened->meter);
+  // One path for every runner: built by name from its flags, then every
+  // task goes through the LatencyRunner interface.
+  RunnerContext context;
+  context.device_class = device_class;
+  context.default_threads = threads;
+  context.speed_reference = absl::GetFlag(FLAGS_speed_reference);
+  context.speed_reference_file = SpeedRecordPath();
+  context.describe_device = [&](const std::string& runner, const std::string& version,
+                                const std::string& energy_meter) {
+    return AgentDevice(device_class, cpus, threads, emulated, runner, version, energy_meter);
   };
-  options.device = AgentDevice(device_class, cpus, threads, emulated, "libtorch-cpu",
-                               LibTorchVersion(), meter_name);
-  task_options.device = options.device;
-  // Shared by every task (one at a time); calibrated at the first task.
-  std::unique_ptr<SpeedReference> speed_reference;
-  if (absl::GetFlag(FLAGS_speed_reference)) {
-    absl::StatusOr<std::unique_ptr<SpeedReference>> created =
-        SpeedReference::Create(SpeedRecordPath(), options.device.cpu_model());
-    if (!created.ok()) {
-      std::fprintf(stderr, "edgenas-agent: %s\n", std::string(created.status().message()).c_str());
-      return 1;
-    }
-    speed_reference = std::move(*created);
-    task_options.speed_reference = speed_reference.get();
-    EDGENAS_LOG(kInfo, "agent", "latency normalised to the reference kernel ",
-                speed_reference->name(), "; fastest calibrations kept in ",
-                speed_reference->record_path().empty() ? "(none)"
-                                                       : speed_reference->record_path());
+  absl::StatusOr<std::unique_ptr<LatencyRunner>> created = CreateRunner(runner_name, context);
+  if (!created.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n", std::string(created.status().message()).c_str());
+    return 2;
   }
-  AgentMetrics metrics(*registry, "libtorch", device_class, meter_kind);
-  if (!start_metrics()) return 1;
+  std::shared_ptr<LatencyRunner> runner = *std::move(created);
+  const RunnerInfo& info = runner->info();
+  options.capabilities = info.capabilities;
+  options.device = info.device;
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  AgentMetrics metrics(*registry, info.name, device_class, info.energy_meter_kind);
+  absl::StatusOr<std::unique_ptr<MetricsServer>> metrics_server = StartMetricsFromFlags(
+      absl::GetFlag(FLAGS_metrics_listen), absl::GetFlag(FLAGS_metrics_port_file), registry);
+  if (!metrics_server.ok()) {
+    std::fprintf(stderr, "edgenas-agent: %s\n",
+                 std::string(metrics_server.status().message()).c_str());
+    return 1;
+  }
   return RunExecutorUntilStopped(
       "edgenas-agent", options, v1::TASK_LATENCY,
-      metrics.Wrap([task_options](const v1::Task& task, const std::atomic<bool>* cancel) {
-        return RunLatencyTask(task, task_options, cancel);
+      metrics.Wrap([runner](const v1::Task& task, const std::atomic<bool>* cancel) {
+        return runner->Run(task, cancel);
       }));
 }
 
@@ -456,7 +245,7 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(
       "edgenas device agent: measures latency/energy tasks; `edgenas-agent profile` makes a "
-      "per-operator latency table (device_agent/profile_command.h)");
+      "per-operator latency table (device_agent/profile/profile_command.h)");
   const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const bool profile = args.size() > 1 && std::string(args[1]) == "profile";
   if (args.size() > (profile ? 2 : 1)) {

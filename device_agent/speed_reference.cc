@@ -16,13 +16,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/atomic_file.h"
-#include "spaces/nb201/nb201_blocks.h"
+#include "common/datasets.h"
+#include "common/latency_ops.h"
 
 namespace edgenas {
 namespace {
 
 constexpr int kChannels = 16;
-constexpr int kResolution = 28;
 constexpr int kCalibrationRounds = 3;
 constexpr int kCalibrationPauseMs = 300;
 
@@ -49,11 +49,33 @@ std::vector<std::vector<std::string>> ReadRecordLines(const std::string& path) {
   return lines;
 }
 
+// ReLU -> 3x3 convolution (stride 1, same padding, no bias) -> batch norm:
+// the reference kernel, the operator that dominates the cell networks.
+class ReferenceKernelImpl : public torch::nn::Module {
+ public:
+  explicit ReferenceKernelImpl(int64_t channels)
+      : conv_(register_module(
+            "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, /*kernel_size=*/3)
+                                          .stride(1)
+                                          .padding(1)
+                                          .bias(false)))),
+        bn_(register_module("bn", torch::nn::BatchNorm2d(channels))) {}
+
+  torch::Tensor forward(torch::Tensor x) { return bn_(conv_(torch::relu(x))); }
+
+ private:
+  torch::nn::Conv2d conv_;
+  torch::nn::BatchNorm2d bn_;
+};
+TORCH_MODULE(ReferenceKernel);
+
 }  // namespace
 
 struct SpeedReference::Impl {
-  torch::nn::Sequential block;
+  ReferenceKernel kernel{kChannels};
   torch::Tensor input;
+  int height = 0;
+  int width = 0;
 };
 
 std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_median_ms,
@@ -106,21 +128,34 @@ absl::Status WriteSpeedRecord(const std::string& path, const std::string& kernel
 SpeedReference::SpeedReference(std::unique_ptr<Impl> impl, std::string record_path,
                                std::string machine)
     : impl_(std::move(impl)),
-      name_(absl::StrFormat("relu-conv3x3-bn %dch %dx%d", kChannels, kResolution, kResolution)),
+      name_(absl::StrFormat("relu-conv3x3-bn %dch %dx%d", kChannels, impl_->height,
+                            impl_->width)),
       record_path_(std::move(record_path)),
       machine_(std::move(machine)) {}
 
 SpeedReference::~SpeedReference() = default;
 
 absl::StatusOr<std::unique_ptr<SpeedReference>> SpeedReference::Create(
-    const std::string& record_path, const std::string& machine) {
+    const std::string& record_path, const std::string& machine, int height, int width) {
+  if (height == 0 || width == 0) {
+    // The default dataset's image size (no protobuf in this LibTorch file).
+    const InputShape fallback = DefaultInputShape();
+    if (height == 0) height = fallback.height;
+    if (width == 0) width = fallback.width;
+  }
+  if (height < 1 || width < 1 || height > kMaxInputSide || width > kMaxInputSide) {
+    return absl::InvalidArgumentError(absl::StrCat("speed reference: image size ", height, "x",
+                                                   width, " out of range [1, ", kMaxInputSide,
+                                                   "]"));
+  }
   try {
     torch::NoGradGuard no_grad;
     torch::manual_seed(0);
     auto impl = std::make_unique<Impl>();
-    impl->block->push_back(nb201::ReluConvBn(kChannels, kChannels, /*kernel=*/3, /*stride=*/1));
-    impl->block->eval();
-    impl->input = torch::randn({1, kChannels, kResolution, kResolution});
+    impl->kernel->eval();
+    impl->height = height;
+    impl->width = width;
+    impl->input = torch::randn({1, kChannels, height, width});
     return std::unique_ptr<SpeedReference>(
         new SpeedReference(std::move(impl), record_path, machine));
   } catch (const std::exception& e) {
@@ -131,7 +166,7 @@ absl::StatusOr<std::unique_ptr<SpeedReference>> SpeedReference::Create(
 absl::Status SpeedReference::RunOnce() {
   try {
     torch::NoGradGuard no_grad;
-    torch::Tensor out = impl_->block->forward(impl_->input);
+    torch::Tensor out = impl_->kernel->forward(impl_->input);
     if (out.numel() == 0) return absl::InternalError("speed reference produced nothing");
     return absl::OkStatus();
   } catch (const std::exception& e) {

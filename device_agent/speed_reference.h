@@ -6,17 +6,22 @@
 // time, no load. A latency measured during such an episode is precise (a
 // tight CI) but 5-100% slower than the same candidate measured a minute
 // later. The agent's --speed_reference option times a fixed reference
-// kernel (ReLU-Conv3x3-BN, 16 channels, 28x28, batch 1: the dominant
-// operator of the NB201 networks) before the first block of every
-// measurement and after each block, and scales each block's runs by
-// baseline / (the reference's time around that block), where the baseline
-// is the reference's quiet-machine time: calibrated once per thread count
-// when the agent first needs it (the fastest of three spaced rounds) and
-// merged with the fastest calibration on record for this kernel, thread
-// count and CPU model in a small file (so that an agent started during a
-// slow spell still reports at the machine's quiet speed, and two runs on
-// the same machine share a scale); see LatencyOptions::reference_baseline_ms. The value reported is then "the
-// latency at this agent's reference speed"; the method line says so and
+// kernel (ReLU-Conv3x3-BN, 16 channels, batch 1, at the task's image size:
+// the dominant operator of the cell networks, on the same working-set size
+// as the candidate) before the first block of every measurement and after
+// each block, and scales each block's runs by baseline / (the reference's
+// time around that block), where the baseline is the reference's
+// quiet-machine time: calibrated once per image size and thread count when
+// the agent first needs it (the fastest of three spaced rounds) and merged
+// with the fastest calibration on record for this kernel, thread count and
+// CPU model in a small file (so that an agent started during a slow spell
+// still reports at the machine's quiet speed, and two runs on the same
+// machine share a scale); see LatencyOptions::reference_baseline_ms. The
+// kernel's name carries its shape and keys the record, so calibrations of
+// different image sizes never stand in for each other, and entries written
+// before the kernel followed the task (at the default dataset's size, under
+// the same name) still serve tasks of that size. The value reported is then
+// "the latency at this agent's reference speed"; the method line says so and
 // gives the raw median, the reference's time during the measurement and
 // the baseline, so the raw figure is never lost.
 //
@@ -49,15 +54,19 @@ std::string DescribeSpeedNormalization(double raw_median_ms, double normalised_m
 // agent measures one task at a time. LibTorch stays in the .cc.
 class SpeedReference {
  public:
-  // Builds the kernel (weights and input fixed by seed 0). `record_path`
+  // Builds the kernel (weights and input fixed by seed 0) for `height` x
+  // `width` inputs (0: the default dataset's image size). `record_path`
   // ("" = none) is the file of fastest calibrations (lines
-  // "<kernel>\t<threads>\t<machine>\t<baseline ms>"), `machine` the CPU
-  // model they are kept for.
+  // "<kernel>\t<threads>\t<machine>\t<baseline ms>", the kernel being
+  // name()), `machine` the CPU model they are kept for. INVALID_ARGUMENT for
+  // a size out of range.
   static absl::StatusOr<std::unique_ptr<SpeedReference>> Create(
-      const std::string& record_path = "", const std::string& machine = "");
+      const std::string& record_path = "", const std::string& machine = "", int height = 0,
+      int width = 0);
   ~SpeedReference();
 
-  // Short name for method lines, e.g. "relu-conv3x3-bn 16ch 28x28".
+  // Short name for method lines and the record's key, with the kernel's
+  // shape, e.g. "relu-conv3x3-bn 16ch 32x32".
   const std::string& name() const { return name_; }
 
   // One forward pass with the current intra-op thread count (the caller

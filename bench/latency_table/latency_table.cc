@@ -28,7 +28,7 @@
 #include "common/latency_predictor.h"
 #include "spaces/nb201/nb201_space.h"
 #include "device_agent/profile_ops.h"
-#include "device_agent/profile_table.h"
+#include "device_agent/profile/profile_table.h"
 #include "device_agent/speed_reference.h"
 
 ABSL_FLAG(uint64_t, seed, 1, "seed of the random cells");

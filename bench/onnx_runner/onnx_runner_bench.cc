@@ -22,9 +22,9 @@
 #include "common/metric_names.h"
 #include "common/random.h"
 #include "common/search_space.h"
-#include "device_agent/latency_task.h"
-#include "device_agent/onnx_latency_task.h"
-#include "device_agent/onnx_runner.h"
+#include "device_agent/runners/torch_runner.h"
+#include "device_agent/runners/onnx_runner.h"
+#include "device_agent/runners/onnx_net.h"
 #include "device_agent/torch_version.h"
 
 ABSL_FLAG(int, archs, 5, "random NB201 cells to measure (after the fixed ones)");
@@ -96,25 +96,26 @@ int Main() {
 
   std::printf("# onnx_runner_bench: cpu \"%s\", LibTorch %s, OpenCV %s; channels %d, "
               "cells_per_stage %d, threads %d, batch %d, input %dx1x28x28, seed %llu\n",
-              CpuModel().c_str(), LibTorchVersion().c_str(), OnnxRunner::Version().c_str(),
+              CpuModel().c_str(), LibTorchVersion().c_str(), OnnxNet::Version().c_str(),
               absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_cells_per_stage),
               absl::GetFlag(FLAGS_threads), absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_batch),
               static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)));
   std::printf("%-100s %28s %28s %8s\n", "arch", "libtorch ms [95% CI] runs",
               "opencv ms [95% CI] runs", "cv/torch");
-  LatencyTaskOptions torch_options;
+  TorchRunnerOptions torch_options;
   torch_options.powercap_root = "/nonexistent";  // latency only
-  OnnxTaskOptions onnx_options;
+  TorchRunner torch_runner(torch_options);
+  OnnxRunner onnx_runner{OnnxRunnerOptions()};
   for (size_t i = 0; i < archs.size(); ++i) {
     const v1::Task task = MakeTask(archs[i]);
     // Alternate which runner goes first, so slow drift does not favour one.
     absl::StatusOr<Figure> torch_fig, cv_fig;
     if (i % 2 == 0) {
-      torch_fig = Read(RunLatencyTask(task, torch_options, nullptr));
-      cv_fig = Read(RunOnnxLatencyTask(task, onnx_options, nullptr));
+      torch_fig = Read(torch_runner.Run(task, nullptr));
+      cv_fig = Read(onnx_runner.Run(task, nullptr));
     } else {
-      cv_fig = Read(RunOnnxLatencyTask(task, onnx_options, nullptr));
-      torch_fig = Read(RunLatencyTask(task, torch_options, nullptr));
+      cv_fig = Read(onnx_runner.Run(task, nullptr));
+      torch_fig = Read(torch_runner.Run(task, nullptr));
     }
     if (!torch_fig.ok() || !cv_fig.ok()) {
       std::printf("%-100s error: %s\n", archs[i].c_str(),

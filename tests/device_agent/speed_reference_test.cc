@@ -128,5 +128,31 @@ TEST(SpeedReference, BaselineIsTheFastestOnRecord) {
   }
 }
 
+// The kernel runs at the image size it is given (by default the default
+// dataset's, whose name records written before the kernel followed the task
+// used), and the record is keyed by that shape: calibrations of different
+// sizes never stand in for each other, and an old 28x28 entry still serves.
+TEST(SpeedReference, KernelTakesTheImageSizeAndTheRecordIsKeyedByIt) {
+  const std::string path = TempRecord();
+  auto fallback = SpeedReference::Create(path, "cpu A");
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  EXPECT_EQ((*fallback)->name(), "relu-conv3x3-bn 16ch 28x28");
+  auto small = SpeedReference::Create(path, "cpu A", /*height=*/16, /*width=*/12);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ((*small)->name(), "relu-conv3x3-bn 16ch 16x12");
+  EXPECT_TRUE((*small)->RunOnce().ok());
+
+  // An entry as earlier agents wrote it, for the 28x28 kernel.
+  ASSERT_TRUE(WriteSpeedRecord(path, "relu-conv3x3-bn 16ch 28x28", 1, "cpu A", 0.5).ok());
+  int64_t now = 0;
+  EXPECT_DOUBLE_EQ(*(*fallback)->BaselineMs(1, FakeClockOptions(&now, 2), nullptr), 0.5);
+  // The 16x12 kernel calibrates its own and records it beside the old one.
+  EXPECT_DOUBLE_EQ(*(*small)->BaselineMs(1, FakeClockOptions(&now, 3), nullptr), 3.0);
+  EXPECT_DOUBLE_EQ(*ReadSpeedRecord(path, "relu-conv3x3-bn 16ch 16x12", 1, "cpu A"), 3.0);
+  EXPECT_DOUBLE_EQ(*ReadSpeedRecord(path, "relu-conv3x3-bn 16ch 28x28", 1, "cpu A"), 0.5);
+
+  EXPECT_TRUE(absl::IsInvalidArgument(SpeedReference::Create("", "", -1, 8).status()));
+}
+
 }  // namespace
 }  // namespace edgenas

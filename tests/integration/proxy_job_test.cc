@@ -15,7 +15,7 @@
 
 #include "cli/process.h"
 #include "coordinator/store.h"
-#include "device_agent/onnx_runner.h"
+#include "device_agent/runners/onnx_net.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"
@@ -161,7 +161,7 @@ TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
   std::ifstream onnx_in(onnx, std::ios::binary);
   const std::string onnx_bytes((std::istreambuf_iterator<char>(onnx_in)),
                                std::istreambuf_iterator<char>());
-  absl::StatusOr<std::unique_ptr<OnnxRunner>> onnx_runner = OnnxRunner::Create(onnx_bytes);
+  absl::StatusOr<std::unique_ptr<OnnxNet>> onnx_runner = OnnxNet::Create(onnx_bytes);
   ASSERT_TRUE(onnx_runner.ok()) << onnx_runner.status();
   ASSERT_TRUE((*onnx_runner)->SetInput(FloatTensor{{1, 1, 28, 28}, std::vector<float>(784, 0.5f)})
                   .ok());
