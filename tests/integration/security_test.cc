@@ -29,7 +29,7 @@
 #include "common/grpc_bearer.h"
 #include "common/grpc_tls.h"
 #include "common/nb201_space.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "edgenas/v1/task_service.grpc.pb.h"
 #include "gmock/gmock.h"

@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/nb201_space.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -26,7 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "common/csv_table.h"
 #include "common/nb201_space.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "edgenas/v1/task_service.grpc.pb.h"
 #include "gmock/gmock.h"

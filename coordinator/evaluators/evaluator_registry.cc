@@ -1,0 +1,49 @@
+// The evaluation modes the coordinator knows: name -> factory. Adding a mode
+// is one line here plus its own .cc.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "coordinator/evaluators/evaluator.h"
+#include "coordinator/evaluators/measure_evaluator.h"
+#include "coordinator/evaluators/multi_fidelity_evaluator.h"
+#include "coordinator/evaluators/proxy_evaluator.h"
+#include "coordinator/evaluators/table_evaluator.h"
+
+namespace edgenas {
+namespace {
+
+const std::map<std::string, EvaluatorFactory>& Registry() {
+  static const auto* registry = new std::map<std::string, EvaluatorFactory>{
+      {"full_train", [] { return std::make_unique<MeasureEvaluator>("full_train"); }},
+      {"flash_distill", [] { return std::make_unique<ProxyEvaluator>("flash_distill"); }},
+      {"supernet", [] { return std::make_unique<ProxyEvaluator>("supernet"); }},
+      {"multi_fidelity", [] { return std::make_unique<MultiFidelityEvaluator>(); }},
+      {"table", [] { return std::make_unique<TableEvaluator>(); }},
+  };
+  return *registry;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Evaluator>> CreateEvaluator(const v1::JobSpec& spec) {
+  const std::string& mode = spec.evaluation().mode();
+  auto it = Registry().find(mode.empty() ? "full_train" : mode);
+  if (it == Registry().end()) {
+    return absl::InvalidArgumentError(absl::StrCat("evaluation.mode: unknown evaluator \"", mode,
+                                                   "\"; known: ",
+                                                   absl::StrJoin(KnownEvaluators(), ", ")));
+  }
+  return it->second();
+}
+
+std::vector<std::string> KnownEvaluators() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : Registry()) names.push_back(name);
+  return names;
+}
+
+}  // namespace edgenas
