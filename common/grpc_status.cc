@@ -2,14 +2,29 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace edgenas {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  constexpr size_t kMaxMessage = 1024;
   std::string message(status.message());
-  if (message.size() > kMaxMessage) message = message.substr(0, kMaxMessage - 3) + "...";
+  if (message.size() > kMaxGrpcStatusMessageChars) {
+    message = message.substr(0, kMaxGrpcStatusMessageChars - 3) + "...";
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(context, ": ", status.error_message()));
 }
 
 }  // namespace edgenas
