@@ -5,14 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/front_format.h"
+#include "common/grpc_status.h"
 
 namespace edgenas {
-
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  // grpc::StatusCode and absl::StatusCode share their numbering.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
 
 SearchClient::SearchClient(const std::string& address, absl::Duration rpc_timeout)
     : stub_(v1::SearchService::NewStub(

@@ -19,9 +19,6 @@
 
 namespace edgenas {
 
-// The same code and message as an absl::Status.
-absl::Status FromGrpcStatus(const grpc::Status& status);
-
 class SearchClient {
  public:
   // Connects lazily to `address` (host:port) without TLS; unary calls time

@@ -62,7 +62,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
 // another CA fails the handshake, while a client without one still
 // connects, so that CLI users can authenticate with a bearer token alone.
 // Services that need a certificate refuse such callers themselves
-// (coordinator/auth_policy.h). client_ca_file needs cert_file and key_file.
+// (coordinator/auth/auth_policy.h). client_ca_file needs cert_file and key_file.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const std::string& cert_file, const std::string& key_file,
     const std::string& client_ca_file = "");

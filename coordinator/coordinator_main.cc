@@ -20,15 +20,15 @@
 #include "common/logging.h"
 #include "common/metrics/metrics_server.h"
 #include "common/metrics/snapshot_collector.h"
-#include "coordinator/artifact_service_impl.h"
-#include "coordinator/artifact_store.h"
-#include "coordinator/auth_policy.h"
-#include "coordinator/coordinator_metrics.h"
+#include "coordinator/artifacts/artifact_store.h"
+#include "coordinator/auth/auth_policy.h"
 #include "coordinator/job_manager.h"
-#include "coordinator/rpc_metrics.h"
-#include "coordinator/search_service_impl.h"
-#include "coordinator/store.h"
-#include "coordinator/task_service_impl.h"
+#include "coordinator/metrics/coordinator_metrics.h"
+#include "coordinator/metrics/rpc_metrics.h"
+#include "coordinator/rpc/artifact_service_impl.h"
+#include "coordinator/rpc/search_service_impl.h"
+#include "coordinator/rpc/task_service_impl.h"
+#include "coordinator/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve on (port 0 lets the OS choose; see --port_file)");
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     EDGENAS_LOG(kInfo, "coordinator", "database size cap ", *in_effect, " bytes (--db_max_bytes=",
                 cap, ")");
   }
-  // Who may call what (coordinator/auth_policy.h): mutual TLS for executors,
+  // Who may call what (coordinator/auth/auth_policy.h): mutual TLS for executors,
   // bearer tokens for SearchService.
   edgenas::AuthOptions auth_options;
   auth_options.mutual_tls = !absl::GetFlag(FLAGS_tls_client_ca_file).empty();

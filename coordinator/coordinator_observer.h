@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "coordinator/task_record.h"
+#include "coordinator/store/task_record.h"
 
 namespace edgenas {
 

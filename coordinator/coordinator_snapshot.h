@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "coordinator/task_record.h"
+#include "coordinator/store/task_record.h"
 
 namespace edgenas {
 

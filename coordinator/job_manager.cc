@@ -14,7 +14,7 @@
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 
 namespace edgenas {
 namespace {

@@ -52,7 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "coordinator/task_record.h"
+#include "coordinator/store/task_record.h"
 
 namespace edgenas {
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
 #include "common/sha256.h"
 #include "edgenas/v1/artifact_service.grpc.pb.h"
 
@@ -16,11 +17,6 @@ namespace {
 constexpr size_t kChunkBytes = size_t{1} << 20;  // the service's per-message limit
 constexpr auto kTransferDeadline = std::chrono::minutes(10);
 constexpr auto kStatDeadline = std::chrono::seconds(10);
-
-absl::Status ToAbsl(const grpc::Status& s) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
 
 ArtifactInfo ToInfo(const v1::ArtifactRef& ref) {
   ArtifactInfo info;
@@ -78,7 +74,7 @@ absl::StatusOr<ArtifactInfo> ArtifactClient::Upload(const std::string& job_id,
   }
   if (open) stream->WritesDone();
   grpc::Status status = stream->Finish();
-  if (!status.ok()) return ToAbsl(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return ToInfo(ref);
 }
 
@@ -103,7 +99,7 @@ absl::StatusOr<std::string> ArtifactClient::Download(const std::string& job_id,
   };
 
   v1::DownloadChunk chunk;
-  if (!stream->Read(&chunk)) return ToAbsl(stream->Finish());
+  if (!stream->Read(&chunk)) return FromGrpcStatus(stream->Finish());
   if (!chunk.has_ref()) {
     return give_up(absl::DataLossError(absl::StrCat(what, ": stream did not start with a ref")));
   }
@@ -129,7 +125,7 @@ absl::StatusOr<std::string> ArtifactClient::Download(const std::string& job_id,
     content.append(chunk.data());
   }
   grpc::Status status = stream->Finish();
-  if (!status.ok()) return ToAbsl(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   if (static_cast<int64_t>(content.size()) != ref.size_bytes()) {
     return absl::DataLossError(absl::StrCat(what, ": received ", content.size(),
                                             " bytes, ref says ", ref.size_bytes()));
@@ -151,7 +147,7 @@ absl::StatusOr<ArtifactInfo> ArtifactClient::Stat(const std::string& job_id,
   req.set_name(name);
   v1::ArtifactRef ref;
   grpc::Status status = impl_->stub->Stat(&ctx, req, &ref);
-  if (!status.ok()) return ToAbsl(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return ToInfo(ref);
 }
 

@@ -10,8 +10,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "executor/signal_stop.h"
+#include "common/grpc_status.h"
 #include "common/logging.h"
+#include "executor/signal_stop.h"
 
 namespace edgenas {
 namespace {
@@ -20,11 +21,6 @@ constexpr char kLog[] = "executor";
 constexpr size_t kMaxReasonChars = 1024;
 // How long Complete/Fail are retried while the coordinator is unreachable.
 constexpr int kReportRetryMs = 30000;
-
-absl::Status ToAbsl(const grpc::Status& s) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
 
 // Codes after which the same call may succeed later (coordinator restarting,
 // overloaded or slow).
@@ -192,9 +188,7 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
                        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
                        s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     if (!retry) {
-      return absl::Status(ToAbsl(s).code(),
-                          absl::StrCat("register with ", options_.coordinator, ": ",
-                                       s.error_message()));
+      return FromGrpcStatus(s, absl::StrCat("register with ", options_.coordinator));
     }
     if (options_.register_timeout_ms > 0 && SteadyMs() >= give_up_at) {
       return absl::UnavailableError(absl::StrCat("coordinator ", options_.coordinator,
@@ -247,7 +241,7 @@ absl::Status ExecutorLoop::Run() {
       continue;
     }
     if (!IsTransient(s.error_code()) && s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
-      return absl::Status(ToAbsl(s).code(), absl::StrCat("lease: ", s.error_message()));
+      return FromGrpcStatus(s, "lease");
     }
     const int wait_ms = NextBackoffMs(&backoff_ms);
     EDGENAS_LOG(kWarning, kLog, "lease failed (", s.error_message(), "); retrying in ", wait_ms,

@@ -15,7 +15,7 @@
 
 #include "common/metric_names.h"
 #include "coordinator/job_manager.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 
 namespace edgenas {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/job_spec_yaml.h"
 #include "common/job_spec.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "google/protobuf/util/message_differencer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

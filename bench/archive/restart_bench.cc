@@ -27,7 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/metric_names.h"
 #include "coordinator/job_manager.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 
 namespace {
 

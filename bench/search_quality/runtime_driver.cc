@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/job_spec.h"
 #include "common/metric_names.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "coordinator/job_runtime.h"
 
 namespace edgenas {

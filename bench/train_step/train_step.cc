@@ -32,6 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/datasets/fashion_mnist_info.h"
+#include "common/model/network_util.h"
 #include "spaces/nb201/nb201_model.h"
 #include "spaces/nb201/nb201_space.h"
 #include "worker/fashion_mnist.h"

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/metric_names.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 
 namespace edgenas {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/task_record.h"
+#include "coordinator/store/task_record.h"
 #include "edgenas/v1/job.pb.h"
 
 namespace edgenas {

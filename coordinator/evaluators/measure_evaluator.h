@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/evaluator.h"
 #include "coordinator/evaluators/candidate_tasks.h"  // kCapabilityEnergyMeter
+#include "coordinator/evaluators/evaluator.h"
 
 namespace edgenas {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 
 namespace edgenas {
 

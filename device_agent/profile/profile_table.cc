@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/atomic_file.h"
+#include "common/grpc_status.h"
 #include "common/status_macros.h"
 #include "edgenas/v1/task_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -15,12 +16,6 @@
 
 namespace edgenas {
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& s, const std::string& what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, ": ", s.error_message()));
-}
 
 void SetDeadline(grpc::ClientContext* ctx, int timeout_ms) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
@@ -112,7 +107,7 @@ absl::Status UploadLatencyTable(const v1::LatencyTable& table, const UploadOptio
     grpc::ClientContext ctx;
     SetDeadline(&ctx, options.timeout_ms);
     ctx.set_wait_for_ready(true);
-    RETURN_IF_ERROR(FromGrpc(stub->Register(&ctx, reg, &registered),
+    RETURN_IF_ERROR(FromGrpcStatus(stub->Register(&ctx, reg, &registered),
                                 absl::StrCat("register with ", options.coordinator)));
   }
   v1::PutLatencyTableRequest put;
@@ -121,7 +116,7 @@ absl::Status UploadLatencyTable(const v1::LatencyTable& table, const UploadOptio
   v1::PutLatencyTableResponse response;
   grpc::ClientContext ctx;
   SetDeadline(&ctx, options.timeout_ms);
-  return FromGrpc(stub->PutLatencyTable(&ctx, put, &response), "PutLatencyTable");
+  return FromGrpcStatus(stub->PutLatencyTable(&ctx, put, &response), "PutLatencyTable");
 }
 
 }  // namespace edgenas

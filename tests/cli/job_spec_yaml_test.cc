@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/job_spec.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"

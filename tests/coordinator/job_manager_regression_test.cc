@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/job_spec.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "coordinator/evaluators/measure_evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "gmock/gmock.h"

@@ -22,7 +22,7 @@
 #include "common/metric_names.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/strategy/strategy.h"
 #include "gmock/gmock.h"

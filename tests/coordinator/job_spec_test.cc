@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "gmock/gmock.h"
 #include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"

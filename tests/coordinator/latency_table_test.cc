@@ -8,7 +8,7 @@
 
 #include "common/job_spec.h"
 #include "common/latency_ops.h"
-#include "coordinator/evaluator.h"
+#include "coordinator/evaluators/evaluator.h"
 #include "spaces/nb201/nb201_space.h"
 #include "coordinator/screening.h"
 #include "tests/coordinator/job_manager_fixture.h"

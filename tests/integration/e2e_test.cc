@@ -11,7 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"

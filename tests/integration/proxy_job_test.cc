@@ -14,7 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "cli/process.h"
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "device_agent/runners/onnx_net.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

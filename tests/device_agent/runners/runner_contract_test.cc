@@ -26,7 +26,7 @@
 #include "common/datasets/fashion_mnist_info.h"
 #include "common/metric_names.h"
 #include "common/model/model_registry.h"
-#include "common/model/nb201_model.h"
+#include "common/model/network_util.h"
 #include "common/space_registry.h"
 #include "device_agent/runners/latency_runner.h"
 #include "device_agent/runners/runner_registry.h"
@@ -247,7 +247,7 @@ TEST_P(RunnerContractTest, AnswersASmallNetworkAtTheTasksInputShape) {
     absl::StatusOr<SpaceConfig> space = SpaceConfigFromSpec(task.spec().space(), task.space());
     ASSERT_TRUE(space.ok()) << space.status();
     absl::StatusOr<torch::nn::AnyModule> expected =
-        BuildModel(*space, kArch, shape.channels, shape.classes);
+        BuildModel(*space, kArch, shape);
     ASSERT_TRUE(expected.ok()) << expected.status();
     EXPECT_EQ(params->value(), static_cast<double>(CountParameters(*expected->ptr())));
   }

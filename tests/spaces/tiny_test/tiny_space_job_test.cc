@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "coordinator/store.h"
+#include "coordinator/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"
