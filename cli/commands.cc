@@ -400,7 +400,8 @@ const std::vector<Command>& Commands() {
        "Write a fully trained finalist out (CANDIDATE: its id or sequence number).\n"
        "  torchscript: torch.jit.load(FILE) in Python or torch::jit::load in C++ (inference,\n"
        "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name;\n"
-       "  onnx: ONNX opset 13, input \"input\" [1, 1, 28, 28], output \"logits\" [1, 10], for\n"
+       "  onnx: ONNX opset 13, input \"input\" [1, C, H, W] and output \"logits\" [1, classes]\n"
+       "  (the job's dataset shape), for\n"
        "  TensorRT (trtexec --onnx=FILE), OpenVINO (benchmark_app -m FILE), ONNX Runtime.",
        2, 2,
        RemoteFlags({{"format", true, "torchscript (default), state_dict or onnx"},

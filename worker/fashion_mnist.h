@@ -46,7 +46,7 @@ absl::StatusOr<torch::Tensor> ReadIdxImages(const std::string& path);
 
 // Reads an IDX1 label file (magic 0x00000801) as int64 [N]; errors as above,
 // and DATA_LOSS when a label is >= num_classes.
-absl::StatusOr<torch::Tensor> ReadIdxLabels(const std::string& path, int num_classes = 10);
+absl::StatusOr<torch::Tensor> ReadIdxLabels(const std::string& path, int num_classes = kFashionMnistClasses);
 
 // Loads the four files from `dir` (NAME.gz, or NAME when no .gz exists),
 // checks image/label counts agree and images are 28x28, and normalises.

@@ -27,7 +27,7 @@
 #include "common/cpu_affinity.h"
 #include "common/latency_predictor.h"
 #include "spaces/nb201/nb201_space.h"
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 #include "device_agent/profile/profile_table.h"
 #include "device_agent/speed_reference.h"
 

@@ -17,7 +17,7 @@
 #include "common/latency_predictor.h"
 #include "common/status_macros.h"
 #include "common/space_registry.h"
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 #include "device_agent/profile/profile_table.h"
 #include "device_agent/speed_reference.h"
 #include "edgenas/v1/job.pb.h"

@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 #include "edgenas/v1/common.pb.h"
 #include "grpcpp/security/credentials.h"
 

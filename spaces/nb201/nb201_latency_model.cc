@@ -99,17 +99,7 @@ absl::StatusOr<std::vector<OpShape>> Nb201LatencyModel::RequiredOpShapes(
 absl::StatusOr<std::vector<OpShape>> Nb201LatencyModel::NetworkOpShapes(
     const SpaceConfig& space, const Architecture& arch, const InputShape& input) const {
   ASSIGN_OR_RETURN(const Nb201Shape shape, ShapeOf(space, input));
-  if (static_cast<int>(arch.genes.size()) != kNb201NumEdges) {
-    return absl::InvalidArgumentError(absl::StrCat("arch: nb201 needs ", kNb201NumEdges,
-                                                   " genes, got ", arch.genes.size()));
-  }
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    if (arch.genes[e] < 0 || arch.genes[e] >= kNb201NumOps) {
-      return absl::InvalidArgumentError(absl::StrCat("arch.genes[", e, "]: op index ",
-                                                     arch.genes[e], " not in [0, ",
-                                                     kNb201NumOps, ")"));
-    }
-  }
+  if (absl::Status genes = Nb201CheckGenes(arch); !genes.ok()) return genes;
   const std::vector<bool> live = Nb201LiveEdges(arch);
   const auto& edges = Nb201Edges();
   std::vector<OpShape> out;

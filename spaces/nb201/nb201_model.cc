@@ -145,17 +145,7 @@ class Nb201NetworkImpl : public torch::nn::Module {
 TORCH_MODULE(Nb201Network);
 
 absl::Status ValidateInputs(const Architecture& arch, const Nb201ModelOptions& options) {
-  if (static_cast<int>(arch.genes.size()) != kNb201NumEdges) {
-    return absl::InvalidArgumentError(absl::StrCat("arch: nb201 needs ", kNb201NumEdges,
-                                                   " genes, got ", arch.genes.size()));
-  }
-  for (int e = 0; e < kNb201NumEdges; ++e) {
-    if (arch.genes[e] < 0 || arch.genes[e] >= kNb201NumOps) {
-      return absl::InvalidArgumentError(absl::StrCat("arch.genes[", e, "]: op index ",
-                                                     arch.genes[e], " not in [0, ",
-                                                     kNb201NumOps, ")"));
-    }
-  }
+  if (absl::Status genes = Nb201CheckGenes(arch); !genes.ok()) return genes;
   auto check_range = [](const char* field, int value, int lo, int hi) -> absl::Status {
     if (value < lo || value > hi) {
       return absl::InvalidArgumentError(

@@ -177,6 +177,21 @@ Architecture Nb201Space::FromIndex(int index) {
   return arch;
 }
 
+absl::Status Nb201CheckGenes(const Architecture& arch) {
+  if (static_cast<int>(arch.genes.size()) != kNb201NumEdges) {
+    return absl::InvalidArgumentError(absl::StrCat("arch: nb201 needs ", kNb201NumEdges,
+                                                   " genes, got ", arch.genes.size()));
+  }
+  for (int e = 0; e < kNb201NumEdges; ++e) {
+    if (arch.genes[e] < 0 || arch.genes[e] >= kNb201NumOps) {
+      return absl::InvalidArgumentError(absl::StrCat("arch.genes[", e, "]: op index ",
+                                                     arch.genes[e], " not in [0, ",
+                                                     kNb201NumOps, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Which nodes carry a (structurally) non-zero value and which reach the
 // output; an edge is live only when both ends are. The canonical key merges
 // cells by the same rule, and the network builds only live edges.

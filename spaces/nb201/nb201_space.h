@@ -35,6 +35,10 @@ const std::array<const char*, kNb201NumOps>& Nb201OpNames();
 // (to_node, from_node) for each of the 6 edges, in gene order.
 const std::array<std::pair<int, int>, kNb201NumEdges>& Nb201Edges();
 
+// OK for 6 genes each in [0, 5); INVALID_ARGUMENT naming arch (the count)
+// or arch.genes[i] otherwise. For builders handed genes rather than text.
+absl::Status Nb201CheckGenes(const Architecture& arch);
+
 // Which of the 6 edges are live: the op is not none, its source carries a
 // (structurally) non-zero value and its target reaches the output. Dead
 // edges cannot influence the output; the network does not build them, the

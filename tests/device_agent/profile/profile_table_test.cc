@@ -10,7 +10,7 @@
 #include "common/latency_predictor.h"
 #include "spaces/nb201/nb201_space.h"
 #include "gtest/gtest.h"
-#include "tests/device_agent/profile_test_util.h"
+#include "tests/device_agent/profile/profile_test_util.h"
 
 namespace edgenas {
 namespace {

@@ -9,8 +9,8 @@
 // back, three times; the overhead is the median difference — no evaluation
 // architecture is involved.
 // No protobuf here (profile_table.h turns the result into a LatencyTable).
-#ifndef EDGENAS_DEVICE_AGENT_PROFILE_OPS_H_
-#define EDGENAS_DEVICE_AGENT_PROFILE_OPS_H_
+#ifndef EDGENAS_DEVICE_AGENT_PROFILE_PROFILE_OPS_H_
+#define EDGENAS_DEVICE_AGENT_PROFILE_PROFILE_OPS_H_
 
 #include <atomic>
 #include <functional>
@@ -70,4 +70,4 @@ absl::StatusOr<LatencyStats> MeasureNetworkLatency(const SpaceConfig& space,
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_DEVICE_AGENT_PROFILE_OPS_H_
+#endif  // EDGENAS_DEVICE_AGENT_PROFILE_PROFILE_OPS_H_

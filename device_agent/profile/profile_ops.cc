@@ -1,4 +1,4 @@
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 
 #include <torch/torch.h>
 

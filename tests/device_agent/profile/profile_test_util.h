@@ -1,9 +1,9 @@
 // Fast profiling settings for tests: a handful of runs per operator, no
 // warm-up to speak of (nothing here asserts on time).
-#ifndef EDGENAS_TESTS_DEVICE_AGENT_PROFILE_TEST_UTIL_H_
-#define EDGENAS_TESTS_DEVICE_AGENT_PROFILE_TEST_UTIL_H_
+#ifndef EDGENAS_TESTS_DEVICE_AGENT_PROFILE_PROFILE_TEST_UTIL_H_
+#define EDGENAS_TESTS_DEVICE_AGENT_PROFILE_PROFILE_TEST_UTIL_H_
 
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 
 namespace edgenas {
 
@@ -22,4 +22,4 @@ inline ProfileSettings FastProfileSettings() {
 
 }  // namespace edgenas
 
-#endif  // EDGENAS_TESTS_DEVICE_AGENT_PROFILE_TEST_UTIL_H_
+#endif  // EDGENAS_TESTS_DEVICE_AGENT_PROFILE_PROFILE_TEST_UTIL_H_

@@ -1,14 +1,14 @@
 // Per-operator profiling with LibTorch: a fast profile measures every
 // operator shape the space needs plus the overhead. (The live-edge rule the
 // predictor and the network builder share has one copy, Nb201LiveEdges.)
-#include "device_agent/profile_ops.h"
+#include "device_agent/profile/profile_ops.h"
 
 #include <set>
 
 #include "spaces/nb201/nb201_space.h"
 #include "device_agent/speed_reference.h"
 #include "gtest/gtest.h"
-#include "tests/device_agent/profile_test_util.h"
+#include "tests/device_agent/profile/profile_test_util.h"
 
 namespace edgenas {
 namespace {
