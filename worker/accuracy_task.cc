@@ -76,10 +76,11 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
   if (teacher.channels() < 0 || teacher.cells_per_stage() < 0) {
     return absl::InvalidArgumentError("evaluation.teacher: widths must be >= 0");
   }
-  // Specs built by hand may leave the teacher unset: the space's default.
-  const bool distills = spec.evaluation().mode() == "flash_distill" ||
-                        spec.evaluation().mode() == "multi_fidelity" ||
-                        plan.operation == kOpTrainTeacher || plan.operation == kOpFlashDistill;
+  // Only the teacher and distillation use it; specs built by hand may leave
+  // it unset: the space's default teacher.
+  const bool distills =
+      plan.operation == kOpTrainTeacher || plan.operation == kOpFlashDistill ||
+      (plan.operation.empty() && spec.evaluation().mode() == kOpFlashDistill);
   if (distills || !teacher.arch().empty()) {
     ASSIGN_OR_RETURN(const ResolvedTeacher resolved,
                      ResolveTeacher(spec.space().name().empty() ? plan.space.name
