@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/latency_ops.h"
 #include "common/metric_names.h"
 #include "common/random.h"
 #include "common/search_space.h"
@@ -94,11 +95,14 @@ int Main() {
   Rng rng(absl::GetFlag(FLAGS_seed));
   for (int i = 0; i < absl::GetFlag(FLAGS_archs); ++i) archs.push_back(space->Print(space->Sample(rng)));
 
+  // The tasks carry the default dataset, so the runners build for its shape.
+  const InputShape input = DefaultInputShape();
   std::printf("# onnx_runner_bench: cpu \"%s\", LibTorch %s, OpenCV %s; channels %d, "
-              "cells_per_stage %d, threads %d, batch %d, input %dx1x28x28, seed %llu\n",
+              "cells_per_stage %d, threads %d, batch %d, input %dx%dx%dx%d, seed %llu\n",
               CpuModel().c_str(), LibTorchVersion().c_str(), OnnxNet::Version().c_str(),
               absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_cells_per_stage),
               absl::GetFlag(FLAGS_threads), absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_batch),
+              input.channels, input.height, input.width,
               static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)));
   std::printf("%-100s %28s %28s %8s\n", "arch", "libtorch ms [95% CI] runs",
               "opencv ms [95% CI] runs", "cv/torch");
