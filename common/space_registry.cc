@@ -148,21 +148,20 @@ absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::st
     return FieldError("evaluation.teacher.arch",
                       absl::StrCat("required: space \"", reg->name, "\" has no default teacher"));
   }
-  const std::pair<const char*, int*> widths[] = {{"channels", &teacher.channels},
-                                                 {"cells_per_stage", &teacher.cells_per_stage}};
-  *widths[0].second = channels;
-  *widths[1].second = cells_per_stage;
-  for (const auto& [key, value] : widths) {
-    const std::string field = absl::StrCat("evaluation.teacher.", key);
-    if (*value == 0) {
-      for (const auto& [default_key, default_value] : reg->teacher.options) {
-        if (default_key == key) *value = default_value;
-      }
-      if (*value == 0) continue;
+  // A width given by the job, else the space's teacher default (0: none),
+  // checked against the space's option of the same name.
+  const auto resolve = [reg](const char* key, int given) -> absl::StatusOr<int> {
+    int value = given;
+    for (const auto& [default_key, default_value] : reg->teacher.options) {
+      if (value == 0 && default_key == key) value = default_value;
     }
+    if (value == 0) return 0;
+    const std::string field = absl::StrCat("evaluation.teacher.", key);
     ASSIGN_OR_RETURN(const IntOptionSchema* schema, FindOption(*reg, key, field));
-    RETURN_IF_ERROR(ParseIntOption(*schema, absl::StrCat(*value), field).status());
-  }
+    return ParseIntOption(*schema, absl::StrCat(value), field);
+  };
+  ASSIGN_OR_RETURN(teacher.channels, resolve("channels", channels));
+  ASSIGN_OR_RETURN(teacher.cells_per_stage, resolve("cells_per_stage", cells_per_stage));
   return teacher;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "common/metric_names.h"
+#include "common/model/model_registry.h"
 #include "common/model/network_util.h"
 #include "common/model/space_networks.h"
 #include "common/search_space.h"
@@ -122,11 +123,7 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
                                                   const MethodOptions& options,
                                                   const std::atomic<bool>* cancel) {
   RETURN_IF_ERROR(SupernetNetworks(plan).status());
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
-  absl::StatusOr<Architecture> arch = space->Parse(plan.arch);
-  if (!arch.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));
-  }
+  ASSIGN_OR_RETURN(const Architecture arch, ParseArchitecture(plan.space, plan.arch));
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::shared_ptr<SupernetEntry> entry, GetSupernet(plan, options));
@@ -146,7 +143,7 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
   {
     absl::MutexLock lock(&entry->mu);
     torch::set_num_threads(options.threads);
-    ASSIGN_OR_RETURN(eval, EvaluateSubnet(*entry->supernet, *arch, calibration,
+    ASSIGN_OR_RETURN(eval, EvaluateSubnet(*entry->supernet, arch, calibration,
                                           data.split.validation));
   }
   const double seconds = SecondsSince(start);
