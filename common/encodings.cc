@@ -55,7 +55,7 @@ absl::StatusOr<int> EncodingLength(const SearchSpace& space, absl::string_view n
   if (encoder != nullptr) {
     const std::vector<std::string> names = encoder->Names();
     if (std::find(names.begin(), names.end(), name) != names.end()) {
-      return encoder->Length(std::string(name));
+      return encoder->Length(std::string(name), space);
     }
   }
   return UnknownEncoding(space, name);
@@ -72,7 +72,7 @@ absl::StatusOr<std::vector<float>> Encode(const SearchSpace& space, const Archit
     AppendOneHot(space, arch.genes, &out);
     return out;
   }
-  return EncoderOf(space)->Encode(std::string(name), arch);
+  return EncoderOf(space)->Encode(std::string(name), space, arch);
 }
 
 }  // namespace edgenas

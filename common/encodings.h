@@ -25,10 +25,12 @@ class FeatureEncoder {
   virtual std::vector<std::string> Names() const = 0;
   // The one predictors should use (one of Names()).
   virtual std::string Preferred() const = 0;
-  // Length of encoding `name` (one of Names()).
-  virtual int Length(const std::string& name) const = 0;
-  // Encoding `name` of a valid architecture of the space (length Length(name)).
-  virtual std::vector<float> Encode(const std::string& name, const Architecture& arch) const = 0;
+  // Length of encoding `name` (one of Names()) over `space` (the registered
+  // space this encoder belongs to, built with the job's options).
+  virtual int Length(const std::string& name, const SearchSpace& space) const = 0;
+  // Encoding `name` of a valid architecture of `space` (length Length(name)).
+  virtual std::vector<float> Encode(const std::string& name, const SearchSpace& space,
+                                    const Architecture& arch) const = 0;
 };
 
 // "one_hot" followed by the names `space`'s encoder gives.

@@ -65,7 +65,8 @@ absl::Status NormalizeSpace(JobSpec* spec) {
     return absl::Status(space_status.code(), absl::StrCat("job.", space_status.message()));
   }
   auto* space = spec->mutable_space();
-  ASSIGN_OR_RETURN(auto search_space, CreateSearchSpace(space->name()));
+  ASSIGN_OR_RETURN(const SpaceConfig space_config, SpaceConfigFromSpec(*space));
+  ASSIGN_OR_RETURN(auto search_space, CreateSearchSpace(space_config));
   for (int i = 0; i < spec->initial_architectures_size(); ++i) {
     auto arch = search_space->Parse(spec->initial_architectures(i));
     if (!arch.ok()) {
@@ -293,7 +294,9 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
     t->set_arch(teacher->arch);
     t->set_channels(teacher->channels);
     t->set_cells_per_stage(teacher->cells_per_stage);
-    auto space = CreateSearchSpace(spec->space().name());
+    absl::StatusOr<SpaceConfig> space_config = SpaceConfigFromSpec(spec->space());
+    absl::StatusOr<std::unique_ptr<SearchSpace>> space = space_config.status();
+    if (space_config.ok()) space = CreateSearchSpace(*space_config);
     if (space.ok()) {
       absl::StatusOr<Architecture> arch = (*space)->Parse(t->arch());
       if (!arch.ok()) return Bad("evaluation.teacher.arch", arch.status().message());

@@ -10,6 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "common/job_spec.h"
 #include "common/field_error.h"
 #include "common/status_macros.h"
@@ -70,6 +72,50 @@ absl::StatusOr<int> ParseIntOption(const IntOptionSchema& schema, absl::string_v
                            : absl::StrCat("\"", absl::CHexEscape(text.substr(0, 60)), "\"");
   return FieldError(field, absl::StrCat("must be an integer in [", schema.min, ", ", schema.max,
                                  "], got ", got));
+}
+
+// Parses list option `schema` ("3,5,7"); a set is returned sorted.
+absl::StatusOr<std::vector<int>> ParseListOption(const IntOptionSchema& schema,
+                                                 absl::string_view text, absl::string_view field) {
+  std::vector<int> values;
+  const std::string want = absl::StrCat("must be a list of 1 to ", schema.max_items,
+                                        " integers in [", schema.min, ", ", schema.max,
+                                        "] written like \"3,5,7\"");
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(item, &value) || value < schema.min || value > schema.max) {
+      return FieldError(field, absl::StrCat(want, "; item ", values.size() + 1, " is \"",
+                                            absl::CHexEscape(item.substr(0, 30)), "\""));
+    }
+    values.push_back(static_cast<int>(value));
+  }
+  if (values.empty() || static_cast<int>(values.size()) > schema.max_items) {
+    return FieldError(field, absl::StrCat(want, ", got ", values.size(), " items"));
+  }
+  if (schema.set) {
+    std::sort(values.begin(), values.end());
+    if (std::adjacent_find(values.begin(), values.end()) != values.end()) {
+      return FieldError(field, "is a set of choices: each value at most once");
+    }
+  }
+  return values;
+}
+
+// The canonical text of option `schema` given as `text`.
+absl::StatusOr<std::string> CanonicalOption(const IntOptionSchema& schema, absl::string_view text,
+                                            absl::string_view field) {
+  if (schema.max_items > 0) {
+    ASSIGN_OR_RETURN(const std::vector<int> values, ParseListOption(schema, text, field));
+    return absl::StrJoin(values, ",");
+  }
+  ASSIGN_OR_RETURN(const int value, ParseIntOption(schema, text, field));
+  return absl::StrCat(value);
+}
+
+std::string DefaultText(const IntOptionSchema& schema) {
+  return schema.max_items > 0 ? absl::StrJoin(schema.default_list, ",")
+                              : absl::StrCat(schema.default_value);
 }
 
 // Moves a deprecated int32 field into options["key"]; 0 means "not set".
@@ -135,8 +181,9 @@ std::vector<std::string> KnownSearchSpaces() {
 }
 
 absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view name) {
-  ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(name, "space.name"));
-  return reg->factory();
+  SpaceConfig config;
+  config.name = std::string(name);
+  return CreateSearchSpace(config);
 }
 
 absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::string_view arch,
@@ -182,13 +229,16 @@ absl::Status NormalizeSpaceSpec(v1::SearchSpaceSpec* spec) {
     const std::string field =
         it != origin.end() ? it->second : absl::StrCat("space.options.", key);
     ASSIGN_OR_RETURN(const IntOptionSchema* schema, FindOption(*reg, key, field));
-    ASSIGN_OR_RETURN(const int value, ParseIntOption(*schema, text, field));
-    options[key] = absl::StrCat(value);
+    ASSIGN_OR_RETURN(options[key], CanonicalOption(*schema, text, field));
   }
   for (const IntOptionSchema& schema : reg->options) {
-    if (options.find(schema.key) == options.end()) {
-      options[schema.key] = absl::StrCat(schema.default_value);
-    }
+    if (options.find(schema.key) == options.end()) options[schema.key] = DefaultText(schema);
+  }
+  if (reg->check_options) {
+    SpaceConfig config;
+    config.name = spec->name();
+    config.options.insert(options.begin(), options.end());
+    RETURN_IF_ERROR(reg->check_options(config));
   }
   return absl::OkStatus();
 }
@@ -197,9 +247,40 @@ absl::StatusOr<int> SpaceIntOption(const SpaceConfig& config, absl::string_view 
   ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(config.name, "space.name"));
   const std::string field = absl::StrCat("space.options.", key);
   ASSIGN_OR_RETURN(const IntOptionSchema* schema, FindOption(*reg, key, field));
+  if (schema->max_items > 0) return FieldError(field, "is a list option, not one integer");
   auto it = config.options.find(std::string(key));
   if (it == config.options.end()) return schema->default_value;
   return ParseIntOption(*schema, it->second, field);
+}
+
+absl::StatusOr<std::vector<int>> SpaceIntListOption(const SpaceConfig& config,
+                                                    absl::string_view key) {
+  ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(config.name, "space.name"));
+  const std::string field = absl::StrCat("space.options.", key);
+  ASSIGN_OR_RETURN(const IntOptionSchema* schema, FindOption(*reg, key, field));
+  if (schema->max_items == 0) return FieldError(field, "is one integer, not a list option");
+  auto it = config.options.find(std::string(key));
+  if (it == config.options.end()) return schema->default_list;
+  return ParseListOption(*schema, it->second, field);
+}
+
+absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(const SpaceConfig& config) {
+  ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(config.name, "space.name"));
+  v1::SearchSpaceSpec spec;
+  spec.set_name(config.name);
+  spec.mutable_options()->insert(config.options.begin(), config.options.end());
+  RETURN_IF_ERROR(NormalizeSpaceSpec(&spec));
+  SpaceConfig normalized;
+  normalized.name = config.name;
+  normalized.options.insert(spec.options().begin(), spec.options().end());
+  return reg->factory(normalized);
+}
+
+InputShape NetworkInputShape(const SpaceConfig& config, const Architecture& arch,
+                             const InputShape& dataset) {
+  const SpaceRegistration* reg = FindSpace(config.name);
+  if (reg == nullptr || !reg->network_input) return dataset;
+  return reg->network_input(config, arch, dataset);
 }
 
 absl::StatusOr<SpaceConfig> SpaceConfigFromSpec(const v1::SearchSpaceSpec& spec,

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/input_shape.h"
 #include "common/search_space.h"
 
 namespace edgenas {
@@ -27,12 +28,19 @@ class SearchSpaceSpec;
 class LatencyModel;    // common/latency_ops.h
 class FeatureEncoder;  // common/encodings.h
 
-// One integer option of a space: its key, default and inclusive range.
+// One integer option of a space: its key, default and inclusive range. A
+// list option (max_items > 0) holds 1..max_items integers, each in
+// [min, max], written "3,5,7" (spaces allowed, stored without); its default
+// is default_list and, when `set` is true, it is a set of choices: stored
+// sorted, duplicates refused.
 struct IntOptionSchema {
   std::string key;
   int default_value = 0;
   int min = 0;
   int max = 0;
+  int max_items = 0;
+  std::vector<int> default_list = {};
+  bool set = false;
 };
 
 // The teacher a space's flash distillation trains unless the job names one:
@@ -47,15 +55,36 @@ struct TeacherDefaults {
 // know of it without LibTorch. The LibTorch side (networks, supernet,
 // exports, operator profiling) is common/model/space_networks.h. A space
 // package (spaces/<name>/) fills both from its registration file.
+struct SpaceConfig;
+
+// A space's architectures for given options (the genes may depend on them,
+// e.g. the number of stages). The options are normalized (every key present,
+// values in range); INVALID_ARGUMENT naming space.options.<key> for options
+// that are in range but do not fit together.
+using SpaceFactory =
+    std::function<absl::StatusOr<std::unique_ptr<SearchSpace>>(const SpaceConfig& config)>;
+
+// The input a network of `arch` takes, given the dataset's shape (e.g. a
+// space whose architectures choose their resolution). Requires a valid
+// architecture of the space built from the same options.
+using NetworkInputFn = std::function<InputShape(const SpaceConfig& config, const Architecture& arch,
+                                                const InputShape& dataset)>;
+
 struct SpaceRegistration {
   std::string name;
-  std::function<std::unique_ptr<SearchSpace>()> factory;
+  SpaceFactory factory;
   std::vector<IntOptionSchema> options;
   // Optional capabilities; null when the space lacks one (asking for it is
   // answered by SpaceLacks).
   std::shared_ptr<const LatencyModel> latency_model;  // per-operator latency tables
   std::shared_ptr<const FeatureEncoder> encoder;      // predictor features beyond one-hot
   TeacherDefaults teacher;
+  // Optional: checks options that are each in range but must fit together
+  // (list lengths, feature maps that must not vanish), on the normalized
+  // options; the error names space.options.<key>.
+  std::function<absl::Status(const SpaceConfig& config)> check_options = nullptr;
+  // Optional: the input its networks take when it differs from the dataset's.
+  NetworkInputFn network_input = nullptr;
 };
 
 // A job's teacher with the space's defaults filled in.
@@ -119,6 +148,21 @@ absl::Status NormalizeSpaceSpec(v1::SearchSpaceSpec* spec);
 // INVALID_ARGUMENT for an unknown space or key, or a bad value.
 absl::StatusOr<int> SpaceIntOption(const v1::SearchSpaceSpec& spec, absl::string_view key);
 absl::StatusOr<int> SpaceIntOption(const SpaceConfig& config, absl::string_view key);
+
+// Reads list option `key` (IntOptionSchema::max_items > 0): the given value
+// or the schema's default. INVALID_ARGUMENT naming space.options.<key> for an
+// unknown space or key, a scalar option or a bad value.
+absl::StatusOr<std::vector<int>> SpaceIntListOption(const SpaceConfig& config,
+                                                    absl::string_view key);
+
+// The space of `config` (its options normalized first). INVALID_ARGUMENT
+// naming space.name or space.options.<key>.
+absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(const SpaceConfig& config);
+
+// The input shape a network of `arch` takes: the space's network_input, or
+// `dataset` when the space has none. Requires a valid architecture.
+InputShape NetworkInputShape(const SpaceConfig& config, const Architecture& arch,
+                             const InputShape& dataset);
 
 // A normalized copy of `spec` as plain data. `task_space`, when not empty,
 // replaces spec.name (a task's own space name wins over its spec's) and an

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/space_registry.h"
 #include "common/job_spec.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
@@ -118,7 +119,8 @@ std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate
 
 absl::StatusOr<std::unique_ptr<JobRuntime>> JobRuntime::Create(
     const v1::Job& job, std::unique_ptr<Evaluator> evaluator) {
-  ASSIGN_OR_RETURN(auto space, CreateSearchSpace(job.spec().space().name()));
+  ASSIGN_OR_RETURN(const SpaceConfig space_config, SpaceConfigFromSpec(job.spec().space()));
+  ASSIGN_OR_RETURN(auto space, CreateSearchSpace(space_config));
   StrategyOptions options;
   options.name = job.spec().strategy().name();
   options.seed = job.spec().seed();

@@ -107,7 +107,7 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
   ASSIGN_OR_RETURN(plan.input, InputShapeOf(dataset));
   plan.dataset_dir = dataset.path();
   // Refuse a bad architecture before loading the dataset.
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space));
   const bool job_level = plan.operation == kOpTrainTeacher || plan.operation == kOpTrainSupernet;
   if (!job_level) {
     absl::StatusOr<Architecture> arch = space->Parse(task.arch());

@@ -85,7 +85,7 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
                                                  const std::atomic<bool>* cancel) {
   RETURN_IF_ERROR(RequireArtifacts(options, "train_supernet"));
   ASSIGN_OR_RETURN(const SpaceNetworks* networks, SupernetNetworks(plan));
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space.name));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space));
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   const uint64_t seed = DeriveRunSeed(plan.job_seed, "supernet");
   std::unique_ptr<Supernet> supernet;

@@ -10,7 +10,7 @@ namespace edgenas {
 
 absl::StatusOr<Architecture> ParseArchitecture(const SpaceConfig& space,
                                                absl::string_view arch_text) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space.name));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space));
   absl::StatusOr<Architecture> arch = search_space->Parse(arch_text);
   if (!arch.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("task.arch: ", arch.status().message()));

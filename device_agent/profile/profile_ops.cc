@@ -98,7 +98,7 @@ absl::StatusOr<ProfileResult> ProfileSpaceUnsafe(const SpaceConfig& space,
   // measured back to back kCalibrationRounds times and the median of the
   // differences is kept (the profiled parts above are not reused here).
   result.calibration_arch = model->OverheadCalibrationArch(space);
-  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space.name));
+  ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space));
   ASSIGN_OR_RETURN(const Architecture calibration_arch, search_space->Parse(result.calibration_arch));
   ASSIGN_OR_RETURN(const std::vector<OpShape> parts,
                    NetworkOpShapes(space, calibration_arch, settings.input));

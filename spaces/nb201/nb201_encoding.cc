@@ -51,17 +51,17 @@ std::vector<std::string> Nb201FeatureEncoder::Names() const {
   return {"adjacency", "path", "path_live"};
 }
 
-int Nb201FeatureEncoder::Length(const std::string& name) const {
+int Nb201FeatureEncoder::Length(const std::string& name, const SearchSpace&) const {
   if (name == "adjacency") return kNodes * kNodes * kPathOps;
   if (name == "path") return kPathFeatures;
   return kPathFeatures + kOneHot + kNb201NumOps - 1;  // path_live
 }
 
-std::vector<float> Nb201FeatureEncoder::Encode(const std::string& name,
+std::vector<float> Nb201FeatureEncoder::Encode(const std::string& name, const SearchSpace& space,
                                                const Architecture& arch) const {
   std::vector<float> out;
   if (name == "adjacency") {
-    out.assign(Length(name), 0.f);
+    out.assign(Length(name, space), 0.f);
     const auto& edges = Nb201Edges();
     for (int i = 0; i < kNb201NumEdges; ++i) {
       if (arch.genes[i] == 0) continue;
@@ -70,7 +70,7 @@ std::vector<float> Nb201FeatureEncoder::Encode(const std::string& name,
     }
     return out;
   }
-  out.reserve(Length(name));
+  out.reserve(Length(name, space));
   AppendPaths(arch, &out);
   if (name == "path") return out;
   // path_live: the live cell's one-hot and its op counts.

@@ -29,8 +29,9 @@ class Nb201FeatureEncoder : public FeatureEncoder {
  public:
   std::vector<std::string> Names() const override;
   std::string Preferred() const override { return "path_live"; }
-  int Length(const std::string& name) const override;
-  std::vector<float> Encode(const std::string& name, const Architecture& arch) const override;
+  int Length(const std::string& name, const SearchSpace& space) const override;
+  std::vector<float> Encode(const std::string& name, const SearchSpace& space,
+                            const Architecture& arch) const override;
 };
 
 }  // namespace edgenas

@@ -12,7 +12,9 @@ namespace edgenas {
 EDGENAS_SPACE_CORE_REGISTRATION(nb201) {
   RegisterSpace(SpaceRegistration{
     "nb201",
-    [] { return std::unique_ptr<SearchSpace>(std::make_unique<Nb201Space>()); },
+    [](const SpaceConfig&) -> absl::StatusOr<std::unique_ptr<SearchSpace>> {
+      return std::unique_ptr<SearchSpace>(std::make_unique<Nb201Space>());
+    },
     {{"cells_per_stage", kDefaultCellsPerStage, /*min=*/1, /*max=*/8},
      {"channels", kDefaultChannels, /*min=*/1, /*max=*/512}},
     std::make_shared<Nb201LatencyModel>(),

@@ -57,7 +57,9 @@ std::string TinySpace::Print(const Architecture& arch) const {
 EDGENAS_SPACE_CORE_REGISTRATION(tiny_test) {
   RegisterSpace(SpaceRegistration{
       "tiny_test",
-      [] { return std::unique_ptr<SearchSpace>(std::make_unique<tiny_test::TinySpace>()); },
+      [](const SpaceConfig&) -> absl::StatusOr<std::unique_ptr<SearchSpace>> {
+        return std::unique_ptr<SearchSpace>(std::make_unique<tiny_test::TinySpace>());
+      },
       /*options=*/{},
       /*latency_model=*/nullptr,
       /*encoder=*/nullptr,

@@ -1,0 +1,41 @@
+// Registers the MobileNetV3 / Once-for-All space's core record: its
+// SearchSpace, options, predictor features and the input resolution each
+// architecture chooses (no LibTorch; see register_networks.cc).
+#include <memory>
+
+#include "common/space_registry.h"
+#include "common/status_macros.h"
+#include "spaces/mbv3/mbv3_encoding.h"
+#include "spaces/mbv3/mbv3_options.h"
+#include "spaces/mbv3/mbv3_space.h"
+
+namespace edgenas {
+
+EDGENAS_SPACE_CORE_REGISTRATION(mbv3) {
+  SpaceRegistration reg;
+  reg.name = kMbv3SpaceName;
+  reg.factory = [](const SpaceConfig& config) -> absl::StatusOr<std::unique_ptr<SearchSpace>> {
+    ASSIGN_OR_RETURN(Mbv3Space space, CreateMbv3Space(config));
+    return std::unique_ptr<SearchSpace>(std::make_unique<Mbv3Space>(std::move(space)));
+  };
+  reg.options = Mbv3OptionSchema();
+  reg.encoder = std::make_shared<Mbv3FeatureEncoder>();
+  // The largest network of the default options teaches by default (a job
+  // with other options names its teacher, or is refused naming
+  // evaluation.teacher.arch).
+  const Mbv3Space defaults(DefaultMbv3Options());
+  reg.teacher.arch = defaults.Print(defaults.Largest());
+  reg.check_options = [](const SpaceConfig& config) {
+    return ReadMbv3Options(config).status();
+  };
+  reg.network_input = [](const SpaceConfig& config, const Architecture& arch,
+                         const InputShape& dataset) {
+    InputShape input = dataset;
+    absl::StatusOr<Mbv3Space> space = CreateMbv3Space(config);
+    if (space.ok()) input.height = input.width = space->Resolution(arch);
+    return input;
+  };
+  RegisterSpace(std::move(reg));
+}
+
+}  // namespace edgenas
