@@ -1,0 +1,36 @@
+// Registers the mbv3 space's LibTorch record (see
+// common/model/space_networks.h): its network and stage features. The
+// supernet, exports and operator profiling join here as they are built.
+#include <memory>
+
+#include "common/model/space_networks.h"
+#include "common/status_macros.h"
+#include "spaces/mbv3/mbv3_model.h"
+#include "spaces/mbv3/mbv3_space.h"
+
+namespace edgenas {
+namespace {
+
+absl::StatusOr<torch::nn::AnyModule> Build(const Architecture& arch, const SpaceConfig& config,
+                                           const InputShape& input) {
+  ASSIGN_OR_RETURN(const Mbv3Space space, CreateMbv3Space(config));
+  return BuildMbv3Network(space, arch, input);
+}
+
+absl::StatusOr<StageForward> Stages(torch::nn::AnyModule& model, const torch::Tensor& x) {
+  if (!model.ptr()) return absl::InvalidArgumentError("model: empty");
+  ASSIGN_OR_RETURN(Mbv3NetworkImpl * network, AsMbv3Network(*model.ptr()));
+  return network->forward_stages(x);
+}
+
+}  // namespace
+
+EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
+  SpaceNetworks networks;
+  networks.space = kMbv3SpaceName;
+  networks.build = &Build;
+  networks.forward_stages = &Stages;
+  RegisterSpaceNetworks(std::move(networks));
+}
+
+}  // namespace edgenas
