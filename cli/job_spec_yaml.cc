@@ -148,9 +148,9 @@ absl::Status SpecReader::ReadMap(const YAML::Node& node, const std::string& path
     if (!seen.insert(key.Scalar()).second) return Error(entry_path, key, "key given twice");
     Message* entry = message->GetReflection()->AddMessage(message, field);
     RETURN_IF_ERROR(ReadValue(key, path, key_field, entry));
-    // A list of plain values in a string map (a space's list option,
+    // A list of plain values in space.options (a list option,
     // "kernels: [3, 5, 7]") is stored as its comma-joined text.
-    if (item.second.IsSequence() && value_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    if (path == "space.options" && item.second.IsSequence()) {
       std::vector<std::string> items;
       for (const auto& element : item.second) {
         if (!element.IsScalar()) return Expected(entry_path, element, "plain values");

@@ -296,8 +296,7 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
     t->set_arch(teacher->arch);
     t->set_channels(teacher->channels);
     t->set_cells_per_stage(teacher->cells_per_stage);
-    absl::StatusOr<std::unique_ptr<SearchSpace>> space = space_config.status();
-    if (space_config.ok()) space = CreateSearchSpace(*space_config);
+    absl::StatusOr<std::unique_ptr<SearchSpace>> space = CreateSearchSpace(*space_config);
     if (space.ok()) {
       absl::StatusOr<Architecture> arch = (*space)->Parse(t->arch());
       if (!arch.ok()) return Bad("evaluation.teacher.arch", arch.status().message());
