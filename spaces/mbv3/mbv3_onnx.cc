@@ -160,7 +160,11 @@ absl::StatusOr<std::string> Block(Mbv3GraphBuilder& b, const std::string& x, mbv
     s = b.Relu(s, path + ".se_reduce.relu");
     ASSIGN_OR_RETURN(s, b.Conv(s, block.se_expand, path + ".se_expand"));
     s = b.HardSigmoid(s, path + ".se_expand.hsigmoid");
-    y = b.Mul(y, s, path + ".se_mul");
+    // The [N, C, 1, 1] gate first: OpenCV 4.6 computes Mul(x, gate) wrongly
+    // when the gate comes from HardSigmoid (Mul(gate, x) is right;
+    // tests/spaces/mbv3/mbv3_export_test.cc catches the other order). Mul
+    // commutes, so every other runtime reads the same function.
+    y = b.Mul(s, y, path + ".se_mul");
   }
   ASSIGN_OR_RETURN(y, b.ConvBn(y, block.project, block.project_bn, path + ".project"));
   return block.shape.residual ? b.Add(y, x, path + ".add") : y;

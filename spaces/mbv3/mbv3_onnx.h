@@ -19,7 +19,7 @@ namespace edgenas {
 //          -> Conv(1x1) -> Add(stem output)
 //   block  [Conv(1x1) -> act] -> Conv(kxk depthwise, group, stride) -> act
 //          -> [GlobalAveragePool -> Conv(1x1, bias) -> Relu -> Conv(1x1, bias)
-//              -> HardSigmoid -> Mul] -> Conv(1x1) -> [Add(block input)]
+//              -> HardSigmoid -> Mul(gate, x)] -> Conv(1x1) -> [Add(block input)]
 //   head   Conv(1x1) -> h-swish -> GlobalAveragePool -> Flatten -> Gemm
 //          -> h-swish -> Gemm -> "logits"
 // where act is Relu or h-swish, h-swish is Mul(x, HardSigmoid(x)) with
@@ -29,7 +29,9 @@ namespace edgenas {
 // (plan().resolution) whatever shape.height and shape.width say: the
 // LibTorch network resizes other inputs bilinearly first, the graph leaves
 // that to its caller. Output "logits" [batch, num_classes]; a symbolic batch
-// when shape.batch is kOnnxDynamicBatch. INVALID_ARGUMENT when the module is
+// when shape.batch is kOnnxDynamicBatch (OpenCV 4.6 runs such a graph with
+// SE at batch 1 only: it cannot broadcast the SE gate at another batch).
+// INVALID_ARGUMENT when the module is
 // not such a network, or shape.batch or shape.channels do not fit it
 // (naming the field); INTERNAL when LibTorch fails.
 absl::StatusOr<OnnxGraph> OnnxGraphFromMbv3(const torch::nn::Module& network,
