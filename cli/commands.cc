@@ -331,6 +331,14 @@ int Export(const Args& args, const CliIo& io) {
                        "\"")));
     return kExitUsage;
   }
+  ModelExportOptions export_options;
+  export_options.dynamic_batch = args.Has("dynamic_batch");
+  if (export_options.dynamic_batch && format != "onnx") {
+    PrintError(io, absl::InvalidArgumentError(absl::StrCat(
+                       "--dynamic_batch: only with --format onnx (TorchScript takes any batch), "
+                       "got --format ", format)));
+    return kExitUsage;
+  }
   const std::string candidate_id = CandidateId(job_id, args.positional[1]);
   const std::string out = args.Get(
       "out", absl::StrCat(candidate_id, format == "torchscript" ? ".pt"
@@ -369,7 +377,8 @@ int Export(const Args& args, const CliIo& io) {
     }
     return kExitFailure;
   }
-  if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out, *input);
+  if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out, *input,
+                                          export_options);
       !s.ok()) {
     PrintError(io, s);
     return kExitFailure;
@@ -401,10 +410,13 @@ const std::vector<Command>& Commands() {
        "  torchscript: torch.jit.load(FILE) in Python or torch::jit::load in C++ (inference,\n"
        "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name;\n"
        "  onnx: ONNX opset 13, input \"input\" [1, C, H, W] and output \"logits\" [1, classes]\n"
-       "  (the job's dataset shape), for\n"
+       "  (the job's dataset shape, or the candidate's own resolution in a space whose\n"
+       "  architectures choose one; with --dynamic_batch a symbolic batch \"batch\"), for\n"
        "  TensorRT (trtexec --onnx=FILE), OpenVINO (benchmark_app -m FILE), ONNX Runtime.",
        2, 2,
        RemoteFlags({{"format", true, "torchscript (default), state_dict or onnx"},
+                    {"dynamic_batch", false,
+                     "onnx only: a symbolic batch dimension (dim_param \"batch\") instead of 1"},
                     {"out", true,
                      "output file (default CANDIDATE.pt, CANDIDATE.state_dict.pt or "
                      "CANDIDATE.onnx)"}}),

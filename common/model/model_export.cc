@@ -34,7 +34,12 @@ absl::Status WriteFile(const std::string& path, const std::vector<char>& bytes) 
 
 absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_text,
                            const std::string& checkpoint, const std::string& format,
-                           const std::string& out_path, const InputShape& input) {
+                           const std::string& out_path, const InputShape& input,
+                           const ModelExportOptions& export_options) {
+  if (export_options.dynamic_batch && format != "onnx") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dynamic_batch: only for format onnx, got \"", format, "\" (TorchScript takes any batch)"));
+  }
   if (format == "onnx") {
     // ExportOnnx reads "" as "initial weights"; a trained network has bytes.
     if (checkpoint.empty()) return absl::DataLossError("export: the checkpoint is empty");
@@ -43,6 +48,7 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
     options.height = input.height;
     options.width = input.width;
     options.num_classes = input.classes;
+    options.dynamic_batch = export_options.dynamic_batch;
     ASSIGN_OR_RETURN(const OnnxModel model, ExportOnnx(space, arch_text, checkpoint, options));
     return WriteFile(out_path, std::vector<char>(model.bytes.begin(), model.bytes.end()));
   }
@@ -95,9 +101,10 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
 
 absl::Status ExportTrainedModel(const SpaceConfig& space, const std::string& arch,
                                 const std::string& checkpoint, const std::string& format,
-                                const std::string& out_path, const InputShape& input) {
+                                const std::string& out_path, const InputShape& input,
+                                const ModelExportOptions& options) {
   try {
-    return ExportChecked(space, arch, checkpoint, format, out_path, input);
+    return ExportChecked(space, arch, checkpoint, format, out_path, input, options);
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("export: ", e.what_without_backtrace()));
   } catch (const std::exception& e) {

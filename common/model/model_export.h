@@ -5,9 +5,11 @@
 //     inference semantics (batch norm in eval mode);
 //   * "state_dict": a dict of the network's parameter and buffer tensors by
 //     name, in the format torch.load reads (torch::pickle_save).
-//   * "onnx": an ONNX model (opset 13, fixed input [1, channels, height, width],
-//     output "logits"; see onnx_export.h) for TensorRT, OpenVINO, ONNX
-//     Runtime or OpenCV DNN; inference semantics.
+//   * "onnx": an ONNX model (opset 13, input "input" [1, channels, height,
+//     width] — the network's own resolution where the space's architectures
+//     choose one — or a symbolic batch "batch" with dynamic_batch; output
+//     "logits"; see onnx_export.h) for TensorRT, OpenVINO, ONNX Runtime or
+//     OpenCV DNN; inference semantics.
 // The header includes no protobuf; LibTorch is used in the .cc only.
 #ifndef EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_
 #define EDGENAS_COMMON_MODEL_MODEL_EXPORT_H_
@@ -20,15 +22,23 @@
 
 namespace edgenas {
 
+struct ModelExportOptions {
+  // "onnx" only: a symbolic batch dimension instead of batch 1
+  // (OnnxExportOptions::dynamic_batch). TorchScript takes any batch anyway.
+  bool dynamic_batch = false;
+};
+
 // Builds `arch` in `space` for the job's `input` shape, loads `checkpoint`
 // (bytes as the worker stores a trained network: torch::serialize archive of
 // the module) and writes it to `out_path` in `format`. INVALID_ARGUMENT for
-// an unknown format, space without an exporter or bad architecture;
+// an unknown format, space without an exporter or bad architecture, or
+// options.dynamic_batch with a format other than "onnx" (naming it);
 // DATA_LOSS when the checkpoint does not fit the network; INTERNAL when
 // LibTorch fails or the file cannot be written.
 absl::Status ExportTrainedModel(const SpaceConfig& space, const std::string& arch,
                                 const std::string& checkpoint, const std::string& format,
-                                const std::string& out_path, const InputShape& input);
+                                const std::string& out_path, const InputShape& input,
+                                const ModelExportOptions& options = {});
 
 }  // namespace edgenas
 

@@ -22,6 +22,10 @@ absl::StatusOr<OnnxModel> ExportChecked(const SpaceConfig& space, const std::str
                                         const OnnxExportOptions& options) {
   ASSIGN_OR_RETURN(const SpaceNetworks* networks,
                    RequireNetworks(space.name, &SpaceNetworks::onnx_graph, "onnx exporter"));
+  if (!options.dynamic_batch && options.batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "options.batch: expected at least 1 (or dynamic_batch), got ", options.batch));
+  }
   torch::manual_seed(options.seed);
   const InputShape input{options.in_channels, options.height, options.width,
                          options.num_classes};
@@ -29,14 +33,15 @@ absl::StatusOr<OnnxModel> ExportChecked(const SpaceConfig& space, const std::str
   if (!checkpoint.empty()) RETURN_IF_ERROR(LoadCheckpoint(checkpoint, *model.ptr(), arch));
   model.ptr()->eval();
   OnnxInputShape shape;
-  shape.batch = options.batch;
+  shape.batch = options.dynamic_batch ? kOnnxDynamicBatch : options.batch;
   shape.channels = options.in_channels;
   shape.height = options.height;
   shape.width = options.width;
   ASSIGN_OR_RETURN(OnnxGraph graph, networks->onnx_graph(*model.ptr(), shape));
   graph.doc = absl::StrCat("edgenas ", space.name, " ", arch,
                            checkpoint.empty() ? " (initial weights, seed " : " (trained weights",
-                           checkpoint.empty() ? absl::StrCat(options.seed, ")") : ")");
+                           checkpoint.empty() ? absl::StrCat(options.seed, ")") : ")",
+                           options.dynamic_batch ? ", dynamic batch" : "");
   OnnxModel out;
   ASSIGN_OR_RETURN(out.bytes, SerializeOnnxGraph(graph));
   out.input_name = graph.input.name;

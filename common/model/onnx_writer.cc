@@ -19,12 +19,33 @@ static_assert(sizeof(float) == 4, "ONNX FLOAT is IEEE-754 binary32");
 #error "raw_data must be little-endian: byte-swap before writing on this target"
 #endif
 
-void SetShape(const OnnxValueInfo& info, onnx::ValueInfoProto* value) {
+// Writes `info` as a float tensor value; a dimension with a dim_params name
+// is symbolic. INVALID_ARGUMENT for a negative fixed dimension, a symbolic
+// one whose dims entry is not -1, or dim_params of another length.
+absl::Status SetShape(const OnnxValueInfo& info, onnx::ValueInfoProto* value) {
+  if (!info.dim_params.empty() && info.dim_params.size() != info.dims.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("onnx value ", info.name, ": ",
+                                                   info.dim_params.size(), " dim_params for ",
+                                                   info.dims.size(), " dims"));
+  }
   value->set_name(info.name);
   onnx::TypeProto_Tensor* tensor = value->mutable_type()->mutable_tensor_type();
   tensor->set_elem_type(onnx::TensorProto_DataType_FLOAT);
   onnx::TensorShapeProto* shape = tensor->mutable_shape();
-  for (int64_t d : info.dims) shape->add_dim()->set_dim_value(d);
+  for (size_t i = 0; i < info.dims.size(); ++i) {
+    const bool symbolic = !info.dim_params.empty() && !info.dim_params[i].empty();
+    if (symbolic ? info.dims[i] != -1 : info.dims[i] < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("onnx value ", info.name, ": dimension ", i, " is ", info.dims[i],
+                       symbolic ? " (a symbolic dimension is -1)" : " (negative)"));
+    }
+    if (symbolic) {
+      shape->add_dim()->set_dim_param(info.dim_params[i]);
+    } else {
+      shape->add_dim()->set_dim_value(info.dims[i]);
+    }
+  }
+  return absl::OkStatus();
 }
 
 void SetAttribute(const OnnxAttribute& in, onnx::AttributeProto* out) {
@@ -80,8 +101,8 @@ absl::StatusOr<std::string> SerializeOnnxGraph(const OnnxGraph& graph) {
 
   onnx::GraphProto* g = model.mutable_graph();
   g->set_name(graph.name);
-  SetShape(graph.input, g->add_input());
-  SetShape(graph.output, g->add_output());
+  if (absl::Status s = SetShape(graph.input, g->add_input()); !s.ok()) return s;
+  if (absl::Status s = SetShape(graph.output, g->add_output()); !s.ok()) return s;
   for (const OnnxInitializer& init : graph.initializers) {
     if (absl::Status s = SetInitializer(init, g->add_initializer()); !s.ok()) return s;
   }

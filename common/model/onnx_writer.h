@@ -12,9 +12,11 @@
 namespace edgenas {
 
 // The ModelProto bytes of `graph` (opset kOnnxOpset, IR kOnnxIrVersion,
-// producer "edgenas"; initializers as raw little-endian floats). INVALID_ARGUMENT
-// when an initializer's values do not fill its dims, or when onnx::checker
-// rejects the model (its message quoted); INTERNAL when serialization fails.
+// producer "edgenas"; initializers as raw little-endian floats; symbolic
+// input/output dimensions as dim_param). INVALID_ARGUMENT when an
+// initializer's values do not fill its dims, an input or output dimension is
+// malformed (OnnxValueInfo), or onnx::checker rejects the model (its message
+// quoted); INTERNAL when serialization fails.
 absl::StatusOr<std::string> SerializeOnnxGraph(const OnnxGraph& graph);
 
 }  // namespace edgenas

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/model/onnx_export.h"
@@ -76,8 +77,9 @@ absl::StatusOr<TaskOutcome> OnnxRunner::Run(const v1::Task& task,
   outcome.metrics.push_back(std::move(params));
   outcome.notes.push_back(absl::StrFormat(
       "latency: OpenCV DNN %s (CPU backend) on the exported ONNX model; mean %.4f ms, min %.4f "
-      "ms, threads %d, batch %d",
-      OnnxNet::Version(), stats.mean_ms, stats.min_ms, c.threads, c.batch));
+      "ms, threads %d, batch %d, input %s",
+      OnnxNet::Version(), stats.mean_ms, stats.min_ms, c.threads, c.batch,
+      absl::StrJoin(model.input_dims, "x")));
   outcome.notes.push_back("energy_mj unavailable: the onnx runner does not read an energy meter");
   if (c.batch > 1) {
     outcome.notes.push_back(absl::StrCat("latency_ms is per forward pass of a batch of ", c.batch));

@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/model/model_registry.h"
+#include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "device_agent/energy/energy_flags.h"
 #include "device_agent/energy/energy_measure.h"
@@ -80,8 +81,13 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
                                                    const std::atomic<bool>* stop) {
   RETURN_IF_ERROR(CheckNotStopped(stop, "latency task"));
   ASSIGN_OR_RETURN(Candidate c, CandidateOf(task, options_.default_threads));
+  ASSIGN_OR_RETURN(const Architecture arch, ParseArchitecture(c.space, c.arch));
   ASSIGN_OR_RETURN(torch::nn::AnyModule model,
                    BuildModel(c.space, c.arch, c.shape));
+  // The input the network takes: the dataset's, or the candidate's own
+  // resolution in a space whose architectures choose one (timing a resize
+  // from the dataset's size would add work the deployed network never does).
+  const InputShape input_shape = NetworkInputShape(c.space, arch, c.shape);
   LatencyOptions& latency_options = c.latency;
   const int threads = c.threads;
   const int batch = c.batch;
@@ -93,7 +99,7 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
   model.ptr()->eval();
   torch::manual_seed(0);
   const torch::Tensor input =
-      torch::randn({batch, c.shape.channels, c.shape.height, c.shape.width});
+      torch::randn({batch, input_shape.channels, input_shape.height, input_shape.width});
 
   const std::function<absl::Status()> run_once = [&model, &input]() -> absl::Status {
     torch::Tensor out = model.forward(input);
@@ -140,8 +146,10 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
   outcome.metrics.back().set_method("trainable parameters of the built model");
   outcome.notes.push_back(absl::StrFormat(
       "latency: %d runs in %d blocks, mean %.4f ms, min %.4f ms, stddev %.4f ms, threads %d, "
-      "batch %d%s",
+      "batch %d, input %dx%dx%d%s",
       stats.runs, stats.blocks, stats.mean_ms, stats.min_ms, stats.stddev_ms, threads, batch,
+      static_cast<int>(input.size(1)), static_cast<int>(input.size(2)),
+      static_cast<int>(input.size(3)),
       stats.unstable ? "; UNSTABLE: the 95% CI stayed wider than the target after a re-measurement"
                      : ""));
 

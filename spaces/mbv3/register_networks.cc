@@ -1,12 +1,15 @@
 // Registers the mbv3 space's LibTorch record (see
-// common/model/space_networks.h): its network and stage features. The
-// supernet, exports and operator profiling join here as they are built.
+// common/model/space_networks.h): its network, stage features, and ONNX and
+// TorchScript export. The supernet and operator profiling join here as they
+// are built.
 #include <memory>
 
 #include "common/model/space_networks.h"
 #include "common/status_macros.h"
 #include "spaces/mbv3/mbv3_model.h"
+#include "spaces/mbv3/mbv3_onnx.h"
 #include "spaces/mbv3/mbv3_space.h"
+#include "spaces/mbv3/mbv3_torchscript.h"
 
 namespace edgenas {
 namespace {
@@ -30,6 +33,8 @@ EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
   networks.space = kMbv3SpaceName;
   networks.build = &Build;
   networks.forward_stages = &Stages;
+  networks.onnx_graph = &OnnxGraphFromMbv3;
+  networks.torchscript_source = &Mbv3TorchScriptSource;
   RegisterSpaceNetworks(std::move(networks));
 }
 

@@ -236,7 +236,7 @@ absl::StatusOr<OnnxGraph> Walk(const torch::nn::Module& network, const OnnxInput
   const auto* stem = stem_conv->as<torch::nn::Conv2dImpl>();
   if (stem == nullptr) return NotNb201("stem_conv", "expected Conv2d");
   if (body->as<torch::nn::SequentialImpl>() == nullptr) return NotNb201("body", "expected Sequential");
-  if (shape.batch < 1 || shape.height < 1 || shape.width < 1 ||
+  if ((shape.batch < 1 && shape.batch != kOnnxDynamicBatch) || shape.height < 1 || shape.width < 1 ||
       shape.channels != stem->options.in_channels()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "onnx export: input shape [", shape.batch, ", ", shape.channels, ", ", shape.height, ", ",
@@ -246,8 +246,8 @@ absl::StatusOr<OnnxGraph> Walk(const torch::nn::Module& network, const OnnxInput
 
   OnnxGraph& g = b.graph();
   g.name = "edgenas_nb201";
-  g.input = OnnxValueInfo{"input", {shape.batch, shape.channels, shape.height, shape.width}};
-  g.output = OnnxValueInfo{"logits", {shape.batch, classifier->options.out_features()}};
+  g.input = BatchedValueInfo("input", shape.batch, {shape.channels, shape.height, shape.width});
+  g.output = BatchedValueInfo("logits", shape.batch, {classifier->options.out_features()});
 
   ASSIGN_OR_RETURN(std::string x, b.Conv(g.input.name, *stem_conv, "stem_conv"));
   ASSIGN_OR_RETURN(x, b.BatchNorm(x, *stem_bn, "stem_bn"));

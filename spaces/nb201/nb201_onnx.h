@@ -19,7 +19,8 @@ namespace edgenas {
 // The graph of `network`, which must come from BuildNb201Network (stem conv
 // and batch norm, a body of NB201 cells and reduction blocks, head batch
 // norm, ReLU, global average pooling, linear classifier). Input "input" of
-// `shape`, output "logits" [batch, num_classes]. A cell's node sums its
+// `shape`, output "logits" [batch, num_classes] (a symbolic batch when
+// shape.batch is kOnnxDynamicBatch). A cell's node sums its
 // built (live) edges; a skip edge passes its source through, and a cell
 // whose output has no built edge computes zeros (exported as Mul by 0).
 // INVALID_ARGUMENT when the module is not such a network (naming the

@@ -65,6 +65,23 @@ TEST(RunCli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunEdgenas({"local", "job.yaml", "--threads=0"}).code, kExitUsage);
 }
 
+// `export --dynamic_batch` is offered for ONNX and refused, before any
+// connection, with another format.
+TEST(RunCli, ExportDynamicBatchIsForOnnxOnly) {
+  const Result help = RunEdgenas({"export", "--help"});
+  EXPECT_EQ(help.code, kExitOk);
+  EXPECT_THAT(help.out, HasSubstr("--dynamic_batch"));
+  const Result torchscript = RunEdgenas({"export", "j", "1", "--format", "torchscript",
+                                         "--dynamic_batch", "--coordinator", "127.0.0.1:1"});
+  EXPECT_EQ(torchscript.code, kExitUsage);
+  EXPECT_THAT(torchscript.err, HasSubstr("--dynamic_batch: only with --format onnx"));
+  // With onnx the flag is accepted: the command goes on to the (refused) connection.
+  const Result onnx = RunEdgenas(
+      {"export", "j", "1", "--format", "onnx", "--dynamic_batch", "--coordinator", "127.0.0.1:1"});
+  EXPECT_EQ(onnx.code, kExitFailure);
+  EXPECT_THAT(onnx.err, HasSubstr("UNAVAILABLE"));
+}
+
 // Errors print as "error: CODE: message" and exit 1.
 TEST(RunCli, ErrorsPrintCodeAndMessage) {
   const Result missing = RunEdgenas({"submit", "/nonexistent/job.yaml"});

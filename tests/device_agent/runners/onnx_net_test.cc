@@ -168,6 +168,34 @@ INSTANTIATE_TEST_SUITE_P(
         // the output node has only none inputs: every cell computes zeros
         Case{"|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", 1, 2}));
 
+// A dynamic-batch export (symbolic "batch" dimension) runs at batch 3 and 1
+// with LibTorch's logits.
+TEST(OnnxExport, DynamicBatchRunsAtAnyBatch) {
+  const SpaceConfig space = Space(4, 1);
+  const std::string arch =
+      "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|"
+      "skip_connect~2|";
+  torch::nn::AnyModule model = MakeTrained(space, arch, 9);
+  OnnxExportOptions options;
+  options.dynamic_batch = true;
+  options.in_channels = kInput.channels;
+  options.height = kInput.height;
+  options.width = kInput.width;
+  options.num_classes = kInput.classes;
+  absl::StatusOr<OnnxModel> onnx = ExportOnnx(space, arch, SaveCheckpoint(*model.ptr()), options);
+  ASSERT_TRUE(onnx.ok()) << onnx.status();
+  EXPECT_EQ(onnx->input_dims, (std::vector<int64_t>{-1, 1, 28, 28}));
+  EXPECT_EQ(onnx->output_dims, (std::vector<int64_t>{-1, 10}));
+  torch::NoGradGuard no_grad;
+  for (int64_t batch : {3, 1}) {
+    torch::manual_seed(batch);
+    const torch::Tensor x = torch::randn({batch, 1, 28, 28});
+    const FloatTensor got = RunOpenCv(onnx->bytes, x);
+    EXPECT_EQ(got.dims, (std::vector<int64_t>{batch, 10}));
+    EXPECT_LT(MaxError(got, model.forward(x)), 1e-4);
+  }
+}
+
 // The graph mirrors the built modules: a zero cell is a Mul by 0, a skip
 // adds no node, and every Conv2d of the network appears once.
 TEST(OnnxGraphFromNb201, MirrorsTheBuiltModules) {

@@ -98,6 +98,27 @@ v1::Task SmallTask(const std::string& arch) {
   return task;
 }
 
+// An mbv3 candidate whose architecture chooses resolution 32 (the dataset's
+// images are 28x28): a small skeleton, one SE/h-swish stage and one
+// ReLU stage.
+constexpr char kMbv3Arch[] = "r32-w100|d1-se-hs:k3e4|d2-nose-relu:k5e3,k3e6";
+constexpr int kMbv3Resolution = 32;
+v1::Task Mbv3Task() {
+  v1::Task task = SmallTask(kMbv3Arch);
+  task.set_space("mbv3");
+  v1::SearchSpaceSpec* space = task.mutable_spec()->mutable_space();
+  space->Clear();
+  space->set_name("mbv3");
+  auto& options = *space->mutable_options();
+  options["stages"] = "2";
+  options["channels"] = "16,24";
+  options["strides"] = "1,2";
+  options["depths"] = "1,2";
+  options["head_channels"] = "64";
+  options["feature_channels"] = "64";
+  return task;
+}
+
 // The same network with an hour of warm-up: only a stop ends it early.
 v1::Task EndlessTask() {
   v1::Task task = SmallTask(kArch);
@@ -263,6 +284,40 @@ TEST_P(RunnerContractTest, AnswersASmallNetworkAtTheTasksInputShape) {
     for (const std::string& note : outcome->notes) shape_seen |= absl::StrContains(note, printed);
     EXPECT_TRUE(shape_seen) << printed;
   }
+}
+
+// A candidate of a space whose architectures choose their resolution is
+// timed at that resolution, not the dataset's: the network that runs is
+// the one built for the task, fed [batch, channels, 32, 32].
+TEST_P(RunnerContractTest, TimesAnMbv3CandidateAtItsOwnResolution) {
+  if (!Configure(GetParam(), Mode::kAnswers)) return;
+  if (GetParam() == "replay") GTEST_SKIP() << "replay builds no network: it looks the arch up";
+  absl::StatusOr<std::unique_ptr<LatencyRunner>> runner = Build(GetParam());
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  const v1::Task task = Mbv3Task();
+  absl::StatusOr<TaskOutcome> outcome = (*runner)->Run(task, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  const v1::Metric* latency = Find(*outcome, kMetricLatencyMs);
+  ASSERT_NE(latency, nullptr);
+  EXPECT_GT(latency->value(), 0);
+  if (const v1::Metric* params = Find(*outcome, kMetricParams); params != nullptr) {
+    absl::StatusOr<SpaceConfig> space = SpaceConfigFromSpec(task.spec().space(), task.space());
+    ASSERT_TRUE(space.ok()) << space.status();
+    absl::StatusOr<torch::nn::AnyModule> expected = BuildModel(*space, kMbv3Arch, DatasetShape());
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    EXPECT_EQ(params->value(), static_cast<double>(CountParameters(*expected->ptr())));
+  }
+  // Each runner says the input it fed (the external one through its
+  // {input_shape} placeholder, the others in their latency note).
+  const InputShape shape = DatasetShape();
+  const std::string fed = absl::StrCat(shape.channels, "x", kMbv3Resolution, "x", kMbv3Resolution);
+  const std::string dataset = absl::StrCat(shape.channels, "x", shape.height, "x", shape.width);
+  bool fed_seen = false;
+  for (const std::string& note : outcome->notes) {
+    fed_seen |= absl::StrContains(note, fed);
+    EXPECT_FALSE(absl::StrContains(note, dataset)) << note;
+  }
+  EXPECT_TRUE(fed_seen) << fed;
 }
 
 // The shape comes from the task: one its dataset cannot give is refused as
