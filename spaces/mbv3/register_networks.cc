@@ -6,6 +6,7 @@
 #include "common/model/space_networks.h"
 #include "common/status_macros.h"
 #include "spaces/mbv3/mbv3_model.h"
+#include "spaces/mbv3/mbv3_profile.h"
 #include "spaces/mbv3/mbv3_space.h"
 
 namespace edgenas {
@@ -30,6 +31,7 @@ EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
   networks.space = kMbv3SpaceName;
   networks.build = &Build;
   networks.forward_stages = &Stages;
+  networks.profile_op = &Mbv3ProfileOp;
   RegisterSpaceNetworks(std::move(networks));
 }
 
