@@ -92,8 +92,11 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
   torch::NoGradGuard no_grad;
   model.ptr()->eval();
   torch::manual_seed(0);
-  const torch::Tensor input =
-      torch::randn({batch, c.shape.channels, c.shape.height, c.shape.width});
+  // The network's own input (an architecture may choose its resolution), as
+  // `edgenas-agent profile` times whole networks.
+  ASSIGN_OR_RETURN(const Architecture arch, ParseArchitecture(c.space, c.arch));
+  const InputShape in = NetworkInputShape(c.space, arch, c.shape);
+  const torch::Tensor input = torch::randn({batch, in.channels, in.height, in.width});
 
   const std::function<absl::Status()> run_once = [&model, &input]() -> absl::Status {
     torch::Tensor out = model.forward(input);
@@ -138,6 +141,7 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
   outcome.metrics.push_back(
       MakeMetric(kMetricParams, static_cast<double>(TrainableParameters(*model.ptr())), ""));
   outcome.metrics.back().set_method("trainable parameters of the built model");
+  AddAnalyticFlops(c, &outcome);
   outcome.notes.push_back(absl::StrFormat(
       "latency: %d runs in %d blocks, mean %.4f ms, min %.4f ms, stddev %.4f ms, threads %d, "
       "batch %d%s",

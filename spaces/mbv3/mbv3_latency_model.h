@@ -77,7 +77,9 @@ class Mbv3LatencyModel : public LatencyModel {
   // channels and classes): per resolution and width, the stem, each stage's
   // first block and (when a stage can be deeper) its later blocks in every
   // kernel, expansion, SE and activation, and the head's three ops. With
-  // the default options that is 1451 shapes before merging equal ones.
+  // the default options: 4 x (1 + 10 x 36 + 3) = 1456 enumerated, 943
+  // distinct (widths 75% and 100% share channel counts in places, and both
+  // resolutions reach 4x4 in the last stages).
   // INVALID_ARGUMENT naming space.options.<key> or dataset for bad options
   // or input.
   absl::StatusOr<std::vector<OpShape>> RequiredOpShapes(const SpaceConfig& space,
