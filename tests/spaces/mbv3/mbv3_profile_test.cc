@@ -44,9 +44,10 @@ SpaceConfig SmallMbv3() {
 TEST(Mbv3ProfileOp, EveryTableOpRunsWithItsShape) {
   auto shapes = RequiredOpShapes(SmallMbv3(), kFashion);
   ASSERT_TRUE(shapes.ok()) << shapes.status();
-  // Per resolution: stem, 4 block positions x 16 variants, 3 head ops (the
-  // head_feature and classifier shapes are the same at both resolutions).
-  EXPECT_EQ(shapes->size(), 2u * (1 + 4 * 16 + 1) + 2);
+  // Per resolution: the stem, 3 distinct block positions x 16 variants (the
+  // first stage's two blocks are both 8 -> 8, stride 1, at one side) and
+  // head_conv; head_feature and the classifier are the same at both.
+  EXPECT_EQ(shapes->size(), 2u * (1 + 3 * 16 + 1) + 2);
   auto networks = RequireNetworks("mbv3", &SpaceNetworks::profile_op, "operator profiler");
   ASSERT_TRUE(networks.ok()) << networks.status();
   torch::NoGradGuard no_grad;
