@@ -148,6 +148,17 @@ absl::Status SpecReader::ReadMap(const YAML::Node& node, const std::string& path
     if (!seen.insert(key.Scalar()).second) return Error(entry_path, key, "key given twice");
     Message* entry = message->GetReflection()->AddMessage(message, field);
     RETURN_IF_ERROR(ReadValue(key, path, key_field, entry));
+    // A list of plain values in space.options (a list option,
+    // "kernels: [3, 5, 7]") is stored as its comma-joined text.
+    if (path == "space.options" && item.second.IsSequence()) {
+      std::vector<std::string> items;
+      for (const auto& element : item.second) {
+        if (!element.IsScalar()) return Expected(entry_path, element, "plain values");
+        items.push_back(element.Scalar());
+      }
+      entry->GetReflection()->SetString(entry, value_field, absl::StrJoin(items, ","));
+      continue;
+    }
     RETURN_IF_ERROR(ReadValue(item.second, entry_path, value_field, entry));
   }
   return absl::OkStatus();

@@ -311,15 +311,15 @@ absl::Status NormalizeProxySettings(JobSpec* spec) {
   if (distill) {
     auto* t = ev->mutable_teacher();
     // The space's default teacher fills what the job leaves unset.
+    absl::StatusOr<SpaceConfig> space_config = SpaceConfigFromSpec(spec->space());
+    if (!space_config.ok()) return PrefixFieldError("job", space_config.status());
     absl::StatusOr<ResolvedTeacher> teacher =
-        ResolveTeacher(spec->space().name(), t->arch(), t->channels(), t->cells_per_stage());
+        ResolveTeacher(*space_config, t->arch(), t->channels(), t->cells_per_stage());
     if (!teacher.ok()) return PrefixFieldError("job", teacher.status());
     t->set_arch(teacher->arch);
     t->set_channels(teacher->channels);
     t->set_cells_per_stage(teacher->cells_per_stage);
-    absl::StatusOr<SpaceConfig> space_config = SpaceConfigFromSpec(spec->space());
-    absl::StatusOr<std::unique_ptr<SearchSpace>> space = space_config.status();
-    if (space_config.ok()) space = CreateSearchSpace(*space_config);
+    absl::StatusOr<std::unique_ptr<SearchSpace>> space = CreateSearchSpace(*space_config);
     if (space.ok()) {
       absl::StatusOr<Architecture> arch = (*space)->Parse(t->arch());
       if (!arch.ok()) return Bad("evaluation.teacher.arch", arch.status().message());

@@ -186,11 +186,15 @@ absl::StatusOr<std::unique_ptr<SearchSpace>> CreateSearchSpace(absl::string_view
   return CreateSearchSpace(config);
 }
 
-absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::string_view arch,
+absl::StatusOr<ResolvedTeacher> ResolveTeacher(const SpaceConfig& space, absl::string_view arch,
                                                int channels, int cells_per_stage) {
-  ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(space, "space.name"));
+  ASSIGN_OR_RETURN(const SpaceRegistration* reg, FindOrError(space.name, "space.name"));
   ResolvedTeacher teacher;
   teacher.arch = arch.empty() ? reg->teacher.arch : std::string(arch);
+  if (arch.empty() && reg->teacher.arch_of) {
+    ASSIGN_OR_RETURN(const std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space));
+    teacher.arch = reg->teacher.arch_of(*search_space);
+  }
   if (teacher.arch.empty()) {
     return FieldError("evaluation.teacher.arch",
                       absl::StrCat("required: space \"", reg->name, "\" has no default teacher"));
@@ -205,6 +209,10 @@ absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::st
     if (value == 0) return 0;
     const std::string field = absl::StrCat("evaluation.teacher.", key);
     ASSIGN_OR_RETURN(const IntOptionSchema* schema, FindOption(*reg, key, field));
+    if (schema->max_items > 0) {
+      return FieldError(field, absl::StrCat("space \"", reg->name, "\" has no integer option \"",
+                                            key, "\"; set the teacher's architecture instead"));
+    }
     return ParseIntOption(*schema, absl::StrCat(value), field);
   };
   ASSIGN_OR_RETURN(teacher.channels, resolve("channels", channels));

@@ -49,6 +49,9 @@ struct IntOptionSchema {
 struct TeacherDefaults {
   std::string arch;  // "" when the space has no default teacher
   std::vector<std::pair<std::string, int>> options;
+  // Optional, for spaces whose genes depend on their options: the default
+  // teacher of the job's space (wins over `arch`).
+  std::function<std::string(const SearchSpace& space)> arch_of = nullptr;
 };
 
 // A space's core record: what the coordinator, the CLI and every executor
@@ -101,7 +104,7 @@ struct ResolvedTeacher {
 // unset). INVALID_ARGUMENT naming evaluation.teacher.<field> when no
 // architecture is given and the space has no default, or a width is given
 // that the space has no option for or is out of the option's range.
-absl::StatusOr<ResolvedTeacher> ResolveTeacher(absl::string_view space, absl::string_view arch,
+absl::StatusOr<ResolvedTeacher> ResolveTeacher(const SpaceConfig& space, absl::string_view arch,
                                                int channels, int cells_per_stage);
 
 // A space name with its options, as plain data (no proto), for the model

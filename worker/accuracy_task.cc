@@ -82,10 +82,13 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
       plan.operation == kOpTrainTeacher || plan.operation == kOpFlashDistill ||
       (plan.operation.empty() && spec.evaluation().mode() == kOpFlashDistill);
   if (distills || !teacher.arch().empty()) {
+    SpaceConfig job_space = plan.space;
+    if (!spec.space().name().empty()) {
+      ASSIGN_OR_RETURN(job_space, SpaceConfigFromSpec(spec.space()));
+    }
     ASSIGN_OR_RETURN(const ResolvedTeacher resolved,
-                     ResolveTeacher(spec.space().name().empty() ? plan.space.name
-                                                                : spec.space().name(),
-                                    teacher.arch(), teacher.channels(), teacher.cells_per_stage()));
+                     ResolveTeacher(job_space, teacher.arch(), teacher.channels(),
+                                    teacher.cells_per_stage()));
     plan.teacher_arch = resolved.arch;
     plan.teacher_channels = resolved.channels;
     plan.teacher_cells_per_stage = resolved.cells_per_stage;

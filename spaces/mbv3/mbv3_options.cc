@@ -31,25 +31,6 @@ std::vector<IntOptionSchema> Mbv3OptionSchema() {
   return schema;
 }
 
-Mbv3Options DefaultMbv3Options() {
-  Mbv3Options o;
-  for (const IntOptionSchema& s : Mbv3OptionSchema()) {
-    if (s.key == "stages") o.stages = s.default_value;
-    if (s.key == "stem_channels") o.stem_channels = s.default_value;
-    if (s.key == "stem_stride") o.stem_stride = s.default_value;
-    if (s.key == "head_channels") o.head_channels = s.default_value;
-    if (s.key == "feature_channels") o.feature_channels = s.default_value;
-    if (s.key == "channels") o.channels = s.default_list;
-    if (s.key == "strides") o.strides = s.default_list;
-    if (s.key == "kernels") o.kernels = s.default_list;
-    if (s.key == "expands") o.expands = s.default_list;
-    if (s.key == "depths") o.depths = s.default_list;
-    if (s.key == "resolutions") o.resolutions = s.default_list;
-    if (s.key == "widths") o.widths = s.default_list;
-  }
-  return o;
-}
-
 int Mbv3MakeDivisible(double value) {
   const int divisor = 8;
   int rounded = std::max(divisor, static_cast<int>(value + divisor / 2.0) / divisor * divisor);

@@ -35,9 +35,6 @@ struct Mbv3Options {
 // The option schema registered for the space (keys, defaults, ranges).
 std::vector<IntOptionSchema> Mbv3OptionSchema();
 
-// The options at their schema defaults (without the registry).
-Mbv3Options DefaultMbv3Options();
-
 // Reads the options of `config` (defaults for absent keys). INVALID_ARGUMENT
 // naming space.options.<key> for a bad value or options that do not fit
 // together (list lengths, even kernels, a resolution whose last feature map

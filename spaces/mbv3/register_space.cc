@@ -23,11 +23,11 @@ EDGENAS_SPACE_CORE_REGISTRATION(mbv3) {
   reg.encoder = std::make_shared<Mbv3FeatureEncoder>();
   // Per-operator latency tables and the analytic MAC count.
   reg.latency_model = std::make_shared<Mbv3LatencyModel>();
-  // The largest network of the default options teaches by default (a job
-  // with other options names its teacher, or is refused naming
-  // evaluation.teacher.arch).
-  const Mbv3Space defaults(DefaultMbv3Options());
-  reg.teacher.arch = defaults.Print(defaults.Largest());
+  // The largest network of the job's space teaches by default.
+  reg.teacher.arch_of = [](const SearchSpace& space) {
+    const auto& mbv3 = static_cast<const Mbv3Space&>(space);
+    return mbv3.Print(mbv3.Largest());
+  };
   reg.check_options = [](const SpaceConfig& config) {
     return ReadMbv3Options(config).status();
   };

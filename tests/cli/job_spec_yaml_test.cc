@@ -164,12 +164,23 @@ TEST(ParseJobSpecYaml, SpaceOptionsMapParses) {
   EXPECT_EQ(spec->space().channels(), 0);
 }
 
+// A list option may be a YAML list; it is kept as comma-joined text.
+TEST(ParseJobSpecYaml, SpaceListOptionsJoinAsText) {
+  absl::StatusOr<v1::JobSpec> spec =
+      ParseJobSpecYaml("name: x\nspace: {name: mbv3, options: {kernels: [3, 5, 7], depths: \"2,3\"}}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->space().options().at("kernels"), "3,5,7");
+  EXPECT_EQ(spec->space().options().at("depths"), "2,3");
+}
+
 // Space options must be a map with each key given once.
 TEST(ParseJobSpecYaml, SpaceOptionsShapeErrorsNameThePath) {
   EXPECT_THAT(ErrorOf("space: {name: nb201, options: [1, 2]}"),
               HasSubstr("space.options: expected a map, got a list"));
-  EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: [8]}}"),
-              HasSubstr("space.options.channels: expected a string, got a list"));
+  EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: [[8]]}}"),
+              HasSubstr("space.options.channels: expected plain values, got a list"));
+  EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: {a: 8}}}"),
+              HasSubstr("space.options.channels: expected a string, got a map"));
   EXPECT_THAT(ErrorOf("space: {name: nb201, options: {channels: 8, channels: 9}}"),
               HasSubstr("space.options.channels: key given twice"));
 }

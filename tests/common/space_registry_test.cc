@@ -69,8 +69,8 @@ TEST(NormalizeSpaceSpec, RefusesUnknownSpace) {
   v1::SearchSpaceSpec spec;
   spec.set_name("darts");
   EXPECT_THAT(ErrorOf(spec),
-              HasSubstr("space.name: unknown search space \"darts\"; known: nb201"));
-  EXPECT_THAT(ErrorOf(v1::SearchSpaceSpec()), HasSubstr("space.name: required; known: nb201"));
+              HasSubstr("space.name: unknown search space \"darts\"; known: mbv3, nb201"));
+  EXPECT_THAT(ErrorOf(v1::SearchSpaceSpec()), HasSubstr("space.name: required; known: mbv3, nb201"));
 }
 
 // An unknown option is refused naming it and listing the space's options.
@@ -122,7 +122,7 @@ TEST(SpaceConfigFromSpec, TaskSpaceOverridesAndIsChecked) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "nb201");
   EXPECT_EQ(config->options.at("channels"), "16");
-  config = SpaceConfigFromSpec(Nb201(), "mbv3");
+  config = SpaceConfigFromSpec(Nb201(), "darts");
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("task.space: unknown search"));
 }
 
@@ -135,7 +135,7 @@ TEST(SpaceRegistry, CreateSearchSpaceUsesRegistry) {
   EXPECT_EQ((*space)->Name(), "nb201");
   EXPECT_THAT(KnownSearchSpaces(), ::testing::Contains("nb201"));
   EXPECT_THAT(std::string(CreateSearchSpace("darts").status().message()),
-              HasSubstr("space.name: unknown search space \"darts\"; known: nb201"));
+              HasSubstr("space.name: unknown search space \"darts\"; known: mbv3, nb201"));
 }
 
 }  // namespace

@@ -209,7 +209,7 @@ TEST(SearchSpace, CreateSearchSpaceRefusesUnknownNameListingKnown) {
   space = CreateSearchSpace("foo");
   EXPECT_EQ(space.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(space.status().message()),
-              ::testing::StartsWith("space.name: unknown search space \"foo\"; known: nb201"));
+              ::testing::StartsWith("space.name: unknown search space \"foo\"; known: mbv3, nb201"));
 }
 
 // Samples are valid, reproducible per seed, and reach every op on every edge.
