@@ -12,6 +12,7 @@
 #include "common/datasets.h"
 #include "common/field_error.h"
 #include "common/metric_names.h"
+#include "common/network_cost.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
 #include "common/status_macros.h"
@@ -178,6 +179,28 @@ absl::Status NormalizeConstraints(JobSpec* spec) {
     } else if (!c->device_class().empty()) {
       return Bad(field + ".device_class",
                  absl::StrCat("\"", c->metric(), "\" does not depend on a device"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "flops" (multiply-accumulates, counted analytically by the workers and
+// agents) needs a space that counts them (common/network_cost.h).
+absl::Status CheckFlopsMetrics(const JobSpec& spec) {
+  const absl::Status counts = SpaceCountsMacs(spec.space().name());
+  if (counts.ok()) return counts;
+  const auto refuse = [&counts](const std::string& field) {
+    return Bad(field, absl::StrCat("\"", kMetricFlops, "\" is counted analytically, but ",
+                                   counts.message()));
+  };
+  for (int i = 0; i < spec.objectives_size(); ++i) {
+    if (spec.objectives(i).metric() == kMetricFlops) {
+      return refuse(absl::StrCat("objectives[", i, "].metric"));
+    }
+  }
+  for (int i = 0; i < spec.constraints_size(); ++i) {
+    if (spec.constraints(i).metric() == kMetricFlops) {
+      return refuse(absl::StrCat("constraints[", i, "].metric"));
     }
   }
   return absl::OkStatus();
@@ -502,6 +525,7 @@ absl::Status NormalizeJobSpec(JobSpec* spec, const JobSpecNames& names) {
   RETURN_IF_ERROR(NormalizeStrategy(spec, names.strategies));
   RETURN_IF_ERROR(NormalizeObjectives(spec));
   RETURN_IF_ERROR(NormalizeConstraints(spec));
+  RETURN_IF_ERROR(CheckFlopsMetrics(*spec));
   RETURN_IF_ERROR(NormalizeEvaluation(spec, names.evaluation_modes));
   RETURN_IF_ERROR(NormalizeLatencyScreening(spec));
   RETURN_IF_ERROR(NormalizeBudget(spec));

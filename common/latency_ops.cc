@@ -1,5 +1,6 @@
 #include "common/latency_ops.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/datasets.h"
 #include "common/field_error.h"
@@ -10,6 +11,11 @@ namespace edgenas {
 std::string OpShape::ToString() const {
   return absl::StrFormat("%s %d->%d ch at %dx%d stride %d", op, in_channels, out_channels,
                          resolution, resolution, stride);
+}
+
+absl::StatusOr<OpCost> LatencyModel::Cost(const OpShape& shape) const {
+  return absl::UnimplementedError(
+      absl::StrCat("this latency model has no analytic cost for ", shape.ToString()));
 }
 
 InputShape DefaultInputShape() {

@@ -8,6 +8,7 @@
 #ifndef EDGENAS_COMMON_LATENCY_OPS_H_
 #define EDGENAS_COMMON_LATENCY_OPS_H_
 
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,6 +37,16 @@ struct OpShape {
   std::string ToString() const;
 };
 
+// What one operator computes, counted analytically (common/network_cost.h):
+// multiply-accumulates of its convolutions and linear layers for one image
+// (batch norm, activations, pooling, element-wise products and sums count
+// 0, as in the MobileNet and Once-for-All papers), and its trainable
+// parameters (weights, biases, batch-norm scales and shifts).
+struct OpCost {
+  int64_t macs = 0;
+  int64_t params = 0;
+};
+
 // A space's latency model: which operators its networks are made of. Every
 // network's latency is modelled as the sum of its operators' latencies
 // plus a per-forward overhead. Implementations are immutable.
@@ -59,6 +70,15 @@ class LatencyModel {
   // network has (for measuring the per-forward overhead no single operator
   // sees).
   virtual std::string OverheadCalibrationArch(const SpaceConfig& space) const = 0;
+  // Whether Cost is implemented (false by default: the space has no MAC
+  // count).
+  virtual bool CountsCosts() const { return false; }
+  // The analytic cost (OpCost) of one operator shape this model produces
+  // (an entry of RequiredOpShapes or NetworkOpShapes); a network's cost is
+  // the sum over its NetworkOpShapes, so each entry must stand for modules
+  // of its own. UNIMPLEMENTED by default; INVALID_ARGUMENT naming op for a
+  // shape the model does not know.
+  virtual absl::StatusOr<OpCost> Cost(const OpShape& shape) const;
 };
 
 // The shape of the default dataset (what a table is profiled at when no job

@@ -13,7 +13,8 @@ bool IsKnownMetric(absl::string_view name) {
 
 const std::vector<std::string>& ObjectiveMetrics() {
   static const std::vector<std::string>* names = new std::vector<std::string>{
-      kMetricAccuracy, kMetricLatencyMs, kMetricEnergyMj, kMetricParams, kMetricTrainSeconds};
+      kMetricAccuracy, kMetricLatencyMs, kMetricEnergyMj, kMetricParams, kMetricFlops,
+      kMetricTrainSeconds};
   return *names;
 }
 

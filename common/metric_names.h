@@ -19,6 +19,9 @@ inline constexpr char kMetricLatencyCv[] = "latency_cv";       // stddev / mean
 inline constexpr char kMetricLatencyRuns[] = "latency_runs";
 inline constexpr char kMetricEnergyMj[] = "energy_mj";         // per inference
 inline constexpr char kMetricParams[] = "params";
+// Multiply-accumulates per image, counted analytically (common/network_cost.h):
+// edgenas's "flops" counts multiply-adds, as the MobileNet and Once-for-All
+// papers do (not 2x, as some FLOP counters).
 inline constexpr char kMetricFlops[] = "flops";
 inline constexpr char kMetricTrainSeconds[] = "train_seconds";
 

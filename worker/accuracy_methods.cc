@@ -35,14 +35,18 @@
 namespace edgenas {
 namespace {
 
+// The metrics of a trained network of `arch` in `space`: accuracy, params,
+// flops (analytic) and train_seconds, and notes on the run.
 void AddTrainingReport(const TrainResult& r, const std::string& source, int64_t params,
-                       double seconds, const AccuracyPlan& plan, AccuracyReport* report) {
+                       double seconds, const AccuracyPlan& plan, const SpaceConfig& space,
+                       const std::string& arch, AccuracyReport* report) {
   ReportedMetric acc = Metric(kMetricAccuracy, r.accuracy, source);
   acc.steps = r.steps;
   acc.cost_seconds = seconds;
   acc.std_error = r.accuracy_std_error;
   report->metrics.push_back(acc);
   report->metrics.push_back(Metric(kMetricParams, static_cast<double>(params), source));
+  AddAnalyticFlops(space, arch, plan.input, report);
   report->metrics.push_back(Metric(kMetricTrainSeconds, seconds, source));
   report->notes.push_back(absl::StrFormat(
       "steps=%d batch_size=%d lr=%g final_loss=%.4f device=%s", r.steps, plan.batch_size,
@@ -73,7 +77,7 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
   const double seconds = SecondsSince(start);
   AccuracyReport report;
   AddTrainingReport(r, absl::StrCat("worker:full_train:", r.device), params, seconds, plan,
-                    &report);
+                    plan.space, plan.arch, &report);
   if (finalist) {
     RETURN_IF_ERROR(RequireArtifacts(options, "full_train"));
     model.ptr()->to(torch::kCPU);
@@ -116,7 +120,8 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
   RETURN_IF_ERROR(
       options.artifacts.upload(plan.job_id, kArtifactTeacher, SaveCheckpoint(*model.ptr())));
   AccuracyReport report;
-  AddTrainingReport(r, absl::StrCat("worker:teacher:", r.device), params, seconds, plan, &report);
+  AddTrainingReport(r, absl::StrCat("worker:teacher:", r.device), params, seconds, plan,
+                    TeacherSpace(plan), plan.teacher_arch, &report);
   report.notes.push_back(absl::StrCat("teacher ", plan.teacher_arch, " channels=",
                                       plan.teacher_channels, " cells_per_stage=",
                                       plan.teacher_cells_per_stage));
@@ -315,7 +320,7 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   const double seconds = SecondsSince(start);
   AccuracyReport report;
   AddTrainingReport(r, absl::StrCat("worker:flash_distill:", r.device), params, seconds, plan,
-                    &report);
+                    plan.space, plan.arch, &report);
   report.notes.push_back(absl::StrFormat(
       "flash distillation: %d steps = %.3g of the full %d; alpha=%g T=%g%s; proxy accuracy, "
       "not full training",

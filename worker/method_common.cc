@@ -7,7 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/metric_names.h"
 #include "common/model/model_registry.h"
+#include "common/network_cost.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
@@ -61,6 +63,18 @@ ReportedMetric Metric(const char* name, double value, const std::string& source)
   m.value = value;
   m.source = source;
   return m;
+}
+
+void AddAnalyticFlops(const SpaceConfig& space, const std::string& arch, const InputShape& input,
+                      AccuracyReport* report) {
+  if (!SpaceCountsMacs(space.name).ok()) return;
+  absl::StatusOr<NetworkCost> cost = NetworkCostOf(space, arch, input);
+  if (!cost.ok()) {
+    report->notes.push_back(absl::StrCat("flops not counted: ", cost.status().message()));
+    return;
+  }
+  report->metrics.push_back(Metric(kMetricFlops, static_cast<double>(cost->macs), kAnalyticSource));
+  report->notes.push_back(absl::StrCat("flops = ", cost->macs, " (", kFlopsMethod, ")"));
 }
 
 absl::StatusOr<CheckpointRef> LocateCheckpoint(const MethodOptions& options,

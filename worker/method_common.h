@@ -44,6 +44,13 @@ absl::StatusOr<torch::nn::AnyModule> BuildSeeded(const SpaceConfig& space, const
                                                  const InputShape& input, uint64_t seed);
 
 ReportedMetric Metric(const char* name, double value, const std::string& source);
+
+// Adds "flops" of `arch`'s network in `space` for `input`: its
+// multiply-accumulates per image counted analytically (common/network_cost.h),
+// with source "analytic". Adds nothing for a space without a MAC count, and
+// a note instead of the metric when the count fails.
+void AddAnalyticFlops(const SpaceConfig& space, const std::string& arch, const InputShape& input,
+                      AccuracyReport* report);
 double SecondsSince(std::chrono::steady_clock::time_point start);
 
 // A checkpoint artifact's current content, fetched only when needed: `id`

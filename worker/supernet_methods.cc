@@ -110,6 +110,7 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
   train_seconds.steps = r.steps;
   train_seconds.cost_seconds = seconds;
   report.metrics.push_back(train_seconds);
+  // No flops here: a supernet's multiply-accumulates depend on the path.
   report.metrics.push_back(Metric(kMetricParams, static_cast<double>(params), source));
   report.notes.push_back(absl::StrFormat(
       "supernet: single-path uniform sampling, %d steps, batch_size=%d lr=%g final_loss=%.4f "
@@ -159,6 +160,7 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
   ASSIGN_OR_RETURN(torch::nn::AnyModule standalone, BuildSeeded(plan.space, plan.arch, plan.input, 0));
   report.metrics.push_back(
       Metric(kMetricParams, static_cast<double>(CountParameters(*standalone.ptr())), source));
+  AddAnalyticFlops(plan.space, plan.arch, plan.input, &report);
   report.notes.push_back(absl::StrFormat(
       "supernet proxy: inherited weights, batch norm recalibrated on %d training images; "
       "validation_examples=%d std_error=%.4f eval_seconds=%.3f (fetch included: %.3f)",

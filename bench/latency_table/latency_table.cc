@@ -1,10 +1,13 @@
 // latency_table: how well a per-operator latency table predicts whole-network
 // latency on this machine. Profiles the space's operators (as
-// `edgenas-agent profile` does), then measures N random NB201 cells' networks
-// with the same measurement function and prints predicted against measured:
-// the share within +-10% (and +-5%), Kendall's tau, the median absolute
-// error. The table is made from operator profiles and one all-"none"
-// calibration network only; the evaluation cells never feed the model.
+// `edgenas-agent profile` does), then measures N distinct random networks of
+// the space (drawn with the space's Sample from --seed) with the same
+// measurement function and prints predicted against measured: the share
+// within +-10% (and +-5%), Kendall's tau, the median absolute error. The
+// table is made from operator profiles and one calibration network only; the
+// evaluation networks never feed the model. For a space that counts
+// multiply-accumulates (common/network_cost.h) it also prints Kendall's tau
+// of the MAC count against the measured latency, the proxy a table replaces.
 // Pinned to one core with one intra-op thread to reduce noise.
 #include <time.h>
 
@@ -12,7 +15,6 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
-#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,27 +23,38 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/cpu_affinity.h"
 #include "common/latency_predictor.h"
-#include "spaces/nb201/nb201_space.h"
+#include "common/network_cost.h"
+#include "common/random.h"
 #include "device_agent/profile/profile_ops.h"
 #include "device_agent/profile/profile_table.h"
+#include "device_agent/profile/space_options_flag.h"
 #include "device_agent/speed_reference.h"
 
-ABSL_FLAG(uint64_t, seed, 1, "seed of the random cells");
-ABSL_FLAG(int, cells, 100, "random NB201 cells to measure");
-ABSL_FLAG(int, channels, 16, "nb201 channels option");
-ABSL_FLAG(int, cells_per_stage, 1, "nb201 cells_per_stage option");
+ABSL_FLAG(std::string, space, "nb201", "the search space (one with a latency model)");
+ABSL_FLAG(std::string, space_options, "",
+          "the space's options, \"key=value;key=value\" as a job's space.options (absent: "
+          "defaults)");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the random architectures");
+ABSL_FLAG(int, count, 100, "distinct random architectures to measure");
+ABSL_FLAG(int, channels, 16, "nb201 only: the channels option (unless in --space_options)");
+ABSL_FLAG(int, cells_per_stage, 1,
+          "nb201 only: the cells_per_stage option (unless in --space_options)");
 ABSL_FLAG(int, cpu, -1, "CPU to pin to (-1: the last one this process may use)");
 ABSL_FLAG(int, threads, 1, "intra-op threads");
 ABSL_FLAG(int, warmup_ms, 300, "warm-up per operator / network, ms");
 ABSL_FLAG(int, max_measure_ms, 2000, "cap on each measurement's timed runs, ms");
 ABSL_FLAG(double, target_ci_rel, 0.01, "stop once the median's 95% CI is within +-this");
 ABSL_FLAG(std::string, table_out, "", "also write the profiled table here (.json or .pb)");
-ABSL_FLAG(bool, verbose, false, "print one line per cell");
+ABSL_FLAG(std::string, table_in, "",
+          "use this table (from --table_out or `edgenas-agent profile --out`) instead of "
+          "profiling; it must cover the space");
+ABSL_FLAG(bool, verbose, false, "print one line per architecture");
 ABSL_FLAG(bool, speed_reference, false,
           "time every operator and network with the reference kernel between blocks and scale "
           "it to the kernel's calibrated speed (edgenas-agent --speed_reference)");
@@ -83,10 +96,60 @@ double MedianOf(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The space of the flags, normalized (defaults filled in).
+absl::StatusOr<SpaceConfig> SpaceFromFlags() {
+  SpaceConfig space;
+  space.name = absl::GetFlag(FLAGS_space);
+  absl::StatusOr<std::map<std::string, std::string>> options =
+      ParseSpaceOptionsFlag(absl::GetFlag(FLAGS_space_options));
+  if (!options.ok()) return options.status();
+  space.options = *options;
+  if (space.name == "nb201") {
+    // The bench's own nb201 defaults (one cell per stage), as before.
+    space.options.emplace("channels", absl::StrCat(absl::GetFlag(FLAGS_channels)));
+    space.options.emplace("cells_per_stage", absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage)));
+  }
+  absl::StatusOr<std::unique_ptr<SearchSpace>> checked = CreateSearchSpace(space);
+  if (!checked.ok()) return checked.status();
+  return space;
+}
+
+// `n` distinct architectures (by canonical key) drawn with the space's Sample.
+absl::StatusOr<std::vector<Architecture>> DrawArchitectures(const SearchSpace& space, int n,
+                                                            uint64_t seed) {
+  const int64_t distinct = space.DistinctCount();
+  if (distinct >= 0 && distinct < n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--count: the space has only ", distinct, " distinct architectures"));
+  }
+  Rng rng(seed);
+  std::set<std::string> keys;
+  std::vector<Architecture> archs;
+  for (int tries = 0; static_cast<int>(archs.size()) < n; ++tries) {
+    if (tries > 1000 * n) return absl::InternalError("cannot draw enough distinct architectures");
+    Architecture arch = space.Sample(rng);
+    if (keys.insert(space.CanonicalKey(arch)).second) archs.push_back(std::move(arch));
+  }
+  return archs;
+}
+
 int Run() {
-  const int n = absl::GetFlag(FLAGS_cells);
+  const int n = absl::GetFlag(FLAGS_count);
   if (n < 2) {
-    std::fprintf(stderr, "latency_table: --cells must be >= 2\n");
+    std::fprintf(stderr, "latency_table: --count must be >= 2\n");
+    return 2;
+  }
+  absl::StatusOr<SpaceConfig> space_or = SpaceFromFlags();
+  if (!space_or.ok()) {
+    std::fprintf(stderr, "latency_table: %s\n", space_or.status().ToString().c_str());
+    return 2;
+  }
+  const SpaceConfig space = *space_or;
+  std::unique_ptr<SearchSpace> search_space = CreateSearchSpace(space).value();
+  absl::StatusOr<std::vector<Architecture>> archs =
+      DrawArchitectures(*search_space, n, absl::GetFlag(FLAGS_seed));
+  if (!archs.ok()) {
+    std::fprintf(stderr, "latency_table: %s\n", archs.status().ToString().c_str());
     return 2;
   }
   int cpu = absl::GetFlag(FLAGS_cpu);
@@ -102,9 +165,6 @@ int Run() {
     std::fprintf(stderr, "latency_table: %s\n", std::string(s.message()).c_str());
     return 2;
   }
-  const SpaceConfig space{"nb201",
-                          {{"channels", absl::StrCat(absl::GetFlag(FLAGS_channels))},
-                           {"cells_per_stage", absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage))}}};
   ProfileSettings settings;
   settings.threads = absl::GetFlag(FLAGS_threads);
   settings.latency.warmup_ms = absl::GetFlag(FLAGS_warmup_ms);
@@ -139,19 +199,43 @@ int Run() {
     speed_reference = std::move(*created);
     settings.speed_reference = speed_reference.get();
   }
+  settings.progress = [](const std::string& line) {
+    // "12/943 mb_k3_e4_se_hs ...": every 100th operator; every calibration round.
+    int done = 0;
+    if (!absl::SimpleAtoi(line.substr(0, line.find('/')), &done) || done % 100 == 0) {
+      std::fprintf(stderr, "latency_table: measuring %s\n", line.c_str());
+    }
+  };
   const absl::Time start = absl::Now();
-  auto profile = ProfileSpace(space, settings);
-  if (!profile.ok()) {
-    std::fprintf(stderr, "latency_table: profile: %s\n", profile.status().ToString().c_str());
-    return 1;
+  absl::StatusOr<ProfileResult> profile = ProfileResult{};
+  v1::LatencyTable table;
+  if (absl::GetFlag(FLAGS_table_in).empty()) {
+    profile = ProfileSpace(space, settings);
+    if (!profile.ok()) {
+      std::fprintf(stderr, "latency_table: profile: %s\n", profile.status().ToString().c_str());
+      return 1;
+    }
+    v1::DeviceDescriptor device;
+    device.set_runner("libtorch-cpu");
+    device.set_affinity(absl::StrCat(cpu));
+    device.set_threads(settings.threads);
+    table = MakeLatencyTable(*profile, space.name, "bench", settings,
+                             absl::ToUnixMillis(absl::Now()), device);
+  } else {
+    absl::StatusOr<v1::LatencyTable> read = ReadLatencyTableFile(absl::GetFlag(FLAGS_table_in));
+    absl::Status covers = read.ok() ? CheckLatencyTableCovers(*read, space, settings.input)
+                                    : read.status();
+    if (covers.ok() && read->space() != space.name) {
+      covers = absl::InvalidArgumentError(absl::StrCat("--table_in: a table of ", read->space()));
+    }
+    if (!covers.ok()) {
+      std::fprintf(stderr, "latency_table: %s\n", covers.ToString().c_str());
+      return 2;
+    }
+    table = *read;
+    profile->notes.push_back(absl::StrCat("read from ", absl::GetFlag(FLAGS_table_in)));
   }
   const double profile_s = absl::ToDoubleSeconds(absl::Now() - start);
-  v1::DeviceDescriptor device;
-  device.set_runner("libtorch-cpu");
-  device.set_affinity(absl::StrCat(cpu));
-  device.set_threads(settings.threads);
-  const v1::LatencyTable table = MakeLatencyTable(*profile, "nb201", "bench", settings,
-                                                  absl::ToUnixMillis(absl::Now()), device);
   if (absl::Status s = ValidateLatencyTable(table); !s.ok()) {
     std::fprintf(stderr, "latency_table: invalid table: %s\n", std::string(s.message()).c_str());
     return 1;
@@ -165,23 +249,13 @@ int Run() {
   int unstable_ops = 0;
   for (const auto& e : table.entries()) unstable_ops += e.unstable() ? 1 : 0;
 
-  // Distinct random cells.
-  std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
-  std::uniform_int_distribution<int> pick(0, 15624);
-  std::set<int> chosen;
-  std::vector<int> order;
-  while (static_cast<int>(order.size()) < n) {
-    const int index = pick(rng);
-    if (chosen.insert(index).second) order.push_back(index);
-  }
-  const Nb201Space nb201;
-  std::vector<double> predicted, measured, rel_err, abs_err;
-  int unstable_cells = 0;
+  const bool counts_macs = SpaceCountsMacs(space.name).ok();
+  std::vector<double> predicted, measured, rel_err, abs_err, macs;
+  int unstable_archs = 0;
   const absl::Time measure_start = absl::Now();
-  for (int index : order) {
-    const Architecture arch = Nb201Space::FromIndex(index);
-    const std::string text = nb201.Print(arch);
-    auto p = PredictLatency(table, space, arch);
+  for (const Architecture& arch : *archs) {
+    const std::string text = search_space->Print(arch);
+    auto p = PredictLatency(table, space, arch, settings.input);
     if (!p.ok()) {
       std::fprintf(stderr, "latency_table: predict %s: %s\n", text.c_str(),
                    p.status().ToString().c_str());
@@ -193,7 +267,16 @@ int Run() {
                    m.status().ToString().c_str());
       return 1;
     }
-    unstable_cells += m->unstable ? 1 : 0;
+    if (counts_macs) {
+      auto cost = NetworkCostOf(space, arch, settings.input);
+      if (!cost.ok()) {
+        std::fprintf(stderr, "latency_table: MACs of %s: %s\n", text.c_str(),
+                     cost.status().ToString().c_str());
+        return 1;
+      }
+      macs.push_back(static_cast<double>(cost->macs));
+    }
+    unstable_archs += m->unstable ? 1 : 0;
     predicted.push_back(p->latency_ms);
     measured.push_back(m->median_ms);
     rel_err.push_back((p->latency_ms - m->median_ms) / m->median_ms);
@@ -214,9 +297,11 @@ int Run() {
   for (double e : rel_err) abs_rel.push_back(std::abs(e));
   std::vector<double> signed_rel = rel_err;
 
-  std::printf("latency_table: nb201 channels=%d cells_per_stage=%d, input 1x1x28x28, batch 1, "
-              "%d thread(s), pinned to CPU %d, LibTorch CPU, clock %s%s\n",
-              absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_cells_per_stage),
+  std::string options;
+  for (const auto& [key, value] : space.options) absl::StrAppend(&options, " ", key, "=", value);
+  std::printf("latency_table: %s%s; dataset input %s, batch 1, %d thread(s), pinned to CPU %d, "
+              "LibTorch CPU, clock %s%s\n",
+              space.name.c_str(), options.c_str(), settings.input.ToString().c_str(),
               settings.threads, cpu, clock_name.c_str(),
               speed_reference ? ", normalised to the reference kernel" : "");
   std::printf("table: %d entries (%d unstable), overhead %.4f ms, profiled in %.1f s; %s\n",
@@ -225,10 +310,10 @@ int Run() {
   for (size_t i = 1; i < profile->notes.size(); ++i) {
     std::printf("table note: %s\n", profile->notes[i].c_str());
   }
-  std::printf("cells: %d random (seed %llu), measured in %.1f s, %d unstable; measured median "
-              "%.4f ms (range %.4f..%.4f)\n",
+  std::printf("architectures: %d distinct random (seed %llu), measured in %.1f s, %d unstable; "
+              "measured median %.4f ms (range %.4f..%.4f)\n",
               n, static_cast<unsigned long long>(absl::GetFlag(FLAGS_seed)), measure_s,
-              unstable_cells, MedianOf(measured),
+              unstable_archs, MedianOf(measured),
               *std::min_element(measured.begin(), measured.end()),
               *std::max_element(measured.begin(), measured.end()));
   std::printf("within +-10%%: %.1f%%   within +-5%%: %.1f%%   Kendall tau: %.3f\n",
@@ -237,6 +322,11 @@ int Run() {
               "error: %.2f%%\n",
               MedianOf(abs_err), 100 * MedianOf(abs_rel), 100 * MedianOf(signed_rel),
               100 * *std::max_element(abs_rel.begin(), abs_rel.end()));
+  if (counts_macs) {
+    std::printf("for comparison, Kendall tau of flops (analytic MACs, median %.4g) against "
+                "measured latency: %.3f\n",
+                MedianOf(macs), KendallTau(macs, measured));
+  }
   return 0;
 }
 
@@ -245,7 +335,8 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "latency_table: per-operator latency table predictions against measured NB201 networks");
+      "latency_table: per-operator latency table predictions against measured networks of a "
+      "space (--space nb201 or mbv3)");
   absl::ParseCommandLine(argc, argv);
   return edgenas::Run();
 }

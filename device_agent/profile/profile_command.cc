@@ -19,12 +19,17 @@
 #include "common/space_registry.h"
 #include "device_agent/profile/profile_ops.h"
 #include "device_agent/profile/profile_table.h"
+#include "device_agent/profile/space_options_flag.h"
 #include "device_agent/speed_reference.h"
 #include "edgenas/v1/job.pb.h"
 
 ABSL_FLAG(std::string, space, "",
-          "profile: the search space to profile (default: the only registered space with a "
-          "latency model)");
+          "profile: the search space to profile, e.g. nb201 or mbv3 (required when several "
+          "registered spaces have a latency model)");
+ABSL_FLAG(std::string, space_options, "",
+          "profile: the space's options as the jobs' space.options give them, entries separated "
+          "by ';' (e.g. \"widths=75,100;resolutions=28,32\"); options not given take their "
+          "defaults");
 ABSL_FLAG(std::string, dataset, "fashion_mnist",
           "profile: the dataset whose input shape and class count the jobs use");
 ABSL_FLAG(std::string, input_shape, "",
@@ -60,7 +65,8 @@ absl::StatusOr<std::string> SpaceName() {
   }
   if (with_model.size() == 1) return with_model.front();
   return absl::InvalidArgumentError(absl::StrCat(
-      "--space: required; spaces with a latency model: ", absl::StrJoin(with_model, ", ")));
+      "--space: required when several spaces have a latency model: ",
+      absl::StrJoin(with_model, ", ")));
 }
 
 // The jobs' input shape: --dataset's, with --input_shape / --num_classes
@@ -98,18 +104,30 @@ absl::StatusOr<SpaceConfig> SpaceFromFlags() {
   v1::SearchSpaceSpec spec;
   ASSIGN_OR_RETURN(const std::string name, SpaceName());
   spec.set_name(name);
-  if (absl::GetFlag(FLAGS_channels) != 0) {
-    (*spec.mutable_options())["channels"] = absl::StrCat(absl::GetFlag(FLAGS_channels));
-  }
-  if (absl::GetFlag(FLAGS_cells_per_stage) != 0) {
-    (*spec.mutable_options())["cells_per_stage"] =
-        absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage));
+  ASSIGN_OR_RETURN(const auto options, ParseSpaceOptionsFlag(absl::GetFlag(FLAGS_space_options)));
+  spec.mutable_options()->insert(options.begin(), options.end());
+  for (const auto& [key, value] : {std::pair<const char*, int>{"channels", absl::GetFlag(FLAGS_channels)},
+                                   {"cells_per_stage", absl::GetFlag(FLAGS_cells_per_stage)}}) {
+    if (value == 0) continue;
+    if (options.count(key) > 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", key, ": also given in --space_options; give it once"));
+    }
+    (*spec.mutable_options())[key] = absl::StrCat(value);
   }
   absl::StatusOr<SpaceConfig> config = SpaceConfigFromSpec(spec);
   if (!config.ok()) {
-    // "space.options.channels: ..." -> the flag the user typed.
+    // "space.options.channels: ..." -> the flag the user typed: --channels
+    // or --cells_per_stage when given alone, else --space_options.
+    std::string message(config.status().message());
+    for (const char* key : {"channels", "cells_per_stage"}) {
+      if (options.count(key) == 0) {
+        message = absl::StrReplaceAll(
+            message, {{absl::StrCat("space.options.", key, ":"), absl::StrCat("--", key, ":")}});
+      }
+    }
     return absl::InvalidArgumentError(absl::StrReplaceAll(
-        config.status().message(), {{"space.options.", "--"}, {"space.name", "--space"}}));
+        message, {{"space.options.", "--space_options "}, {"space.name", "--space"}}));
   }
   return config;
 }

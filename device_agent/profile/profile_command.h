@@ -4,8 +4,11 @@
 // writes it to --out (binary .pb or .json).
 //
 // The space comes from flags, as a job spec's `space` section would give it:
-//   --space=NAME --channels=16 --cells_per_stage=5   (0 = the space default;
-//   --space defaults to the only registered space with a latency model),
+//   --space=NAME --space_options="key=value;key=value" (e.g. mbv3's
+//   "widths=75,100;resolutions=28,32"; absent keys take their defaults), and
+//   for nb201 also --channels=16 --cells_per_stage=5 (0 = the default);
+//   --space may be left out only while one registered space has a latency
+//   model,
 // and the input shape as a job's `dataset` section would: --dataset, and
 // --input_shape=CxHxW / --num_classes where the dataset leaves them free.
 // and the measurement settings from --threads (the agent's flag) and

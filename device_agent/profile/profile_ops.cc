@@ -20,9 +20,8 @@ namespace {
 
 constexpr int kCalibrationRounds = 3;
 
-torch::Tensor Input(const ProfileSettings& settings) {
-  return torch::randn(
-      {settings.batch_size, settings.input.channels, settings.input.height, settings.input.width});
+torch::Tensor Input(const ProfileSettings& settings, const InputShape& shape) {
+  return torch::randn({settings.batch_size, shape.channels, shape.height, shape.width});
 }
 
 absl::StatusOr<LatencyStats> Time(const OpRun& run, const ProfileSettings& settings,
@@ -64,7 +63,11 @@ absl::StatusOr<LatencyStats> MeasureNetworkUnsafe(const SpaceConfig& space,
   torch::manual_seed(0);
   ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildModel(space, arch_text, settings.input));
   model.ptr()->eval();
-  const torch::Tensor x = Input(settings);
+  // The network's own input (a space whose architectures choose their
+  // resolution takes images at it), as its operators were profiled.
+  ASSIGN_OR_RETURN(const std::unique_ptr<SearchSpace> search_space, CreateSearchSpace(space));
+  ASSIGN_OR_RETURN(const Architecture arch, search_space->Parse(arch_text));
+  const torch::Tensor x = Input(settings, NetworkInputShape(space, arch, settings.input));
   return Time([&model, &x]() { return model.forward(x); }, settings, cancel);
 }
 
@@ -105,8 +108,8 @@ absl::StatusOr<ProfileResult> ProfileSpaceUnsafe(const SpaceConfig& space,
   std::vector<double> differences, network_ms, parts_sums;
   for (int round = 0; round < kCalibrationRounds; ++round) {
     if (settings.progress) {
-      settings.progress(absl::StrCat("calibration network (all cells none), round ", round + 1,
-                                     "/", kCalibrationRounds));
+      settings.progress(absl::StrCat("calibration network ", result.calibration_arch, ", round ",
+                                     round + 1, "/", kCalibrationRounds));
     }
     std::map<OpShape, double> part_ms;
     for (const OpShape& p : parts) {
@@ -133,9 +136,10 @@ absl::StatusOr<ProfileResult> ProfileSpaceUnsafe(const SpaceConfig& space,
                                                             parts_sums[i]));
   }
   result.notes.push_back(absl::StrFormat(
-      "overhead_ms = %.5f: median over %d rounds of the all-none network timed whole minus "
-      "its %d parts timed alone, back to back (ms: %s)",
-      result.overhead_ms, kCalibrationRounds, static_cast<int>(parts.size()), rounds));
+      "overhead_ms = %.5f: median over %d rounds of the calibration network %s timed whole "
+      "minus its %d parts timed alone, back to back (ms: %s)",
+      result.overhead_ms, kCalibrationRounds, result.calibration_arch,
+      static_cast<int>(parts.size()), rounds));
   if (settings.speed_reference != nullptr) {
     ASSIGN_OR_RETURN(const double baseline_ms,
                      settings.speed_reference->BaselineMs(settings.threads, settings.latency,

@@ -48,7 +48,7 @@ struct MeasuredOp {
 struct ProfileResult {
   std::vector<MeasuredOp> ops;  // one per RequiredOpShapes entry, in its order
   double overhead_ms = 0;       // >= 0 (a negative difference is clamped, see note)
-  LatencyStats calibration;     // the all-"none" network's fastest round
+  LatencyStats calibration;     // the calibration network's fastest round
   std::string calibration_arch;
   std::vector<std::string> notes;  // how the overhead was obtained, clamping
 };
@@ -60,9 +60,11 @@ absl::StatusOr<ProfileResult> ProfileSpace(const SpaceConfig& space,
                                            const ProfileSettings& settings,
                                            const std::atomic<bool>* cancel = nullptr);
 
-// Times the whole network of `arch_text` in `space` exactly as a latency
-// task does (BuildModel, eval, no grad, the same input shape). Errors as
-// ProfileSpace, plus INVALID_ARGUMENT for an architecture that does not parse.
+// Times the whole network of `arch_text` in `space` as a latency task does
+// (BuildModel, eval, no grad), with an input of the network's own shape
+// (NetworkInputShape: the dataset's, or the resolution an architecture
+// chooses), as its operators are profiled. Errors as ProfileSpace, plus
+// INVALID_ARGUMENT for an architecture that does not parse.
 absl::StatusOr<LatencyStats> MeasureNetworkLatency(const SpaceConfig& space,
                                                    const std::string& arch_text,
                                                    const ProfileSettings& settings,

@@ -357,6 +357,7 @@ absl::StatusOr<TaskOutcome> ExternalRunner::Run(const v1::Task& task,
   params.set_value(static_cast<double>(model.params));
   params.set_source(Source());
   outcome.metrics.push_back(std::move(params));
+  AddAnalyticFlops(c, &outcome);
   outcome.notes.push_back(absl::StrCat("latency from `", absl::StrJoin(argv, " "), "`: ",
                                        parsed->line, "; batch ", batch, ", threads ", threads));
   outcome.notes.push_back(absl::StrCat(

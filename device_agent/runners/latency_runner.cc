@@ -6,6 +6,7 @@
 #include "common/datasets.h"
 #include "common/job_defaults.h"
 #include "common/metric_names.h"
+#include "common/network_cost.h"
 #include "common/status_macros.h"
 
 namespace edgenas {
@@ -59,6 +60,21 @@ void AddLatencyMetrics(const LatencyStats& stats, const LatencyOptions& latency_
   add(kMetricLatencyP90Ms, stats.p90_ms);
   add(kMetricLatencyCv, stats.cv);
   add(kMetricLatencyRuns, stats.runs);
+}
+
+void AddAnalyticFlops(const Candidate& candidate, TaskOutcome* outcome) {
+  if (!SpaceCountsMacs(candidate.space.name).ok()) return;
+  absl::StatusOr<NetworkCost> cost = NetworkCostOf(candidate.space, candidate.arch, candidate.shape);
+  if (!cost.ok()) {
+    outcome->notes.push_back(absl::StrCat("flops not counted: ", cost.status().message()));
+    return;
+  }
+  v1::Metric m;
+  m.set_name(kMetricFlops);
+  m.set_value(static_cast<double>(cost->macs));
+  m.set_source(kAnalyticSource);
+  m.set_method(kFlopsMethod);
+  outcome->metrics.push_back(std::move(m));
 }
 
 void StampDevice(const v1::DeviceDescriptor& device, TaskOutcome* outcome) {

@@ -122,6 +122,12 @@ void AddLatencyMetrics(const LatencyStats& stats, const LatencyOptions& latency_
                        const std::string& device_class, const std::string& source,
                        TaskOutcome* outcome);
 
+// Appends "flops" of the candidate's network (multiply-accumulates per image,
+// counted analytically: common/network_cost.h) with source "analytic", beside
+// the params a runner reports; a note instead when the count fails; nothing
+// for a space without a MAC count.
+void AddAnalyticFlops(const Candidate& candidate, TaskOutcome* outcome);
+
 // Sets `device` on every metric of `outcome` (nothing when it is empty).
 void StampDevice(const v1::DeviceDescriptor& device, TaskOutcome* outcome);
 

@@ -75,6 +75,7 @@ absl::StatusOr<TaskOutcome> OnnxRunner::Run(const v1::Task& task,
   params.set_value(static_cast<double>(model.params));
   params.set_source(kSource);
   outcome.metrics.push_back(std::move(params));
+  AddAnalyticFlops(c, &outcome);
   outcome.notes.push_back(absl::StrFormat(
       "latency: OpenCV DNN %s (CPU backend) on the exported ONNX model; mean %.4f ms, min %.4f "
       "ms, threads %d, batch %d, input %s",

@@ -144,6 +144,7 @@ absl::StatusOr<TaskOutcome> TorchRunner::RunUnsafe(const v1::Task& task,
   outcome.metrics.push_back(
       MakeMetric(kMetricParams, static_cast<double>(TrainableParameters(*model.ptr())), ""));
   outcome.metrics.back().set_method("trainable parameters of the built model");
+  AddAnalyticFlops(c, &outcome);
   outcome.notes.push_back(absl::StrFormat(
       "latency: %d runs in %d blocks, mean %.4f ms, min %.4f ms, stddev %.4f ms, threads %d, "
       "batch %d, input %dx%dx%d%s",

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "spaces/mbv3/mbv3_model.h"
 #include "spaces/mbv3/mbv3_onnx.h"
+#include "spaces/mbv3/mbv3_profile.h"
 #include "spaces/mbv3/mbv3_space.h"
 #include "spaces/mbv3/mbv3_torchscript.h"
 
@@ -35,6 +36,7 @@ EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
   networks.forward_stages = &Stages;
   networks.onnx_graph = &OnnxGraphFromMbv3;
   networks.torchscript_source = &Mbv3TorchScriptSource;
+  networks.profile_op = &Mbv3ProfileOp;
   RegisterSpaceNetworks(std::move(networks));
 }
 

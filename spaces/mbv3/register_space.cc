@@ -6,6 +6,7 @@
 #include "common/space_registry.h"
 #include "common/status_macros.h"
 #include "spaces/mbv3/mbv3_encoding.h"
+#include "spaces/mbv3/mbv3_latency_model.h"
 #include "spaces/mbv3/mbv3_options.h"
 #include "spaces/mbv3/mbv3_space.h"
 
@@ -20,6 +21,8 @@ EDGENAS_SPACE_CORE_REGISTRATION(mbv3) {
   };
   reg.options = Mbv3OptionSchema();
   reg.encoder = std::make_shared<Mbv3FeatureEncoder>();
+  // Per-operator latency tables and the analytic MAC count.
+  reg.latency_model = std::make_shared<Mbv3LatencyModel>();
   // The largest network of the job's space teaches by default.
   reg.teacher.arch_of = [](const SearchSpace& space) {
     const auto& mbv3 = static_cast<const Mbv3Space&>(space);

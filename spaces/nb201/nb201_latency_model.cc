@@ -126,6 +126,32 @@ absl::StatusOr<std::vector<OpShape>> Nb201LatencyModel::NetworkOpShapes(
   return out;
 }
 
+absl::StatusOr<OpCost> Nb201LatencyModel::Cost(const OpShape& s) const {
+  const int64_t in = s.in_channels, out = s.out_channels, r = s.resolution;
+  // A convolution without bias followed by batch norm, at output side `side`.
+  const auto conv_bn = [](int64_t cin, int64_t cout, int64_t kernel, int64_t side) {
+    return OpCost{side * side * cin * cout * kernel * kernel, cin * cout * kernel * kernel + 2 * cout};
+  };
+  const auto& names = Nb201OpNames();
+  if (s.op == names[static_cast<int>(Nb201Op::kConv3x3)]) return conv_bn(in, out, 3, r);
+  if (s.op == names[static_cast<int>(Nb201Op::kConv1x1)]) return conv_bn(in, out, 1, r);
+  if (s.op == kOpStem) return conv_bn(in, out, 3, r);
+  if (s.op == kOpReduction) {
+    const int64_t side = (r - 1) / 2 + 1;  // 3x3, stride 2, padding 1
+    const OpCost a = conv_bn(in, out, 3, side);
+    const OpCost b = conv_bn(out, out, 3, side);
+    const int64_t pooled = r / 2;  // 2x2 average pool, stride 2
+    return OpCost{a.macs + b.macs + pooled * pooled * in * out, a.params + b.params + in * out};
+  }
+  if (s.op == kOpHead) return OpCost{in * out, 2 * in + in * out + out};  // BN, linear
+  if (s.op == names[static_cast<int>(Nb201Op::kSkipConnect)] ||
+      s.op == names[static_cast<int>(Nb201Op::kAvgPool3x3)] || s.op == kOpAdd ||
+      s.op == kOpZero) {
+    return OpCost{};
+  }
+  return absl::InvalidArgumentError(absl::StrCat("op: unknown nb201 operator \"", s.op, "\""));
+}
+
 std::string Nb201LatencyModel::OverheadCalibrationArch(const SpaceConfig& space) const {
   return "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 }

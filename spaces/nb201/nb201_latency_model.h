@@ -33,6 +33,11 @@ class Nb201LatencyModel : public LatencyModel {
   // The cell of "none" everywhere: stem, reductions, head and one "zero"
   // per cell.
   std::string OverheadCalibrationArch(const SpaceConfig& space) const override;
+  // Convolutions (stem, ReLU-conv-BN edges, the reduction's two 3x3 and its
+  // 1x1 shortcut after 2x2 pooling) and the classifier; pooling, skips, adds
+  // and "zero" cost nothing and hold no parameters.
+  bool CountsCosts() const override { return true; }
+  absl::StatusOr<OpCost> Cost(const OpShape& shape) const override;
 };
 
 }  // namespace edgenas

@@ -199,7 +199,7 @@ TEST(ValidateLatencyTable, RefusesBadTablesNamingTheField) {
        },
        "table.entries[4].ci_low"},
       {[](auto* t) { *t->add_entries() = t->entries(0); }, "appears more than once"},
-      {[](auto* t) { t->set_space("mbv3"); }, "table.space"},
+      {[](auto* t) { t->set_space("tiny_test"); }, "table.space"},
       {[](auto* t) { t->set_device_class(""); }, "table.device_class"},
       {[](auto* t) { t->set_overhead_ms(-0.1); }, "table.overhead_ms"},
       {[](auto* t) { t->set_threads(0); }, "table.threads"},

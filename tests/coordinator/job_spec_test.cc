@@ -322,10 +322,10 @@ TEST(NormalizeJobSpec, TableOutsideTableModeRefused) {
 }
 
 // A table job can only measure accuracy (workers) and device metrics
-// (agents): objectives and constraints on params or train_seconds, which no
-// task of it reports, are refused naming the metric.
+// (agents): objectives and constraints on params, flops or train_seconds,
+// which no task of it reports, are refused naming the metric.
 TEST(NormalizeJobSpec, TableModeRefusesUnmeasurableMetrics) {
-  for (const std::string metric : {"params", "train_seconds"}) {
+  for (const std::string metric : {"params", "flops", "train_seconds"}) {
     SCOPED_TRACE(metric);
     v1::JobSpec s = Table();
     auto* acc = s.add_objectives();
@@ -360,8 +360,38 @@ TEST(NormalizeJobSpec, TableModeRefusesUnmeasurableMetrics) {
     absl::Status trained = NormalizeJobSpec(&s, RegisteredJobSpecNames());
     EXPECT_TRUE(trained.ok()) << trained;
   }
-  // flops is not an objective metric in any mode.
-  v1::JobSpec s = Table();
+}
+
+// flops (analytic multiply-accumulates) needs a space that counts them: the
+// test space has no latency model, so neither an objective nor a constraint
+// on it is accepted, and the message says why.
+TEST(NormalizeJobSpec, FlopsNeedsASpaceThatCountsMacs) {
+  for (const char* space : {"nb201", "mbv3"}) {
+    v1::JobSpec s = Minimal();
+    s.mutable_space()->set_name(space);
+    auto* o = s.add_objectives();
+    o->set_metric("accuracy");
+    o->set_direction(v1::MAXIMIZE);
+    o = s.add_objectives();
+    o->set_metric("flops");
+    o->set_direction(v1::MINIMIZE);
+    absl::Status ok = NormalizeJobSpec(&s, RegisteredJobSpecNames());
+    EXPECT_TRUE(ok.ok()) << space << ": " << ok;
+  }
+  v1::JobSpec s = Minimal();
+  s.mutable_space()->set_name("tiny_test");
+  auto* o = s.add_objectives();
+  o->set_metric("accuracy");
+  o->set_direction(v1::MAXIMIZE);
+  o = s.add_objectives();
+  o->set_metric("flops");
+  o->set_direction(v1::MINIMIZE);
+  ExpectRefused(s, "job.objectives[1].metric");
+  v1::JobSpec copy = s;
+  EXPECT_THAT(NormalizeJobSpec(&copy, RegisteredJobSpecNames()).message(),
+              HasSubstr("space \"tiny_test\" has no MAC count"));
+  s = Minimal();
+  s.mutable_space()->set_name("tiny_test");
   s.add_constraints()->set_metric("flops");
   s.mutable_constraints(0)->set_max_value(1e9);
   ExpectRefused(s, "job.constraints[0].metric");

@@ -170,16 +170,19 @@ TEST(AccuracyTask, TrainsOnRealDatasetWithTinyBudget) {
   task.mutable_spec()->mutable_evaluation()->set_batch_size(32);
   auto r = RunAccuracyTask(task, options, nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
-  double accuracy = -1, params = -1, seconds = -1;
+  double accuracy = -1, params = -1, seconds = -1, flops = -1;
   for (const auto& m : r->metrics) {
     if (m.name() == kMetricAccuracy) accuracy = m.value();
     if (m.name() == kMetricParams) params = m.value();
     if (m.name() == kMetricTrainSeconds) seconds = m.value();
-    EXPECT_EQ(m.source(), "worker:full_train:cpu");
+    if (m.name() == kMetricFlops) flops = m.value();
+    // flops is counted, not measured by the training run.
+    EXPECT_EQ(m.source(), m.name() == kMetricFlops ? "analytic" : "worker:full_train:cpu");
   }
   EXPECT_GT(accuracy, 0.0);
   EXPECT_LE(accuracy, 1.0);
   EXPECT_GT(params, 0);
+  EXPECT_GT(flops, params);
   EXPECT_GE(seconds, 0);
   EXPECT_FALSE(r->notes.empty());
   for (const std::string& note : r->notes) std::cout << "note: " << note << "\n";

@@ -27,6 +27,7 @@
 #include "common/metric_names.h"
 #include "common/model/model_registry.h"
 #include "common/model/network_util.h"
+#include "common/network_cost.h"
 #include "common/space_registry.h"
 #include "device_agent/runners/latency_runner.h"
 #include "device_agent/runners/runner_registry.h"
@@ -271,6 +272,14 @@ TEST_P(RunnerContractTest, AnswersASmallNetworkAtTheTasksInputShape) {
         BuildModel(*space, kArch, shape);
     ASSERT_TRUE(expected.ok()) << expected.status();
     EXPECT_EQ(params->value(), static_cast<double>(CountParameters(*expected->ptr())));
+    // Beside params, flops: the analytic MAC count of the same network.
+    const v1::Metric* flops = Find(*outcome, kMetricFlops);
+    ASSERT_NE(flops, nullptr);
+    EXPECT_EQ(flops->source(), kAnalyticSource);
+    absl::StatusOr<NetworkCost> cost = NetworkCostOf(*space, kArch, shape);
+    ASSERT_TRUE(cost.ok()) << cost.status();
+    EXPECT_EQ(flops->value(), static_cast<double>(cost->macs));
+    EXPECT_EQ(params->value(), static_cast<double>(cost->params));
   }
   if (GetParam() == "replay") {
     EXPECT_DOUBLE_EQ(latency->value(), kReplayedMs);

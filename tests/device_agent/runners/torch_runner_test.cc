@@ -89,6 +89,10 @@ TEST_F(TorchRunnerTest, MeasuresLatencyAndExplainsMissingEnergy) {
   EXPECT_GE(m[kMetricLatencyRuns].value(), 3);
   EXPECT_LE(m[kMetricLatencyRuns].value(), 5);
   EXPECT_GT(m[kMetricParams].value(), 0);
+  // flops beside params: the analytic count of the task's network.
+  ASSERT_TRUE(m.count(kMetricFlops));
+  EXPECT_EQ(m[kMetricFlops].source(), "analytic");
+  EXPECT_GT(m[kMetricFlops].value(), m[kMetricParams].value());
   EXPECT_EQ(m.count(kMetricEnergyMj), 0u);
   EXPECT_TRUE(HasNoteContaining(*outcome, "energy_mj unavailable: no powercap RAPL zones under " +
                                               root_));
