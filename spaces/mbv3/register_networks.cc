@@ -1,12 +1,14 @@
 // Registers the mbv3 space's LibTorch record (see
-// common/model/space_networks.h): its network and stage features. The
-// supernet, exports and operator profiling join here as they are built.
+// common/model/space_networks.h): its network, stage features and
+// Once-for-All supernet. Exports and operator profiling join here as they
+// are built.
 #include <memory>
 
 #include "common/model/space_networks.h"
 #include "common/status_macros.h"
 #include "spaces/mbv3/mbv3_model.h"
 #include "spaces/mbv3/mbv3_space.h"
+#include "spaces/mbv3/mbv3_supernet.h"
 
 namespace edgenas {
 namespace {
@@ -23,6 +25,12 @@ absl::StatusOr<StageForward> Stages(torch::nn::AnyModule& model, const torch::Te
   return network->forward_stages(x);
 }
 
+absl::StatusOr<std::unique_ptr<Supernet>> BuildSupernet(const SpaceConfig& config,
+                                                        const InputShape& input) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Mbv3Supernet> supernet, CreateMbv3Supernet(config, input));
+  return std::unique_ptr<Supernet>(std::move(supernet));
+}
+
 }  // namespace
 
 EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
@@ -30,6 +38,7 @@ EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
   networks.space = kMbv3SpaceName;
   networks.build = &Build;
   networks.forward_stages = &Stages;
+  networks.build_supernet = &BuildSupernet;
   RegisterSpaceNetworks(std::move(networks));
 }
 
