@@ -113,9 +113,11 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
   // No flops here: a supernet's multiply-accumulates depend on the path.
   report.metrics.push_back(Metric(kMetricParams, static_cast<double>(params), source));
   report.notes.push_back(absl::StrFormat(
-      "supernet: single-path uniform sampling, %d steps, batch_size=%d lr=%g final_loss=%.4f "
-      "device=%s, %d bytes",
-      r.steps, plan.batch_size, plan.learning_rate, r.final_loss, r.device,
+      "supernet: %d steps training %lld paths (%s; %d steps with in-place distillation), "
+      "batch_size=%d lr=%g final_loss=%.4f device=%s, %d bytes",
+      r.steps, static_cast<long long>(r.paths),
+      r.paths == r.steps ? "single path per step" : "several paths per step", r.distilled_steps,
+      plan.batch_size, plan.learning_rate, r.final_loss, r.device,
       static_cast<int>(bytes.size())));
   return report;
 }

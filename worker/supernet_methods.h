@@ -13,8 +13,10 @@
 
 namespace edgenas {
 
-// Trains the supernet for plan.supernet_steps with single-path uniform
-// sampling and uploads it. Reports train_seconds and the supernet's params.
+// Trains the supernet for plan.supernet_steps on the paths it plans per step
+// (TrainSupernet: single-path uniform sampling unless the space's supernet
+// plans more, e.g. mbv3's sandwich rule) and uploads it. Reports
+// train_seconds and the supernet's params.
 absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
                                                  const MethodOptions& options,
                                                  const std::atomic<bool>* cancel);

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -18,6 +17,7 @@
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "worker/batch_sampler.h"
+#include "worker/distill_loss.h"
 
 namespace edgenas {
 namespace {
@@ -66,19 +66,20 @@ torch::Device DeviceOf(const torch::nn::Module& module) {
   return params.empty() ? torch::Device(torch::kCPU) : params.front().device();
 }
 
-// Runs TrainSupernet's loop; LibTorch errors escape as exceptions.
-// The architecture of mixed-radix index `index` (gene 0 most significant):
-// a uniform index gives a uniform architecture.
-Architecture FromIndex(const SearchSpace& space, int64_t index) {
-  Architecture arch;
-  arch.genes.assign(space.NumGenes(), 0);
-  for (int g = space.NumGenes() - 1; g >= 0; --g) {
-    arch.genes[g] = static_cast<int>(index % space.Cardinality(g));
-    index /= space.Cardinality(g);
+// Checks what a supernet's PlanStep returned (a programming error of the
+// space's supernet, not bad input).
+absl::Status CheckStep(const SupernetStep& plan, int step) {
+  if (plan.paths.empty()) {
+    return absl::InternalError(absl::StrCat("supernet step ", step, ": no paths to train"));
   }
-  return arch;
+  if (plan.distill && !(plan.temperature > 0.0 && std::isfinite(plan.temperature))) {
+    return absl::InternalError(absl::StrCat("supernet step ", step, ": distillation temperature ",
+                                            plan.temperature, " must be finite and > 0"));
+  }
+  return absl::OkStatus();
 }
 
+// Runs TrainSupernet's loop; LibTorch errors escape as exceptions.
 absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const SearchSpace& space,
                                                    const LabeledData& train,
                                                    const TrainOptions& options,
@@ -113,24 +114,42 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const Sea
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
     }
-    // A space too large for one index draws each gene instead.
-    const Architecture arch = space.Size() <= std::numeric_limits<int>::max()
-                                  ? FromIndex(space, arch_rng.UniformInt(static_cast<int>(space.Size())))
-                                  : space.Sample(arch_rng);
+    bool rearranged = false;
+    {
+      torch::NoGradGuard no_grad;
+      rearranged = supernet.BeforeStep(step, options.steps);
+    }
+    // Rearranged weights: the momentum buffers no longer line up with them.
+    if (rearranged) optimizer.state().clear();
+    const SupernetStep plan = supernet.PlanStep(space, step, options.steps, arch_rng);
+    RETURN_IF_ERROR(CheckStep(plan, step));
     const torch::Tensor index = sampler.Next().to(device);
     const torch::Tensor x = images.index_select(0, index);
     const torch::Tensor y = labels.index_select(0, index);
-    // Undefined (not zero) gradients: SGD skips parameters off the path, so
-    // their weights, weight decay and momentum are left alone.
+    // Undefined (not zero) gradients: SGD skips parameters off every path, so
+    // their weights, weight decay and momentum are left alone. Each path's
+    // backward adds to the gradients of the ones before it.
     for (const torch::Tensor& p : params) p.mutable_grad() = torch::Tensor();
-    torch::Tensor loss = torch::cross_entropy_loss(supernet.Forward(x, arch), y);
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      return absl::InternalError(
-          absl::StrCat("supernet training diverged at step ", step, ": loss ", loss_value));
+    double loss_value = 0.0;
+    torch::Tensor teacher_logits;
+    for (size_t i = 0; i < plan.paths.size(); ++i) {
+      const torch::Tensor logits = supernet.Forward(x, plan.paths[i]);
+      torch::Tensor loss =
+          plan.distill && i > 0
+              ? DistillationLoss(logits, teacher_logits, y, /*alpha=*/1.0, plan.temperature)
+              : torch::cross_entropy_loss(logits, y);
+      const double path_loss = loss.item<double>();
+      if (!std::isfinite(path_loss)) {
+        return absl::InternalError(absl::StrCat("supernet training diverged at step ", step,
+                                                ", path ", i, ": loss ", path_loss));
+      }
+      if (plan.distill && i == 0) teacher_logits = logits.detach();
+      loss.backward();
+      loss_value += path_loss;
     }
-    loss.backward();
     optimizer.step();
+    result.paths += static_cast<int64_t>(plan.paths.size());
+    if (plan.distill && plan.paths.size() > 1) ++result.distilled_steps;
     result.losses.push_back(loss_value);
     result.steps = step + 1;
   }

@@ -1,8 +1,9 @@
 // Supernet trainer: one-shot NAS over any space with a supernet
-// (common/model/space_networks.h). Trains the weight-sharing
-// supernet with single-path uniform sampling (SPOS), scores architectures by
-// their inherited weights after BN recalibration, and (de)serialises the
-// supernet so that it can travel as a task artifact.
+// (common/model/space_networks.h). Trains the weight-sharing supernet on the
+// paths the supernet plans per step (single-path uniform sampling by
+// default; e.g. the sandwich rule with in-place distillation), scores
+// architectures by their inherited weights after BN recalibration, and
+// (de)serialises the supernet so that it can travel as a task artifact.
 #ifndef EDGENAS_WORKER_SUPERNET_TRAINER_H_
 #define EDGENAS_WORKER_SUPERNET_TRAINER_H_
 
@@ -27,6 +28,8 @@ struct SupernetTrainResult {
   int steps = 0;
   double final_loss = 0.0;     // mean training loss of the last min(50, steps) steps
   std::vector<double> losses;  // training loss of each step, in order
+  int64_t paths = 0;           // forward/backward passes in all (one per path per step)
+  int distilled_steps = 0;     // steps with in-place distillation
   double seconds = 0.0;        // SGD loop only (steady clock)
   std::string device;          // "cpu" or "cuda"
 };
@@ -38,17 +41,24 @@ struct SubnetEval {
   double seconds = 0.0;  // extraction + recalibration + evaluation
 };
 
-// Trains `supernet` on `train` with SPOS: each step draws one architecture
-// of `space` uniformly (from a generator seeded by options.seed) and
-// takes an SGD step (Nesterov, weight decay, cosine lr to 0 over
-// options.steps) on that path only; ops off the path keep their weights and
-// momentum. Batches follow BatchSampler(options.seed). Moves the supernet
-// and the whole training set to CUDA when options.allow_cuda and available;
-// the supernet stays there. eval_batch_size is unused. Deterministic on the
-// CPU for a fixed seed and initialisation (seed with SeedTorch before
-// building). INVALID_ARGUMENT for bad options or data, CANCELLED when
-// *cancel becomes true (checked between steps), INTERNAL for a non-finite
-// loss or a LibTorch failure.
+// Trains `supernet` on `train`. Before each step the trainer calls
+// supernet.BeforeStep (without gradients; a true return clears the
+// optimizer's momentum) and asks supernet.PlanStep for the step's paths,
+// drawn from a generator seeded by options.seed (by default one architecture
+// of `space` uniformly: single-path uniform sampling, SPOS). Every path runs
+// forward and backward on the same batch, gradients summed: with
+// SupernetStep::distill the first path learns from the labels and the others
+// from its detached soft targets (DistillationLoss, alpha 1), else every
+// path from the labels. Then one SGD step (Nesterov, weight decay, cosine lr
+// to 0 over options.steps); parameters off every path keep their weights and
+// momentum. A step's loss is the sum of its paths' losses. Batches follow
+// BatchSampler(options.seed). Moves the supernet and the whole training set
+// to CUDA when options.allow_cuda and available; the supernet stays there.
+// eval_batch_size is unused. Deterministic on the CPU for a fixed seed and
+// initialisation (seed with SeedTorch before building). INVALID_ARGUMENT for
+// bad options or data, CANCELLED when *cancel becomes true (checked between
+// steps), INTERNAL for a non-finite loss, a step plan without paths or a
+// LibTorch failure.
 absl::StatusOr<SupernetTrainResult> TrainSupernet(Supernet& supernet, const SearchSpace& space,
                                                   const LabeledData& train,
                                                   const TrainOptions& options,

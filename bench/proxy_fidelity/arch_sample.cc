@@ -48,4 +48,28 @@ absl::StatusOr<std::vector<Architecture>> DrawConnectedNb201(int count, uint64_t
   return out;
 }
 
+absl::StatusOr<std::vector<Architecture>> DrawDistinct(const SearchSpace& space, int count,
+                                                       uint64_t seed) {
+  const int64_t distinct = space.DistinctCount();  // -1 when the space does not know
+  if (count < 1 || (distinct >= 0 && count > distinct)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--archs: ", count, " is not in [1, ", distinct >= 0 ? distinct : count,
+                     "] (distinct ", space.Name(), " architectures)"));
+  }
+  Rng rng(seed);
+  std::set<std::string> keys;
+  std::vector<Architecture> out;
+  const int64_t max_draws = 1000 * static_cast<int64_t>(count);
+  for (int64_t draw = 0; draw < max_draws && static_cast<int>(out.size()) < count; ++draw) {
+    Architecture arch = space.Sample(rng);
+    if (keys.insert(space.CanonicalKey(arch)).second) out.push_back(std::move(arch));
+  }
+  if (static_cast<int>(out.size()) < count) {
+    return absl::InvalidArgumentError(absl::StrCat("--archs: only ", out.size(), " distinct ",
+                                                   space.Name(), " architectures in ", max_draws,
+                                                   " draws for ", count, " asked"));
+  }
+  return out;
+}
+
 }  // namespace edgenas

@@ -1,5 +1,6 @@
-// The architectures proxy_fidelity ranks: a seeded draw of distinct NB201
-// cells (distinct canonical keys) whose output is connected to the input.
+// The architectures proxy_fidelity ranks: seeded draws of distinct
+// architectures (distinct canonical keys) of any space, and for NB201 of
+// cells whose output is connected to the input.
 #ifndef EDGENAS_BENCH_PROXY_FIDELITY_ARCH_SAMPLE_H_
 #define EDGENAS_BENCH_PROXY_FIDELITY_ARCH_SAMPLE_H_
 
@@ -22,6 +23,14 @@ bool Nb201OutputConnected(const Architecture& arch);
 // draw order (the same list for the same seed on every platform).
 // INVALID_ARGUMENT when count < 1 or count exceeds what the space holds.
 absl::StatusOr<std::vector<Architecture>> DrawConnectedNb201(int count, uint64_t seed);
+
+// Draws with space.Sample and Rng(seed) until it has `count` architectures
+// with pairwise distinct canonical keys; returns them in draw order (the
+// same list for the same seed on every platform). INVALID_ARGUMENT naming
+// --archs when count < 1, count exceeds space.DistinctCount() (when the
+// space knows it), or 1000 * count draws do not find them.
+absl::StatusOr<std::vector<Architecture>> DrawDistinct(const SearchSpace& space, int count,
+                                                       uint64_t seed);
 
 }  // namespace edgenas
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "bench/proxy_fidelity/rank_correlation.h"
 
 namespace edgenas {
@@ -25,6 +26,13 @@ std::string CsvCells(const Measurement& m) {
   if (!m.present) return ",,,";
   return absl::StrFormat("%.4f,%.4f,%.3f,%.3f", m.accuracy, m.std_error, m.cost_seconds,
                          m.wall_seconds);
+}
+
+// `text` as one CSV field: quoted (quotes doubled) when it holds a comma,
+// quote or line break.
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
 }
 
 }  // namespace
@@ -74,13 +82,14 @@ absl::StatusOr<ModeSummary> SummarizeMode(const std::string& mode,
 
 std::string FormatSummaryTable(const std::vector<ModeSummary>& summaries, const RunInfo& info) {
   std::string out = absl::StrFormat(
-      "proxy fidelity: %d NB201 cells (seed %llu, channels %d), Fashion-MNIST, accuracy on the "
-      "last %d training images; device %s, %d threads\n"
+      "proxy fidelity: %d %s architectures (seed %llu; options %s), Fashion-MNIST, accuracy on "
+      "the last %d training images; device %s, %d threads\n"
       "reference = full training, %d steps of batch %d; flash_distill = %d steps per candidate "
       "from a %d-step teacher%s; supernet = inherited weights from a %d-step supernet\n"
       "seconds are the worker's cost_seconds (mean per candidate); amortised adds the one-off "
       "teacher/supernet training divided by the candidates\n",
-      info.archs, static_cast<unsigned long long>(info.seed), info.channels,
+      info.archs, info.space, static_cast<unsigned long long>(info.seed),
+      info.space_options.empty() ? "default" : info.space_options,
       info.validation_examples, info.device, info.threads, info.full_steps, info.batch_size,
       info.flash_steps, info.teacher_steps,
       info.feature_weight > 0.0
@@ -117,7 +126,8 @@ std::string SummaryJson(const std::vector<ModeSummary>& summaries, const RunInfo
         ", \"steps\": ", s.steps, ", \"one_off_seconds\": ", JsonNumber(s.one_off_seconds),
         ", \"one_off_steps\": ", s.one_off_steps,
         ", \"wall_seconds_per_candidate\": ", JsonNumber(s.wall_seconds_per_candidate),
-        ", \"channels\": ", info.channels, ", \"batch_size\": ", info.batch_size,
+        ", \"space\": \"", info.space, "\", \"space_options\": \"", info.space_options,
+        "\", \"channels\": ", info.channels, ", \"batch_size\": ", info.batch_size,
         ", \"validation_examples\": ", info.validation_examples, ", \"device\": \"", info.device,
         "\", \"threads\": ", info.threads, "}"));
   }
@@ -130,8 +140,7 @@ std::string ResultsCsv(const std::vector<ArchResult>& results) {
       "flash_accuracy,flash_std_error,flash_cost_seconds,flash_wall_seconds,"
       "supernet_accuracy,supernet_std_error,supernet_cost_seconds,supernet_wall_seconds\n";
   for (const ArchResult& r : results) {
-    // NB201 strings hold no commas or quotes.
-    absl::StrAppend(&out, r.arch, ",", CsvCells(r.full), ",", CsvCells(r.flash), ",",
+    absl::StrAppend(&out, CsvField(r.arch), ",", CsvCells(r.full), ",", CsvCells(r.flash), ",",
                     CsvCells(r.supernet), "\n");
   }
   return out;

@@ -42,7 +42,9 @@ struct RunInfo {
   double feature_weight = 0.0;  // flash distillation's activation transfer (0 = off)
   int teacher_steps = 0;
   int supernet_steps = 0;
-  int channels = 0;
+  std::string space = "nb201";  // the space's name
+  std::string space_options;    // "key=value" pairs of its options, space-separated
+  int channels = 0;             // NB201's width option (0 for other spaces)
   int batch_size = 0;
   int validation_examples = 0;
   std::string device;  // "cpu" or "cuda"
@@ -87,7 +89,8 @@ std::string FormatSummaryTable(const std::vector<ModeSummary>& summaries, const 
 // A JSON list with one object per mode (NaN as null).
 std::string SummaryJson(const std::vector<ModeSummary>& summaries, const RunInfo& info);
 
-// One CSV row per architecture (empty cells for skipped modes), with header.
+// One CSV row per architecture (empty cells for skipped modes), with header;
+// an architecture holding a comma or quote (e.g. mbv3's) is quoted.
 std::string ResultsCsv(const std::vector<ArchResult>& results);
 
 }  // namespace edgenas

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/csv_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -87,6 +88,28 @@ TEST(FidelityReport, JsonAndCsvForms) {
   const std::string csv = ResultsCsv(r);
   EXPECT_THAT(csv, HasSubstr("\na,0.9000,0.0000,100.000,101.000,0.5000,0.0000,10.000,11.000,,,,\n"));
   EXPECT_THAT(FormatSummaryTable({*s}, info), HasSubstr("n/a"));
+}
+
+// Architectures with commas (mbv3's text form) are quoted, and the CSV reads
+// back through CsvTable (--reference_csv) keyed by the architecture.
+TEST(FidelityReport, CsvQuotesArchitecturesWithCommas) {
+  std::vector<ArchResult> r = ThreeArchs();
+  r[0].arch = "r28-w75|d2-se-hs:k3e4,k5e6";
+  const std::string csv = ResultsCsv(r);
+  EXPECT_THAT(csv, HasSubstr("\n\"r28-w75|d2-se-hs:k3e4,k5e6\",0.9000,"));
+  absl::StatusOr<CsvTable> table = CsvTable::Parse(csv, "test", "arch");
+  ASSERT_TRUE(table.ok()) << table.status();
+  absl::StatusOr<double> full = table->Value("r28-w75|d2-se-hs:k3e4,k5e6", "full_accuracy");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_DOUBLE_EQ(*full, 0.9);
+  RunInfo info;
+  info.space = "mbv3";
+  info.space_options = "stages=2";
+  absl::StatusOr<ModeSummary> s = SummarizeMode(kModeFlash, r, OneOffCost());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_THAT(SummaryJson({*s}, info),
+              HasSubstr("\"space\": \"mbv3\", \"space_options\": \"stages=2\""));
+  EXPECT_THAT(FormatSummaryTable({*s}, info), HasSubstr("mbv3 architectures"));
 }
 
 }  // namespace

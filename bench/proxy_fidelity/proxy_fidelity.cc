@@ -1,16 +1,19 @@
-// proxy_fidelity: how well the worker's cheap accuracy proxies rank NB201
-// architectures against full training. Draws --archs distinct connected
-// cells with --seed, then runs through RunAccuracyPlan (the worker's own
-// path, artifacts in an in-memory map):
+// proxy_fidelity: how well the worker's cheap accuracy proxies rank the
+// architectures of a space (--space nb201 or mbv3) against full training.
+// Draws --archs distinct architectures with --seed (NB201: connected cells),
+// then runs through RunAccuracyPlan (the worker's own path, artifacts in an
+// in-memory map):
 //   once:     train_teacher (flash_distill), train_supernet (supernet);
 //   per cell: full_train (the finalist path, --full_steps), flash
 //             distillation (--distill_fraction x --full_steps steps),
 //             supernet evaluation (inherited weights, BN recalibrated);
 // and prints Kendall tau-b / Spearman rho of each proxy's accuracies against
 // full training, with seconds per candidate (own and amortised over the
-// one-off training) beside full training's. See README.md.
+// one-off training) beside full training's, and the supernet's training
+// cost per step (--step_cost_steps). See README.md.
 //
-//   proxy_fidelity [--archs 30] [--seed 1] [--full_steps N] [--threads N]
+//   proxy_fidelity [--space nb201|mbv3] [--space_options "k=v;k=v"]
+//       [--archs 30] [--seed 1] [--full_steps N] [--threads N]
 //       [--device cpu|cuda] [--json OUT] [--csv OUT] [--skip_flash]
 //       [--skip_supernet] ...   (--help lists all)
 #include <algorithm>
@@ -29,20 +32,31 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "bench/proxy_fidelity/arch_sample.h"
 #include "bench/proxy_fidelity/fidelity_report.h"
+#include "bench/proxy_fidelity/supernet_step_cost.h"
 #include "common/datasets.h"
 #include "common/datasets/fashion_mnist_info.h"
 #include "common/csv_table.h"
 #include "common/job_defaults.h"
 #include "common/metric_names.h"
+#include "common/space_registry.h"
+#include "spaces/mbv3/mbv3_space.h"
 #include "spaces/nb201/nb201_space.h"
 #include "worker/accuracy_methods.h"
 #include "worker/accuracy_plan.h"
 
-ABSL_FLAG(int, archs, 30, "distinct connected NB201 cells to rank");
+ABSL_FLAG(std::string, space, "nb201", "the search space: nb201 or mbv3");
+ABSL_FLAG(std::string, space_options, "",
+          "options of the space as key=value pairs separated by ';' (e.g. "
+          "\"stages=2;channels=16,24\"); unset keys take the space's defaults (NB201: "
+          "--channels and --cells_per_stage)");
+ABSL_FLAG(int, archs, 30, "distinct architectures to rank (NB201: connected cells)");
 ABSL_FLAG(int, seed, 1, "draws the cells; also the job seed (weight init and batch order)");
 ABSL_FLAG(int, full_steps, 600,
           "full-training steps per cell (the reference ranking; job default 2000); 600 keeps "
@@ -55,15 +69,20 @@ ABSL_FLAG(double, temperature, edgenas::kDefaultDistillTemperature, "distillatio
 ABSL_FLAG(int, teacher_steps, 1500,
           "teacher training steps (job default 3000; README.md says why fewer here)");
 ABSL_FLAG(int, teacher_channels, 16,
-          "teacher width (job default 32: about 8x the CPU time with 2 cells per stage)");
-ABSL_FLAG(int, teacher_cells_per_stage, 1, "teacher depth (job default 2)");
-ABSL_FLAG(std::string, teacher_arch, edgenas::kDefaultTeacherArch, "teacher cell");
+          "NB201 teacher width (job default 32: about 8x the CPU time with 2 cells per stage)");
+ABSL_FLAG(int, teacher_cells_per_stage, 1, "NB201 teacher depth (job default 2)");
+ABSL_FLAG(std::string, teacher_arch, "",
+          "teacher architecture (default: NB201's job default cell; mbv3: the largest "
+          "architecture of the job's space)");
 ABSL_FLAG(int, supernet_steps, edgenas::kDefaultSupernetTrainSteps,
           "supernet training steps (job default 3000)");
 ABSL_FLAG(int, calibration_examples, edgenas::kDefaultCalibrationExamples,
           "training images for each subnet's batch-norm recalibration");
-ABSL_FLAG(int, channels, edgenas::kDefaultChannels, "space width (first-stage channels)");
-ABSL_FLAG(int, cells_per_stage, edgenas::kDefaultCellsPerStage, "space depth");
+ABSL_FLAG(int, channels, edgenas::kDefaultChannels, "NB201 width (first-stage channels)");
+ABSL_FLAG(int, cells_per_stage, edgenas::kDefaultCellsPerStage, "NB201 depth");
+ABSL_FLAG(int, step_cost_steps, 5,
+          "supernet steps timed on their own (the job's batch and options; 0 skips): ms per "
+          "step of the supernet's own step plan (mbv3: sandwich with in-place distillation)");
 ABSL_FLAG(int, batch_size, edgenas::kDefaultBatchSize, "training batch size");
 ABSL_FLAG(double, learning_rate, edgenas::kDefaultLearningRate, "peak SGD learning rate");
 ABSL_FLAG(int, validation_examples, edgenas::kDefaultValidationExamples,
@@ -95,10 +114,48 @@ struct Config {
   MethodOptions options;
   bool flash = true;
   bool supernet = true;
+  int step_cost_steps = 0;
   std::string json_path;
   std::string csv_path;
   std::optional<CsvTable> reference;  // earlier full-training results, by arch
 };
+
+// Adds "key=value;key=value" to `options` (later keys win).
+absl::Status ParseSpaceOptions(const std::string& text, std::map<std::string, std::string>* options) {
+  for (absl::string_view pair : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
+    const size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--space_options: \"", pair, "\" is not key=value"));
+    }
+    (*options)[std::string(absl::StripAsciiWhitespace(pair.substr(0, eq)))] =
+        std::string(absl::StripAsciiWhitespace(pair.substr(eq + 1)));
+  }
+  return absl::OkStatus();
+}
+
+// The teacher of flash distillation: `given`, else NB201's job default cell,
+// else (mbv3) the largest architecture of the job's own space, else the
+// space's registered default.
+absl::StatusOr<std::string> TeacherArch(const SpaceConfig& space, const std::string& given) {
+  if (!given.empty()) return given;
+  if (space.name == "nb201") return std::string(kDefaultTeacherArch);
+  if (space.name == kMbv3SpaceName) {
+    absl::StatusOr<Mbv3Space> mbv3 = CreateMbv3Space(space);
+    if (!mbv3.ok()) return mbv3.status();
+    return mbv3->Print(mbv3->Largest());
+  }
+  absl::StatusOr<ResolvedTeacher> resolved = ResolveTeacher(space.name, "", 0, 0);
+  if (!resolved.ok()) return resolved.status();
+  return resolved->arch;
+}
+
+// The job's space options as "key=value" pairs, for the printed header.
+std::string DescribeOptions(const SpaceConfig& space) {
+  std::vector<std::string> pairs;
+  for (const auto& [key, value] : space.options) pairs.push_back(absl::StrCat(key, "=", value));
+  return pairs.empty() ? std::string("default") : absl::StrJoin(pairs, " ");
+}
 
 absl::StatusOr<Config> ConfigFromFlags() {
   Config c;
@@ -106,9 +163,19 @@ absl::StatusOr<Config> ConfigFromFlags() {
   c.seed = static_cast<uint64_t>(absl::GetFlag(FLAGS_seed));
   AccuracyPlan& p = c.base;
   p.job_id = kJobId;
-  p.space.name = "nb201";
-  p.space.options["channels"] = absl::StrCat(absl::GetFlag(FLAGS_channels));
-  p.space.options["cells_per_stage"] = absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage));
+  p.space.name = absl::GetFlag(FLAGS_space);
+  const bool nb201 = p.space.name == "nb201";
+  if (nb201) {
+    p.space.options["channels"] = absl::StrCat(absl::GetFlag(FLAGS_channels));
+    p.space.options["cells_per_stage"] = absl::StrCat(absl::GetFlag(FLAGS_cells_per_stage));
+  }
+  if (absl::Status s = ParseSpaceOptions(absl::GetFlag(FLAGS_space_options), &p.space.options);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CreateSearchSpace(p.space).status(); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("--space/--space_options: ", s.message()));
+  }
   p.job_seed = c.seed;
   p.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
   p.input = FindDataset(kFashionMnistName)->shape;
@@ -117,9 +184,14 @@ absl::StatusOr<Config> ConfigFromFlags() {
   p.learning_rate = absl::GetFlag(FLAGS_learning_rate);
   p.full_steps = absl::GetFlag(FLAGS_full_steps);
   p.train_steps = p.full_steps;
-  p.teacher_arch = absl::GetFlag(FLAGS_teacher_arch);
-  p.teacher_channels = absl::GetFlag(FLAGS_teacher_channels);
-  p.teacher_cells_per_stage = absl::GetFlag(FLAGS_teacher_cells_per_stage);
+  absl::StatusOr<std::string> teacher = TeacherArch(p.space, absl::GetFlag(FLAGS_teacher_arch));
+  if (!teacher.ok()) return teacher.status();
+  p.teacher_arch = *teacher;
+  // The teacher's widths are NB201 options; other spaces' teachers use the
+  // job's options.
+  p.teacher_channels = nb201 ? absl::GetFlag(FLAGS_teacher_channels) : 0;
+  p.teacher_cells_per_stage = nb201 ? absl::GetFlag(FLAGS_teacher_cells_per_stage) : 0;
+  c.step_cost_steps = absl::GetFlag(FLAGS_step_cost_steps);
   p.teacher_steps = absl::GetFlag(FLAGS_teacher_steps);
   p.distill_fraction = absl::GetFlag(FLAGS_distill_fraction);
   p.distill_alpha = absl::GetFlag(FLAGS_alpha);
@@ -302,11 +374,17 @@ absl::Status RunBenchmark() {
   Config& c = *config;
   std::map<std::string, std::string> store;
   c.options.artifacts = MapArtifacts(&store);
-  absl::StatusOr<std::vector<Architecture>> archs = DrawConnectedNb201(c.archs, c.seed);
+  absl::StatusOr<std::unique_ptr<SearchSpace>> created = CreateSearchSpace(c.base.space);
+  if (!created.ok()) return created.status();
+  const SearchSpace& space = **created;
+  absl::StatusOr<std::vector<Architecture>> archs =
+      c.base.space.name == "nb201" ? DrawConnectedNb201(c.archs, c.seed)
+                                   : DrawDistinct(space, c.archs, c.seed);
   if (!archs.ok()) return archs.status();
 
-  const Nb201Space space;
   RunInfo info;
+  info.space = c.base.space.name;
+  info.space_options = DescribeOptions(c.base.space);
   info.archs = c.archs;
   info.seed = c.seed;
   info.full_steps = c.base.full_steps;
@@ -315,21 +393,21 @@ absl::Status RunBenchmark() {
   info.feature_weight = c.base.feature_weight;
   info.teacher_steps = c.base.teacher_steps;
   info.supernet_steps = c.base.supernet_steps;
-  info.channels = absl::GetFlag(FLAGS_channels);
+  info.channels = c.base.space.name == "nb201" ? absl::GetFlag(FLAGS_channels) : 0;
   info.batch_size = c.base.batch_size;
   info.validation_examples = c.base.validation_examples;
   info.device = DescribeTrainingDevice(c.options.allow_cuda).cuda ? "cuda" : "cpu";
   info.threads = c.options.threads;
-  std::printf("proxy_fidelity: %d NB201 cells (seed %llu), channels %s, cells/stage %s, "
-              "full_steps %d, flash %d steps (fraction %g, alpha %g, T %g), teacher %d steps "
-              "(%d channels, %d cells/stage), supernet %d steps, calibration %d images, "
+  std::printf("proxy_fidelity: %d %s architectures (seed %llu), options %s, "
+              "full_steps %d, flash %d steps (fraction %g, alpha %g, T %g), teacher %s %d steps "
+              "(%d channels, %d cells/stage; 0 = the job's options), supernet %d steps, "
+              "calibration %d images, "
               "batch %d, lr %g, validation %d images; device %s, %d threads; dataset %s\n",
-              c.archs, static_cast<unsigned long long>(c.seed),
-              c.base.space.options["channels"].c_str(),
-              c.base.space.options["cells_per_stage"].c_str(), info.full_steps, info.flash_steps,
+              c.archs, info.space.c_str(), static_cast<unsigned long long>(c.seed),
+              info.space_options.c_str(), info.full_steps, info.flash_steps,
               c.base.distill_fraction, c.base.distill_alpha, c.base.distill_temperature,
-              info.teacher_steps, c.base.teacher_channels, c.base.teacher_cells_per_stage,
-              info.supernet_steps, c.base.calibration_examples, info.batch_size,
+              c.base.teacher_arch.c_str(), info.teacher_steps, c.base.teacher_channels,
+              c.base.teacher_cells_per_stage, info.supernet_steps, c.base.calibration_examples, info.batch_size,
               c.base.learning_rate, info.validation_examples, info.device.c_str(), info.threads,
               c.base.dataset_dir.c_str());
   std::fflush(stdout);
@@ -348,6 +426,22 @@ absl::Status RunBenchmark() {
                                              kMetricTrainSeconds, c.base.supernet_steps);
     if (!s.ok()) return s.status();
     supernet = *s;
+    std::printf("train_supernet: %.1f ms per step over the job's %d steps (warm-up included)\n",
+                1000.0 * supernet.cost_seconds / c.base.supernet_steps, c.base.supernet_steps);
+    if (c.step_cost_steps > 0) {
+      std::fprintf(stderr, "timing %d supernet steps...\n", c.step_cost_steps);
+      absl::StatusOr<SupernetStepCost> cost =
+          MeasureSupernetSteps(plan, c.options, c.step_cost_steps);
+      if (!cost.ok()) return cost.status();
+      std::printf("supernet step cost: %.1f ms per step, %.1f ms per path (%d steps of batch %d, "
+                  "%.2f paths per step, %d with in-place distillation; %s options %s; %s, %d "
+                  "threads)\n",
+                  cost->ms_per_step, cost->ms_per_path, cost->steps, c.base.batch_size,
+                  static_cast<double>(cost->paths) / cost->steps, cost->distilled_steps,
+                  info.space.c_str(), info.space_options.c_str(), info.device.c_str(),
+                  info.threads);
+    }
+    std::fflush(stdout);
   }
 
   std::vector<ArchResult> results;
@@ -462,9 +556,10 @@ absl::Status RunBenchmark() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Ranks NB201 cells by full training, flash distillation and the supernet through the "
-      "worker's RunAccuracyPlan, and prints each proxy's Kendall tau / Spearman rho against "
-      "full training with its cost. See bench/proxy_fidelity/README.md.");
+      "Ranks the architectures of a space (NB201 cells, mbv3 networks) by full training, flash "
+      "distillation and the supernet through the worker's RunAccuracyPlan, and prints each "
+      "proxy's Kendall tau / Spearman rho against full training with its cost. See "
+      "bench/proxy_fidelity/README.md.");
   absl::ParseCommandLine(argc, argv);
   if (absl::Status s = edgenas::RunBenchmark(); !s.ok()) {
     std::fprintf(stderr, "proxy_fidelity: %s\n", s.ToString().c_str());

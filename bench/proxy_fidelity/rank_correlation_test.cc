@@ -4,11 +4,13 @@
 #include "bench/proxy_fidelity/rank_correlation.h"
 
 #include <cmath>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "bench/proxy_fidelity/arch_sample.h"
+#include "common/space_registry.h"
 #include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -117,6 +119,34 @@ TEST(DrawConnectedNb201, DistinctConnectedAndReproducible) {
   }
   EXPECT_EQ(keys.size(), 40u);
   EXPECT_EQ(DrawConnectedNb201(/*count=*/0, /*seed=*/1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Any space: seeded draws of distinct canonical keys, as many as it holds.
+TEST(DrawDistinct, DistinctReproducibleAndBounded) {
+  absl::StatusOr<std::unique_ptr<SearchSpace>> mbv3 = CreateSearchSpace(SpaceConfig{"mbv3", {}});
+  ASSERT_TRUE(mbv3.ok()) << mbv3.status();
+  absl::StatusOr<std::vector<Architecture>> a = DrawDistinct(**mbv3, /*count=*/30, /*seed=*/1);
+  absl::StatusOr<std::vector<Architecture>> b = DrawDistinct(**mbv3, /*count=*/30, /*seed=*/1);
+  absl::StatusOr<std::vector<Architecture>> c = DrawDistinct(**mbv3, /*count=*/30, /*seed=*/2);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << a.status();
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  std::set<std::string> keys;
+  for (const Architecture& arch : *a) keys.insert((*mbv3)->CanonicalKey(arch));
+  EXPECT_EQ(keys.size(), 30u);
+  // One stage, one choice of everything but SE and activation: 4 networks.
+  absl::StatusOr<std::unique_ptr<SearchSpace>> tiny = CreateSearchSpace(SpaceConfig{
+      "mbv3",
+      {{"stages", "1"}, {"channels", "16"}, {"strides", "1"}, {"kernels", "3"},
+       {"expands", "3"}, {"depths", "1"}, {"resolutions", "28"}, {"widths", "100"}}});
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  absl::StatusOr<std::vector<Architecture>> all = DrawDistinct(**tiny, /*count=*/4, /*seed=*/1);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 4u);
+  EXPECT_EQ(DrawDistinct(**tiny, /*count=*/5, /*seed=*/1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DrawDistinct(**tiny, /*count=*/0, /*seed=*/1).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

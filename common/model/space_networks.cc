@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,7 +29,31 @@ const std::vector<SpaceNetworks>& Registry() {
   return Storage();
 }
 
+// The architecture of mixed-radix index `index` (gene 0 most significant):
+// a uniform index gives a uniform architecture.
+Architecture FromIndex(const SearchSpace& space, int64_t index) {
+  Architecture arch;
+  arch.genes.assign(space.NumGenes(), 0);
+  for (int g = space.NumGenes() - 1; g >= 0; --g) {
+    arch.genes[g] = static_cast<int>(index % space.Cardinality(g));
+    index /= space.Cardinality(g);
+  }
+  return arch;
+}
+
 }  // namespace
+
+SupernetStep Supernet::PlanStep(const SearchSpace& space, int /*step*/, int /*steps*/, Rng& rng) {
+  SupernetStep plan;
+  // One index draw while the space fits an int; a space too large for one
+  // index draws each gene instead.
+  plan.paths.push_back(space.Size() <= std::numeric_limits<int>::max()
+                           ? FromIndex(space, rng.UniformInt(static_cast<int>(space.Size())))
+                           : space.Sample(rng));
+  return plan;
+}
+
+bool Supernet::BeforeStep(int /*step*/, int /*steps*/) { return false; }
 
 bool RegisterSpaceNetworks(SpaceNetworks networks) {
   bool duplicate = false;

@@ -23,6 +23,7 @@
 #include "common/input_shape.h"
 #include "common/latency_ops.h"
 #include "common/model/onnx_graph.h"
+#include "common/random.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
 
@@ -35,11 +36,33 @@ struct StageForward {
   std::vector<torch::Tensor> stages;  // [B, C_s, H_s, W_s], one per stage
 };
 
+// What one supernet training step trains: the paths run on the same batch,
+// their gradients summed before one optimizer step.
+struct SupernetStep {
+  std::vector<Architecture> paths;  // at least one
+  // In-place distillation: paths[0] learns from the labels and every other
+  // path from paths[0]'s detached soft targets (T^2 * KL at `temperature`);
+  // false: every path learns from the labels.
+  bool distill = false;
+  double temperature = 1.0;
+};
+
 // A weight-sharing supernet over a space: every architecture is a path
 // through it. Not thread-safe (callers serialise use of one supernet).
 class Supernet {
  public:
   virtual ~Supernet() = default;
+  // The paths of training step `step` (0-based) of `steps`, drawn from `rng`
+  // (the trainer's architecture stream) over `space` (the space the
+  // supernet was built for). Default: one architecture uniform over the
+  // space, no distillation (single-path uniform sampling).
+  virtual SupernetStep PlanStep(const SearchSpace& space, int step, int steps, Rng& rng);
+  // Called by the trainer before step `step` of `steps` is planned, without
+  // gradients. Returns true when it rearranged the weights (e.g. sorted
+  // channels by importance), so that per-parameter optimizer state
+  // (momentum) no longer lines up and the trainer must reset it. Throws
+  // c10::Error on a LibTorch failure. Default: does nothing, false.
+  virtual bool BeforeStep(int step, int steps);
   // The module holding every shared parameter and buffer (to move, train,
   // save and load it).
   virtual torch::nn::Module& module() = 0;

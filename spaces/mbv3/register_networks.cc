@@ -1,7 +1,6 @@
 // Registers the mbv3 space's LibTorch record (see
-// common/model/space_networks.h): its network, stage features, and ONNX and
-// TorchScript export. The supernet and operator profiling join here as they
-// are built.
+// common/model/space_networks.h): its network, stage features, Once-for-All
+// supernet, ONNX and TorchScript export and operator profiling.
 #include <memory>
 
 #include "common/model/space_networks.h"
@@ -11,6 +10,7 @@
 #include "spaces/mbv3/mbv3_profile.h"
 #include "spaces/mbv3/mbv3_space.h"
 #include "spaces/mbv3/mbv3_torchscript.h"
+#include "spaces/mbv3/mbv3_supernet.h"
 
 namespace edgenas {
 namespace {
@@ -27,6 +27,12 @@ absl::StatusOr<StageForward> Stages(torch::nn::AnyModule& model, const torch::Te
   return network->forward_stages(x);
 }
 
+absl::StatusOr<std::unique_ptr<Supernet>> BuildSupernet(const SpaceConfig& config,
+                                                        const InputShape& input) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Mbv3Supernet> supernet, CreateMbv3Supernet(config, input));
+  return std::unique_ptr<Supernet>(std::move(supernet));
+}
+
 }  // namespace
 
 EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
@@ -37,6 +43,7 @@ EDGENAS_SPACE_NETWORKS_REGISTRATION(mbv3) {
   networks.onnx_graph = &OnnxGraphFromMbv3;
   networks.torchscript_source = &Mbv3TorchScriptSource;
   networks.profile_op = &Mbv3ProfileOp;
+  networks.build_supernet = &BuildSupernet;
   RegisterSpaceNetworks(std::move(networks));
 }
 

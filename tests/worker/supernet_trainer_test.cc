@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <numeric>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,28 @@ TEST(SupernetTrainer, SaveLoadRoundTripsAndRejectsGarbage) {
   const absl::Status mismatch = LoadSupernet(*bytes, SmallSpace(/*channels=*/8), kInput).status();
   EXPECT_EQ(mismatch.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(mismatch.message().find("shape"), std::string::npos) << mismatch;
+}
+
+// A supernet that plans nothing of its own (NB201) trains one uniform path
+// per step from the labels, and never asks for its momentum to be reset.
+TEST(SupernetTrainer, DefaultStepPlanIsOneUniformPath) {
+  std::unique_ptr<Supernet> supernet = MakeSupernet(/*seed=*/7);
+  Rng rng(3);
+  std::set<std::string> seen;
+  for (int step = 0; step < 50; ++step) {
+    EXPECT_FALSE(supernet->BeforeStep(step, 50));
+    const SupernetStep plan = supernet->PlanStep(kSpace, step, 50, rng);
+    ASSERT_EQ(plan.paths.size(), 1u);
+    EXPECT_FALSE(plan.distill);
+    ASSERT_TRUE(kSpace.Validate(plan.paths[0]).ok());
+    seen.insert(kSpace.Print(plan.paths[0]));
+  }
+  EXPECT_GT(seen.size(), 40u);  // 15,625 architectures: repeats are rare
+  const LabeledData train = Synthetic(64, /*seed=*/1);
+  auto result = TrainSupernet(*supernet, kSpace, train, CpuOptions(/*steps=*/4), nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->paths, 4);
+  EXPECT_EQ(result->distilled_steps, 0);
 }
 
 }  // namespace
