@@ -106,8 +106,10 @@ absl::StatusOr<SpaceConfig> SpaceFromFlags() {
   spec.set_name(name);
   ASSIGN_OR_RETURN(const auto options, ParseSpaceOptionsFlag(absl::GetFlag(FLAGS_space_options)));
   spec.mutable_options()->insert(options.begin(), options.end());
-  for (const auto& [key, value] : {std::pair<const char*, int>{"channels", absl::GetFlag(FLAGS_channels)},
-                                   {"cells_per_stage", absl::GetFlag(FLAGS_cells_per_stage)}}) {
+  const std::pair<const char*, int> scalar_flags[] = {
+      {"channels", absl::GetFlag(FLAGS_channels)},
+      {"cells_per_stage", absl::GetFlag(FLAGS_cells_per_stage)}};
+  for (const auto& [key, value] : scalar_flags) {
     if (value == 0) continue;
     if (options.count(key) > 0) {
       return absl::InvalidArgumentError(

@@ -64,7 +64,8 @@ void AddLatencyMetrics(const LatencyStats& stats, const LatencyOptions& latency_
 
 void AddAnalyticFlops(const Candidate& candidate, TaskOutcome* outcome) {
   if (!SpaceCountsMacs(candidate.space.name).ok()) return;
-  absl::StatusOr<NetworkCost> cost = NetworkCostOf(candidate.space, candidate.arch, candidate.shape);
+  absl::StatusOr<NetworkCost> cost =
+      NetworkCostOf(candidate.space, candidate.arch, candidate.shape);
   if (!cost.ok()) {
     outcome->notes.push_back(absl::StrCat("flops not counted: ", cost.status().message()));
     return;

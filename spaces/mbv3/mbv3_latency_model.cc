@@ -228,8 +228,7 @@ absl::StatusOr<std::vector<OpShape>> Mbv3LatencyModel::NetworkOpShapes(
 
 std::string Mbv3LatencyModel::OverheadCalibrationArch(const SpaceConfig& config) const {
   absl::StatusOr<Mbv3Space> space = CreateMbv3Space(config);
-  if (!space.ok()) space = Mbv3Space(DefaultMbv3Options());
-  return space->Print(space->Smallest());
+  return space.ok() ? space->Print(space->Smallest()) : "";
 }
 
 absl::StatusOr<OpCost> Mbv3LatencyModel::Cost(const OpShape& s) const {

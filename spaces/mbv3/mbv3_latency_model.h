@@ -88,7 +88,8 @@ class Mbv3LatencyModel : public LatencyModel {
                                                        const Architecture& arch,
                                                        const InputShape& input) const override;
   // The smallest architecture (every choice at its first value): its
-  // network has the parts every network has, at their least.
+  // network has the parts every network has, at their least ("" for bad
+  // options, which RequiredOpShapes refuses first).
   std::string OverheadCalibrationArch(const SpaceConfig& space) const override;
   // Convolutions (expansion, depthwise, SE's two, projection; the stem's
   // three; the head's 1x1) and the head's two linear layers; batch norm,

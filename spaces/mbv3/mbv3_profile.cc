@@ -59,7 +59,9 @@ Mbv3Plan HeadPlan(const OpShape& s, Mbv3Op::Kind kind) {
 }
 
 absl::Status CheckShape(const OpShape& s, int batch) {
-  if (batch < 1) return absl::InvalidArgumentError(absl::StrCat("batch: must be >= 1, got ", batch));
+  if (batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("batch: must be >= 1, got ", batch));
+  }
   if (s.in_channels < 1 || s.out_channels < 1 || s.resolution < 1 || s.stride < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "op: channels, resolution and stride must be >= 1, got ", s.ToString()));

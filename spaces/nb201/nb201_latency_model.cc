@@ -130,7 +130,8 @@ absl::StatusOr<OpCost> Nb201LatencyModel::Cost(const OpShape& s) const {
   const int64_t in = s.in_channels, out = s.out_channels, r = s.resolution;
   // A convolution without bias followed by batch norm, at output side `side`.
   const auto conv_bn = [](int64_t cin, int64_t cout, int64_t kernel, int64_t side) {
-    return OpCost{side * side * cin * cout * kernel * kernel, cin * cout * kernel * kernel + 2 * cout};
+    const int64_t weights = cin * cout * kernel * kernel;
+    return OpCost{side * side * weights, weights + 2 * cout};
   };
   const auto& names = Nb201OpNames();
   if (s.op == names[static_cast<int>(Nb201Op::kConv3x3)]) return conv_bn(in, out, 3, r);

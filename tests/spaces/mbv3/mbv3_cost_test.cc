@@ -83,7 +83,7 @@ std::vector<Architecture> SomeArchs(const Mbv3Space& space, uint64_t seed, int n
 }
 
 TEST(Mbv3Cost, ParamsAndMacsMatchTheBuiltNetwork) {
-  const Mbv3Space space(DefaultMbv3Options());
+  const Mbv3Space space = CreateMbv3Space(kMbv3).value();
   torch::NoGradGuard no_grad;
   for (const Architecture& arch : SomeArchs(space, 3, 10)) {
     const std::string text = space.Print(arch);
@@ -115,7 +115,7 @@ TEST(Mbv3Cost, ParamsAndMacsMatchTheBuiltNetwork) {
 // The profiler builds each block from its op shape alone: the module must
 // hold the network block's tensors, by name and shape.
 TEST(Mbv3Cost, BlockOpsBuildTheNetworksBlocks) {
-  const Mbv3Space space(DefaultMbv3Options());
+  const Mbv3Space space = CreateMbv3Space(kMbv3).value();
   for (const Architecture& arch : SomeArchs(space, 5, 5)) {
     const Mbv3Plan plan = space.Plan(arch, kFashion);
     Mbv3Network net(plan);

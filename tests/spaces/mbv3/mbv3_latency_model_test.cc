@@ -26,7 +26,7 @@ SpaceConfig Mbv3(std::map<std::string, std::string> options = {}) {
   return SpaceConfig{"mbv3", std::move(options)};
 }
 
-Mbv3Space DefaultSpace() { return Mbv3Space(DefaultMbv3Options()); }
+Mbv3Space DefaultSpace() { return CreateMbv3Space(SpaceConfig{"mbv3", {}}).value(); }
 
 TEST(Mbv3OpNames, RoundTripAndRefuseOthers) {
   const std::vector<std::string> ops = Mbv3LatencyModel().TableOps();
