@@ -226,6 +226,10 @@ absl::StatusOr<Config> ConfigFromFlags() {
         "--full_steps, --teacher_steps, --supernet_steps, --batch_size, --calibration_examples "
         "and --threads must be >= 1");
   }
+  if (c.step_cost_steps < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--step_cost_steps: ", c.step_cost_steps, " is negative (0 skips)"));
+  }
   if (!(p.distill_fraction > 0.0 && p.distill_fraction <= 1.0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--distill_fraction: ", p.distill_fraction, " is not in (0, 1]"));
@@ -426,7 +430,8 @@ absl::Status RunBenchmark() {
                                              kMetricTrainSeconds, c.base.supernet_steps);
     if (!s.ok()) return s.status();
     supernet = *s;
-    std::printf("train_supernet: %.1f ms per step over the job's %d steps (warm-up included)\n",
+    std::printf("train_supernet: %.1f ms per step over the job's %d steps (as the supernet "
+                "plans them; mbv3: warm-up steps of the largest included)\n",
                 1000.0 * supernet.cost_seconds / c.base.supernet_steps, c.base.supernet_steps);
     if (c.step_cost_steps > 0) {
       std::fprintf(stderr, "timing %d supernet steps...\n", c.step_cost_steps);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "common/model/network_util.h"
 #include "common/random.h"
 #include "spaces/mbv3/mbv3_channel_sort.h"
 #include "spaces/mbv3/mbv3_model.h"
@@ -209,6 +210,26 @@ TEST(Mbv3Supernet, TrainingPassUpdatesOnlyItsBatchNormChannels) {
   EXPECT_FALSE(torch::equal(bn.running_mean.narrow(0, 0, used), before.narrow(0, 0, used)));
   EXPECT_TRUE(torch::equal(bn.running_mean.narrow(0, used, before.size(0) - used),
                            before.narrow(0, used, before.size(0) - used)));
+}
+
+// What the worker's supernet evaluation does with a candidate: the extracted
+// subnet's batch norms are re-estimated on images of the dataset's size
+// (the subnet resizes them to its resolution), leaving the supernet's alone.
+TEST(Mbv3Supernet, ExtractedSubnetRecalibratesItsBatchNorm) {
+  std::unique_ptr<Mbv3Supernet> supernet = Make(DefaultSpace(), 12);
+  Perturb(supernet->module());
+  const Mbv3Space& space = supernet->weights().space();
+  Rng rng(12);
+  const Architecture arch = space.Sample(rng);
+  auto subnet = supernet->ExtractSubnet(arch);
+  ASSERT_TRUE(subnet.ok()) << subnet.status();
+  const torch::Tensor shared = supernet->weights().head->bn->running_var.clone();
+  const auto before = subnet->ptr()->named_buffers();
+  const torch::Tensor head_var = before["head.bn.running_var"].clone();
+  ASSERT_TRUE(RecalibrateBatchNorm(*subnet, torch::randn({64, 1, 28, 28}), 16).ok());
+  EXPECT_FALSE(subnet->ptr()->is_training());
+  EXPECT_FALSE(torch::allclose(subnet->ptr()->named_buffers()["head.bn.running_var"], head_var));
+  EXPECT_TRUE(torch::equal(supernet->weights().head->bn->running_var, shared));
 }
 
 TEST(Mbv3Supernet, ForwardRefusesAnInvalidArchitecture) {
