@@ -139,13 +139,9 @@ absl::Status ParseSpaceOptions(const std::string& text, std::map<std::string, st
 // space's registered default.
 absl::StatusOr<std::string> TeacherArch(const SpaceConfig& space, const std::string& given) {
   if (!given.empty()) return given;
-  if (space.name == "nb201") return std::string(kDefaultTeacherArch);
-  if (space.name == kMbv3SpaceName) {
-    absl::StatusOr<Mbv3Space> mbv3 = CreateMbv3Space(space);
-    if (!mbv3.ok()) return mbv3.status();
-    return mbv3->Print(mbv3->Largest());
-  }
-  absl::StatusOr<ResolvedTeacher> resolved = ResolveTeacher(space.name, "", 0, 0);
+  // The space's default teacher (nb201: every edge a 3x3 convolution; mbv3:
+  // the largest network of these options).
+  absl::StatusOr<ResolvedTeacher> resolved = ResolveTeacher(space, "", 0, 0);
   if (!resolved.ok()) return resolved.status();
   return resolved->arch;
 }

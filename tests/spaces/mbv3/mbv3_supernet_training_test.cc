@@ -147,7 +147,7 @@ TEST(Mbv3SupernetTraining, TrainerRunsEveryPlannedPathWithInPlaceDistillation) {
   train.labels = torch::zeros({64}, torch::kInt64);  // the loss needs no batch index
   SeedTorch(4);
   RecordingSupernet supernet;
-  const Mbv3Space space(DefaultMbv3Options());
+  const Mbv3Space space = CreateMbv3Space(SpaceConfig{"mbv3", {}}).value();
   auto result = TrainSupernet(supernet, space, train, CpuOptions(/*steps=*/3), nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(supernet.seen, (std::vector<int>{0, 1, 0, 1, 0, 1}));
@@ -169,7 +169,7 @@ TEST(Mbv3SupernetTraining, TrainerRunsEveryPlannedPathWithInPlaceDistillation) {
 TEST(Mbv3SupernetTraining, TrainerRefusesAStepWithoutPaths) {
   const LabeledData train = Synthetic(32, /*seed=*/3);
   RecordingSupernet supernet(/*empty_plan=*/true);
-  const Mbv3Space space(DefaultMbv3Options());
+  const Mbv3Space space = CreateMbv3Space(SpaceConfig{"mbv3", {}}).value();
   auto result = TrainSupernet(supernet, space, train, CpuOptions(/*steps=*/2), nullptr);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal) << result.status();
 }
