@@ -136,7 +136,7 @@ TEST(AccuracyTask, RefusesTasksThatCannotRun) {
   AccuracyTaskOptions options;
   options.allow_cuda = false;
   edgenas::v1::Task task = AccuracyTask(kConvArch);
-  task.set_space("mbv3");
+  task.set_space("darts");
   auto r = RunAccuracyTask(task, options, nullptr);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("task.space"), absl::string_view::npos);
