@@ -38,7 +38,9 @@ class SearchSpace {
 
   // Parses the text form; INVALID_ARGUMENT says what and where.
   virtual absl::StatusOr<Architecture> Parse(absl::string_view text) const = 0;
-  // Prints the text form. Requires Validate(arch).ok().
+  // Prints the text form. Requires Validate(arch).ok(). Genes that change
+  // nothing (e.g. settings of inactive blocks) may be left out: Parse of the
+  // text gives an architecture with the same canonical key.
   virtual std::string Print(const Architecture& arch) const = 0;
   // OK when every gene is in range; INVALID_ARGUMENT naming the gene otherwise.
   virtual absl::Status Validate(const Architecture& arch) const;

@@ -47,7 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < size && i < 64; ++i) genes.genes.push_back(static_cast<int8_t>(data[i]));
     if (space->Validate(genes).ok()) {
       absl::StatusOr<edgenas::Architecture> back = space->Parse(space->Print(genes));
-      if (!back.ok() || *back != genes) std::abort();
+      // Print may leave out genes that change nothing (mbv3's inactive
+      // blocks), so the round trip keeps the canonical key, not every gene.
+      if (!back.ok() || space->CanonicalKey(*back) != space->CanonicalKey(genes)) std::abort();
       if (space->CanonicalKey(genes).empty()) std::abort();
     }
   }
