@@ -14,6 +14,12 @@ namespace edgenas {
 inline constexpr char kArtifactTeacher[] = "teacher";
 inline constexpr char kArtifactSupernet[] = "supernet";
 
+// The job's dataset card (JSON, common/dataset_card.h): what the first task
+// to open the dataset found (class names, counts, normalization, content
+// fingerprint); later tasks check they read the same data, and exports take
+// their metadata from it.
+inline constexpr char kArtifactDatasetCard[] = "dataset_card";
+
 // The artifact of a fully trained finalist: "final." + the candidate id
 // without its job id prefix (e.g. "final.0007" for "<job>-0007").
 inline std::string FinalistArtifactName(const std::string& job_id,

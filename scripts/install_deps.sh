@@ -11,8 +11,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
-  libonnx-dev libopencv-dnn-dev
-  dataset-fashion-mnist python3-optuna python3-torch
+  libonnx-dev libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
+  dataset-fashion-mnist python3-optuna python3-torch python3-torchvision
+  python3-grpcio python3-protobuf python3-pandas python3-pip
   clang libclang-rt-dev
   prometheus openssl
 )
