@@ -129,7 +129,29 @@ class _YamlValue:
 
     def line_suffix(self):
         mark = self.node.start_mark
-        return "" if mark is None else f" (line {mark.line + 1})"
+        if mark is None:
+            return ""
+        if self.kind() == "null" and self.node.value == "" and mark.buffer is not None:
+            # An empty value ("parallelism:"): yaml-cpp marks it where the
+            # next token starts, past blanks, line breaks and comments.
+            return f" (line {_next_token_line(mark.buffer, mark.pointer)})"
+        return f" (line {mark.line + 1})"
+
+
+def _next_token_line(buffer, pos):
+    """1-based line of the first character at or after `pos` that is not a
+    blank, a line break or part of a comment (end of text if none)."""
+    end = len(buffer.rstrip("\0"))
+    while pos < end:
+        c = buffer[pos]
+        if c in " \t\r\n":
+            pos += 1
+        elif c == "#":
+            newline = buffer.find("\n", pos)
+            pos = end if newline < 0 else newline
+        else:
+            break
+    return buffer.count("\n", 0, pos) + 1
 
 
 class _PyValue:
