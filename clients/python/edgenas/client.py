@@ -31,7 +31,6 @@ DEFAULT_ADDRESS = "localhost:50051"
 MAX_TOKEN_CHARS = 4096                 # common/grpc_bearer.h kMaxTokenChars
 MAX_RECEIVE_BYTES = 64 << 20           # a page of candidates or a large front
 LIST_PAGE_SIZE = 500                   # ListCandidates allows up to 1000
-_WATCH_RETRIES = 10                    # reconnects in a row without an event
 
 
 def validate_token(token, what):
@@ -263,14 +262,15 @@ class Client:
         request = search_service_pb2.CancelJobRequest(job_id=_job_id(job))
         return Job.from_proto(self._unary(self._stub.CancelJob, request, "CancelJob"))
 
-    def watch(self, job, after_sequence=0):
+    def watch(self, job, after_sequence=0, *, max_reconnects=10, backoff=0.5):
         """Yields the job's events (Event) after `after_sequence` until the
         job ends (DONE, FAILED or CANCELLED); a job that has ended yields
         its stored events and stops. When the stream breaks before the end
         (the coordinator restarts or drains: UNAVAILABLE, or a stream closed
-        early), it reconnects from the last event seen, up to 10 times in a
-        row without a new event, then raises EdgenasError. Closing the
-        generator cancels the stream."""
+        early), it reconnects from the last event seen, waiting `backoff`
+        seconds, doubled each time up to 10 x `backoff`; after
+        `max_reconnects` reconnects in a row without a new event it raises
+        EdgenasError(UNAVAILABLE). Closing the generator cancels the stream."""
         job_id = _job_id(job)
         last = after_sequence
         failures = 0
@@ -310,13 +310,14 @@ class Client:
                         raise
                     broken = e
             failures += 1
-            if failures > _WATCH_RETRIES:
+            if failures > max_reconnects:
                 what = broken.details() if isinstance(broken, grpc.RpcError) else (
                     broken.message if broken is not None else "stream closed before the job ended")
                 raise EdgenasError(grpc.StatusCode.UNAVAILABLE,
-                                   f"watch {job_id}: gave up after {_WATCH_RETRIES} reconnects "
+                                   f"watch {job_id}: gave up after {max_reconnects} reconnects "
                                    f"without a new event: {what}")
-            time.sleep(min(0.5 * 2 ** (failures - 1), 5.0))  # back off before reconnecting
+            if backoff > 0:  # back off before reconnecting
+                time.sleep(min(backoff * 2 ** (failures - 1), 10 * backoff))
 
     def wait(self, job):
         """Follows the job to its end; returns its final record."""
@@ -351,9 +352,10 @@ class Client:
             except grpc.RpcError as e:
                 error = EdgenasError.from_rpc_error(e, "ListCandidates")
                 if error.code == grpc.StatusCode.UNIMPLEMENTED:
+                    said = e.details() if hasattr(e, "details") else ""
                     error = EdgenasError(error.code, "ListCandidates: this coordinator does not "
-                                         "implement it (it predates the RPC); server said: "
-                                         + error.message)
+                                         "implement it (it predates the RPC)"
+                                         + (f"; it said: {said}" if said else ""))
                 raise error from None
             for c in response.candidates:
                 by_id[c.id] = c

@@ -69,8 +69,7 @@ def candidates_frame(candidates, objectives=(), fidelity=None):
         created, finished = _timestamp(c.created_unix_ms), _timestamp(c.finished_unix_ms)
         row = {"number": c.sequence, "id": c.id, "state": candidate_state_name(c.state),
                "arch": c.arch, "created": created, "finished": finished,
-               "duration": (finished - created) if c.created_unix_ms and c.finished_unix_ms
-               else pd.NaT,
+               "duration": None,  # finished - created, computed on the whole column below
                "failure_reason": c.failure_reason, "notes": list(c.notes)}
         for name, device_class, label in keys:
             m = search_metric(c, name, device_class, fidelity)
@@ -84,11 +83,13 @@ def candidates_frame(candidates, objectives=(), fidelity=None):
     frame = pd.DataFrame(rows, columns=columns)
     dtypes = {"number": "int64", "id": "object", "state": "object", "arch": "object",
               "created": "datetime64[ns, UTC]", "finished": "datetime64[ns, UTC]",
-              "duration": "timedelta64[ns]", "failure_reason": "object", "notes": "object"}
+              "failure_reason": "object", "notes": "object"}
     for _, _, label in keys:
         dtypes[label] = "float64"
         dtypes[f"{label}.source"] = "object"
         dtypes[f"{label}.fidelity"] = "Int64"
         dtypes[f"{label}.unstable"] = "boolean"
         dtypes[f"{label}.std_error"] = "float64"
-    return frame.astype(dtypes)
+    frame = frame.astype(dtypes)
+    frame["duration"] = frame["finished"] - frame["created"]  # NaT while unfinished
+    return frame

@@ -5,7 +5,7 @@ SKIP_RETURN_CODE) when Debian's python3-grpcio, python3-protobuf,
 python3-pandas or python3-yaml is missing, or when CMake could not generate
 the stubs (no grpc_python_plugin; $EDGENAS_PY_STUBS_MISSING says why).
 
-Usage: run_tests.py MODULE   (test_spec, test_client, test_candidates, test_install)
+Usage: run_tests.py MODULE   (test_client, test_spec, test_frames, test_candidates, test_install)
 The package comes from $PYTHONPATH (CTest: BUILD/python, made by the
 edgenas_python_client target); the binaries from $EDGENAS_BIN_DIR.
 """
