@@ -28,6 +28,15 @@ def bin_dir():
     return folder
 
 
+def read_port(path):
+    """The port the file holds, or "" while it is absent or empty."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def tail(path, lines=30):
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -37,11 +46,13 @@ def tail(path, lines=30):
 
 
 class Cluster:
-    def __init__(self, *, executors=True, tokens=False):
+    def __init__(self, *, executors=True, tokens=False, tls=None):
+        """tls: (certificate file, key file) to serve TLS with, or None."""
         self.bin = bin_dir()
         self.dir = tempfile.mkdtemp(prefix="edgenas-pyclient-")
         self.executors = executors
         self.token = TEST_TOKEN if tokens else None
+        self.tls = tls
         self.address = None
         self._procs = []  # (name, Popen, log path)
 
@@ -66,17 +77,21 @@ class Cluster:
             with open(tokens, "w", encoding="utf-8") as f:
                 f.write(f"pytest:{self.token}\n")
             argv.append(f"--search_tokens_file={tokens}")
+        if self.tls:
+            if self.executors:
+                raise ValueError("TLS test clusters run the coordinator alone")
+            argv += [f"--tls_cert_file={self.tls[0]}", f"--tls_key_file={self.tls[1]}"]
         proc, log = self._spawn("coordinator", argv)
         # Polls another process's port file (bounded; the coordinator writes
         # it once serving), as cluster.cc's WaitForPortFile.
         deadline = time.monotonic() + 60
-        while not (os.path.exists(port_file) and open(port_file).read().strip()):
+        while not read_port(port_file):
             if proc.poll() is not None:
                 raise RuntimeError(f"coordinator exited {proc.returncode}:\n{tail(log)}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"coordinator wrote no port file in 60 s:\n{tail(log)}")
             time.sleep(0.05)
-        self.address = "127.0.0.1:" + open(port_file).read().strip()
+        self.address = "127.0.0.1:" + read_port(port_file)
         if self.executors:
             common = [f"--coordinator={self.address}", "--threads=1", "--metrics_listen=off"]
             self._spawn("worker", [self.binary("edgenas-worker"), "--name=py-worker",
@@ -131,3 +146,20 @@ seed: 11
 max_attempts: 2
 lease_seconds: 30
 """
+
+
+def make_pki(folder):
+    """A CA and a server certificate for 127.0.0.1 (IP SAN), made with the
+    openssl CLI; returns (ca.pem, server.pem, server.key) paths."""
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=folder, check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=edgenas-pyclient-test-ca")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(folder, "san.ext"), "w", encoding="utf-8") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return tuple(os.path.join(folder, n) for n in ("ca.pem", "server.pem", "server.key"))

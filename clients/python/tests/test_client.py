@@ -8,6 +8,7 @@ The coordinator requires a bearer token (--search_tokens_file).
 
 candidates() (ListCandidates) is tested on its own: test_candidates.py."""
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -217,6 +218,50 @@ class Errors(unittest.TestCase):
             with self.assertRaises(edgenas.EdgenasError) as caught:
                 dead.jobs()
         self.assertEqual(caught.exception.code, grpc.StatusCode.UNAVAILABLE)
+
+
+class Tls(unittest.TestCase):
+    """A coordinator serving TLS (alone: the calls need no executor)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("the openssl CLI is needed to make test certificates")
+        cls.pki_dir = tempfile.mkdtemp(prefix="edgenas-pyclient-pki-")
+        cls.ca, cert, key = cluster.make_pki(cls.pki_dir)
+        cls.tls_cluster = cluster.Cluster(executors=False, tls=(cert, key)).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tls_cluster.stop()
+        shutil.rmtree(cls.pki_dir, ignore_errors=True)
+
+    def test_ca_as_path_or_bytes_connects_and_export_passes_it_to_the_cli(self):
+        with open(self.ca, "rb") as f:
+            ca_bytes = f.read()
+        for ca in (self.ca, ca_bytes):
+            with self.subTest(ca=type(ca).__name__):
+                with edgenas.Client(self.tls_cluster.address, root_certificates=ca,
+                                    cli=self.tls_cluster.binary("edgenas")) as client:
+                    self.assertTrue(client.tls)
+                    job = client.submit(STUCK_JOB_YAML)
+                    self.assertIn(job.id, [j.id for j in client.jobs()])
+                    # The CLI reached the coordinator over TLS: it found the job
+                    # and then no candidate 7 (not a connection error).
+                    with self.assertRaises(edgenas.EdgenasError) as caught:
+                        client.export(job, 7, os.path.join(self.pki_dir, "x.onnx"))
+                    self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND,
+                                     caught.exception.message)
+                    client.cancel(job)
+
+    def test_plaintext_or_unknown_ca_cannot_talk_to_a_tls_coordinator(self):
+        other_ca = cluster.make_pki(tempfile.mkdtemp(dir=self.pki_dir))[0]
+        for kwargs in ({"tls": False}, {"root_certificates": other_ca}):
+            with self.subTest(**{k: str(v) for k, v in kwargs.items()}):
+                with edgenas.Client(self.tls_cluster.address, timeout=10, **kwargs) as client:
+                    with self.assertRaises(edgenas.EdgenasError) as caught:
+                        client.jobs()
+                self.assertEqual(caught.exception.code, grpc.StatusCode.UNAVAILABLE)
 
 
 class Cancel(unittest.TestCase):
