@@ -114,15 +114,19 @@ v1::ListCandidatesResponse PageCandidates(const CandidateQuery& query,
   v1::ListCandidatesResponse response;
   int total = 0;
   bool more = false;
+  size_t bytes = 0;
   for (const v1::Candidate* candidate : in_order) {
     if (!MatchesCandidateQuery(query, *candidate)) continue;
     ++total;
-    if (candidate->sequence() < query.first_sequence) continue;
-    if (response.candidates_size() < query.page_size) {
-      *response.add_candidates() = *candidate;
-    } else {
-      more = true;
+    if (candidate->sequence() < query.first_sequence || more) continue;
+    const size_t size = candidate->ByteSizeLong();
+    if (response.candidates_size() >= query.page_size ||
+        (response.candidates_size() > 0 && bytes + size > kMaxCandidatePageBytes)) {
+      more = true;  // the page is full; keep counting the total
+      continue;
     }
+    bytes += size;
+    *response.add_candidates() = *candidate;
   }
   response.set_total(total);
   if (more) {

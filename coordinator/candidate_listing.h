@@ -10,6 +10,7 @@
 #ifndef EDGENAS_COORDINATOR_CANDIDATE_LISTING_H_
 #define EDGENAS_COORDINATOR_CANDIDATE_LISTING_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -24,6 +25,10 @@ namespace edgenas {
 
 inline constexpr int kDefaultCandidatePageSize = 100;
 inline constexpr int kMaxCandidatePageSize = 1000;
+// A page stops before this many bytes of candidates (it always holds at
+// least one), so that a response stays well under gRPC's default 4 MiB
+// receive limit whatever page_size asked for.
+inline constexpr size_t kMaxCandidatePageBytes = size_t{2} << 20;
 
 // A ListCandidatesRequest after validation.
 struct CandidateQuery {
@@ -49,8 +54,9 @@ std::string EncodeCandidatePageToken(const CandidateQuery& query, int64_t next_s
 
 // One page of `in_order` (a job's candidates sorted by sequence): the
 // matching candidates from query.first_sequence on, at most page_size of
-// them, `total` (every match in the job), and a next_page_token that is ""
-// exactly when no match follows the page.
+// them and fewer when kMaxCandidatePageBytes is reached, `total` (every
+// match in the job), and a next_page_token that is "" exactly when no
+// match follows the page.
 v1::ListCandidatesResponse PageCandidates(const CandidateQuery& query,
                                           const std::vector<const v1::Candidate*>& in_order);
 

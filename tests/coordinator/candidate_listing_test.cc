@@ -126,6 +126,30 @@ TEST(PageCandidates, FiltersByStateAndFidelity) {
   EXPECT_EQ(Sequences(PageCandidates(*rq, Pointers(all))), (std::vector<int>{1}));
 }
 
+// Large candidates end a page early (never below one candidate), so a
+// response stays under the byte cap; the token still leads to the rest.
+TEST(PageCandidates, StopsBeforeTheByteCap) {
+  std::vector<v1::Candidate> all;
+  for (int i = 0; i < 5; ++i) {
+    all.push_back(Make(i, v1::CANDIDATE_DONE, {0}));
+    all.back().add_notes(std::string(kMaxCandidatePageBytes * 2 / 5, 'n'));
+  }
+  all[3].add_notes(std::string(kMaxCandidatePageBytes, 'x'));  // alone over the cap
+  v1::ListCandidatesRequest request = Request(/*page_size=*/1000);
+  std::vector<std::vector<int>> pages;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto query = ParseCandidateQuery(request);
+    ASSERT_TRUE(query.ok()) << query.status();
+    v1::ListCandidatesResponse page = PageCandidates(*query, Pointers(all));
+    EXPECT_EQ(page.total(), 5);
+    if (page.candidates_size() > 1) EXPECT_LE(page.ByteSizeLong(), kMaxCandidatePageBytes + 1024);
+    pages.push_back(Sequences(page));
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(pages, (std::vector<std::vector<int>>{{0, 1}, {2}, {3}, {4}}));
+}
+
 // page_size outside [0, 1000] is refused naming the field.
 TEST(ParseCandidateQuery, RefusesPageSizeOutOfRange) {
   for (int size : {-1, 1001, 100000}) {
