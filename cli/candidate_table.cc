@@ -208,7 +208,9 @@ std::string FormatCandidatesCsv(const std::vector<v1::Candidate>& candidates) {
       row.push_back(m ? CsvField(m->source()) : "");
       if (!group.fidelity) row.push_back(m ? absl::StrCat(m->fidelity()) : "");
       row.push_back(m ? (m->unstable() ? "true" : "false") : "");
-      if (group.has_std_error) row.push_back(m && m->std_error() != 0 ? RawNumber(m->std_error()) : "");
+      if (group.has_std_error) {
+        row.push_back(m && m->std_error() != 0 ? RawNumber(m->std_error()) : "");
+      }
       if (group.has_ci) {
         const bool ci = m && (m->ci_low() != 0 || m->ci_high() != 0);
         row.push_back(ci ? RawNumber(m->ci_low()) : "");

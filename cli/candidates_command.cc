@@ -12,11 +12,6 @@ namespace {
 
 constexpr int kMaxPageSize = 1000;  // ListCandidatesRequest.page_size's bound
 
-void PrintError(const CliIo& io, const absl::Status& status) {
-  io.err << "error: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
-         << "\n";
-}
-
 }  // namespace
 
 absl::StatusOr<v1::ListCandidatesRequest> CandidatesRequestFromFlags(const CandidatesFlags& flags) {
@@ -48,31 +43,25 @@ absl::StatusOr<v1::ListCandidatesRequest> CandidatesRequestFromFlags(const Candi
   return request;
 }
 
-int PrintCandidates(SearchClient& client, const v1::ListCandidatesRequest& request,
-                    CandidatesFormat format, const CliIo& io) {
+absl::Status PrintCandidates(SearchClient& client, const v1::ListCandidatesRequest& request,
+                             CandidatesFormat format, std::ostream& out) {
   absl::StatusOr<std::vector<v1::Candidate>> candidates = client.ListAllCandidates(request);
-  if (!candidates.ok()) {
-    PrintError(io, candidates.status());
-    return kExitFailure;
-  }
+  if (!candidates.ok()) return candidates.status();
   switch (format) {
     case CandidatesFormat::kCsv:
-      io.out << FormatCandidatesCsv(*candidates);
+      out << FormatCandidatesCsv(*candidates);
       break;
     case CandidatesFormat::kJson: {
       absl::StatusOr<std::string> json = FormatCandidatesJson(*candidates);
-      if (!json.ok()) {
-        PrintError(io, json.status());
-        return kExitFailure;
-      }
-      io.out << *json;
+      if (!json.ok()) return json.status();
+      out << *json;
       break;
     }
     case CandidatesFormat::kTable:
-      io.out << FormatCandidatesTable(*candidates);
+      out << FormatCandidatesTable(*candidates);
       break;
   }
-  return kExitOk;
+  return absl::OkStatus();
 }
 
 }  // namespace edgenas

@@ -5,10 +5,11 @@
 #define EDGENAS_CLI_CANDIDATES_COMMAND_H_
 
 #include <optional>
+#include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cli/commands.h"
 #include "cli/search_client.h"
 #include "edgenas/v1/search_service.pb.h"
 
@@ -28,11 +29,10 @@ struct CandidatesFlags {
 // flag (--state, --fidelity, --page_size) when its text is not valid.
 absl::StatusOr<v1::ListCandidatesRequest> CandidatesRequestFromFlags(const CandidatesFlags& flags);
 
-// Fetches every page of `request` and prints the candidates on io.out in
-// `format`; on failure prints "error: CODE: message" on io.err. Returns the
-// exit status (kExitOk or kExitFailure).
-int PrintCandidates(SearchClient& client, const v1::ListCandidatesRequest& request,
-                    CandidatesFormat format, const CliIo& io);
+// Fetches every page of `request` and prints the candidates on `out` in
+// `format`. Returns the RPC's error (nothing printed) when a page fails.
+absl::Status PrintCandidates(SearchClient& client, const v1::ListCandidatesRequest& request,
+                             CandidatesFormat format, std::ostream& out);
 
 }  // namespace edgenas
 

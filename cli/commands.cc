@@ -237,7 +237,11 @@ int Candidates(const Args& args, const CliIo& io) {
   const CandidatesFormat format = args.Has("csv")    ? CandidatesFormat::kCsv
                                   : args.Has("json") ? CandidatesFormat::kJson
                                                      : CandidatesFormat::kTable;
-  return PrintCandidates(client, *request, format, io);
+  if (absl::Status s = PrintCandidates(client, *request, format, io.out); !s.ok()) {
+    PrintError(io, s);
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 int Jobs(const Args& args, const CliIo& io) {

@@ -33,7 +33,10 @@ std::vector<v1::Candidate> Sample() {
       Parse(R"pb(
         id: "job-1-0000" sequence: 0 state: CANDIDATE_DONE arch: "|a~0|"
         created_unix_ms: 1000 finished_unix_ms: 2000
-        metrics { name: "accuracy" value: 0.8 source: "worker:flash_distill:cpu" fidelity: 0 std_error: 0.01 }
+        metrics {
+          name: "accuracy" value: 0.8 source: "worker:flash_distill:cpu" fidelity: 0
+          std_error: 0.01
+        }
         metrics { name: "accuracy" value: 0.9 source: "worker:full_train:cpu" fidelity: -1 }
         metrics { name: "latency_ms" value: 1.5 source: "agent:libtorch-cpu" device_class: "cpu"
                   unstable: true ci_low: 1.4 ci_high: 1.6 }
@@ -187,7 +190,8 @@ TEST(CandidatesFlags, ParsesAndRefusesNamingTheFlag) {
 TEST(CollectCandidatePages, FollowsTokensAndStopsOnARepeatedOne) {
   const std::vector<v1::Candidate> all = Sample();
   std::vector<std::string> tokens_seen;
-  auto fake = [&](const v1::ListCandidatesRequest& r) -> absl::StatusOr<v1::ListCandidatesResponse> {
+  using Page = absl::StatusOr<v1::ListCandidatesResponse>;
+  auto fake = [&](const v1::ListCandidatesRequest& r) -> Page {
     tokens_seen.push_back(r.page_token());
     EXPECT_EQ(r.states_size(), 1);
     v1::ListCandidatesResponse page;
@@ -205,14 +209,14 @@ TEST(CollectCandidatePages, FollowsTokensAndStopsOnARepeatedOne) {
   EXPECT_EQ((*got)[2].id(), "job-1-0002");
   EXPECT_THAT(tokens_seen, ElementsAre("", "1", "2"));
 
-  auto stuck = [](const v1::ListCandidatesRequest&) -> absl::StatusOr<v1::ListCandidatesResponse> {
+  auto stuck = [](const v1::ListCandidatesRequest&) -> Page {
     v1::ListCandidatesResponse page;
     page.add_candidates()->set_id("x");
     page.set_next_page_token("same");
     return page;
   };
   EXPECT_EQ(CollectCandidatePages(request, stuck).status().code(), absl::StatusCode::kInternal);
-  auto refused = [](const v1::ListCandidatesRequest&) -> absl::StatusOr<v1::ListCandidatesResponse> {
+  auto refused = [](const v1::ListCandidatesRequest&) -> Page {
     return absl::NotFoundError("job_id: no job");
   };
   EXPECT_EQ(CollectCandidatePages(request, refused).status().code(), absl::StatusCode::kNotFound);

@@ -183,8 +183,9 @@ TEST(CliSession, WatchPlotCsvJsonAndExitCodes) {
     EXPECT_THAT(row[source], HasSubstr("replay")) << lines[i + 1];
   }
   EXPECT_EQ(Edgenas(cluster, {"candidates", "job-nope"}, "candidates-missing").code, 1);
-  EXPECT_EQ(Edgenas(cluster, {"candidates", job_id, "--state", "finished"}, "candidates-usage").code,
-            2);
+  const CliRun bad_state =
+      Edgenas(cluster, {"candidates", job_id, "--state", "finished"}, "candidates-usage");
+  EXPECT_EQ(bad_state.code, 2) << bad_state.out;
 
   // Exit codes: 1 for a refused RPC, 2 for a usage error.
   EXPECT_EQ(Edgenas(cluster, {"pareto", "job-nope"}, "missing").code, 1);
