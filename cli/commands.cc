@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "cli/candidates_command.h"
 #include "cli/front_format.h"
 #include "cli/front_plot.h"
 #include "cli/job_spec_yaml.h"
@@ -157,30 +158,15 @@ int Watch(const Args& args, const CliIo& io) {
   return job->state() == v1::JOB_DONE ? kExitOk : kExitFailure;
 }
 
-// Every candidate of the job so far: ids are "<job>-NNNN" in creation order.
-absl::StatusOr<std::vector<v1::Candidate>> AllCandidates(SearchClient& client,
-                                                         const std::string& job_id) {
-  absl::StatusOr<v1::Job> job = client.GetJob(job_id);
-  if (!job.ok()) return job.status();
-  const int created = job->candidates_done() + job->candidates_failed() + job->candidates_pending();
-  std::vector<v1::Candidate> out;
-  for (int i = 0; i < created; ++i) {
-    absl::StatusOr<v1::Candidate> c = client.GetCandidate(job_id, absl::StrFormat("%s-%04d", job_id, i));
-    if (c.ok()) {
-      out.push_back(*std::move(c));
-    } else if (!absl::IsNotFound(c.status())) {
-      return c.status();
-    }
-  }
-  return out;
-}
-
 // Writes the SVG plot of the job's candidates and front to `path`; says so on io.err
 // so that stdout stays the table, CSV or JSON.
 absl::Status WritePlot(SearchClient& client, const v1::ParetoFront& front, const std::string& path,
                        const CliIo& io) {
   if (path.empty()) return absl::InvalidArgumentError("--plot: needs a file name");
-  absl::StatusOr<std::vector<v1::Candidate>> all = AllCandidates(client, front.job_id());
+  v1::ListCandidatesRequest every;  // all states, the largest pages
+  every.set_job_id(front.job_id());
+  every.set_page_size(1000);
+  absl::StatusOr<std::vector<v1::Candidate>> all = client.ListAllCandidates(every);
   if (!all.ok()) return all.status();
   absl::StatusOr<std::string> svg = RenderFrontSvg(front, *all);
   if (!svg.ok()) return svg.status();
@@ -226,6 +212,34 @@ int Pareto(const Args& args, const CliIo& io) {
   } else {
     io.out << FormatFrontTable(*front, format) << "hypervolume: " << absl::StrFormat("%.6f", front->hypervolume())
            << "\n";
+  }
+  return kExitOk;
+}
+
+int Candidates(const Args& args, const CliIo& io) {
+  if (args.Has("csv") && args.Has("json")) {
+    PrintError(io, absl::InvalidArgumentError("--csv and --json exclude each other"));
+    return kExitUsage;
+  }
+  CandidatesFlags flags;
+  flags.job_id = args.positional[0];
+  if (args.Has("state")) flags.state = args.Get("state", "");
+  if (args.Has("fidelity")) flags.fidelity = args.Get("fidelity", "");
+  if (args.Has("page_size")) flags.page_size = args.Get("page_size", "");
+  absl::StatusOr<v1::ListCandidatesRequest> request = CandidatesRequestFromFlags(flags);
+  if (!request.ok()) {
+    PrintError(io, request.status());
+    return kExitUsage;
+  }
+  std::shared_ptr<grpc::Channel> channel = Connect(args, io);
+  if (channel == nullptr) return kExitUsage;
+  SearchClient client(channel);
+  const CandidatesFormat format = args.Has("csv")    ? CandidatesFormat::kCsv
+                                  : args.Has("json") ? CandidatesFormat::kJson
+                                                     : CandidatesFormat::kTable;
+  if (absl::Status s = PrintCandidates(client, *request, format, io.out); !s.ok()) {
+    PrintError(io, s);
+    return kExitFailure;
   }
   return kExitOk;
 }
@@ -404,6 +418,24 @@ const std::vector<Command>& Commands() {
          "which values to show where several exist: a source kind (full_train, "
          "flash_distill, supernet, table) or all (proxy and truth side by side)"}}),
        Pareto},
+      {"candidates", "JOB_ID",
+       "Print every candidate of a job with all its metrics (table by default).\n"
+       "  --csv: one row per candidate; columns id, sequence, state, arch, then per metric\n"
+       "  K (name, or name@device_class) K, K.source, K.fidelity, K.unstable (and\n"
+       "  K.std_error, K.ci_low, K.ci_high when measured), K#F per fidelity F when there\n"
+       "  are several, created_unix_ms, finished_unix_ms, failure_reason, notes.\n"
+       "  See docs/candidates.md.",
+       1, 1,
+       RemoteFlags({{"csv", false, "print CSV (header + one row per candidate)"},
+                    {"json", false, "print a JSON array of Candidate messages"},
+                    {"state", true,
+                     "only these states, comma-separated: pending, done, failed, infeasible, "
+                     "screened"},
+                    {"fidelity", true,
+                     "only candidates with a value at this fidelity (-1 finalists' full "
+                     "training, 0 first rung, k rung k)"},
+                    {"page_size", true, "candidates per request, 1 to 1000 (default 100)"}}),
+       Candidates},
       {"jobs", "", "List jobs.", 0, 0, RemoteFlags(), Jobs},
       {"export", "JOB_ID CANDIDATE",
        "Write a fully trained finalist out (CANDIDATE: its id or sequence number).\n"

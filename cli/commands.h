@@ -1,5 +1,6 @@
 // The `edgenas` command line: argument parsing, usage text and the
-// subcommands submit, watch, pareto, jobs, cancel and local.
+// subcommands submit, watch, pareto, candidates, jobs, export, cancel and
+// local.
 #ifndef EDGENAS_CLI_COMMANDS_H_
 #define EDGENAS_CLI_COMMANDS_H_
 

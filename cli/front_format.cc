@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "cli/csv_text.h"
 #include "common/metric_names.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -129,20 +130,6 @@ std::string GroupedInteger(double value) {
   std::string digits = std::to_string(std::llabs(rounded));
   for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
   return rounded < 0 ? absl::StrCat("-", digits) : digits;
-}
-
-std::string RawNumber(double value) {
-  if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < 1e15) {
-    return absl::StrFormat("%.0f", value);
-  }
-  return absl::StrFormat("%.10g", value);
-}
-
-std::string CsvField(const std::string& text) {
-  const bool needs_quotes = text.find_first_of(",\"\r\n") != std::string::npos ||
-                            (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-  if (!needs_quotes) return text;
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
 }
 
 std::string FormatElapsed(absl::Duration elapsed) {

@@ -20,7 +20,7 @@ std::string AxisLabel(const std::string& metric, const std::string& device_class
 
 // The SVG document. `front` gives the objectives and the front's members
 // (with their latest metrics); `candidates` every candidate of the job
-// (from its events). The y axis is the first objective, the x axis the
+// (SearchService.ListCandidates). The y axis is the first objective, the x axis the
 // second (params when there is one objective). INVALID_ARGUMENT when no
 // candidate has both values.
 absl::StatusOr<std::string> RenderFrontSvg(const v1::ParetoFront& front,

@@ -2,6 +2,8 @@
 #include "cli/search_client.h"
 
 #include <chrono>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cli/front_format.h"
@@ -81,6 +83,43 @@ absl::StatusOr<v1::ParetoFront> SearchClient::GetParetoFront(const std::string& 
   const grpc::Status status = stub_->GetParetoFront(context.get(), request, &front);
   if (!status.ok()) return FromGrpcStatus(status);
   return front;
+}
+
+absl::StatusOr<v1::ListCandidatesResponse> SearchClient::ListCandidates(
+    const v1::ListCandidatesRequest& request) {
+  v1::ListCandidatesResponse response;
+  auto context = NewContext();
+  const grpc::Status status = stub_->ListCandidates(context.get(), request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::Candidate>> SearchClient::ListAllCandidates(
+    v1::ListCandidatesRequest request) {
+  return CollectCandidatePages(std::move(request), [this](const v1::ListCandidatesRequest& r) {
+    return ListCandidates(r);
+  });
+}
+
+absl::StatusOr<std::vector<v1::Candidate>> CollectCandidatePages(
+    v1::ListCandidatesRequest request,
+    const std::function<absl::StatusOr<v1::ListCandidatesResponse>(
+        const v1::ListCandidatesRequest&)>& fetch) {
+  std::vector<v1::Candidate> out;
+  std::set<std::string> seen_tokens;
+  while (true) {
+    absl::StatusOr<v1::ListCandidatesResponse> page = fetch(request);
+    if (!page.ok()) return page.status();
+    for (v1::Candidate& c : *page->mutable_candidates()) out.push_back(std::move(c));
+    if (page->next_page_token().empty()) return out;
+    if (page->candidates().empty() || !seen_tokens.insert(page->next_page_token()).second) {
+      return absl::InternalError(absl::StrCat(
+          "ListCandidates of job ", request.job_id(),
+          ": the server sent a page token that makes no progress; stopped after ", out.size(),
+          " candidates"));
+    }
+    request.set_page_token(page->next_page_token());
+  }
 }
 
 absl::StatusOr<v1::Job> SearchClient::Watch(

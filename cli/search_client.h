@@ -37,6 +37,12 @@ class SearchClient {
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
   absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,
                                              const std::string& candidate_id);
+  // One page of the job's candidates (see ListCandidatesRequest).
+  absl::StatusOr<v1::ListCandidatesResponse> ListCandidates(
+      const v1::ListCandidatesRequest& request);
+  // Every candidate matching `request`'s filters, in sequence order: follows
+  // next_page_token from request.page_token until the last page.
+  absl::StatusOr<std::vector<v1::Candidate>> ListAllCandidates(v1::ListCandidatesRequest request);
 
   // Streams the job's events to `on_event` until the stream ends and returns
   // the job as it ended (fetched with GetJob when the stream's last snapshot
@@ -55,6 +61,15 @@ class SearchClient {
   grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool watch_cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
+
+// The paging loop of ListAllCandidates over any `fetch` (tests pass a
+// fake): pages are requested until one has no next_page_token. INTERNAL
+// when a server repeats a token or sends an empty page with a token (no
+// progress), so a broken server cannot make the loop spin.
+absl::StatusOr<std::vector<v1::Candidate>> CollectCandidatePages(
+    v1::ListCandidatesRequest request,
+    const std::function<absl::StatusOr<v1::ListCandidatesResponse>(
+        const v1::ListCandidatesRequest&)>& fetch);
 
 }  // namespace edgenas
 

@@ -14,6 +14,7 @@
 #include "common/logging.h"
 #include "common/metric_names.h"
 #include "common/status_macros.h"
+#include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
 
 namespace edgenas {
@@ -282,6 +283,26 @@ absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id
   auto stored = store_->GetCandidate(candidate_id);
   if (!stored.ok() || stored->job_id() != job_id) return not_found;
   return stored;
+}
+
+absl::StatusOr<v1::ListCandidatesResponse> JobManager::ListCandidates(
+    const v1::ListCandidatesRequest& request) {
+  ASSIGN_OR_RETURN(const CandidateQuery query, ParseCandidateQuery(request));
+  {
+    absl::MutexLock lock(&mu_);
+    if (broken_) return broken_reason_;
+    auto it = jobs_.find(query.job_id);
+    if (it != jobs_.end()) return PageCandidates(query, it->second->CandidatesBySequence());
+    RETURN_IF_ERROR(JobRecord(query.job_id).status());
+  }
+  // An ended job's candidates no longer change and were committed before
+  // it was listed as ended, so the store is read without holding up the
+  // committer.
+  ASSIGN_OR_RETURN(const std::vector<v1::Candidate> stored, store_->ListCandidates(query.job_id));
+  std::vector<const v1::Candidate*> in_order;
+  in_order.reserve(stored.size());
+  for (const v1::Candidate& c : stored) in_order.push_back(&c);
+  return PageCandidates(query, in_order);
 }
 
 // --- TaskService ---

@@ -31,7 +31,8 @@
 // woken and handed tasks in the same transaction. Deadlines answer parked
 // calls with nothing.
 //
-// Reads (GetJob, ListJobs, GetParetoFront, GetCandidate) take the mutex
+// Reads (GetJob, ListJobs, GetParetoFront, GetCandidate, ListCandidates)
+// take the mutex
 // and never wait for the committer beyond the batch in progress. Finished
 // jobs are kept as their job record only; their candidates are read from
 // the store when asked for.
@@ -122,6 +123,13 @@ class JobManager {
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
   absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,
                                              const std::string& candidate_id);
+  // One page of a live or ended job's candidates in sequence order, filtered
+  // by state and fidelity (coordinator/candidate_listing.h). NOT_FOUND for
+  // an unknown job; INVALID_ARGUMENT naming the bad field (page_size,
+  // page_token, states[i], fidelity). A live job's list may grow after its
+  // last page; the filters decide `total` at the time of each call.
+  absl::StatusOr<v1::ListCandidatesResponse> ListCandidates(
+      const v1::ListCandidatesRequest& request);
   // Calls `done` once with the events after `after_sequence` (up to 500),
   // as soon as there is one, the job has ended, or `timeout_ms` passed
   // (then with none). NOT_FOUND for an unknown job.

@@ -847,6 +847,17 @@ const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
   return it == candidates_.end() ? nullptr : &it->second;
 }
 
+std::vector<const v1::Candidate*> JobRuntime::CandidatesBySequence() const {
+  std::vector<const v1::Candidate*> out;
+  out.reserve(candidates_.size());
+  for (const auto& [id, c] : candidates_) out.push_back(&c);
+  std::sort(out.begin(), out.end(), [](const v1::Candidate* a, const v1::Candidate* b) {
+    if (a->sequence() != b->sequence()) return a->sequence() < b->sequence();
+    return a->id() < b->id();
+  });
+  return out;
+}
+
 v1::ParetoFront JobRuntime::Front() const {
   v1::ParetoFront front;
   front.set_job_id(job_.id());

@@ -139,6 +139,9 @@ class JobRuntime {
   std::vector<StrategyCall> TakeStrategyCalls();
 
   const v1::Candidate* FindCandidate(const std::string& id) const;
+  // Every candidate, ordered by sequence (then id); valid until the next
+  // change to the job.
+  std::vector<const v1::Candidate*> CandidatesBySequence() const;
   v1::ParetoFront Front() const;
   // Objective values of a finished candidate, in objective order.
   std::optional<Point> ObjectiveValues(const v1::Candidate& c) const;

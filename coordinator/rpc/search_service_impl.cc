@@ -177,6 +177,13 @@ grpc::ServerUnaryReactor* SearchServiceImpl::GetCandidate(grpc::CallbackServerCo
   return FinishNow(ctx, manager_->GetCandidate(req->job_id(), req->candidate_id()), resp);
 }
 
+grpc::ServerUnaryReactor* SearchServiceImpl::ListCandidates(
+    grpc::CallbackServerContext* ctx, const v1::ListCandidatesRequest* req,
+    v1::ListCandidatesResponse* resp) {
+  if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
+  return FinishNow(ctx, manager_->ListCandidates(*req), resp);
+}
+
 grpc::ServerUnaryReactor* SearchServiceImpl::GetLatencyTable(grpc::CallbackServerContext* ctx,
                                                              const v1::GetLatencyTableRequest* req,
                                                              v1::LatencyTable* resp) {

@@ -39,6 +39,10 @@ class SearchServiceImpl final : public v1::SearchService::CallbackService {
   grpc::ServerUnaryReactor* GetCandidate(grpc::CallbackServerContext* ctx,
                                          const v1::GetCandidateRequest* req,
                                          v1::Candidate* resp) override;
+  // A page of a job's candidates (JobManager::ListCandidates).
+  grpc::ServerUnaryReactor* ListCandidates(grpc::CallbackServerContext* ctx,
+                                           const v1::ListCandidatesRequest* req,
+                                           v1::ListCandidatesResponse* resp) override;
   // The latency table of (space, device_class) that agents profiled.
   grpc::ServerUnaryReactor* GetLatencyTable(grpc::CallbackServerContext* ctx,
                                             const v1::GetLatencyTableRequest* req,

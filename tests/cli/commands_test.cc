@@ -39,7 +39,7 @@ Result RunEdgenas(const std::vector<std::string>& args) {
 TEST(RunCli, HelpListsCommandsAndFlags) {
   const Result all = RunEdgenas({"help"});
   EXPECT_EQ(all.code, kExitOk);
-  for (const char* name : {"submit", "watch", "pareto", "jobs", "cancel", "local"}) {
+  for (const char* name : {"submit", "watch", "pareto", "candidates", "jobs", "cancel", "local"}) {
     EXPECT_THAT(all.out, HasSubstr(name));
   }
   const Result pareto = RunEdgenas({"pareto", "--help"});
@@ -63,6 +63,13 @@ TEST(RunCli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunEdgenas({"pareto", "j", "--csv=yes"}).code, kExitUsage);
   EXPECT_EQ(RunEdgenas({"pareto", "j", "--csv", "--json"}).code, kExitUsage);
   EXPECT_EQ(RunEdgenas({"local", "job.yaml", "--threads=0"}).code, kExitUsage);
+  // candidates: refused before any connection.
+  EXPECT_EQ(RunEdgenas({"candidates", "j", "--csv", "--json"}).code, kExitUsage);
+  const Result state = RunEdgenas({"candidates", "j", "--state", "done,finished"});
+  EXPECT_EQ(state.code, kExitUsage);
+  EXPECT_THAT(state.err, HasSubstr("--state: unknown candidate state \"finished\""));
+  EXPECT_EQ(RunEdgenas({"candidates", "j", "--page_size=5000"}).code, kExitUsage);
+  EXPECT_EQ(RunEdgenas({"candidates"}).code, kExitUsage);
 }
 
 // `export --dynamic_batch` is offered for ONNX and refused, before any

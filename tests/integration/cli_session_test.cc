@@ -1,8 +1,10 @@
 // The `edgenas` CLI against the real binaries, as a script would use it:
 // `watch` on a pipe prints plain progress lines and exits 0 once the job is
 // DONE; `pareto --plot` writes an SVG with every candidate and the front;
-// `--csv` and `--json` print the front; exit codes are 0 / 1 / 2 as
+// `--csv` and `--json` print the front; `candidates --csv` lists every
+// candidate with its metrics; exit codes are 0 / 1 / 2 as
 // documented (`edgenas help`).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,7 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "cli/process.h"
 #include "spaces/nb201/nb201_space.h"
 #include "gmock/gmock.h"
@@ -53,6 +57,26 @@ int Count(const std::string& text, const std::string& needle) {
   int n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
+}
+
+// The fields of one RFC 4180 CSV line (quoted fields may hold commas).
+std::vector<std::string> CsvFields(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      fields.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
 }
 
 v1::JobSpec TableJob(const std::string& table) {
@@ -128,6 +152,40 @@ TEST(CliSession, WatchPlotCsvJsonAndExitCodes) {
   const CliRun json = Edgenas(cluster, {"pareto", job_id, "--json"}, "json");
   EXPECT_EQ(json.code, 0);
   EXPECT_THAT(json.out, HasSubstr(absl::StrCat("\"job_id\": \"", job_id, "\"")));
+
+  // candidates --csv: every candidate once (three pages of 5), each with
+  // its accuracy and its measured latency.
+  const CliRun csv =
+      Edgenas(cluster, {"candidates", job_id, "--csv", "--page_size", "5"}, "candidates");
+  EXPECT_EQ(csv.code, 0) << csv.out;
+  const std::vector<std::string> lines = absl::StrSplit(csv.out, "\r\n", absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kEvaluations) + 1) << csv.out;
+  const std::vector<std::string> header = CsvFields(lines[0]);
+  const auto column = [&header](const std::string& name) {
+    return std::find(header.begin(), header.end(), name) - header.begin();
+  };
+  ASSERT_EQ(column("id"), 0);
+  const size_t accuracy = column("accuracy");
+  const size_t latency = column("latency_ms@board");
+  const size_t source = column("latency_ms@board.source");
+  ASSERT_LT(accuracy, header.size()) << lines[0];
+  ASSERT_LT(latency, header.size()) << lines[0];
+  ASSERT_LT(source, header.size()) << lines[0];
+  for (int i = 0; i < kEvaluations; ++i) {
+    const std::vector<std::string> row = CsvFields(lines[i + 1]);
+    ASSERT_EQ(row.size(), header.size()) << lines[i + 1];
+    EXPECT_EQ(row[0], absl::StrFormat("%s-%04d", job_id, i));
+    EXPECT_EQ(row[1], absl::StrCat(i));
+    EXPECT_EQ(row[2], "done");
+    double value = 0;
+    EXPECT_TRUE(absl::SimpleAtod(row[accuracy], &value)) << lines[i + 1];
+    EXPECT_TRUE(absl::SimpleAtod(row[latency], &value)) << lines[i + 1];
+    EXPECT_THAT(row[source], HasSubstr("replay")) << lines[i + 1];
+  }
+  EXPECT_EQ(Edgenas(cluster, {"candidates", "job-nope"}, "candidates-missing").code, 1);
+  const CliRun bad_state =
+      Edgenas(cluster, {"candidates", job_id, "--state", "finished"}, "candidates-usage");
+  EXPECT_EQ(bad_state.code, 2) << bad_state.out;
 
   // Exit codes: 1 for a refused RPC, 2 for a usage error.
   EXPECT_EQ(Edgenas(cluster, {"pareto", "job-nope"}, "missing").code, 1);
