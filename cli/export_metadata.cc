@@ -1,5 +1,7 @@
 #include "cli/export_metadata.h"
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
