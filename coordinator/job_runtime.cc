@@ -743,6 +743,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& 
     pending_tasks_.erase(c.id());
     OnFinished(c, /*replaying=*/false);
     update.finished = true;
+    update.off_front.push_back(c.id());  // a failed candidate is never on the front
   }
   update.candidate = c;
   SyncCounters();

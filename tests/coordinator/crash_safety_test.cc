@@ -529,6 +529,7 @@ TEST_F(CrashSafetyTest, VanishedAgentsLatencyTaskIsLeasedToAnotherAgent) {
   EXPECT_EQ(redo[0].task_id(), lost[0].task_id());
   EXPECT_EQ(redo[0].attempt(), 2);
   ASSERT_TRUE(CompleteTask(rescuer, redo[0]).ok());
+  Drain(w, rescuer);  // the front's test_eval
   auto end = manager_->GetJob(job->id());
   EXPECT_EQ(end->state(), v1::JOB_DONE) << end->message();
   EXPECT_EQ(end->candidates_done(), 1);

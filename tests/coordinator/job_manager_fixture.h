@@ -112,7 +112,7 @@ class JobManagerTest : public ::testing::Test {
   }
   // Runs every task to completion with one worker and one agent.
   void Drain(const std::string& worker, const std::string& agent) {
-    for (int guard = 0; guard < 100; ++guard) {
+    for (int guard = 0; guard < 1000; ++guard) {
       bool any = false;
       for (const auto& ex : {worker, agent}) {
         for (const v1::Task& t : LeaseNow(ex)) {
