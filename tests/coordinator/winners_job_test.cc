@@ -101,7 +101,8 @@ TEST_F(WinnersJobTest, KeepsFrontWeightsAndTestsTheFrontOnceAtTheEnd) {
   ASSERT_TRUE(ended.ok());
   EXPECT_EQ(ended->state(), v1::JOB_DONE) << ended->message();
   // The end lets go of every candidate off the final front, never a member.
-  std::set<std::string> released(ReleasedCandidates().begin(), ReleasedCandidates().end());
+  const std::vector<std::string> ids = ReleasedCandidates();
+  const std::set<std::string> released(ids.begin(), ids.end());
   EXPECT_THAT(released, UnorderedElementsAre(id + "-0000", id + "-0002"));
 
   auto front = manager_->GetParetoFront(id);
