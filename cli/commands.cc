@@ -7,6 +7,7 @@
 #include <functional>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -16,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/candidates_command.h"
+#include "cli/export_metadata.h"
 #include "cli/front_format.h"
 #include "cli/front_plot.h"
 #include "cli/job_spec_yaml.h"
@@ -336,6 +338,18 @@ std::string CandidateId(const std::string& job_id, const std::string& text) {
   return text;
 }
 
+// Why a candidate may have no stored weights, by the job's evaluation mode.
+std::string WhichWeightsAreKept(const v1::Job& job) {
+  const std::string& mode = job.spec().evaluation().mode();
+  if (mode.empty() || mode == "full_train") {
+    return "full_train jobs keep the weights of the candidates on the Pareto front only "
+           "(check `edgenas pareto`)";
+  }
+  if (mode == "table") return "table jobs train nothing";
+  return "this mode keeps the weights of the finalists fully trained in FINALIZING "
+         "(evaluation.finalize.top_k) only";
+}
+
 int Export(const Args& args, const CliIo& io) {
   const std::string& job_id = args.positional[0];
   const std::string format = args.Get("format", "torchscript");
@@ -378,19 +392,43 @@ int Export(const Args& args, const CliIo& io) {
     PrintError(io, input.status());
     return kExitFailure;
   }
-  const std::string name = FinalistArtifactName(job_id, candidate_id);
+  const std::string name = CandidateWeightsArtifactName(job_id, candidate_id);
   ArtifactClient artifacts(channel);
   absl::StatusOr<std::string> weights = artifacts.Download(job_id, name, int64_t{4} << 30);
   if (!weights.ok()) {
     if (absl::IsNotFound(weights.status())) {
       PrintError(io, absl::NotFoundError(absl::StrCat(
-                         "no trained weights for ", candidate_id, " (artifact ", name,
-                         "): only finalists fully trained in FINALIZING are stored")));
+                         "no trained weights for ", candidate_id, " (artifact ", name, "): ",
+                         WhichWeightsAreKept(*job))));
     } else {
       PrintError(io, weights.status());
     }
     return kExitFailure;
   }
+  // The dataset card says what the workers really read; the spec is the
+  // fallback for jobs whose workers wrote none.
+  std::optional<v1::DatasetCard> card;
+  absl::StatusOr<std::string> card_json =
+      artifacts.Download(job_id, kArtifactDatasetCard, int64_t{1} << 20);
+  if (card_json.ok()) {
+    absl::StatusOr<v1::DatasetCard> parsed = ParseDatasetCard(*card_json);
+    if (!parsed.ok()) {
+      PrintError(io, parsed.status());
+      return kExitFailure;
+    }
+    card = std::move(*parsed);
+  } else if (!absl::IsNotFound(card_json.status())) {
+    PrintError(io, card_json.status());
+    return kExitFailure;
+  }
+  InputShape network_input = *input;
+  if (absl::StatusOr<std::unique_ptr<SearchSpace>> s = CreateSearchSpace(*space); s.ok()) {
+    if (absl::StatusOr<Architecture> arch = (*s)->Parse(candidate->arch()); arch.ok()) {
+      network_input = NetworkInputShape(*space, *arch, *input);
+    }
+  }
+  export_options.metadata =
+      ExportMetadata(*job, *candidate, network_input, card ? &*card : nullptr);
   if (absl::Status s = ExportTrainedModel(*space, candidate->arch(), *weights, format, out, *input,
                                           export_options);
       !s.ok()) {
@@ -438,7 +476,10 @@ const std::vector<Command>& Commands() {
        Candidates},
       {"jobs", "", "List jobs.", 0, 0, RemoteFlags(), Jobs},
       {"export", "JOB_ID CANDIDATE",
-       "Write a fully trained finalist out (CANDIDATE: its id or sequence number).\n"
+       "Write a trained winner out (CANDIDATE: its id or sequence number): a Pareto-front\n"
+       "  member of a full_train job, or a finalist of the other modes.\n"
+       "  Metadata (job, candidate, arch, input shape, class names, mean/std, dataset):\n"
+       "  ONNX metadata_props, TorchScript extra file edgenas.json, state_dict FILE.json.\n"
        "  torchscript: torch.jit.load(FILE) in Python or torch::jit::load in C++ (inference,\n"
        "  batch norm in eval mode); state_dict: torch.load(FILE), tensors by parameter name;\n"
        "  onnx: ONNX opset 13, input \"input\" [1, C, H, W] and output \"logits\" [1, classes]\n"

@@ -41,8 +41,10 @@ const v1::Metric* FindMetricEntry(const v1::Candidate& candidate, const std::str
                                   const std::string& source_kind = "") {
   const v1::Metric* exact = nullptr;
   const v1::Metric* loose = nullptr;
-  auto better = [&source_kind](const v1::Metric* best, const v1::Metric& m) {
-    if (!source_kind.empty()) return best == nullptr;
+  // test_accuracy exists only after the search (fidelity -1): any value.
+  const bool any_fidelity = !source_kind.empty() || metric == kMetricTestAccuracy;
+  auto better = [any_fidelity](const v1::Metric* best, const v1::Metric& m) {
+    if (any_fidelity) return best == nullptr;
     return m.fidelity() >= 0 && (best == nullptr || m.fidelity() > best->fidelity());
   };
   for (const v1::Metric& value : candidate.metrics()) {
@@ -102,6 +104,19 @@ std::vector<MetricColumn> MetricColumns(const v1::ParetoFront& front,
                          objective.device_class(), kind});
     }
   }
+  // The winners' test-split accuracy, beside the search's accuracy (or
+  // after the objectives), wherever a front member has one.
+  bool has_test = false;
+  for (const v1::Candidate& c : front.candidates()) {
+    for (const v1::Metric& m : c.metrics()) has_test = has_test || m.name() == kMetricTestAccuracy;
+  }
+  if (has_test) {
+    auto at = columns.end();
+    for (auto it = columns.begin(); it != columns.end(); ++it) {
+      if (it->metric == kMetricAccuracy) at = it + 1;
+    }
+    columns.insert(at, {kMetricTestAccuracy, kMetricTestAccuracy, "", ""});
+  }
   if (!has_params) columns.push_back({kMetricParams, kMetricParams, "", ""});
   return columns;
 }
@@ -142,7 +157,9 @@ std::string FormatElapsed(absl::Duration elapsed) {
 }  // namespace
 
 std::string FormatMetricValue(const std::string& metric, double value) {
-  if (metric == kMetricAccuracy) return absl::StrFormat("%.2f%%", value * 100.0);
+  if (metric == kMetricAccuracy || metric == kMetricTestAccuracy) {
+    return absl::StrFormat("%.2f%%", value * 100.0);
+  }
   if (metric == kMetricLatencyMs || metric == kMetricLatencyP90Ms || metric == kMetricEnergyMj ||
       metric == kMetricLatencyCv) {
     return absl::StrFormat("%.3f", value);

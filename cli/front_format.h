@@ -28,8 +28,10 @@ std::string SourceKind(const std::string& source);
 
 // An aligned table, one row per candidate ordered best-first by the first
 // objective (by the value the search used): #, one column per objective
-// (accuracy as a percentage, latency and energy with 3 decimals), params
-// (unless an objective), arch. Missing values show as "-"; values a device
+// (accuracy as a percentage, latency and energy with 3 decimals),
+// test_accuracy beside accuracy when a front member has one (measured on the
+// test split after the search; never an objective), params (unless an
+// objective), arch. Missing values show as "-"; values a device
 // agent reported as unstable end in "~" (explained in a note below the
 // table). Ends with a newline.
 std::string FormatFrontTable(const v1::ParetoFront& front,

@@ -20,13 +20,23 @@ inline constexpr char kArtifactSupernet[] = "supernet";
 // their metadata from it.
 inline constexpr char kArtifactDatasetCard[] = "dataset_card";
 
-// The artifact of a fully trained finalist: "final." + the candidate id
-// without its job id prefix (e.g. "final.0007" for "<job>-0007").
-inline std::string FinalistArtifactName(const std::string& job_id,
-                                        const std::string& candidate_id) {
+// The trained weights of one candidate (a checkpoint, common/model/
+// checkpoint.h), the one name `edgenas export` reads in every mode: a
+// finalist's full training (proxy modes), a full_train-mode candidate's
+// training, a multi-fidelity full_train rung. "final." + the candidate id
+// without its job id prefix (e.g. "final.0007" for "<job>-0007"); the
+// coordinator deletes them once the candidate is off the Pareto front.
+inline std::string CandidateWeightsArtifactName(const std::string& job_id,
+                                                const std::string& candidate_id) {
   std::string suffix = candidate_id;
   if (absl::StartsWith(candidate_id, job_id + "-")) suffix = candidate_id.substr(job_id.size() + 1);
   return absl::StrCat("final.", suffix);
+}
+
+// The name's earlier spelling (finalists only stored weights before).
+inline std::string FinalistArtifactName(const std::string& job_id,
+                                        const std::string& candidate_id) {
+  return CandidateWeightsArtifactName(job_id, candidate_id);
 }
 
 }  // namespace edgenas

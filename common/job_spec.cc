@@ -56,6 +56,13 @@ bool Contains(const std::vector<std::string>& names, const std::string& name) {
 absl::Status CheckName(const std::string& name, const std::vector<std::string>& known,
                        absl::string_view field, absl::string_view what) {
   if (Contains(known, name)) return absl::OkStatus();
+  if (name == kMetricTestAccuracy) {
+    // The test split must stay unseen by the search: its accuracy is a
+    // report on the winners, never something to optimise or screen by.
+    return Bad(field, absl::StrCat("\"", name, "\" is measured once on the test split after "
+                                   "the search and can never be an objective or constraint; "
+                                   "use \"", kMetricAccuracy, "\" (validation split)"));
+  }
   return Bad(field, absl::StrCat("unknown ", what, " \"", name, "\"; known: ",
                                  absl::StrJoin(known, ", ")));
 }

@@ -7,7 +7,8 @@ namespace edgenas {
 bool IsKnownMetric(absl::string_view name) {
   static const std::vector<std::string>* all = new std::vector<std::string>{
       kMetricAccuracy, kMetricLatencyMs, kMetricLatencyP90Ms, kMetricLatencyCv, kMetricLatencyRuns,
-      kMetricEnergyMj, kMetricParams,    kMetricFlops,        kMetricTrainSeconds};
+      kMetricEnergyMj, kMetricParams,    kMetricFlops,        kMetricTrainSeconds,
+      kMetricTestAccuracy};
   return std::find(all->begin(), all->end(), name) != all->end();
 }
 

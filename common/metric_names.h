@@ -24,6 +24,10 @@ inline constexpr char kMetricParams[] = "params";
 // papers do (not 2x, as some FLOP counters).
 inline constexpr char kMetricFlops[] = "flops";
 inline constexpr char kMetricTrainSeconds[] = "train_seconds";
+// Accuracy on the dataset's test split, measured once per winner after the
+// search (never seen by it): shown beside the search's accuracy, never an
+// objective or constraint (job specs naming it are refused).
+inline constexpr char kMetricTestAccuracy[] = "test_accuracy";
 
 // The longest Metric.method the coordinator accepts (longer is refused).
 inline constexpr size_t kMaxMetricMethodChars = 512;

@@ -16,6 +16,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/artifact_names.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
 #include "common/metrics/metrics_server.h"
@@ -149,17 +150,6 @@ int main(int argc, char** argv) {
   auto registry = std::make_shared<prometheus::Registry>();
   edgenas::CoordinatorMetrics coordinator_metrics(*registry);
   edgenas::RpcMetrics rpc_metrics(*registry);
-  edgenas::JobManagerOptions options;
-  options.store = store->get();
-  options.observer = &coordinator_metrics;
-  options.heartbeat_interval_ms = absl::GetFlag(FLAGS_heartbeat_interval_ms);
-  auto manager = edgenas::JobManager::Create(options);
-  if (!manager.ok()) {
-    std::fprintf(stderr, "edgenas-coordinator: cannot start: %s\n",
-                 manager.status().ToString().c_str());
-    return 1;
-  }
-
   edgenas::ArtifactStoreOptions artifact_options;
   artifact_options.root = absl::GetFlag(FLAGS_artifact_dir);
   if (artifact_options.root.empty()) {
@@ -171,6 +161,29 @@ int main(int argc, char** argv) {
   if (!artifacts.ok()) {
     std::fprintf(stderr, "edgenas-coordinator: cannot open artifact folder %s: %s\n",
                  artifact_options.root.c_str(), artifacts.status().ToString().c_str());
+    return 1;
+  }
+
+  edgenas::JobManagerOptions options;
+  options.store = store->get();
+  options.observer = &coordinator_metrics;
+  options.heartbeat_interval_ms = absl::GetFlag(FLAGS_heartbeat_interval_ms);
+  // Trained weights are kept for the Pareto front only.
+  options.release_weights = [kept = artifacts->get()](const std::string& job_id,
+                                                       const std::string& candidate_id) {
+    const std::string name = edgenas::CandidateWeightsArtifactName(job_id, candidate_id);
+    absl::Status deleted = kept->Delete(job_id, name);
+    if (deleted.ok()) {
+      EDGENAS_LOG(kDebug, "coordinator", "deleted ", job_id, "/", name, ": off the Pareto front");
+    } else if (!absl::IsNotFound(deleted)) {
+      EDGENAS_LOG(kWarning, "coordinator", "cannot delete ", job_id, "/", name, ": ",
+                  deleted.ToString());
+    }
+  };
+  auto manager = edgenas::JobManager::Create(options);
+  if (!manager.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: cannot start: %s\n",
+                 manager.status().ToString().c_str());
     return 1;
   }
 

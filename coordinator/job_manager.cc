@@ -69,6 +69,7 @@ JobManager::JobManager(const JobManagerOptions& options)
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options) {
   if (options.store == nullptr) return absl::InvalidArgumentError("options.store is required");
   std::unique_ptr<JobManager> manager(new JobManager(options));
+  std::vector<std::pair<std::string, std::string>> release;  // of jobs that ended on resume
   {
     absl::MutexLock lock(&manager->mu_);
     JobManager* m = manager.get();
@@ -91,8 +92,13 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
                   "what is stored and refusing new work until it can: ", resumed.ToString());
       RETURN_IF_ERROR(manager->ReloadFromStore());
     }
+    if (resumed.ok()) release.swap(manager->weights_to_release_);
+    manager->weights_to_release_.clear();
     manager->retired_.clear();
     manager->touched_jobs_.clear();
+  }
+  if (options.release_weights) {
+    for (const auto& [job_id, candidate_id] : release) options.release_weights(job_id, candidate_id);
   }
   manager->replier_ = std::thread([m = manager.get()] { m->ReplierLoop(); });
   manager->committer_ = std::thread([m = manager.get()] { m->CommitterLoop(); });
@@ -660,6 +666,9 @@ void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) 
   for (const TaskRecord& t : queue_.RevokeCandidate(update.candidate.id())) {
     Write(store_->UpdateTask(t));
   }
+  for (const std::string& id : update.off_front) {
+    weights_to_release_.emplace_back(job->job().id(), id);
+  }
   const bool ok = update.candidate.state() == v1::CANDIDATE_DONE;
   EDGENAS_LOG(kInfo, "coordinator", "candidate ", update.candidate.id(), " ",
               v1::CandidateState_Name(update.candidate.state()), " ", update.candidate.arch(),
@@ -737,6 +746,9 @@ void JobManager::EndJob(JobRuntime* job, v1::JobState state, const std::string& 
   // Leftover tasks (e.g. of failed candidates) are revoked: nobody may lease
   // work of an ended job.
   for (const TaskRecord& t : queue_.CancelJob(id)) Write(store_->UpdateTask(t));
+  // Only the final front's weights are kept (a lost upload of an earlier
+  // attempt, or a restart mid-job, may have left others).
+  for (const std::string& c : job->CandidatesOffFront()) weights_to_release_.emplace_back(id, c);
   SetState(job, state, message);
   FlushDirtyJobs();
   queue_.ForgetJob(id);

@@ -86,6 +86,16 @@ struct JobManagerOptions {
   // Told about commits, task ends, lease expiries and retries (metrics);
   // optional, outlives the manager.
   CoordinatorObserver* observer = nullptr;
+  // Lets go of a candidate's kept weights (the artifact store deletes
+  // CandidateWeightsArtifactName): called once the candidate is off the
+  // Pareto front (it finished off it, or a newcomer pushed it off), and
+  // for every candidate off the final front when its job ends; so a job
+  // keeps at most one checkpoint per front member. Called on the committer
+  // thread after the change committed (never for a rolled-back batch),
+  // outside the state lock; may be called for candidates without weights.
+  // Optional.
+  std::function<void(const std::string& job_id, const std::string& candidate_id)>
+      release_weights;
 };
 
 // Events after a sequence number, and whether the job has ended.
@@ -359,6 +369,8 @@ class JobManager {
   // Jobs whose events or state changed in the current batch.
   std::vector<std::string> touched_jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, JobRuntime*> dirty_jobs_ ABSL_GUARDED_BY(mu_);
+  // (job id, candidate id) whose weights to release once the batch commits.
+  std::vector<std::pair<std::string, std::string>> weights_to_release_ ABSL_GUARDED_BY(mu_);
   // Runtimes of jobs that ended in this batch, destroyed after it.
   std::vector<std::unique_ptr<JobRuntime>> retired_ ABSL_GUARDED_BY(mu_);
   std::vector<Reply> shutdown_replies_ ABSL_GUARDED_BY(mu_);

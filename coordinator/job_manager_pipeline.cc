@@ -129,6 +129,7 @@ void JobManager::CommitterLoop() {
 
 void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
   std::vector<Reply> replies;
+  std::vector<std::pair<std::string, std::string>> release;  // committed weight releases
   size_t ran = 0;
   absl::Status commit;
   absl::Status refused;
@@ -176,6 +177,8 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
         dirty_jobs_.clear();
         ReloadFromStore().IgnoreError();  // on failure broken_ says why
       }
+      if (commit.ok()) release.swap(weights_to_release_);
+      weights_to_release_.clear();
       retired_.clear();
       if (!lease_deadlines_.empty()) next_deadline = lease_deadlines_.begin()->first;
       if (!event_deadlines_.empty()) {
@@ -186,6 +189,9 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
   if (!refused.ok()) {
     for (Op& op : batch) op.refuse(refused);
     return;
+  }
+  if (options_.release_weights) {
+    for (const auto& [job_id, candidate_id] : release) options_.release_weights(job_id, candidate_id);
   }
   {
     absl::MutexLock lock(&ops_mu_);
@@ -217,6 +223,7 @@ absl::Status JobManager::ReloadFromStore() {
   queue_.Clear();
   dirty_jobs_.clear();
   touched_jobs_.clear();
+  weights_to_release_.clear();
   batch_error_ = absl::OkStatus();
   absl::Status loaded = LoadFromStore(/*resume=*/false);  // reads only
   if (loaded.ok()) loaded = batch_error_;

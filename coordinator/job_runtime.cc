@@ -59,11 +59,12 @@ absl::Status ValidateMetricValue(const v1::Metric& m, const std::string& field) 
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".value: ", m.name(), " must be finite, got ", m.value()));
   }
-  if (m.name() == kMetricAccuracy && (m.value() < 0.0 || m.value() > 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".value: accuracy is a fraction in [0, 1], got ", m.value()));
+  const bool fraction = m.name() == kMetricAccuracy || m.name() == kMetricTestAccuracy;
+  if (fraction && (m.value() < 0.0 || m.value() > 1.0)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".value: ", m.name(),
+                                                   " is a fraction in [0, 1], got ", m.value()));
   }
-  if (m.name() != kMetricAccuracy && m.value() < 0.0) {
+  if (!fraction && m.value() < 0.0) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".value: ", m.name(), " must be >= 0, got ", m.value()));
   }
@@ -218,6 +219,15 @@ std::vector<TaskRecord> JobRuntime::FinalizeTasks(int64_t now_ms) {
   std::vector<TaskRecord> tasks = evaluator_->FinalizeTasks(job_, front, now_ms);
   for (const TaskRecord& t : tasks) job_tasks_pending_.insert(t.task_id);
   return tasks;
+}
+
+std::vector<std::string> JobRuntime::CandidatesOffFront() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, c] : candidates_) {
+    if (archive_ == nullptr || !archive_->OnFront(id)) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 bool JobRuntime::JobTaskEnded(const std::string& task_id) {
@@ -653,6 +663,10 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     pending_tasks_.erase(c.id());
     const size_t before = archive_ ? archive_->FrontSize() : 0;
     const bool had_archive = archive_ != nullptr;
+    std::vector<std::string> front_before;
+    if (archive_) {
+      for (const ArchiveMember& m : archive_->Front()) front_before.push_back(m.id);
+    }
     CountState(c.state(), -1);
     Finish(&c, notes, now_ms);
     CountState(c.state(), +1);
@@ -661,6 +675,10 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     update.front_changed = c.state() == v1::CANDIDATE_DONE && archive_ != nullptr &&
                            (!had_archive || archive_->OnFront(c.id()) ||
                             archive_->FrontSize() != before);
+    front_before.push_back(c.id());
+    for (const std::string& id : front_before) {
+      if (archive_ == nullptr || !archive_->OnFront(id)) update.off_front.push_back(id);
+    }
   }
   update.candidate = c;
   SyncCounters();
@@ -725,6 +743,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& 
     pending_tasks_.erase(c.id());
     OnFinished(c, /*replaying=*/false);
     update.finished = true;
+    update.off_front.push_back(c.id());  // a failed candidate is never on the front
   }
   update.candidate = c;
   SyncCounters();

@@ -51,6 +51,9 @@ class JobRuntime {
     // Tasks the candidate needs now (a multi-fidelity promotion), to store
     // and queue.
     std::vector<TaskRecord> new_tasks;
+    // Candidates whose kept weights are no longer wanted: the one that just
+    // finished when it is not on the front, and members the front lost.
+    std::vector<std::string> off_front;
   };
 
   // Builds the runtime for `job`, whose spec must be normalised
@@ -80,6 +83,9 @@ class JobRuntime {
   std::vector<TaskRecord> PrepareTasks(int64_t now_ms);
   // Job-level tasks of the FINALIZING stage, over the current front.
   std::vector<TaskRecord> FinalizeTasks(int64_t now_ms);
+  // Every candidate not on the Pareto front (all of them before the first
+  // DONE one), sorted: whose weights the end of the job lets go.
+  std::vector<std::string> CandidatesOffFront() const;
   // Records that a job-level task ended; true when none is left pending.
   bool JobTaskEnded(const std::string& task_id);
   bool JobTasksPending() const { return !job_tasks_pending_.empty(); }

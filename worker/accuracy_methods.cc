@@ -22,7 +22,6 @@
 #include "common/metric_names.h"
 #include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
-#include "common/model/model_registry.h"
 #include "common/model/network_util.h"
 #include "common/search_space.h"
 #include "common/status_macros.h"
@@ -30,6 +29,7 @@
 #include "worker/fashion_mnist.h"
 #include "worker/method_common.h"
 #include "worker/supernet_methods.h"
+#include "worker/test_eval_method.h"
 #include "worker/trainer.h"
 
 namespace edgenas {
@@ -60,9 +60,21 @@ void AddTrainingReport(const TrainResult& r, const std::string& source, int64_t 
 
 // ---- full training (a candidate in full_train mode, or a finalist) ----
 
+// What a full training does besides reporting its validation accuracy.
+struct FullTrainKeeps {
+  // Upload the trained weights (CandidateWeightsArtifactName). Required for
+  // a finalist; for a full_train-mode candidate only when the worker has an
+  // artifact store (a note says when it has none).
+  bool weights = false;
+  bool weights_required = false;
+  // Measure test_accuracy (a finalist: the search is over).
+  bool test_accuracy = false;
+};
+
 absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodOptions& options,
-                                         int steps, bool finalist,
+                                         int steps, FullTrainKeeps keeps,
                                          const std::atomic<bool>* cancel) {
+  if (keeps.weights_required) RETURN_IF_ERROR(RequireArtifacts(options, "full_train"));
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
   // Keyed by the architecture, not the candidate id (which embeds the random
@@ -76,12 +88,22 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
                                     BaseTrainOptions(plan, options, steps, seed), cancel));
   const double seconds = SecondsSince(start);
   AccuracyReport report;
-  AddTrainingReport(r, absl::StrCat("worker:full_train:", r.device), params, seconds, plan,
-                    plan.space, plan.arch, &report);
-  if (finalist) {
-    RETURN_IF_ERROR(RequireArtifacts(options, "full_train"));
+  const std::string source = absl::StrCat("worker:full_train:", r.device);
+  AddTrainingReport(r, source, params, seconds, plan, plan.space, plan.arch, &report);
+  const std::string name = CandidateWeightsArtifactName(plan.job_id, plan.candidate_id);
+  if (keeps.test_accuracy) {
+    // The model is still on the device it trained on.
+    ASSIGN_OR_RETURN(ReportedMetric test,
+                     MeasureTestAccuracy(model, data, TrainingDevice(options.allow_cuda), source,
+                                         absl::StrCat("the weights stored as ", name)));
+    report.notes.push_back(absl::StrFormat("test_accuracy=%.4f on %d test images", test.value,
+                                           static_cast<int>(data.all->test.size())));
+    report.metrics.push_back(std::move(test));
+  }
+  if (keeps.weights && !options.artifacts.upload) {
+    report.notes.push_back("weights not kept: this worker has no artifact store");
+  } else if (keeps.weights) {
     model.ptr()->to(torch::kCPU);
-    const std::string name = FinalistArtifactName(plan.job_id, plan.candidate_id);
     RETURN_IF_ERROR(options.artifacts.upload(plan.job_id, name, SaveCheckpoint(*model.ptr())));
     report.notes.push_back(absl::StrCat("weights stored as artifact ", name,
                                         " (edgenas export writes them out)"));
@@ -344,13 +366,25 @@ struct AccuracyMethod {
 // The registry: one line per method.
 constexpr AccuracyMethod kMethods[] = {
     {"full_train",
+     // A full_train-mode candidate: weights kept while it may be a winner
+     // (the coordinator deletes them once it is off the front).
      [](const AccuracyPlan& plan, const MethodOptions& options, const std::atomic<bool>* cancel) {
-       return FullTrain(plan, options, plan.train_steps, /*finalist=*/false, cancel);
+       return FullTrain(plan, options, plan.train_steps, {/*weights=*/true}, cancel);
      },
-     // A finalist, or a multi-fidelity rung: the full schedule, weights kept.
+     // A multi-fidelity rung (or a finalist of a job stored before
+     // "finalize"): the full schedule, weights kept.
      [](const AccuracyPlan& plan, const MethodOptions& options, const std::atomic<bool>* cancel) {
-       return FullTrain(plan, options, plan.full_steps, /*finalist=*/true, cancel);
+       return FullTrain(plan, options, plan.full_steps,
+                        {/*weights=*/true, /*weights_required=*/true}, cancel);
      }},
+    // A finalist: the full schedule, weights kept, test split measured.
+    {kOpFinalize, nullptr,
+     [](const AccuracyPlan& plan, const MethodOptions& options, const std::atomic<bool>* cancel) {
+       return FullTrain(plan, options, plan.full_steps,
+                        {/*weights=*/true, /*weights_required=*/true, /*test_accuracy=*/true},
+                        cancel);
+     }},
+    {kOpTestEval, nullptr, &TestEvalTask},
     {kOpFlashDistill, &FlashDistill, &FlashDistill},
     {kOpSupernet, &EvaluateSubnetTask, &EvaluateSubnetTask},
     {kOpTrainTeacher, nullptr, &TrainTeacher},

@@ -23,8 +23,14 @@ namespace edgenas {
 inline constexpr char kOpEvaluate[] = "";  // the candidate, by evaluation.mode
 inline constexpr char kOpTrainTeacher[] = "train_teacher";
 inline constexpr char kOpTrainSupernet[] = "train_supernet";
-// The full schedule, weights kept: a finalist, or a multi-fidelity rung.
+// The full schedule, weights kept: a multi-fidelity rung (or a finalist of
+// a job stored before "finalize").
 inline constexpr char kOpFullTrain[] = "full_train";
+// A finalist (proxy modes' FINALIZING): the full schedule, weights kept,
+// and its accuracy on the test split.
+inline constexpr char kOpFinalize[] = "finalize";
+// A candidate whose weights are stored: its accuracy on the test split.
+inline constexpr char kOpTestEval[] = "test_eval";
 // Multi-fidelity rungs of a candidate (any mode): the method by name.
 inline constexpr char kOpFlashDistill[] = "flash_distill";
 inline constexpr char kOpSupernet[] = "supernet";
@@ -67,6 +73,7 @@ struct ReportedMetric {
   int64_t steps = 0;
   double cost_seconds = 0.0;
   double std_error = 0.0;
+  std::string method;  // how it was measured, when the source does not say it all
 };
 
 struct AccuracyReport {

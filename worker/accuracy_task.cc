@@ -33,6 +33,7 @@ v1::Metric ToProto(const ReportedMetric& m) {
   metric.set_steps(m.steps);
   metric.set_cost_seconds(m.cost_seconds);
   metric.set_std_error(m.std_error);
+  metric.set_method(m.method);
   return metric;
 }
 

@@ -15,6 +15,10 @@ inline constexpr int kFashionMnistClasses = 10;
 // Mean and standard deviation of the training pixels scaled to [0, 1].
 inline constexpr double kFashionMnistMean = 0.2860;
 inline constexpr double kFashionMnistStd = 0.3530;
+// Class names in label order (the dataset's README, zalandoresearch).
+inline constexpr const char* kFashionMnistClassNames[kFashionMnistClasses] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 }  // namespace edgenas
 

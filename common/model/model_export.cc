@@ -1,6 +1,7 @@
 #include "common/model/model_export.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -9,10 +10,12 @@
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "common/model/checkpoint.h"
 #include "common/model/model_registry.h"
 #include "common/model/onnx_export.h"
+#include "common/model/onnx_writer.h"
 #include "common/model/space_networks.h"
 #include "common/status_macros.h"
 
@@ -32,6 +35,38 @@ absl::Status WriteFile(const std::string& path, const std::vector<char>& bytes) 
   return absl::OkStatus();
 }
 
+// A JSON string literal of `text` (RFC 8259 escapes).
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+absl::Status CheckMetadataKeys(const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : metadata) {
+    if (key.empty() || !keys.insert(key).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata: key \"", key, "\" is empty or repeated"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_text,
                            const std::string& checkpoint, const std::string& format,
                            const std::string& out_path, const InputShape& input,
@@ -40,6 +75,7 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
     return absl::InvalidArgumentError(absl::StrCat(
         "dynamic_batch: only for format onnx, got \"", format, "\" (TorchScript takes any batch)"));
   }
+  RETURN_IF_ERROR(CheckMetadataKeys(export_options.metadata));
   if (format == "onnx") {
     // ExportOnnx reads "" as "initial weights"; a trained network has bytes.
     if (checkpoint.empty()) return absl::DataLossError("export: the checkpoint is empty");
@@ -49,7 +85,10 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
     options.width = input.width;
     options.num_classes = input.classes;
     options.dynamic_batch = export_options.dynamic_batch;
-    ASSIGN_OR_RETURN(const OnnxModel model, ExportOnnx(space, arch_text, checkpoint, options));
+    ASSIGN_OR_RETURN(OnnxModel model, ExportOnnx(space, arch_text, checkpoint, options));
+    if (!export_options.metadata.empty()) {
+      ASSIGN_OR_RETURN(model.bytes, AddOnnxMetadata(model.bytes, export_options.metadata));
+    }
     return WriteFile(out_path, std::vector<char>(model.bytes.begin(), model.bytes.end()));
   }
   if (format != "torchscript" && format != "state_dict") {
@@ -67,7 +106,10 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
     c10::Dict<std::string, at::Tensor> dict;
     for (const auto& p : params) dict.insert(p.key(), p.value().detach().clone());
     for (const auto& b : buffers) dict.insert(b.key(), b.value().detach().clone());
-    return WriteFile(out_path, torch::pickle_save(c10::IValue(dict)));
+    RETURN_IF_ERROR(WriteFile(out_path, torch::pickle_save(c10::IValue(dict))));
+    if (export_options.metadata.empty()) return absl::OkStatus();
+    const std::string json = ExportMetadataJson(export_options.metadata);
+    return WriteFile(absl::StrCat(out_path, ".json"), std::vector<char>(json.begin(), json.end()));
   }
 
   ASSIGN_OR_RETURN(
@@ -92,12 +134,27 @@ absl::Status ExportChecked(const SpaceConfig& space, const std::string& arch_tex
   script.define(source);
   script.eval();
   std::ostringstream bytes;
-  script.save(bytes);
+  torch::jit::ExtraFilesMap extra;
+  if (!export_options.metadata.empty()) {
+    extra["edgenas.json"] = ExportMetadataJson(export_options.metadata);
+  }
+  script.save(bytes, extra);
   const std::string data = bytes.str();
   return WriteFile(out_path, std::vector<char>(data.begin(), data.end()));
 }
 
 }  // namespace
+
+std::string ExportMetadataJson(const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::string out = "{";
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    const auto& [key, value] = metadata[i];
+    const bool array = !value.empty() && value.front() == '[' && value.back() == ']';
+    absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", JsonString(key), ": ",
+                    array ? value : JsonString(value));
+  }
+  return absl::StrCat(out, metadata.empty() ? "}" : "\n}", "\n");
+}
 
 absl::Status ExportTrainedModel(const SpaceConfig& space, const std::string& arch,
                                 const std::string& checkpoint, const std::string& format,

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <exception>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -127,6 +128,41 @@ absl::StatusOr<std::string> SerializeOnnxGraph(const OnnxGraph& graph) {
     return absl::InternalError("onnx: ModelProto serialization failed (over 2 GiB?)");
   }
   return bytes;
+}
+
+absl::StatusOr<std::string> AddOnnxMetadata(const std::string& model, const OnnxMetadata& props) {
+  onnx::ModelProto proto;
+  if (!proto.ParseFromString(model)) {
+    return absl::InvalidArgumentError("onnx metadata: the model bytes are not a ModelProto");
+  }
+  std::set<std::string> keys;
+  for (const onnx::StringStringEntryProto& e : proto.metadata_props()) keys.insert(e.key());
+  for (const auto& [key, value] : props) {
+    if (key.empty() || !keys.insert(key).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("onnx metadata: key \"", key, "\" is empty or repeated"));
+    }
+    onnx::StringStringEntryProto* entry = proto.add_metadata_props();
+    entry->set_key(key);
+    entry->set_value(value);
+  }
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) {
+    return absl::InternalError("onnx: ModelProto serialization failed (over 2 GiB?)");
+  }
+  return bytes;
+}
+
+absl::StatusOr<OnnxMetadata> ReadOnnxMetadata(const std::string& model) {
+  onnx::ModelProto proto;
+  if (!proto.ParseFromString(model)) {
+    return absl::InvalidArgumentError("onnx metadata: the model bytes are not a ModelProto");
+  }
+  OnnxMetadata props;
+  for (const onnx::StringStringEntryProto& e : proto.metadata_props()) {
+    props.emplace_back(e.key(), e.value());
+  }
+  return props;
 }
 
 }  // namespace edgenas

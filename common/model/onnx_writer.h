@@ -5,6 +5,8 @@
 #define EDGENAS_COMMON_MODEL_ONNX_WRITER_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/model/onnx_graph.h"
@@ -18,6 +20,19 @@ namespace edgenas {
 // malformed (OnnxValueInfo), or onnx::checker rejects the model (its message
 // quoted); INTERNAL when serialization fails.
 absl::StatusOr<std::string> SerializeOnnxGraph(const OnnxGraph& graph);
+
+// Key-value pairs of a model's ModelProto.metadata_props, in order.
+using OnnxMetadata = std::vector<std::pair<std::string, std::string>>;
+
+// `model` (ModelProto bytes) with `props` appended to its metadata_props.
+// INVALID_ARGUMENT when the bytes do not parse or a key is empty or
+// repeated (ONNX's checker requires unique keys); INTERNAL when
+// serialization fails.
+absl::StatusOr<std::string> AddOnnxMetadata(const std::string& model, const OnnxMetadata& props);
+
+// The metadata_props of `model` (ModelProto bytes), in order.
+// INVALID_ARGUMENT when the bytes do not parse.
+absl::StatusOr<OnnxMetadata> ReadOnnxMetadata(const std::string& model);
 
 }  // namespace edgenas
 

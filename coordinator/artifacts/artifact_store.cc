@@ -300,6 +300,7 @@ absl::StatusOr<std::unique_ptr<ArtifactWriter>> ArtifactStore::BeginWrite(
 
 absl::StatusOr<StoredArtifact> ArtifactStore::Publish(const std::string& temp_path,
                                                       StoredArtifact artifact) {
+  absl::MutexLock lock(&refs_mu_);
   const std::string blob = BlobPath(artifact.sha256);
   struct stat st;
   // Same content already stored: keep it, unless it was damaged (wrong
@@ -356,6 +357,31 @@ absl::StatusOr<StoredArtifact> ArtifactStore::Lookup(const std::string& job_id,
   artifact.name = name;
   RETURN_IF_ERROR(ParseRef(*text, path, &artifact));
   return artifact;
+}
+
+absl::Status ArtifactStore::Delete(const std::string& job_id, const std::string& name) {
+  absl::MutexLock lock(&refs_mu_);
+  ASSIGN_OR_RETURN(const StoredArtifact artifact, Lookup(job_id, name));
+  const std::string ref = RefPath(job_id, name);
+  if (::unlink(ref.c_str()) != 0) return ErrnoError("unlink", ref);
+  RETURN_IF_ERROR(SyncDir(absl::StrCat(options_.root, "/refs/", job_id)));
+  // Content is shared between refs with equal bytes: keep it while any
+  // other ref names it.
+  std::error_code ec;
+  for (const fs::directory_entry& dir : fs::directory_iterator(options_.root + "/refs", ec)) {
+    std::error_code inner;
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir.path(), inner)) {
+      absl::StatusOr<StoredArtifact> other =
+          Lookup(dir.path().filename().string(), entry.path().filename().string());
+      // An unreadable ref might name this blob: keep it.
+      if (!other.ok() || other->sha256 == artifact.sha256) return absl::OkStatus();
+    }
+    if (inner) return absl::OkStatus();
+  }
+  if (ec) return absl::OkStatus();  // cannot tell whether it is shared: keep it
+  const std::string blob = BlobPath(artifact.sha256);
+  if (::unlink(blob.c_str()) != 0 && errno != ENOENT) return ErrnoError("unlink", blob);
+  return SyncDir(options_.root + "/blobs");
 }
 
 absl::StatusOr<StoredArtifact> ArtifactStore::LookupHash(const std::string& sha256) const {

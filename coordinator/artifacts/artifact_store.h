@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/sha256.h"
 
@@ -109,8 +110,9 @@ class ArtifactReader {
 };
 
 // Thread-safe: writers use their own temp files and every final name is
-// replaced by rename, so concurrent uploads need no lock (the last ref
-// written for a name wins).
+// replaced by rename (the last ref written for a name wins); publishing and
+// deleting refs are serialised by one lock so that a shared blob is never
+// removed under a new ref.
 class ArtifactStore {
  public:
   // Creates the folders under options.root if missing and removes leftover
@@ -132,6 +134,13 @@ class ArtifactStore {
   // The blob with this hash (job_id and name empty; size and time from the
   // file). INVALID_ARGUMENT for a malformed hash; NOT_FOUND when absent.
   absl::StatusOr<StoredArtifact> LookupHash(const std::string& sha256) const;
+  // Removes the ref (job_id, name), and its blob when no other ref names
+  // the same content (a scan of every ref: rare, small files). Readers that
+  // opened the blob already read it to the end. INVALID_ARGUMENT for bad
+  // names; NOT_FOUND when there is no such ref; INTERNAL on I/O errors.
+  // Internal to the coordinator (garbage collection of weights no longer
+  // wanted): no RPC deletes.
+  absl::Status Delete(const std::string& job_id, const std::string& name);
   // Opens the blob `artifact` points at. NOT_FOUND when it is gone;
   // DATA_LOSS when its size on disk differs from artifact.size_bytes.
   absl::StatusOr<std::unique_ptr<ArtifactReader>> OpenForRead(const StoredArtifact& artifact) const;
@@ -153,6 +162,9 @@ class ArtifactStore {
   absl::StatusOr<std::pair<int, std::string>> MakeTempFile() const;
 
   const ArtifactStoreOptions options_;
+  // Orders publishing a ref (its blob first) against deleting one (its blob
+  // last, when unreferenced), so a blob never goes while a new ref names it.
+  absl::Mutex refs_mu_;
 };
 
 }  // namespace edgenas

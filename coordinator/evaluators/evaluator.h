@@ -27,6 +27,13 @@
 
 namespace edgenas {
 
+// Operations of FINALIZING tasks on the front (Task.operation), known to
+// every evaluator's MetricBelongs / MainMetric:
+// a finalist's full training that also measures test_accuracy;
+inline constexpr char kOperationFinalize[] = "finalize";
+// test_accuracy of a candidate whose trained weights are stored already.
+inline constexpr char kOperationTestEval[] = "test_eval";
+
 class Evaluator {
  public:
   virtual ~Evaluator() = default;
@@ -66,13 +73,14 @@ class Evaluator {
   // of a multi-fidelity job; default 0.
   virtual int Fidelity(const v1::Job& job, const TaskRecord& task) const { return 0; }
   // True when a task may report `metric` (Complete refuses other names).
-  // Default: accuracy tasks report accuracy, params, flops, train_seconds;
+  // Default: accuracy tasks report accuracy, params, flops, train_seconds
+  // ("finalize" also test_accuracy; "test_eval" test_accuracy only);
   // latency tasks report latency_ms, latency_p90_ms, latency_cv,
   // latency_runs, energy_mj; both may report the model's params and flops
   // (counted on the network they built).
   virtual bool MetricBelongs(const TaskRecord& task, const std::string& metric) const;
   // The metric a task must report to count as done (default: accuracy or
-  // latency_ms by kind).
+  // latency_ms by kind; test_accuracy for "test_eval").
   virtual std::string MainMetric(const TaskRecord& task) const;
 };
 
@@ -89,6 +97,11 @@ std::vector<std::string> KnownEvaluators();
 // that NormalizeJobSpec accepts: the coordinator's registries are the only
 // lists of them.
 const JobSpecNames& RegisteredJobSpecNames();
+
+// One "<candidate>.test_eval" task per candidate in `front` (operation
+// kOperationTestEval; requiring `capability` unless it is empty).
+std::vector<TaskRecord> TestEvalTasks(const v1::Job& job, const std::vector<v1::Candidate>& front,
+                                      const std::string& capability, int64_t now_ms);
 
 // A task skeleton for `job` with the job's attempt limit and timestamps.
 TaskRecord MakeTask(const v1::Job& job, const std::string& candidate_id, const std::string& id,

@@ -10,4 +10,12 @@ std::vector<TaskRecord> MeasureEvaluator::CandidateTasks(
   return MeasureCandidate(job, c, prepare_task_ids, now_ms, "");
 }
 
+std::vector<TaskRecord> MeasureEvaluator::FinalizeTasks(const v1::Job& job,
+                                                        const std::vector<v1::Candidate>& front,
+                                                        int64_t now_ms) const {
+  if (mode_ != "full_train" || !NeedsOf(job.spec()).worker_metric) return {};
+  // Workers of full_train candidates need no capability; nor does this.
+  return TestEvalTasks(job, front, /*capability=*/"", now_ms);
+}
+
 }  // namespace edgenas

@@ -22,6 +22,12 @@ class MeasureEvaluator : public Evaluator {
   std::vector<TaskRecord> CandidateTasks(const v1::Job& job, const v1::Candidate& candidate,
                                          const std::vector<std::string>& prepare_task_ids,
                                          int64_t now_ms) const override;
+  // full_train mode, when candidates are trained (a worker metric is
+  // needed): one "<candidate>.test_eval" task per front member, whose
+  // stored weights give its test_accuracy. None otherwise.
+  std::vector<TaskRecord> FinalizeTasks(const v1::Job& job,
+                                        const std::vector<v1::Candidate>& front,
+                                        int64_t now_ms) const override;
 
  private:
   std::string mode_;

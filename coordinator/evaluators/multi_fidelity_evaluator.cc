@@ -115,9 +115,19 @@ std::vector<TaskRecord> MultiFidelityEvaluator::FinalizeTasks(
       if (m.fidelity() == full_rung) trained.insert(c.id());
     }
   }
+  std::vector<v1::Candidate> tested;
+  for (const TaskRecord& t : tasks) {
+    if (trained.count(t.candidate_id) == 0) continue;
+    for (const v1::Candidate& c : front) {
+      if (c.id() == t.candidate_id) tested.push_back(c);
+    }
+  }
   tasks.erase(std::remove_if(tasks.begin(), tasks.end(),
                              [&](const TaskRecord& t) { return trained.count(t.candidate_id); }),
               tasks.end());
+  for (TaskRecord& t : TestEvalTasks(job, tested, AccuracyCapability(kOperationFullTrain), now_ms)) {
+    tasks.push_back(std::move(t));
+  }
   return tasks;
 }
 

@@ -41,9 +41,10 @@ class MultiFidelityEvaluator : public ProxyEvaluator {
                                         const TaskRecord& task, double value,
                                         const std::vector<double>& rung_values, int64_t now_ms,
                                         std::vector<std::string>* notes) const override;
-  // The proxy modes' finalists, less those that already reached a
-  // full_train rung: they are fully trained, their weights kept, and a
-  // second run would overwrite that rung's value (same source).
+  // The proxy modes' finalists; those that already reached a full_train
+  // rung are fully trained with their weights kept (a second run would
+  // overwrite that rung's value, same source), so they get a "test_eval"
+  // task instead, for their test_accuracy.
   std::vector<TaskRecord> FinalizeTasks(const v1::Job& job,
                                         const std::vector<v1::Candidate>& front,
                                         int64_t now_ms) const override;

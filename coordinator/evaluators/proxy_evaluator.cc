@@ -59,7 +59,7 @@ std::vector<TaskRecord> ProxyEvaluator::FinalizeTasks(const v1::Job& job,
   for (const v1::Candidate* c : ranked) {
     TaskRecord t = MakeTask(job, c->id(), absl::StrCat(c->id(), ".", kOperationFullTrain),
                             TaskKind::kAccuracy, now_ms);
-    t.operation = kOperationFullTrain;
+    t.operation = kOperationFinalize;
     t.requires_capabilities.push_back(AccuracyCapability("full_train"));
     tasks.push_back(std::move(t));
   }

@@ -23,6 +23,7 @@ namespace edgenas {
 // Operation names of the tasks these evaluators create (Task.operation).
 inline constexpr char kOperationTrainTeacher[] = "train_teacher";
 inline constexpr char kOperationTrainSupernet[] = "train_supernet";
+// A multi-fidelity rung of full training (finalists use kOperationFinalize).
 inline constexpr char kOperationFullTrain[] = "full_train";
 
 class ProxyEvaluator : public Evaluator {
@@ -38,9 +39,10 @@ class ProxyEvaluator : public Evaluator {
   std::vector<TaskRecord> CandidateTasks(const v1::Job& job, const v1::Candidate& candidate,
                                          const std::vector<std::string>& prepare_task_ids,
                                          int64_t now_ms) const override;
-  // "<candidate>.full_train" for the front's evaluation.finalize.top_k best
-  // (by accuracy when it is an objective, else by the first objective; ties
-  // by sequence); none when top_k is -1.
+  // "<candidate>.full_train" (operation "finalize": full training, weights
+  // kept, test_accuracy measured) for the front's evaluation.finalize.top_k
+  // best (by accuracy when it is an objective, else by the first objective;
+  // ties by sequence); none when top_k is -1.
   std::vector<TaskRecord> FinalizeTasks(const v1::Job& job,
                                         const std::vector<v1::Candidate>& front,
                                         int64_t now_ms) const override;

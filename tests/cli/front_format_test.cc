@@ -236,6 +236,35 @@ TEST(FormatFrontTable, ShowsValuesBySource) {
   EXPECT_EQ(SourceKind("table"), "table");
 }
 
+// A winner's test_accuracy (fidelity -1, after the search) shows beside the
+// search's accuracy in the table and CSV, and in the JSON with its source;
+// front members without one show "-" (or an empty CSV field).
+TEST(FormatFront, ShowsTestAccuracyBesideAccuracy) {
+  v1::ParetoFront front = SampleFront();
+  v1::Metric* test = front.mutable_candidates(1)->add_metrics();
+  test->set_name("test_accuracy");
+  test->set_value(0.9012);
+  test->set_fidelity(-1);
+  test->set_source("worker:test_eval:cpu");
+  const std::string expected =
+      "#  accuracy  test_accuracy  latency_ms   params  arch\n"
+      "1    91.23%         90.12%       1.235  123,456  "
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|\n"
+      "2    85.00%              -       0.500    1,234  |none~0|+|skip_connect~0|none~1|\n"
+      "3         -              -       0.250        -  odd, \"quoted\" arch\n";
+  EXPECT_EQ(FormatFrontTable(front), expected);
+  const std::string csv = FormatFrontCsv(front);
+  EXPECT_THAT(csv, HasSubstr("rank,candidate_id,accuracy,test_accuracy,latency_ms,params,"));
+  EXPECT_THAT(csv, HasSubstr("1,c1,0.91234,0.9012,1.23456,123456,"));
+  EXPECT_THAT(csv, HasSubstr("2,c2,0.85,,0.5,1234,"));
+  absl::StatusOr<std::string> json = FormatFrontJson(front);
+  ASSERT_TRUE(json.ok());
+  EXPECT_THAT(*json, HasSubstr("\"test_accuracy\""));
+  EXPECT_THAT(*json, HasSubstr("worker:test_eval:cpu"));
+  // Without any test_accuracy there is no column.
+  EXPECT_THAT(FormatFrontTable(SampleFront()), ::testing::Not(HasSubstr("test_accuracy")));
+}
+
 TEST(JobStateName, NamesEveryStage) {
   EXPECT_EQ(JobStateName(v1::JOB_PREPARING), "preparing");
   EXPECT_EQ(JobStateName(v1::JOB_FINALIZING), "finalizing");

@@ -60,6 +60,7 @@ class JobManagerTest : public ::testing::Test {
     options.on_store_error = [this](const absl::Status& s) { store_errors_.push_back(s); };
     options.evaluator_override = evaluator_override_;
     options.observer = observer_;
+    options.release_weights = release_weights_;
     auto manager = JobManager::Create(options);
     ASSERT_TRUE(manager.ok()) << manager.status();
     manager_ = std::move(*manager);
@@ -98,7 +99,9 @@ class JobManagerTest : public ::testing::Test {
     req.set_task_id(task.task_id());
     req.set_lease_token(task.lease_token());
     const double h = static_cast<double>(std::hash<std::string>()(task.arch()) % 1000) / 1000.0;
-    if (task.kind() == v1::TASK_ACCURACY) {
+    if (task.kind() == v1::TASK_ACCURACY && task.operation() == "test_eval") {
+      *req.add_metrics() = M(kMetricTestAccuracy, 0.45 + 0.4 * h);  // the winners' test split
+    } else if (task.kind() == v1::TASK_ACCURACY) {
       *req.add_metrics() = M(kMetricAccuracy, 0.5 + 0.4 * h);
       *req.add_metrics() = M(kMetricParams, 1000 + 10 * h);
     } else {
@@ -109,7 +112,7 @@ class JobManagerTest : public ::testing::Test {
   }
   // Runs every task to completion with one worker and one agent.
   void Drain(const std::string& worker, const std::string& agent) {
-    for (int guard = 0; guard < 100; ++guard) {
+    for (int guard = 0; guard < 1000; ++guard) {
       bool any = false;
       for (const auto& ex : {worker, agent}) {
         for (const v1::Task& t : LeaseNow(ex)) {
@@ -124,6 +127,8 @@ class JobManagerTest : public ::testing::Test {
   std::vector<absl::Status> store_errors_;  // failed batches, in order
   std::function<std::unique_ptr<Evaluator>(const v1::JobSpec&)> evaluator_override_;
   CoordinatorObserver* observer_ = nullptr;  // set before Open()
+  // JobManagerOptions::release_weights; set before Open().
+  std::function<void(const std::string&, const std::string&)> release_weights_;
   std::string db_path_;
   testing::FakeClock clock_;
   std::unique_ptr<Store> store_;

@@ -86,6 +86,7 @@ TEST_F(RegressionTest, RestartContinuesTheSuggestionSequenceExactly) {
     ASSERT_TRUE(a_job.ok());
     std::string w = RegisterExecutor(v1::WORKER), ag = RegisterExecutor(v1::DEVICE_AGENT);
     CompleteRounds(w, ag, 30);
+    Drain(w, ag);  // FINALIZING: the front's test_eval tasks
     EXPECT_EQ(manager_->GetJob(a_job->id())->state(), v1::JOB_DONE);
     // The same spec with a restart after 12 results.
     auto b_job = manager_->SubmitJob(spec);
@@ -93,6 +94,7 @@ TEST_F(RegressionTest, RestartContinuesTheSuggestionSequenceExactly) {
     CompleteRounds(w, ag, 12);
     Open();
     CompleteRounds(w, ag, 18);
+    Drain(w, ag);
     auto b = manager_->GetJob(b_job->id());
     ASSERT_TRUE(b.ok());
     EXPECT_EQ(b->state(), v1::JOB_DONE) << b->message();

@@ -41,7 +41,8 @@ TEST_F(JobManagerTest, RunsJobToDoneThroughLeases) {
   ASSERT_EQ(stored->size(), 5u);
   for (const auto& c : *stored) {
     EXPECT_EQ(c.state(), v1::CANDIDATE_DONE);
-    EXPECT_EQ(c.metrics_size(), 3);
+    // accuracy, params, latency_ms; front members also test_accuracy.
+    EXPECT_GE(c.metrics_size(), 3);
     // Executors' notes stay with the result, prefixed by the task.
     EXPECT_THAT(c.notes(), ::testing::Contains(
                                "latency.cpu: energy_mj unavailable: no meter in this test"));

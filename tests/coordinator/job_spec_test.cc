@@ -144,6 +144,25 @@ TEST(NormalizeJobSpec, RefusesDeviceClassOnAccuracy) {
   ExpectRefused(s, "job.objectives[0].device_class");
 }
 
+// The test split is never seen by the search: test_accuracy is refused as
+// an objective and as a constraint, naming the field and saying why.
+TEST(NormalizeJobSpec, RefusesTestAccuracyAsObjectiveOrConstraint) {
+  v1::JobSpec s = Minimal();
+  auto* o = s.add_objectives();
+  o->set_metric("test_accuracy");
+  o->set_direction(v1::MAXIMIZE);
+  ExpectRefused(s, "job.objectives[0].metric");
+  v1::JobSpec copy = s;
+  absl::Status status = NormalizeJobSpec(&copy, RegisteredJobSpecNames());
+  EXPECT_THAT(status.message(), HasSubstr("test split"));
+
+  s = Minimal();
+  auto* k = s.add_constraints();
+  k->set_metric("test_accuracy");
+  k->set_min_value(0.5);
+  ExpectRefused(s, "job.constraints[0].metric");
+}
+
 // Accuracy (maximised) then latency_ms on cpu (minimised), as a scalarized
 // job would state them, with a target on the latency.
 v1::JobSpec Scalarized() {

@@ -1,8 +1,11 @@
 // End-to-end tests over the real binaries on loopback: a tiny job runs to
-// DONE, a worker killed mid-task costs one lease and nothing else, bad input
+// DONE (its winners tested once on the test split, their weights kept and
+// exported with metadata), a worker killed mid-task costs one lease and nothing else, bad input
 // is refused while stored results stay intact, and `edgenas local` works.
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -11,6 +14,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
+#include "cli/process.h"
+#include "common/model/onnx_writer.h"
 #include "coordinator/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,6 +50,21 @@ v1::JobSpec TinySpec(int evaluations) {
   spec.set_seed(3);
   spec.set_lease_seconds(30);
   return spec;
+}
+
+// Runs the edgenas CLI against the cluster; *ok when it exits 0. Returns
+// the tail of its output.
+std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
+  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--coordinator=" + cluster.address());
+  const std::string log = cluster.dir() + "/cli.log";
+  auto child = ChildProcess::Spawn(argv, log);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return "";
+  auto exit = (*child)->Wait(absl::Seconds(120));
+  *ok = exit.ok() && exit->Success();
+  return TailOfFile(log, 40);
 }
 
 // testing::WatchToEnd, checking that event sequence numbers strictly
@@ -105,7 +125,45 @@ TEST(EndToEnd, TinyJobRunsToDoneAndBadInputLosesNothing) {
       energy_note |= absl::StrContains(note, "energy_mj unavailable");
     }
     EXPECT_NE(std::isnan(MetricOf(c, "energy_mj")), !energy_note) << c.DebugString();
+    // Each winner was evaluated once on the test split, after the search.
+    bool tested = false;
+    for (const auto& m : c.metrics()) {
+      if (m.name() != "test_accuracy") continue;
+      tested = true;
+      EXPECT_EQ(m.fidelity(), -1);
+      EXPECT_EQ(m.source(), "worker:test_eval:cpu");
+      EXPECT_GT(m.value(), 0.0);
+      EXPECT_THAT(m.method(), HasSubstr("test split, 10000 images"));
+    }
+    EXPECT_TRUE(tested) << c.DebugString();
   }
+  // Only the front's weights are kept, and every front member exports, its
+  // ONNX file naming the classes, input shape and normalisation.
+  int kept = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           cluster.db_path() + ".artifacts/refs/" + job_id, ec)) {
+    kept += absl::StartsWith(entry.path().filename().string(), "final.") ? 1 : 0;
+  }
+  EXPECT_EQ(kept, front.candidates_size());
+  const std::string onnx = cluster.dir() + "/winner.onnx";
+  bool ok = false;
+  const std::string out =
+      RunCli(cluster, {"export", job_id, front.candidates(0).id(), "--format", "onnx", "--out", onnx},
+             &ok);
+  ASSERT_TRUE(ok) << out;
+  std::ifstream onnx_in(onnx, std::ios::binary);
+  absl::StatusOr<OnnxMetadata> props = ReadOnnxMetadata(
+      std::string((std::istreambuf_iterator<char>(onnx_in)), std::istreambuf_iterator<char>()));
+  ASSERT_TRUE(props.ok()) << props.status();
+  std::map<std::string, std::string> meta(props->begin(), props->end());
+  EXPECT_EQ(meta["edgenas.class_names"],
+            "[\"T-shirt/top\",\"Trouser\",\"Pullover\",\"Dress\",\"Coat\",\"Sandal\",\"Shirt\","
+            "\"Sneaker\",\"Bag\",\"Ankle boot\"]");
+  EXPECT_EQ(meta["edgenas.input_shape"], "1,1,28,28");
+  EXPECT_EQ(meta["edgenas.mean"], "[0.286]");
+  EXPECT_EQ(meta["edgenas.candidate"], front.candidates(0).id());
+  EXPECT_EQ(meta["edgenas.job"], job_id);
 
   // Bad job specs: refused, naming the field.
   v1::JobSpec bad = TinySpec(3);
@@ -208,9 +266,16 @@ TEST(EndToEnd, KilledWorkerTaskIsRetriedByAnother) {
   ASSERT_TRUE(store.ok());
   auto tasks = (*store)->ListTasks(job_id);
   ASSERT_TRUE(tasks.ok());
-  ASSERT_EQ(tasks->size(), 1u);
-  EXPECT_EQ((*tasks)[0].state, TaskState::kDone);
-  EXPECT_EQ((*tasks)[0].attempts, 2);  // the killed lease, then the rescue
+  // The candidate's training, then (FINALIZING) its test_eval as the front.
+  ASSERT_EQ(tasks->size(), 2u);
+  for (const TaskRecord& t : *tasks) {
+    EXPECT_EQ(t.state, TaskState::kDone) << t.task_id;
+    if (t.operation == "test_eval") {
+      EXPECT_EQ(t.attempts, 1);
+    } else {
+      EXPECT_EQ(t.attempts, 2) << t.task_id;  // the killed lease, then the rescue
+    }
+  }
   auto candidates = (*store)->ListCandidates(job_id);
   ASSERT_EQ(candidates->size(), 1u);
   int accuracy_rows = 0;

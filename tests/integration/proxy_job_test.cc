@@ -135,6 +135,16 @@ TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
         EXPECT_EQ(m.steps(), 40);
       }
     }
+    // The finalist, and only it, was evaluated once on the test split.
+    int tested = 0;
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.name() != "test_accuracy") continue;
+      ++tested;
+      EXPECT_EQ(m.source(), "worker:full_train:cpu");
+      EXPECT_EQ(m.fidelity(), -1);
+      EXPECT_GT(m.value(), 0.0);
+    }
+    EXPECT_EQ(tested, full ? 1 : 0) << c.id();
     EXPECT_TRUE(proxy) << c.id();
     // The search's value comes first: what the candidate was ranked by.
     EXPECT_EQ(c.metrics(0).source(), "worker:flash_distill:cpu");

@@ -125,11 +125,66 @@ TEST_F(AccuracyMethodsTest, TeacherThenFlashDistillationThenFinalist) {
   ASSERT_TRUE(rung.ok()) << rung.status();
   EXPECT_EQ(Find(*rung, kMetricAccuracy)->value, acc->value);
 
-  auto finalist = RunAccuracyPlan(TinyPlan(kOpFullTrain, "flash_distill"), options_, nullptr);
+  // A finalist: the full schedule, weights kept, and the test split's
+  // accuracy beside the validation accuracy.
+  auto finalist = RunAccuracyPlan(TinyPlan(kOpFinalize, "flash_distill"), options_, nullptr);
   ASSERT_TRUE(finalist.ok()) << finalist.status();
   EXPECT_EQ(Find(*finalist, kMetricAccuracy)->source, "worker:full_train:cpu");
   EXPECT_EQ(Find(*finalist, kMetricAccuracy)->steps, 40);
   EXPECT_EQ(store_.blobs.count("job-t/final.0001"), 1u);
+  const ReportedMetric* test = Find(*finalist, kMetricTestAccuracy);
+  ASSERT_NE(test, nullptr);
+  EXPECT_EQ(test->source, "worker:full_train:cpu");
+  EXPECT_GT(test->value, 0.1);  // trained: better than chance on 10 classes
+  EXPECT_LE(test->value, 1.0);
+  EXPECT_THAT(test->method, testing::HasSubstr("test split, 10000 images"));
+  // A multi-fidelity full_train rung is part of the search: no test split.
+  auto full_rung = RunAccuracyPlan(TinyPlan(kOpFullTrain, "multi_fidelity"), options_, nullptr);
+  ASSERT_TRUE(full_rung.ok()) << full_rung.status();
+  EXPECT_EQ(Find(*full_rung, kMetricTestAccuracy), nullptr);
+}
+
+// full_train mode keeps every candidate's weights; test_eval later reads
+// them back and reports the test split's accuracy only, the same value the
+// trained network gives (so the stored weights are the trained ones).
+TEST_F(AccuracyMethodsTest, FullTrainKeepsWeightsAndTestEvalMeasuresThem) {
+  auto trained = RunAccuracyPlan(TinyPlan(kOpEvaluate, "full_train"), options_, nullptr);
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  EXPECT_EQ(Find(*trained, kMetricTestAccuracy), nullptr);  // the search never sees it
+  ASSERT_EQ(store_.blobs.count("job-t/final.0001"), 1u);
+
+  auto tested = RunAccuracyPlan(TinyPlan(kOpTestEval, "full_train"), options_, nullptr);
+  ASSERT_TRUE(tested.ok()) << tested.status();
+  ASSERT_EQ(tested->metrics.size(), 1u);
+  const ReportedMetric& test = tested->metrics[0];
+  EXPECT_EQ(test.name, kMetricTestAccuracy);
+  EXPECT_EQ(test.source, "worker:test_eval:cpu");
+  EXPECT_GT(test.value, 0.1);
+  EXPECT_LE(test.value, 1.0);
+  EXPECT_GT(test.std_error, 0.0);
+  EXPECT_THAT(test.method, testing::HasSubstr("test split, 10000 images"));
+  EXPECT_THAT(test.method, testing::HasSubstr("final.0001"));
+
+  // The same weights through a finalist's path give the same test accuracy:
+  // training is deterministic per architecture and seed.
+  auto finalist = TinyPlan(kOpFinalize, "full_train");
+  finalist.full_steps = finalist.train_steps;
+  auto direct = RunAccuracyPlan(finalist, options_, nullptr);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_NEAR(Find(*direct, kMetricTestAccuracy)->value, test.value, 1e-9);
+
+  // Weights that do not fit the network are refused, not a crash.
+  store_.blobs["job-t/final.0001"] = "not a checkpoint";
+  auto bad = RunAccuracyPlan(TinyPlan(kOpTestEval, "full_train"), options_, nullptr);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss) << bad.status();
+}
+
+// test_eval of a candidate whose weights were never stored (or were let go)
+// is NOT_FOUND naming the artifact.
+TEST_F(AccuracyMethodsTest, TestEvalWithoutStoredWeightsIsNotFound) {
+  auto r = RunAccuracyPlan(TinyPlan(kOpTestEval, "full_train"), options_, nullptr);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), testing::HasSubstr("final.0001"));
 }
 
 TEST_F(AccuracyMethodsTest, FlashDistillationWithoutATeacherIsNotFound) {

@@ -1,5 +1,6 @@
 // `edgenas export`'s writer: a trained network written as TorchScript or as a
-// state dict loads back and gives the same outputs as the network itself.
+// state dict loads back and gives the same outputs as the network itself;
+// every format carries the export's metadata.
 #include "common/model/model_export.h"
 
 #include <cstdio>
@@ -8,11 +9,15 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include "common/model/model_registry.h"
+#include "common/model/onnx_writer.h"
+#include "device_agent/runners/onnx_net.h"
 #include "gtest/gtest.h"
 
 namespace edgenas {
@@ -113,6 +118,80 @@ INSTANTIATE_TEST_SUITE_P(
         // an output without live inputs: the cell computes zeros
         std::make_pair(std::string("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"),
                        1)));
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+const std::vector<std::pair<std::string, std::string>> kMetadata = {
+    {"edgenas.input_shape", "1,1,28,28"},
+    {"edgenas.class_names", "[\"T-shirt/top\",\"Trouser\",\"Ankle boot\"]"},
+    {"edgenas.mean", "[0.286]"},
+    {"edgenas.std", "[0.353]"},
+    {"edgenas.arch", "say \"hi\"\\"},
+};
+
+// Each format carries the metadata: ONNX as metadata_props (in order, as
+// given), TorchScript as the extra file edgenas.json, a state dict as the
+// sidecar FILE.json; arrays stay arrays, other values are JSON strings. The
+// ONNX model with metadata still runs in OpenCV DNN with LibTorch's logits.
+TEST(ModelExport, WritesMetadataInEveryFormat) {
+  const SpaceConfig space = Space(4, 1);
+  const std::string arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|"
+                           "avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|";
+  Trained t = MakeTrained(space, arch);
+  ModelExportOptions options;
+  options.metadata = kMetadata;
+  const std::string want_json =
+      "{\n  \"edgenas.input_shape\": \"1,1,28,28\",\n"
+      "  \"edgenas.class_names\": [\"T-shirt/top\",\"Trouser\",\"Ankle boot\"],\n"
+      "  \"edgenas.mean\": [0.286],\n  \"edgenas.std\": [0.353],\n"
+      "  \"edgenas.arch\": \"say \\\"hi\\\"\\\\\"\n}\n";
+  EXPECT_EQ(ExportMetadataJson(kMetadata), want_json);
+
+  const std::string onnx_path = TempPath("export-meta-onnx");
+  ASSERT_TRUE(ExportTrainedModel(space, arch, t.checkpoint, "onnx", onnx_path, kInput, options).ok());
+  const std::string onnx = ReadFile(onnx_path);
+  absl::StatusOr<OnnxMetadata> props = ReadOnnxMetadata(onnx);
+  ASSERT_TRUE(props.ok()) << props.status();
+  EXPECT_EQ(*props, kMetadata);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({1, 1, 28, 28});
+  const torch::Tensor want = t.model.forward(x).contiguous();
+  auto net = OnnxNet::Create(onnx);
+  ASSERT_TRUE(net.ok()) << net.status();
+  FloatTensor input{{1, 1, 28, 28}, std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel())};
+  ASSERT_TRUE((*net)->SetInput(input).ok());
+  absl::StatusOr<FloatTensor> got = (*net)->Forward();
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->values.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_NEAR(got->values[i], want[0][i].item<float>(), 1e-4) << i;
+  std::remove(onnx_path.c_str());
+
+  const std::string script_path = TempPath("export-meta-script");
+  ASSERT_TRUE(
+      ExportTrainedModel(space, arch, t.checkpoint, "torchscript", script_path, kInput, options)
+          .ok());
+  torch::jit::ExtraFilesMap extra{{"edgenas.json", ""}};
+  torch::jit::load(script_path, c10::nullopt, extra);
+  EXPECT_EQ(extra["edgenas.json"], want_json);
+  std::remove(script_path.c_str());
+
+  const std::string dict_path = TempPath("export-meta-dict");
+  ASSERT_TRUE(
+      ExportTrainedModel(space, arch, t.checkpoint, "state_dict", dict_path, kInput, options).ok());
+  EXPECT_EQ(ReadFile(dict_path + ".json"), want_json);
+  std::remove(dict_path.c_str());
+  std::remove((dict_path + ".json").c_str());
+
+  // Keys must be unique: a repeated one is refused, naming it.
+  options.metadata.push_back({"edgenas.mean", "[0]"});
+  const absl::Status repeated =
+      ExportTrainedModel(space, arch, t.checkpoint, "onnx", onnx_path, kInput, options);
+  EXPECT_EQ(repeated.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(repeated.message().find("edgenas.mean"), std::string::npos) << repeated;
+}
 
 TEST(ModelExport, RefusesUnknownFormatsAndCheckpointsThatDoNotFit) {
   const SpaceConfig space = Space(4, 1);

@@ -173,6 +173,37 @@ TEST_F(ArtifactStoreTest, ContentIsStoredOnceAndNamesCanMove) {
   EXPECT_EQ(CountFiles(root_ / "tmp"), 0);
 }
 
+// Delete removes a ref, and its content once no other ref names it; a
+// reader that opened the content before still reads all of it.
+TEST_F(ArtifactStoreTest, DeleteDropsTheRefAndUnsharedContent) {
+  auto shared = Put("job-1", "final.0001", "weights");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  ASSERT_TRUE(Put("job-2", "final.0003", "weights").ok());  // same bytes, another job
+  ASSERT_TRUE(Put("job-1", "final.0002", "other").ok());
+  EXPECT_EQ(CountFiles(root_ / "blobs"), 2);
+
+  ASSERT_TRUE(store_->Delete("job-1", "final.0001").ok());
+  EXPECT_EQ(store_->Lookup("job-1", "final.0001").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(CountFiles(root_ / "blobs"), 2);  // job-2 still names "weights"
+  EXPECT_EQ(*ReadAll(*store_->Lookup("job-2", "final.0003")), "weights");
+
+  auto reader = store_->OpenForRead(*store_->Lookup("job-1", "final.0002"));
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE(store_->Delete("job-1", "final.0002").ok());
+  EXPECT_FALSE(fs::exists(store_->BlobPath(Sha256Hex("other"))));
+  std::string read;
+  for (auto chunk = (*reader)->Next(100); chunk.ok() && !chunk->empty();
+       chunk = (*reader)->Next(100)) {
+    read += *chunk;
+  }
+  EXPECT_EQ(read, "other");
+
+  ASSERT_TRUE(store_->Delete("job-2", "final.0003").ok());
+  EXPECT_EQ(CountFiles(root_ / "blobs"), 0);
+  EXPECT_EQ(store_->Delete("job-2", "final.0003").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete("job-2", "../x").code(), absl::StatusCode::kInvalidArgument);
+}
+
 // A blob changed on disk is caught: by size on open, by hash at the end.
 TEST_F(ArtifactStoreTest, DamagedBlobIsDataLoss) {
   auto stored = Put("job-1", "a", "0123456789");

@@ -120,7 +120,8 @@ TEST(MultiFidelityEvaluator, PromotesTheBestAndSaysWhy) {
 }
 
 // A finalist that already reached the full_train rung is not trained again
-// (its value would be overwritten, same source); the others are.
+// (its value would be overwritten, same source) but gets a test_eval task
+// for its stored weights; the others are trained ("finalize").
 TEST(MultiFidelityEvaluator, FinalizesOnlyFinalistsNotYetFullyTrained) {
   v1::Job job = MultiFidelityJob({"supernet", "full_train"}, 2);
   job.mutable_spec()->mutable_evaluation()->mutable_finalize()->set_top_k(2);
@@ -135,9 +136,13 @@ TEST(MultiFidelityEvaluator, FinalizesOnlyFinalistsNotYetFullyTrained) {
   full->set_value(0.9);
   full->set_fidelity(1);
   std::vector<TaskRecord> tasks = MultiFidelityEvaluator().FinalizeTasks(job, front, 9);
-  ASSERT_EQ(tasks.size(), 1u);
+  ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0].candidate_id, "j1-0001");
-  EXPECT_EQ(tasks[0].operation, kOperationFullTrain);
+  EXPECT_EQ(tasks[0].operation, kOperationFinalize);
+  EXPECT_EQ(tasks[1].candidate_id, "j1-0002");
+  EXPECT_EQ(tasks[1].task_id, "j1-0002.test_eval");
+  EXPECT_EQ(tasks[1].operation, kOperationTestEval);
+  EXPECT_EQ(tasks[1].requires_capabilities, std::vector<std::string>{"accuracy:full_train"});
 }
 
 }  // namespace

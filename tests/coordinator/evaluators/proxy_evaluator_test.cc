@@ -102,11 +102,61 @@ TEST(ProxyEvaluator, FinalizesTheTopKOfTheFrontByAccuracy) {
   EXPECT_EQ(tasks[0].candidate_id, "j1-0002");
   EXPECT_EQ(tasks[1].candidate_id, "j1-0003");
   EXPECT_EQ(tasks[0].task_id, "j1-0002.full_train");
-  EXPECT_EQ(tasks[0].operation, kOperationFullTrain);
+  EXPECT_EQ(tasks[0].operation, kOperationFinalize);
   EXPECT_THAT(tasks[0].requires_capabilities, ElementsAre("accuracy:full_train"));
 
   job.mutable_spec()->mutable_evaluation()->mutable_finalize()->set_top_k(-1);
   EXPECT_TRUE(ProxyEvaluator("flash_distill").FinalizeTasks(job, front, 9).empty());
+}
+
+// A finalist's full training reports test_accuracy beside its accuracy; a
+// test_eval task reports test_accuracy only (its main metric); no search
+// task may report test_accuracy.
+TEST(ProxyEvaluator, OnlyFinalizeAndTestEvalReportTestAccuracy) {
+  const ProxyEvaluator evaluator("flash_distill");
+  TaskRecord finalize;
+  finalize.kind = TaskKind::kAccuracy;
+  finalize.operation = kOperationFinalize;
+  EXPECT_TRUE(evaluator.MetricBelongs(finalize, kMetricTestAccuracy));
+  EXPECT_TRUE(evaluator.MetricBelongs(finalize, kMetricAccuracy));
+  EXPECT_EQ(evaluator.MainMetric(finalize), kMetricAccuracy);
+  TaskRecord test = finalize;
+  test.operation = kOperationTestEval;
+  EXPECT_TRUE(evaluator.MetricBelongs(test, kMetricTestAccuracy));
+  EXPECT_FALSE(evaluator.MetricBelongs(test, kMetricAccuracy));
+  EXPECT_EQ(evaluator.MainMetric(test), kMetricTestAccuracy);
+  TaskRecord search = finalize;
+  search.operation = "";
+  EXPECT_FALSE(evaluator.MetricBelongs(search, kMetricTestAccuracy));
+  search.operation = kOperationFullTrain;  // a multi-fidelity rung
+  EXPECT_FALSE(evaluator.MetricBelongs(search, kMetricTestAccuracy));
+}
+
+// full_train mode: when the search ends every front member gets one
+// test_eval task (no capability, as its training needed none), whatever
+// finalize.top_k says; a job that trains nothing (no worker metric) none.
+TEST(MeasureEvaluator, FullTrainFinalizesEveryFrontMemberWithATestEval) {
+  v1::Job job = ProxyJob("full_train");
+  job.mutable_spec()->mutable_evaluation()->mutable_finalize()->set_top_k(1);
+  const std::vector<v1::Candidate> front = {Cand(1, 0.80, 1.0), Cand(2, 0.90, 2.0),
+                                            Cand(3, 0.85, 1.5)};
+  auto evaluator = CreateEvaluator(job.spec());
+  ASSERT_TRUE(evaluator.ok()) << evaluator.status();
+  std::vector<TaskRecord> tasks = (*evaluator)->FinalizeTasks(job, front, 9);
+  ASSERT_EQ(tasks.size(), 3u);
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    EXPECT_EQ(tasks[i].candidate_id, front[i].id());
+    EXPECT_EQ(tasks[i].task_id, front[i].id() + ".test_eval");
+    EXPECT_EQ(tasks[i].operation, kOperationTestEval);
+    EXPECT_EQ(tasks[i].kind, TaskKind::kAccuracy);
+    EXPECT_TRUE(tasks[i].requires_capabilities.empty());
+  }
+  job.mutable_spec()->clear_objectives();
+  auto* lat = job.mutable_spec()->add_objectives();
+  lat->set_metric("latency_ms");
+  lat->set_direction(v1::MINIMIZE);
+  lat->set_device_class("cpu");
+  EXPECT_TRUE((*evaluator)->FinalizeTasks(job, front, 9).empty());
 }
 
 }  // namespace
