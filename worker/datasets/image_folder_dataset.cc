@@ -6,6 +6,7 @@
 // failure is job-fatal: no task of the job could do better.
 #include "worker/datasets/image_folder_dataset.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <string>
@@ -190,9 +191,13 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenImageFolderDataset(
     }
   });
   images_decoded.fetch_add(n);
-  for (const std::string& e : errors) {
-    if (!e.empty()) problems.push_back(e);
+  // Named in path order, whatever split the files fell in.
+  std::vector<std::pair<std::string, std::string>> bad;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!errors[i].empty()) bad.emplace_back(order[i]->path, errors[i]);
   }
+  std::sort(bad.begin(), bad.end());
+  for (const auto& [path, error] : bad) problems.push_back(error);
   if (!problems.empty()) return Unusable(plan.path, problems);
 
   torch::Tensor labels = torch::empty({n}, torch::kInt64);
