@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "cli/dataset_classes.h"
 #include "cli/front_format.h"
 #include "cli/interrupt_watcher.h"
 #include "cli/job_spec_yaml.h"
@@ -268,6 +269,12 @@ int LocalRun::Run() {
     PrintError(io_, spec.status());
     return kExitFailure;
   }
+  absl::StatusOr<std::string> classes = FillImageFolderClasses(&*spec);
+  if (!classes.ok()) {
+    PrintError(io_, classes.status());
+    return kExitFailure;
+  }
+  if (!classes->empty()) io_.err << *classes << "\n";
   if (absl::Status ready = PrepareSpec(options_, &*spec); !ready.ok()) {
     PrintError(io_, ready);
     return kExitFailure;
