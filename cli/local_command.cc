@@ -136,6 +136,12 @@ std::string LocalDataRoots(const v1::JobSpec& spec) {
     if (!folder.empty() && fs::is_directory(folder, error)) roots.push_back(folder);
   };
   add(spec.dataset().path());
+  // An image_folder CSV: its folder (the paths in it are relative to it).
+  const std::string& data = spec.dataset().path();
+  std::error_code error;
+  if (!data.empty() && fs::is_regular_file(data, error)) {
+    add(fs::absolute(data).parent_path().string());
+  }
   if (!spec.evaluation().table().path().empty()) {
     add(fs::absolute(spec.evaluation().table().path()).parent_path().string());
   }
