@@ -1,5 +1,6 @@
 #include "cli/dataset_classes.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "edgenas/v1/job.pb.h"
 
 namespace edgenas {
