@@ -126,8 +126,9 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const Sea
     const SupernetStep plan = supernet.PlanStep(space, step, options.steps, arch_rng);
     RETURN_IF_ERROR(CheckStep(plan, step));
     const torch::Tensor index = sampler.Next().to(device);
-    torch::Tensor x = NormalizeBatch(train, images.index_select(0, index));
-    if (options.augment) x = augmenter.Apply(x);
+    const torch::Tensor raw = images.index_select(0, index);
+    const torch::Tensor x =
+        options.augment ? augmenter.Apply(train, raw) : NormalizeBatch(train, raw);
     const torch::Tensor y = labels.index_select(0, index);
     // Undefined (not zero) gradients: SGD skips parameters off every path, so
     // their weights, weight decay and momentum are left alone. Each path's

@@ -200,8 +200,9 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       }
       const torch::Tensor index = sampler.Next().to(device);
-      torch::Tensor x = NormalizeBatch(train, train_images.index_select(0, index));
-      if (options.augment) x = augmenter.Apply(x);
+      const torch::Tensor raw = train_images.index_select(0, index);
+      const torch::Tensor x =
+          options.augment ? augmenter.Apply(train, raw) : NormalizeBatch(train, raw);
       const torch::Tensor y = train_labels.index_select(0, index);
       optimizer.zero_grad();
       torch::Tensor loss;

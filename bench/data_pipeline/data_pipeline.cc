@@ -62,7 +62,8 @@ int64_t Epoch(const OpenedDataset& d, int batch, uint64_t seed) {
   int64_t seen = 0;
   double sink = 0.0;
   while (seen < d.train.size()) {
-    const torch::Tensor x = augmenter.Apply(InputRows(d.train, sampler.Next()));
+    const torch::Tensor raw = d.train.images.index_select(0, sampler.Next());
+    const torch::Tensor x = augmenter.Apply(d.train, raw);
     sink += x[0][0][0][0].item<double>();
     seen += x.size(0);
   }
