@@ -70,9 +70,8 @@ SplitScan ScanSplit(const fs::path& root, const std::string& split,
     if (Hidden(entry.path())) continue;
     std::error_code error;
     if (!entry.is_directory(error)) {
-      problems->push_back(absl::StrCat(entry.path().string(),
-                                       ": not a class folder (files belong in ", split,
-                                       "/<class>/)"));
+      problems->push_back(absl::StrCat(
+          entry.path().string(), ": not a class folder (files belong in ", split, "/<class>/)"));
       continue;
     }
     const std::string cls = entry.path().filename().string();
@@ -82,7 +81,8 @@ SplitScan ScanSplit(const fs::path& root, const std::string& split,
       if (Hidden(f.path())) continue;
       const std::string name = f.path().filename().string();
       if (f.is_directory(error)) {
-        problems->push_back(absl::StrCat(f.path().string(), ": unexpected folder in a class folder"));
+        problems->push_back(
+            absl::StrCat(f.path().string(), ": unexpected folder in a class folder"));
         continue;
       }
       if (!HasImageExtension(name)) {
@@ -224,12 +224,10 @@ absl::StatusOr<ImageFolderLayout> ScanImageFolder(const std::string& path) {
   if (error || !fs::exists(status)) {
     return absl::NotFoundError(absl::StrCat(path, ": no such file or folder"));
   }
-  absl::StatusOr<ImageFolderLayout> layout =
-      fs::is_directory(status) ? ScanFolder(p) : ScanCsv(p);
+  absl::StatusOr<ImageFolderLayout> layout = fs::is_directory(status) ? ScanFolder(p) : ScanCsv(p);
   if (!layout.ok()) return layout;
   if (layout->class_names.size() == 1) {
-    layout->problems.push_back(absl::StrCat(path, ": a single class (\"",
-                                            layout->class_names[0],
+    layout->problems.push_back(absl::StrCat(path, ": a single class (\"", layout->class_names[0],
                                             "\"); a classifier needs at least two"));
   } else if (layout->class_names.empty()) {
     layout->problems.push_back(absl::StrCat(path, ": no classes found"));

@@ -26,8 +26,8 @@ struct ImageFile {
 };
 
 struct ImageFolderLayout {
-  std::string root;  // the folder, or the CSV's folder
-  std::string csv;   // the CSV file's path; "" for the folder form
+  std::string root;                      // the folder, or the CSV's folder
+  std::string csv;                       // the CSV file's path; "" for the folder form
   std::vector<std::string> class_names;  // sorted (folder names or CSV labels)
   std::vector<ImageFile> train;          // sorted by relative path
   std::vector<ImageFile> val;            // empty unless has_val

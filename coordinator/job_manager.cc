@@ -557,7 +557,8 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
     // Retrying, or any other task of the job, cannot help: the job ends now
     // with the executor's reason (e.g. the list of bad files).
     const TaskRecord& t = outcome->task;
-    observer_->OnTaskEnded(t.kind, t.state, t.leased_ms > 0 ? (Now() - t.leased_ms) / 1000.0 : -1.0);
+    observer_->OnTaskEnded(t.kind, t.state,
+                           t.leased_ms > 0 ? (Now() - t.leased_ms) / 1000.0 : -1.0);
     auto it = jobs_.find(t.job_id);
     if (it != jobs_.end()) EndJob(it->second.get(), v1::JOB_FAILED, reason);
     return v1::FailResponse();

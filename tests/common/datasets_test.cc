@@ -49,7 +49,8 @@ TEST(Datasets, RefusesWhatTheDatasetCannotGive) {
   spec.set_name("cifar11");
   status = NormalizeDatasetSpec(&spec);
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr("dataset.name: unknown dataset \"cifar11\"; known: fashion_mnist, image_folder"));
+              HasSubstr("dataset.name: unknown dataset \"cifar11\"; known: fashion_mnist, "
+                        "image_folder"));
 }
 
 // The default job's dataset block is unchanged but for augment "none".

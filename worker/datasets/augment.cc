@@ -40,8 +40,8 @@ torch::Tensor CropFlipAugmenter::Apply(const LabeledData& data, const torch::Ten
     d.flip = (rng_() & 1) != 0;
     const Span rows = Valid(h, d.dy);
     const Span cols = Valid(w, d.dx);
-    torch::Tensor source = raw[i].index(
-        {Slice(), Slice(rows.begin + d.dy, rows.end + d.dy), Slice(cols.begin + d.dx, cols.end + d.dx)});
+    torch::Tensor source = raw[i].index({Slice(), Slice(rows.begin + d.dy, rows.end + d.dy),
+                                         Slice(cols.begin + d.dx, cols.end + d.dx)});
     int64_t c0 = cols.begin, c1 = cols.end;
     if (d.flip) {
       source = source.flip({2});

@@ -13,12 +13,12 @@
 namespace edgenas {
 
 struct DatasetPlan {
-  std::string name;  // "fashion_mnist" or "image_folder" ("": fashion_mnist)
-  std::string path;  // "" takes the dataset's default
-  int image_size = 0;  // image_folder: the side images are decoded to
-  int channels = 0;    // image_folder: 1 (grayscale) or 3 (RGB)
+  std::string name;                      // "fashion_mnist" or "image_folder" ("": fashion_mnist)
+  std::string path;                      // "" takes the dataset's default
+  int image_size = 0;                    // image_folder: the side images are decoded to
+  int channels = 0;                      // image_folder: 1 (grayscale) or 3 (RGB)
   std::vector<std::string> class_names;  // empty: the folder's, unchecked
-  std::vector<double> mean;  // per channel; empty: from the training split
+  std::vector<double> mean;              // per channel; empty: from the training split
   std::vector<double> std;
   double val_fraction = 0.0;  // image_folder: split off train/ when val/ is absent
   double test_fraction = 0.0;

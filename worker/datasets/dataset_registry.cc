@@ -28,9 +28,9 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenDataset(const DatasetRe
     if (registered == name) return opener(request);
     known.push_back(registered);
   }
-  return FieldError("dataset.name", absl::StrCat("this worker cannot read dataset \"",
-                                                 name.substr(0, 64), "\"; known: ",
-                                                 absl::StrJoin(known, ", ")));
+  return FieldError("dataset.name",
+                    absl::StrCat("this worker cannot read dataset \"", name.substr(0, 64),
+                                 "\"; known: ", absl::StrJoin(known, ", ")));
 }
 
 }  // namespace edgenas

@@ -49,8 +49,8 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenFashionMnistDataset(
   card.dataset = kFashionMnistName;
   card.path = dir;
   card.fingerprint = IdxFingerprint(dir);
-  for (const char* name : {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                           "Shirt", "Sneaker", "Bag", "Ankle boot"}) {
+  for (const char* name : {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                           "Sneaker", "Bag", "Ankle boot"}) {
     card.class_names.push_back(name);
   }
   card.channels = kFashionMnistChannels;

@@ -49,8 +49,7 @@ absl::StatusOr<DecodeResult> DecodeImageBytes(const std::string& bytes, const st
       return absl::DataLossError(absl::StrCat(name, ": truncated JPEG (no end-of-image marker)"));
     }
   } else {
-    return absl::DataLossError(
-        absl::StrCat(name, ": not a JPEG or PNG image (by its content)"));
+    return absl::DataLossError(absl::StrCat(name, ": not a JPEG or PNG image (by its content)"));
   }
   cv::Mat decoded;
   try {
@@ -70,10 +69,12 @@ absl::StatusOr<DecodeResult> DecodeImageBytes(const std::string& bytes, const st
   result.upscaled = shorter < side;
   const double scale = static_cast<double>(side) / shorter;
   // The shorter side becomes exactly `side`; the longer one at least that.
-  const int w = decoded.cols == shorter ? side
-                                        : std::max(side, static_cast<int>(std::lround(decoded.cols * scale)));
-  const int h = decoded.rows == shorter ? side
-                                        : std::max(side, static_cast<int>(std::lround(decoded.rows * scale)));
+  const int w = decoded.cols == shorter
+                    ? side
+                    : std::max(side, static_cast<int>(std::lround(decoded.cols * scale)));
+  const int h = decoded.rows == shorter
+                    ? side
+                    : std::max(side, static_cast<int>(std::lround(decoded.rows * scale)));
   cv::Mat resized;
   try {
     if (w == decoded.cols && h == decoded.rows) {

@@ -50,10 +50,9 @@ absl::Status Unusable(const std::string& path, const std::vector<std::string>& p
   if (problems.size() > shown.size()) {
     more = absl::StrCat("; and ", problems.size() - shown.size(), " more");
   }
-  return MarkJobFatal(absl::FailedPreconditionError(
-      absl::StrCat("dataset image_folder ", path, " is unusable (", problems.size(),
-                   problems.size() == 1 ? " problem" : " problems", "): ",
-                   absl::StrJoin(shown, "; "), more)));
+  return MarkJobFatal(absl::FailedPreconditionError(absl::StrCat(
+      "dataset image_folder ", path, " is unusable (", problems.size(),
+      problems.size() == 1 ? " problem" : " problems", "): ", absl::StrJoin(shown, "; "), more)));
 }
 
 // The cache key: content, decoding, split and normalization settings.
@@ -117,8 +116,9 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenImageFolderDataset(
   }
   absl::StatusOr<ImageFolderLayout> scanned = ScanImageFolder(plan.path);
   if (!scanned.ok()) {
-    return MarkJobFatal(absl::Status(
-        scanned.status().code(), absl::StrCat("dataset image_folder: ", scanned.status().message())));
+    return MarkJobFatal(
+        absl::Status(scanned.status().code(),
+                     absl::StrCat("dataset image_folder: ", scanned.status().message())));
   }
   ImageFolderLayout& layout = *scanned;
   std::vector<std::string> problems = layout.problems;
@@ -156,8 +156,9 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenImageFolderDataset(
     parts[2] = split.test.size() + layout.test.size();
   }
   if (parts[1] == 0 && !order.empty()) {
-    problems.push_back(absl::StrCat(plan.path, ": no validation images (add val/, or give "
-                                               "classes at least 3 images each)"));
+    problems.push_back(absl::StrCat(plan.path,
+                                    ": no validation images (add val/, or give "
+                                    "classes at least 3 images each)"));
   }
   const int64_t n = static_cast<int64_t>(order.size());
   std::vector<char> readable(n, 1);
@@ -165,9 +166,8 @@ absl::StatusOr<std::shared_ptr<const OpenedDataset>> OpenImageFolderDataset(
     for (int64_t i = 0; i < n; ++i) {
       if (!CheckUnderDataRoots(order[i]->path, request.data_roots, "file").ok()) {
         readable[i] = 0;
-        problems.push_back(
-            absl::StrCat(order[i]->path, ": outside the worker's data roots (",
-                         absl::StrJoin(request.data_roots, ", "), ")"));
+        problems.push_back(absl::StrCat(order[i]->path, ": outside the worker's data roots (",
+                                        absl::StrJoin(request.data_roots, ", "), ")"));
       }
     }
   }

@@ -33,7 +33,10 @@ SplitIndices StratifiedSplit(const std::vector<int>& labels, int classes, double
     int64_t val = Share(n, val_fraction);
     int64_t test = Share(n, test_fraction);
     while (val + test >= n && (val > 0 || test > 0)) {  // keep one for training
-      if (test >= val) --test; else --val;
+      if (test >= val)
+        --test;
+      else
+        --val;
     }
     split.validation.insert(split.validation.end(), items.begin(), items.begin() + val);
     split.test.insert(split.test.end(), items.begin() + val, items.begin() + val + test);

@@ -164,8 +164,8 @@ TEST_F(ImageFolderTest, CachesDecodedImagesUntilAFileChanges) {
   ASSERT_TRUE(third.ok()) << third.status();
   EXPECT_EQ(ImageFolderImagesDecoded(), decoded + 10);
   EXPECT_NE((*third)->card.fingerprint, (*first)->card.fingerprint);
-  const torch::Tensor all = torch::cat(
-      {(*third)->train.images, (*third)->validation.images, (*third)->test.images});
+  const torch::Tensor all =
+      torch::cat({(*third)->train.images, (*third)->validation.images, (*third)->test.images});
   EXPECT_TRUE(all.eq(123).any().item<bool>());
 }
 
@@ -177,7 +177,8 @@ TEST_F(ImageFolderTest, ReadsACsvOfPathsAndLabels) {
   for (int i = 0; i < 4; ++i) {
     WriteGray("img/s" + std::to_string(i) + ".png", 11, 11, 30);
     WriteGray("img/t" + std::to_string(i) + ".jpg", 11, 11, 220);
-    csv << "img/s" << i << ".png,shoe\n" << "img/t" << i << ".jpg,tshirt\n";
+    csv << "img/s" << i << ".png,shoe\n"
+        << "img/t" << i << ".jpg,tshirt\n";
   }
   csv.close();
   DatasetRequest request = Request(/*size=*/8);
