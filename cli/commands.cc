@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "cli/candidates_command.h"
 #include "cli/export_metadata.h"
+#include "cli/dataset_classes.h"
 #include "cli/front_format.h"
 #include "cli/front_plot.h"
 #include "cli/job_spec_yaml.h"
@@ -126,6 +127,12 @@ int Submit(const Args& args, const CliIo& io) {
     PrintError(io, spec.status());
     return kExitFailure;
   }
+  absl::StatusOr<std::string> classes = FillImageFolderClasses(&*spec);
+  if (!classes.ok()) {
+    PrintError(io, classes.status());
+    return kExitFailure;
+  }
+  if (!classes->empty()) io.err << *classes << "\n";
   std::shared_ptr<grpc::Channel> channel = Connect(args, io);
   if (channel == nullptr) return kExitUsage;
   SearchClient client(channel);

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "cli/dataset_classes.h"
 #include "cli/front_format.h"
 #include "cli/interrupt_watcher.h"
 #include "cli/job_spec_yaml.h"
@@ -135,6 +136,12 @@ std::string LocalDataRoots(const v1::JobSpec& spec) {
     if (!folder.empty() && fs::is_directory(folder, error)) roots.push_back(folder);
   };
   add(spec.dataset().path());
+  // An image_folder CSV: its folder (the paths in it are relative to it).
+  const std::string& data = spec.dataset().path();
+  std::error_code error;
+  if (!data.empty() && fs::is_regular_file(data, error)) {
+    add(fs::absolute(data).parent_path().string());
+  }
   if (!spec.evaluation().table().path().empty()) {
     add(fs::absolute(spec.evaluation().table().path()).parent_path().string());
   }
@@ -268,6 +275,12 @@ int LocalRun::Run() {
     PrintError(io_, spec.status());
     return kExitFailure;
   }
+  absl::StatusOr<std::string> classes = FillImageFolderClasses(&*spec);
+  if (!classes.ok()) {
+    PrintError(io_, classes.status());
+    return kExitFailure;
+  }
+  if (!classes->empty()) io_.err << *classes << "\n";
   if (absl::Status ready = PrepareSpec(options_, &*spec); !ready.ok()) {
     PrintError(io_, ready);
     return kExitFailure;

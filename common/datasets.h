@@ -36,7 +36,11 @@ std::vector<std::string> KnownDatasets();
 // Fills a job's dataset block in place: name (default fashion_mnist), path
 // and channels/height/width/num_classes from the registry where left at 0;
 // refuses an unknown name, a value the dataset cannot give, or a shape out
-// of range (INVALID_ARGUMENT naming "dataset.<field>").
+// of range (INVALID_ARGUMENT naming "dataset.<field>"). image_folder: needs
+// channels (1|3), image_size (sets height and width) and class_names or
+// num_classes (>= 2); fills val/test fractions (0.1), augment (crop_flip);
+// checks mean/std. fashion_mnist refuses the folder-only fields and takes
+// augment "none" by default.
 absl::Status NormalizeDatasetSpec(v1::DatasetSpec* spec);
 
 // The shape a task's networks are built for: the spec's values, with fields
@@ -44,6 +48,15 @@ absl::Status NormalizeDatasetSpec(v1::DatasetSpec* spec);
 // registry. INVALID_ARGUMENT naming the field when a value is still missing
 // or out of range.
 absl::StatusOr<InputShape> InputShapeOf(const v1::DatasetSpec& spec);
+
+inline constexpr char kImageFolderName[] = "image_folder";
+// Training augmentations (DatasetSpec.augment).
+inline constexpr char kAugmentCropFlip[] = "crop_flip";
+inline constexpr char kAugmentNone[] = "none";
+// image_folder's val_fraction and test_fraction when left at 0.
+inline constexpr double kDefaultSplitFraction = 0.1;
+// The smallest image_size: below it a crop with padding means nothing.
+inline constexpr int kMinImageSize = 8;
 
 // Bounds on a shape (channels, side length, classes).
 inline constexpr int kMaxInputChannels = 64;

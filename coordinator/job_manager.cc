@@ -569,7 +569,7 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
   RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
   const std::string reason = request.reason().substr(0, 1024);
   auto outcome = queue_.Fail(request.task_id(), request.lease_token(), request.executor_id(),
-                             reason, request.retryable());
+                             reason, request.retryable() && !request.job_fatal());
   if (!outcome.ok()) {
     if (absl::IsNotFound(outcome.status())) {
       return absl::FailedPreconditionError(
@@ -580,6 +580,16 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
   EDGENAS_LOG(kWarning, "coordinator", "task ", request.task_id(), " failed (attempt ",
               outcome->task.attempts, "): ", reason);
   Write(store_->UpdateTask(outcome->task));
+  if (request.job_fatal()) {
+    // Retrying, or any other task of the job, cannot help: the job ends now
+    // with the executor's reason (e.g. the list of bad files).
+    const TaskRecord& t = outcome->task;
+    observer_->OnTaskEnded(t.kind, t.state,
+                           t.leased_ms > 0 ? (Now() - t.leased_ms) / 1000.0 : -1.0);
+    auto it = jobs_.find(t.job_id);
+    if (it != jobs_.end()) EndJob(it->second.get(), v1::JOB_FAILED, reason);
+    return v1::FailResponse();
+  }
   if (outcome->task.state == TaskState::kFailed) {
     const TaskRecord& t = outcome->task;
     observer_->OnTaskEnded(t.kind, t.state, t.leased_ms > 0 ? (Now() - t.leased_ms) / 1000.0 : -1.0);

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/job_fatal.h"
 #include "common/logging.h"
 #include "executor/signal_stop.h"
 
@@ -367,7 +368,9 @@ void ExecutorLoop::Report(const v1::Task& task, const absl::StatusOr<TaskOutcome
     fail.set_lease_token(task.lease_token());
     fail.set_reason(reason);
     // A spec or architecture that cannot be run stays that way on retry.
-    fail.set_retryable(st.code() != absl::StatusCode::kInvalidArgument);
+    fail.set_retryable(st.code() != absl::StatusCode::kInvalidArgument && !IsJobFatal(st));
+    // No task of the job can succeed (e.g. its dataset is unusable).
+    fail.set_job_fatal(IsJobFatal(st));
     call = [&](grpc::ClientContext* ctx) {
       v1::FailResponse resp;
       return stub_->Fail(ctx, fail, &resp);

@@ -84,7 +84,7 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
   const int64_t params = CountParameters(*model.ptr());
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(TrainResult r,
-                   TrainAndEvaluate(model, data.split.train, data.split.validation,
+                   TrainAndEvaluate(model, data.train, data.validation,
                                     BaseTrainOptions(plan, options, steps, seed), cancel));
   const double seconds = SecondsSince(start);
   AccuracyReport report;
@@ -97,7 +97,7 @@ absl::StatusOr<AccuracyReport> FullTrain(const AccuracyPlan& plan, const MethodO
                      MeasureTestAccuracy(model, data, TrainingDevice(options.allow_cuda), source,
                                          absl::StrCat("the weights stored as ", name)));
     report.notes.push_back(absl::StrFormat("test_accuracy=%.4f on %d test images", test.value,
-                                           static_cast<int>(data.all->test.size())));
+                                           static_cast<int>(data.test.size())));
     report.metrics.push_back(std::move(test));
   }
   if (keeps.weights && !options.artifacts.upload) {
@@ -133,7 +133,7 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
                    BuildSeeded(TeacherSpace(plan), plan.teacher_arch, plan.input, seed));
   const int64_t params = CountParameters(*model.ptr());
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
+  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.train, data.validation,
                                                    BaseTrainOptions(plan, options,
                                                                     plan.teacher_steps, seed),
                                                    cancel));
@@ -158,11 +158,12 @@ absl::StatusOr<AccuracyReport> TrainTeacher(const AccuracyPlan& plan,
 class TeacherEntry {
  public:
   TeacherEntry(std::string checkpoint, SpaceConfig space, torch::nn::AnyModule teacher,
-               torch::Tensor images)
+               LabeledData train)
       : checkpoint_(std::move(checkpoint)),
         space_(std::move(space)),
         teacher_(std::move(teacher)),
-        images_(std::move(images)) {}
+        train_(std::move(train)),
+        images_(train_.images) {}
 
   const std::string& checkpoint() const { return checkpoint_; }
   // Where the teacher runs (set by Init).
@@ -204,7 +205,7 @@ class TeacherEntry {
     constexpr int64_t kBatch = 1000;
     for (int64_t i = 0; i < rows.size(0); i += kBatch) {
       const torch::Tensor part = rows.narrow(0, i, std::min<int64_t>(kBatch, rows.size(0) - i));
-      const torch::Tensor x = images_.index_select(0, part.to(images_.device()));
+      const torch::Tensor x = NormalizeBatch(train_, images_.index_select(0, part.to(images_.device())));
       logits_.index_copy_(0, part, teacher_.forward(x.to(logits_.device())));
       known_.index_fill_(0, part, true);
     }
@@ -212,6 +213,7 @@ class TeacherEntry {
 
   const std::string checkpoint_;
   const SpaceConfig space_;  // the teacher's space (its own width and depth)
+  const LabeledData train_;  // its normalization (images_ may move to the GPU)
   torch::Device device_ = torch::kCPU;
   absl::Mutex mu_;
   torch::nn::AnyModule teacher_ ABSL_GUARDED_BY(mu_);
@@ -245,7 +247,7 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
   const torch::Device device = TrainingDevice(options.allow_cuda);
   teacher.ptr()->to(device);
   teacher.ptr()->eval();
-  auto entry = std::make_shared<TeacherEntry>(id, TeacherSpace(plan), teacher, train.images);
+  auto entry = std::make_shared<TeacherEntry>(id, TeacherSpace(plan), teacher, train);
   entry->Init(device, plan.input.classes);
   // One teacher per job is kept; a worker serves few jobs at a time.
   if (cache.size() >= 4) cache.erase(cache.begin());
@@ -258,10 +260,10 @@ absl::StatusOr<std::shared_ptr<TeacherEntry>> GetTeacher(const AccuracyPlan& pla
 // statistics move). INVALID_ARGUMENT when the maps' spatial sizes differ.
 absl::StatusOr<FeatureAdapters> MakeAdapters(const SpaceConfig& space,
                                              torch::nn::AnyModule& student, TeacherEntry& teacher,
-                                             const torch::Tensor& images) {
+                                             const LabeledData& train) {
   torch::NoGradGuard no_grad;
   student.ptr()->eval();
-  const torch::Tensor probe = images.narrow(0, 0, 1);
+  const torch::Tensor probe = InputRange(train, 0, 1, torch::kCPU);
   ASSIGN_OR_RETURN(StageForward s, ForwardStages(space, student, probe));
   const torch::Device device = teacher.device();
   ASSIGN_OR_RETURN(StageForward t, teacher.Stages(probe.to(device)));
@@ -301,13 +303,16 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   }
   ASSIGN_OR_RETURN(Data data, LoadData(plan, options));
   ASSIGN_OR_RETURN(std::shared_ptr<TeacherEntry> teacher,
-                   GetTeacher(plan, options, data.split.train));
+                   GetTeacher(plan, options, data.train));
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
   const uint64_t seed = DeriveRunSeed(plan.job_seed, plan.arch);
   ASSIGN_OR_RETURN(torch::nn::AnyModule model, BuildSeeded(plan.space, plan.arch, plan.input, seed));
   const int64_t params = CountParameters(*model.ptr());
   const int steps = DistillSteps(plan);
   TrainOptions train = BaseTrainOptions(plan, options, steps, seed);
+  // The teacher's logits are tabled per (unaugmented) training row: a
+  // student fed augmented images would be matched against other images.
+  train.augment = false;
   const double alpha = plan.distill_alpha;
   const double temperature = plan.distill_temperature;
   train.loss_fn = [teacher, alpha, temperature](const torch::Tensor& student,
@@ -318,7 +323,7 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
   std::string transfer_note;
   if (plan.feature_weight > 0.0) {
     ASSIGN_OR_RETURN(FeatureAdapters adapters,
-                     MakeAdapters(plan.space, model, *teacher, data.split.train.images));
+                     MakeAdapters(plan.space, model, *teacher, data.train));
     transfer_note = absl::StrFormat(
         "; activation transfer weight %g over %d stage boundaries (%d 1x1 adapters), teacher "
         "run per batch",
@@ -337,7 +342,7 @@ absl::StatusOr<AccuracyReport> FlashDistill(const AccuracyPlan& plan,
     };
   }
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.split.train, data.split.validation,
+  ASSIGN_OR_RETURN(TrainResult r, TrainAndEvaluate(model, data.train, data.validation,
                                                    train, cancel));
   const double seconds = SecondsSince(start);
   AccuracyReport report;

@@ -8,6 +8,7 @@
 #define EDGENAS_WORKER_ACCURACY_METHODS_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct MethodOptions {
   // Overrides the plan's dataset directory when non-empty (tests).
   std::string dataset_dir;
   ArtifactAccess artifacts;
+  // Folders datasets may be read from (common/data_roots.h); empty: anywhere.
+  std::vector<std::string> data_roots;
+  // When set, called with what every task found when it opened the dataset:
+  // records the job's dataset card, or refuses (job-fatal) a dataset whose
+  // content changed since the job's first task (worker/accuracy_task.cc).
+  std::function<absl::Status(const std::string& job_id, const DatasetCardInfo& card)>
+      check_dataset_card;
 };
 
 // Runs `plan`. INVALID_ARGUMENT when it cannot run as given (unknown

@@ -16,6 +16,7 @@
 #include "common/artifact_names.h"
 #include "common/input_shape.h"
 #include "common/space_registry.h"
+#include "worker/datasets/dataset_plan.h"
 
 namespace edgenas {
 
@@ -44,7 +45,8 @@ struct AccuracyPlan {
   std::string arch;          // the candidate's text form ("" for job-level)
   SpaceConfig space;
   uint64_t job_seed = 0;
-  std::string dataset_dir;
+  std::string dataset_dir;  // the dataset's path (as dataset.path)
+  DatasetPlan dataset;      // the job's dataset block (name, folder settings)
   InputShape input;  // the job's network input and class count
   int validation_examples = 0;
   int batch_size = 0;

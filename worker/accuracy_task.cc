@@ -2,12 +2,18 @@
 
 #include <utility>
 
+#include <set>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/json_util.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/data_roots.h"
 #include "common/datasets.h"
 #include "common/job_defaults.h"
+#include "common/job_fatal.h"
 #include "common/job_spec.h"
 #include "common/search_space.h"
 #include "common/space_registry.h"
@@ -37,7 +43,79 @@ v1::Metric ToProto(const ReportedMetric& m) {
   return metric;
 }
 
+v1::DatasetCard CardToProto(const DatasetCardInfo& info) {
+  v1::DatasetCard card;
+  card.set_dataset(info.dataset);
+  card.set_path(info.path);
+  card.set_fingerprint(info.fingerprint);
+  for (const std::string& name : info.class_names) card.add_class_names(name);
+  card.set_channels(info.channels);
+  card.set_image_size(info.image_size);
+  for (double m : info.mean) card.add_mean(m);
+  for (double s : info.std) card.add_std(s);
+  card.set_normalization_source(info.normalization_source);
+  card.set_train_examples(info.train_examples);
+  card.set_validation_examples(info.validation_examples);
+  card.set_test_examples(info.test_examples);
+  card.set_split(info.split);
+  card.set_upscaled(info.upscaled);
+  card.set_augment(info.augment);
+  return card;
+}
+
+// Jobs whose stored card this process has already matched, with the
+// fingerprint matched: a task reading the same content skips the download.
+ABSL_CONST_INIT absl::Mutex verified_mu(absl::kConstInit);
+std::set<std::string>& VerifiedCards() ABSL_EXCLUSIVE_LOCKS_REQUIRED(verified_mu) {
+  static auto* verified = new std::set<std::string>();
+  return *verified;
+}
+
 }  // namespace
+
+absl::Status CheckDatasetCard(const ArtifactAccess& artifacts, const std::string& job_id,
+                              const DatasetCardInfo& info) {
+  const std::string key = absl::StrCat(job_id, "/", info.fingerprint);
+  {
+    absl::MutexLock lock(&verified_mu);
+    if (VerifiedCards().count(key) > 0) return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> stored = artifacts.download(job_id, kArtifactDatasetCard);
+  if (absl::IsNotFound(stored.status())) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = true;
+    print.preserve_proto_field_names = true;
+    if (const auto s = google::protobuf::util::MessageToJsonString(CardToProto(info), &json, print);
+        !s.ok()) {
+      return absl::InternalError(absl::StrCat("dataset card: ", s.ToString()));
+    }
+    RETURN_IF_ERROR(artifacts.upload(job_id, kArtifactDatasetCard, json));
+  } else if (!stored.ok()) {
+    return stored.status();
+  } else {
+    v1::DatasetCard card;
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = true;
+    if (const auto s = google::protobuf::util::JsonStringToMessage(*stored, &card, parse);
+        !s.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("the job's ", kArtifactDatasetCard, " artifact: ", s.ToString()));
+    }
+    if (card.fingerprint() != info.fingerprint) {
+      return MarkJobFatal(absl::FailedPreconditionError(absl::StrCat(
+          "dataset changed since the job started: ", info.path, " now has fingerprint ",
+          info.fingerprint.substr(0, 16), " (", info.train_examples, " train, ",
+          info.validation_examples, " validation, ", info.test_examples,
+          " test images); the job's dataset card says ", card.fingerprint().substr(0, 16), " (",
+          card.train_examples(), " train, ", card.validation_examples(), " validation, ",
+          card.test_examples(), " test)")));
+    }
+  }
+  absl::MutexLock lock(&verified_mu);
+  VerifiedCards().insert(key);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
   if (task.kind() != v1::TASK_ACCURACY) {
@@ -110,6 +188,22 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const v1::Task& task) {
   const auto& dataset = spec.dataset();
   ASSIGN_OR_RETURN(plan.input, InputShapeOf(dataset));
   plan.dataset_dir = dataset.path();
+  plan.dataset.name = dataset.name();
+  plan.dataset.path = dataset.path();
+  plan.dataset.image_size = dataset.image_size();
+  plan.dataset.channels = plan.input.channels;
+  plan.dataset.class_names.assign(dataset.class_names().begin(), dataset.class_names().end());
+  plan.dataset.mean.assign(dataset.mean().begin(), dataset.mean().end());
+  plan.dataset.std.assign(dataset.std().begin(), dataset.std().end());
+  // Specs normalised before these fields existed (or built by hand) read 0.
+  plan.dataset.val_fraction =
+      dataset.val_fraction() > 0.0 ? dataset.val_fraction() : kDefaultSplitFraction;
+  plan.dataset.test_fraction =
+      dataset.test_fraction() > 0.0 ? dataset.test_fraction() : kDefaultSplitFraction;
+  plan.dataset.split_seed = dataset.split_seed();
+  plan.dataset.augment = !dataset.augment().empty()          ? dataset.augment()
+                         : dataset.name() == kImageFolderName ? kAugmentCropFlip
+                                                              : kAugmentNone;
   // Refuse a bad architecture before loading the dataset.
   ASSIGN_OR_RETURN(std::unique_ptr<SearchSpace> space, CreateSearchSpace(plan.space));
   const bool job_level = plan.operation == kOpTrainTeacher || plan.operation == kOpTrainSupernet;
@@ -152,6 +246,14 @@ absl::StatusOr<TaskOutcome> RunAccuracyTask(const v1::Task& task,
   method.allow_cuda = options.allow_cuda;
   method.dataset_dir = options.dataset_dir;
   method.artifacts = options.artifacts;
+  method.data_roots = options.data_roots;
+  if (options.artifacts.upload && options.artifacts.download) {
+    const ArtifactAccess artifacts = options.artifacts;
+    method.check_dataset_card = [artifacts](const std::string& job_id,
+                                            const DatasetCardInfo& card) {
+      return CheckDatasetCard(artifacts, job_id, card);
+    };
+  }
   ASSIGN_OR_RETURN(AccuracyReport report, RunAccuracyPlan(plan, method, cancel));
   TaskOutcome outcome;
   for (const ReportedMetric& m : report.metrics) outcome.metrics.push_back(ToProto(m));

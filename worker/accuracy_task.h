@@ -24,6 +24,9 @@ struct AccuracyTaskOptions {
   // Checkpoint exchange (teacher, supernet, finalists); operations that need
   // it fail with FAILED_PRECONDITION when it is missing.
   ArtifactAccess artifacts;
+  // Folders the job's files may be read from (common/data_roots.h); empty:
+  // anywhere. Image folders check every file (a CSV may point elsewhere).
+  std::vector<std::string> data_roots;
 };
 
 // The plan for `task`. INVALID_ARGUMENT naming the field when the task
@@ -39,6 +42,13 @@ absl::StatusOr<AccuracyPlan> PlanFromTask(const edgenas::v1::Task& task);
 absl::Status CheckTaskDataPaths(const edgenas::v1::Task& task,
                                 const std::vector<std::string>& data_roots,
                                 const std::string& dataset_override);
+
+// Checks what a task read (`card`) against the job's "dataset_card"
+// artifact: absent -> stores `card` (JSON of v1::DatasetCard); present with
+// another fingerprint -> FAILED_PRECONDITION marked job-fatal ("dataset
+// changed since the job started: ..."). A match is remembered per process.
+absl::Status CheckDatasetCard(const ArtifactAccess& artifacts, const std::string& job_id,
+                              const DatasetCardInfo& card);
 
 // Runs the task. Returns INVALID_ARGUMENT when the task cannot be run as
 // given (not retryable), NOT_FOUND when the dataset or an artifact is

@@ -13,17 +13,11 @@
 #include "absl/status/statusor.h"
 #include "common/datasets/fashion_mnist_info.h"
 #include "common/job_defaults.h"
+#include "worker/datasets/labeled_data.h"
 
 namespace edgenas {
 
 inline constexpr const char* kDefaultFashionMnistDir = kDefaultDatasetPath;
-
-// Images [N, C, H, W] float32 and labels [N] int64, on the CPU.
-struct LabeledData {
-  torch::Tensor images;
-  torch::Tensor labels;
-  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
-};
 
 // The two official files' contents, normalised. `train` is all 60,000
 // training images; `test` is kept for final reporting only.

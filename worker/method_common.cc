@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/metric_names.h"
 #include "common/model/model_registry.h"
+#include "common/datasets.h"
 #include "common/network_cost.h"
 #include "common/status_macros.h"
 
@@ -29,12 +30,22 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 absl::StatusOr<Data> LoadData(const AccuracyPlan& plan, const MethodOptions& options) {
-  const std::string dir = !options.dataset_dir.empty() ? options.dataset_dir
-                          : !plan.dataset_dir.empty()  ? plan.dataset_dir
-                                                       : std::string(kDefaultFashionMnistDir);
+  DatasetRequest request;
+  request.plan = plan.dataset;
+  request.plan.path = !options.dataset_dir.empty()  ? options.dataset_dir
+                      : !plan.dataset.path.empty()  ? plan.dataset.path
+                                                    : plan.dataset_dir;
+  request.validation_examples = plan.validation_examples;
+  request.data_roots = options.data_roots;
   Data data;
-  ASSIGN_OR_RETURN(data.all, LoadFashionMnistCached(dir));
-  ASSIGN_OR_RETURN(data.split, SplitValidation(data.all->train, plan.validation_examples));
+  ASSIGN_OR_RETURN(data.opened, OpenDataset(request));
+  data.train = data.opened->train;
+  data.validation = data.opened->validation;
+  data.test = data.opened->test;
+  data.card = data.opened->card;
+  if (options.check_dataset_card) {
+    RETURN_IF_ERROR(options.check_dataset_card(plan.job_id, data.card));
+  }
   return data;
 }
 
@@ -47,6 +58,7 @@ TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& opt
   train.seed = seed;
   train.threads = options.threads;
   train.allow_cuda = options.allow_cuda;
+  train.augment = plan.dataset.augment == kAugmentCropFlip;
   return train;
 }
 

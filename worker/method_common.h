@@ -17,20 +17,28 @@
 #include "absl/synchronization/mutex.h"
 #include "worker/accuracy_methods.h"
 #include "worker/accuracy_plan.h"
+#include "worker/datasets/dataset.h"
 #include "worker/fashion_mnist.h"
 #include "worker/trainer.h"
 
 namespace edgenas {
 
-// The job's dataset with its validation split (the last
-// plan.validation_examples training images).
+// The job's dataset opened through the registry (worker/datasets/): its
+// train, validation and test splits (views of the opened dataset, which
+// `opened` keeps alive) and its card. fashion_mnist: validation is the last
+// plan.validation_examples training images, test the official test file.
+// Calls options.check_dataset_card when set. Errors as OpenDataset.
 struct Data {
-  std::shared_ptr<const FashionMnist> all;
-  TrainValidationSplit split;
+  std::shared_ptr<const OpenedDataset> opened;
+  LabeledData train;
+  LabeledData validation;
+  LabeledData test;
+  DatasetCardInfo card;
 };
 absl::StatusOr<Data> LoadData(const AccuracyPlan& plan, const MethodOptions& options);
 
-// Training options of `plan` for `steps` steps with batch order `seed`.
+// Training options of `plan` for `steps` steps with batch order `seed`;
+// augmentation as the job's dataset says (none when unset).
 TrainOptions BaseTrainOptions(const AccuracyPlan& plan, const MethodOptions& options, int steps,
                               uint64_t seed);
 

@@ -97,7 +97,7 @@ absl::StatusOr<AccuracyReport> TrainSupernetTask(const AccuracyPlan& plan,
   const int64_t params = CountParameters(supernet->module());
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(SupernetTrainResult r,
-                   TrainSupernet(*supernet, *space, data.split.train,
+                   TrainSupernet(*supernet, *space, data.train,
                                  BaseTrainOptions(plan, options, plan.supernet_steps, seed),
                                  cancel));
   const double seconds = SecondsSince(start);
@@ -133,21 +133,19 @@ absl::StatusOr<AccuracyReport> EvaluateSubnetTask(const AccuracyPlan& plan,
   if (cancel != nullptr && cancel->load()) return absl::CancelledError("task cancelled");
   // Calibration images: a seeded draw from the training split (never the
   // validation images the accuracy is measured on).
-  const int64_t n = std::min<int64_t>(plan.calibration_examples, data.split.train.size());
+  const int64_t n = std::min<int64_t>(plan.calibration_examples, data.train.size());
   torch::Tensor order = torch::randperm(
-      data.split.train.size(),
+      data.train.size(),
       at::make_generator<at::CPUGeneratorImpl>(DeriveRunSeed(plan.job_seed, plan.arch)),
       torch::kInt64);
   const torch::Tensor pick = order.narrow(0, 0, n);
-  LabeledData calibration;
-  calibration.images = data.split.train.images.index_select(0, pick);
-  calibration.labels = data.split.train.labels.index_select(0, pick);
+  const LabeledData calibration = SelectRows(data.train, pick);
   SubnetEval eval;
   {
     absl::MutexLock lock(&entry->mu);
     torch::set_num_threads(options.threads);
     ASSIGN_OR_RETURN(eval, EvaluateSubnet(*entry->supernet, arch, calibration,
-                                          data.split.validation));
+                                          data.validation));
   }
   const double seconds = SecondsSince(start);
   const std::string device = TrainingDevice(options.allow_cuda).is_cuda() ? "cuda" : "cpu";

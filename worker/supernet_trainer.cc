@@ -17,6 +17,7 @@
 #include "common/random.h"
 #include "common/status_macros.h"
 #include "worker/batch_sampler.h"
+#include "worker/datasets/augment.h"
 #include "worker/distill_loss.h"
 
 namespace edgenas {
@@ -103,6 +104,7 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const Sea
   BatchSampler sampler(train.size(), options.batch_size, options.seed);
   // A stream of its own, so that the batch order matches TrainAndEvaluate's.
   Rng arch_rng(DeriveRunSeed(options.seed, "spos-architectures"));
+  CropFlipAugmenter augmenter(DeriveRunSeed(options.seed, "augment"));
 
   const auto start = std::chrono::steady_clock::now();
   result.losses.reserve(options.steps);
@@ -124,7 +126,9 @@ absl::StatusOr<SupernetTrainResult> TrainUnchecked(Supernet& supernet, const Sea
     const SupernetStep plan = supernet.PlanStep(space, step, options.steps, arch_rng);
     RETURN_IF_ERROR(CheckStep(plan, step));
     const torch::Tensor index = sampler.Next().to(device);
-    const torch::Tensor x = images.index_select(0, index);
+    const torch::Tensor raw = images.index_select(0, index);
+    const torch::Tensor x =
+        options.augment ? augmenter.Apply(train, raw) : NormalizeBatch(train, raw);
     const torch::Tensor y = labels.index_select(0, index);
     // Undefined (not zero) gradients: SGD skips parameters off every path, so
     // their weights, weight decay and momentum are left alone. Each path's
@@ -173,7 +177,7 @@ SubnetEval EvaluateBatches(torch::nn::AnyModule& model, const LabeledData& data,
   int64_t correct = 0;
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t len = std::min<int64_t>(batch_size, n - start);
-    const torch::Tensor x = data.images.narrow(0, start, len).to(device);
+    const torch::Tensor x = InputRange(data, start, len, device);
     const torch::Tensor y = data.labels.narrow(0, start, len).to(device);
     const int64_t batch_correct =
         model.forward(x).argmax(/*dim=*/1).eq(y).sum().item<int64_t>();
@@ -238,7 +242,7 @@ absl::StatusOr<SubnetEval> EvaluateSubnet(Supernet& supernet, const Architecture
   }
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(torch::nn::AnyModule subnet, supernet.ExtractSubnet(arch));
-  RETURN_IF_ERROR(RecalibrateBatchNorm(subnet, calibration.images, batch_size));
+  RETURN_IF_ERROR(RecalibrateBatchNorm(subnet, NormalizeBatch(calibration, calibration.images), batch_size));
   try {
     SubnetEval eval = EvaluateBatches(subnet, validation, DeviceOf(*subnet.ptr()), batch_size);
     eval.seconds = SecondsSince(start);

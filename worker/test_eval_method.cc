@@ -23,16 +23,16 @@ absl::StatusOr<ReportedMetric> MeasureTestAccuracy(torch::nn::AnyModule& model, 
                                                    const torch::Device& device,
                                                    const std::string& source,
                                                    const std::string& weights) {
-  if (data.all == nullptr || data.all->test.size() == 0) {
+  if (data.test.size() == 0) {
     return absl::FailedPreconditionError("test_accuracy: the dataset has no test split");
   }
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(AccuracyEstimate estimate,
-                   EstimateAccuracy(model, data.all->test, device, kTestBatchSize));
+                   EstimateAccuracy(model, data.test, device, kTestBatchSize));
   ReportedMetric m = Metric(kMetricTestAccuracy, estimate.accuracy, source);
   m.std_error = estimate.std_error;
   m.cost_seconds = SecondsSince(start);
-  m.method = absl::StrCat("test split, ", data.all->test.size(),
+  m.method = absl::StrCat("test split, ", data.test.size(),
                           " images, evaluated once after the search (never seen by it); ",
                           weights);
   return m;
@@ -66,7 +66,7 @@ absl::StatusOr<AccuracyReport> TestEvalTask(const AccuracyPlan& plan,
                                        absl::StrCat("weights of artifact ", name)));
   AccuracyReport report;
   report.notes.push_back(absl::StrCat("test_accuracy of the stored weights ", name, " on ",
-                                      data.all->test.size(), " test images, device=", kind));
+                                      data.test.size(), " test images, device=", kind));
   report.metrics.push_back(std::move(test));
   return report;
 }

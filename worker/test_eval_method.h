@@ -20,7 +20,7 @@
 namespace edgenas {
 
 // test_accuracy of `model` (on `device`, left in eval mode) over
-// data.all->test, with its standard error, `source` (e.g.
+// data.test, with its standard error, `source` (e.g.
 // "worker:full_train:cpu") and a method saying what was evaluated.
 // INTERNAL on a LibTorch failure; FAILED_PRECONDITION when the dataset has
 // no test split.

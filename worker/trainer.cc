@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "worker/batch_sampler.h"
+#include "worker/datasets/augment.h"
 
 namespace edgenas {
 namespace {
@@ -73,7 +74,7 @@ absl::StatusOr<AccuracyEstimate> EvaluateUnchecked(torch::nn::AnyModule& model,
   for (int64_t start = 0; start < n; start += batch_size) {
     if (cancel != nullptr && cancel->load()) return absl::CancelledError("evaluation cancelled");
     const int64_t len = std::min<int64_t>(batch_size, n - start);
-    torch::Tensor x = data.images.narrow(0, start, len).to(device);
+    torch::Tensor x = InputRange(data, start, len, device);
     torch::Tensor y = data.labels.narrow(0, start, len).to(device);
     torch::Tensor logits = model.forward(x);
     const int64_t right = logits.argmax(/*dim=*/1).eq(y).sum().item<int64_t>();
@@ -185,6 +186,8 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
                                     .nesterov(options.momentum > 0.0)
                                     .weight_decay(options.weight_decay));
     BatchSampler sampler(train.size(), options.batch_size, options.seed);
+    // Its own stream, so turning augmentation on moves no batch.
+    CropFlipAugmenter augmenter(DeriveRunSeed(options.seed, "augment"));
 
     const auto train_start = std::chrono::steady_clock::now();
     for (int step = 0; step < options.steps; ++step) {
@@ -197,7 +200,9 @@ absl::StatusOr<TrainResult> TrainAndEvaluate(torch::nn::AnyModule& model,
         static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
       }
       const torch::Tensor index = sampler.Next().to(device);
-      const torch::Tensor x = train_images.index_select(0, index);
+      const torch::Tensor raw = train_images.index_select(0, index);
+      const torch::Tensor x =
+          options.augment ? augmenter.Apply(train, raw) : NormalizeBatch(train, raw);
       const torch::Tensor y = train_labels.index_select(0, index);
       optimizer.zero_grad();
       torch::Tensor loss;

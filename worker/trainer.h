@@ -47,6 +47,9 @@ struct TrainOptions {
   // Trained with the model (same optimizer, moved to the training device,
   // in training mode), e.g. activation-transfer adapters. May be null.
   std::shared_ptr<torch::nn::Module> extra_module;
+  // Random crop with padding and horizontal flip of every training batch
+  // (worker/datasets/augment.h), drawn from `seed`.
+  bool augment = false;
 };
 
 // Accuracy on a validation set with its standard error.

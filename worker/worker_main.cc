@@ -103,6 +103,9 @@ int Main() {
     std::fprintf(stderr, "edgenas-worker: %s\n", std::string(data_roots.status().message()).c_str());
     return 2;
   }
+  // Every file of an image folder is checked too (a CSV may point anywhere);
+  // an operator's --dataset_dir is trusted as a whole.
+  if (task_options.dataset_dir.empty()) task_options.data_roots = *data_roots;
 
   ExecutorOptions options;
   options.coordinator = absl::GetFlag(FLAGS_coordinator);

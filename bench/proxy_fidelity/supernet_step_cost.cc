@@ -27,7 +27,7 @@ absl::StatusOr<SupernetStepCost> MeasureSupernetSteps(const AccuracyPlan& plan,
   ASSIGN_OR_RETURN(std::unique_ptr<Supernet> supernet,
                    networks->build_supernet(plan.space, plan.input));
   ASSIGN_OR_RETURN(SupernetTrainResult r,
-                   TrainSupernet(*supernet, *space, data.split.train,
+                   TrainSupernet(*supernet, *space, data.train,
                                  BaseTrainOptions(plan, options, steps, seed), /*cancel=*/nullptr));
   SupernetStepCost cost;
   cost.steps = r.steps;

@@ -222,6 +222,54 @@ TEST_F(RegressionTest, FailedCandidateAndEndedJobRevokeTheirTasks) {
   }
 }
 
+// Issue 20: a job-fatal failure (e.g. an unusable dataset) ends the job at
+// once with the executor's reason, even with attempts and candidates left,
+// and revokes its other tasks.
+TEST_F(RegressionTest, JobFatalFailureEndsTheJobAtOnce) {
+  auto job = manager_->SubmitJob(TinySpec(8));
+  ASSERT_TRUE(job.ok()) << job.status();
+  const std::string w = RegisterExecutor(v1::WORKER);
+  auto t = LeaseNow(w, /*max_tasks=*/2);
+  ASSERT_EQ(t.size(), 2u);
+  v1::FailRequest fail;
+  fail.set_executor_id(w);
+  fail.set_task_id(t[0].task_id());
+  fail.set_lease_token(t[0].lease_token());
+  fail.set_reason("dataset image_folder /data/x is unusable (1 problem): /data/x/train/a/1.png: "
+                  "truncated PNG");
+  fail.set_retryable(true);
+  fail.set_job_fatal(true);
+  ASSERT_TRUE(manager_->Fail(fail).ok());
+  auto j = manager_->GetJob(job->id());
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state(), v1::JOB_FAILED);
+  EXPECT_THAT(j->message(), HasSubstr("train/a/1.png: truncated PNG"));
+  // The other leased task is revoked: its result is refused.
+  EXPECT_EQ(CompleteTask(w, t[1]).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(LeaseNow(w).empty());
+}
+
+// Only the holder of a task's lease may fail its job: a stale token is
+// refused and the job goes on.
+TEST_F(RegressionTest, JobFatalFailureNeedsTheLease) {
+  auto job = manager_->SubmitJob(TinySpec(8));
+  ASSERT_TRUE(job.ok()) << job.status();
+  const std::string w = RegisterExecutor(v1::WORKER);
+  auto t = LeaseNow(w);
+  ASSERT_EQ(t.size(), 1u);
+  v1::FailRequest fail;
+  fail.set_executor_id(w);
+  fail.set_task_id(t[0].task_id());
+  fail.set_lease_token("not-the-token");
+  fail.set_reason("dataset unusable");
+  fail.set_job_fatal(true);
+  EXPECT_FALSE(manager_->Fail(fail).ok());
+  auto j = manager_->GetJob(job->id());
+  ASSERT_TRUE(j.ok());
+  EXPECT_NE(j->state(), v1::JOB_FAILED);
+  EXPECT_TRUE(CompleteTask(w, t[0]).ok());
+}
+
 // Found: capabilities sent at Register were dropped, so energy tasks went
 // to agents without a meter. Now they go only to agents that have one.
 TEST_F(RegressionTest, EnergyTasksGoOnlyToAgentsWithAMeter) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "common/job_fatal.h"
 #include "gtest/gtest.h"
 #include "tests/executor/fake_task_service.h"
 
@@ -135,6 +136,34 @@ TEST(ExecutorLoop, ReportsFailRetryableUnlessInvalidArgument) {
   EXPECT_EQ(s.fails[1].task_id(), "flaky");
   EXPECT_TRUE(s.fails[1].retryable());
   EXPECT_TRUE(absl::StrContains(s.fails[1].reason(), "board busy"));
+}
+
+// A status marked job-fatal (common/job_fatal.h) is reported with
+// job_fatal set and not retryable; an unmarked one leaves job_fatal unset.
+TEST(ExecutorLoop, ReportsJobFatalFailures) {
+  FakeTaskService fake;
+  fake.AddTask(MakeTask("dataset"));
+  fake.AddTask(MakeTask("flaky"));
+  auto loop = ExecutorLoop::Create(
+      Options(fake.address()),
+      [](const v1::Task& task, const std::atomic<bool>*) -> absl::StatusOr<TaskOutcome> {
+        if (task.task_id() == "dataset") {
+          return MarkJobFatal(absl::FailedPreconditionError("dataset unusable: a.png truncated"));
+        }
+        return absl::UnavailableError("board busy");
+      });
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  LoopRunner runner(loop->get());
+  ASSERT_TRUE(fake.AwaitState([](const State& s) { return s.fails.size() == 2; }));
+  ASSERT_TRUE(runner.Finish().ok());
+  const State s = fake.Snapshot();
+  EXPECT_EQ(s.fails[0].task_id(), "dataset");
+  EXPECT_TRUE(s.fails[0].job_fatal());
+  EXPECT_FALSE(s.fails[0].retryable());
+  EXPECT_TRUE(absl::StrContains(s.fails[0].reason(), "a.png truncated"));
+  EXPECT_EQ(s.fails[1].task_id(), "flaky");
+  EXPECT_FALSE(s.fails[1].job_fatal());
+  EXPECT_TRUE(s.fails[1].retryable());
 }
 
 // A result the coordinator refuses as malformed is not lost to a lease

@@ -1,0 +1,71 @@
+// The job's dataset card artifact (worker/accuracy_task.h): the first task
+// stores it as JSON; a task that reads other content fails job-fatal.
+#include <map>
+#include <string>
+
+#include "common/artifact_names.h"
+#include "common/job_fatal.h"
+#include "edgenas/v1/job.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "worker/accuracy_task.h"
+
+namespace edgenas {
+namespace {
+
+using ::testing::HasSubstr;
+
+ArtifactAccess MapAccess(std::map<std::string, std::string>* blobs) {
+  ArtifactAccess access;
+  access.upload = [blobs](const std::string& job, const std::string& name,
+                          const std::string& bytes) {
+    (*blobs)[job + "/" + name] = bytes;
+    return absl::OkStatus();
+  };
+  access.download = [blobs](const std::string& job,
+                            const std::string& name) -> absl::StatusOr<std::string> {
+    auto it = blobs->find(job + "/" + name);
+    if (it == blobs->end()) return absl::NotFoundError(name);
+    return it->second;
+  };
+  return access;
+}
+
+DatasetCardInfo Card(const std::string& fingerprint) {
+  DatasetCardInfo card;
+  card.dataset = "image_folder";
+  card.path = "/data/pets";
+  card.fingerprint = fingerprint;
+  card.class_names = {"cat", "dog"};
+  card.channels = 3;
+  card.image_size = 32;
+  card.mean = {0.5, 0.4, 0.3};
+  card.std = {0.2, 0.2, 0.2};
+  card.train_examples = 80;
+  return card;
+}
+
+// Missing: stored as v1::DatasetCard JSON. Same content: accepted. Other
+// content: FAILED_PRECONDITION, job-fatal, saying the dataset changed.
+TEST(DatasetCard, StoredFirstThenChecked) {
+  std::map<std::string, std::string> blobs;
+  const ArtifactAccess access = MapAccess(&blobs);
+  ASSERT_TRUE(CheckDatasetCard(access, "job-c", Card("aaaa1111")).ok());
+  const std::string key = std::string("job-c/") + kArtifactDatasetCard;
+  ASSERT_EQ(blobs.count(key), 1u);
+  v1::DatasetCard stored;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(blobs[key], &stored).ok());
+  EXPECT_EQ(stored.fingerprint(), "aaaa1111");
+  EXPECT_EQ(stored.class_names_size(), 2);
+  EXPECT_EQ(stored.train_examples(), 80);
+
+  EXPECT_TRUE(CheckDatasetCard(access, "job-c", Card("aaaa1111")).ok());
+  const absl::Status changed = CheckDatasetCard(access, "job-c", Card("bbbb2222"));
+  EXPECT_EQ(changed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(IsJobFatal(changed));
+  EXPECT_THAT(std::string(changed.message()), HasSubstr("dataset changed since the job started"));
+}
+
+}  // namespace
+}  // namespace edgenas
