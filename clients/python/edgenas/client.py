@@ -22,6 +22,7 @@ import time
 import grpc
 
 from edgenas import frames, spec as spec_module
+from edgenas.dataset_classes import fill_image_folder_classes
 from edgenas.errors import EdgenasError
 from edgenas.types import Candidate, Event, Job, TERMINAL_JOB_STATES, job_state_name
 
@@ -241,8 +242,16 @@ class Client:
         """Validates and stores a job; returns it (PENDING). `spec`: a dict
         shaped like the YAML, YAML text, a path to a YAML file, or a
         v1.JobSpec. A malformed spec raises EdgenasError(INVALID_ARGUMENT)
-        naming the field, before or after it reaches the coordinator."""
+        naming the field, before or after it reaches the coordinator. An
+        image_folder dataset readable here gets its class_names and
+        num_classes from the folder, as `edgenas submit` does."""
         job_spec = spec_module.to_job_spec(spec)
+        # As `edgenas submit`: an image folder readable here names its classes.
+        if job_spec.dataset.name == "image_folder" and not job_spec.dataset.class_names:
+            filled = type(job_spec)()
+            filled.CopyFrom(job_spec)
+            fill_image_folder_classes(filled)
+            job_spec = filled
         request = search_service_pb2.SubmitJobRequest(spec=job_spec)
         return Job.from_proto(self._unary(self._stub.SubmitJob, request, "SubmitJob"))
 
