@@ -41,9 +41,11 @@ def search_metric(candidate, name, device_class=None, fidelity=None):
     """The Metric of `name` (on `device_class` when given) that a candidate is
     ranked by, as cli/front_format.cc picks it: the highest rung's value
     (Metric.fidelity), the first stored among equals, never a finalist's
-    full training (-1). With `fidelity`, the first value of exactly that
-    fidelity wins when there is one (so -1 selects the finalists' values).
-    None when there is no such value."""
+    full training (-1) when the search has a value. A metric measured only
+    after the search (test_accuracy, fidelity -1) gives that value, as the
+    CLI's candidates table shows it. With `fidelity`, the first value of
+    exactly that fidelity wins when there is one (so -1 selects the
+    finalists' values). None when there is no such value."""
     matching = [m for m in candidate.metrics
                 if m.name == name and (device_class is None or m.device_class == device_class)]
     if fidelity is not None:
@@ -54,6 +56,8 @@ def search_metric(candidate, name, device_class=None, fidelity=None):
     for m in matching:
         if m.fidelity >= 0 and (best is None or m.fidelity > best.fidelity):
             best = m
+    if best is None and matching:
+        return matching[0]  # only post-search values (fidelity -1)
     return best
 
 

@@ -38,6 +38,7 @@ def make_candidates():
         metrics=[metric("accuracy", 0.5, "worker:supernet:cpu", fidelity=0),
                  metric("accuracy", 0.7, "worker:flash_distill:cpu", fidelity=1, std_error=0.01),
                  metric("accuracy", 0.9, "worker:full_train:cpu", fidelity=-1),
+                 metric("test_accuracy", 0.85, "worker:full_train:cpu", fidelity=-1),
                  metric("params", 1000, "worker:count"),
                  metric("latency_ms", 2.0, "agent:libtorch-cpu", device_class="cpu",
                         unstable=True),
@@ -96,7 +97,7 @@ class CandidatesFrame(FakeServerTest):
     def test_columns_objectives_first_one_per_device_class(self):
         frame = self.client.candidates(JOB_ID)
         labels = ["metrics.accuracy", "metrics.latency_ms@cpu", "metrics.latency_ms@rpi5",
-                  "metrics.params"]
+                  "metrics.params", "metrics.test_accuracy"]
         attributes = [f"{label}.{a}" for label in labels
                       for a in ("source", "fidelity", "unstable", "std_error")]
         self.assertEqual(list(frame.columns),
@@ -114,6 +115,10 @@ class CandidatesFrame(FakeServerTest):
         self.assertTrue(frame.loc[0, "metrics.latency_ms@cpu.unstable"])
         self.assertFalse(frame.loc[3, "metrics.latency_ms@cpu.unstable"])
         self.assertTrue(pd.isna(frame.loc[1, "metrics.latency_ms@cpu.unstable"]))
+        # A metric measured only after the search shows its one value.
+        self.assertEqual(frame.loc[0, "metrics.test_accuracy"], 0.85)
+        self.assertEqual(frame.loc[0, "metrics.test_accuracy.fidelity"], -1)
+        self.assertTrue(pd.isna(frame.loc[3, "metrics.test_accuracy"]))
         finalists = self.client.candidates(JOB_ID, fidelity=-1)
         self.assertEqual(list(finalists["number"]), [0])
         self.assertEqual(finalists.loc[0, "metrics.accuracy"], 0.9)
