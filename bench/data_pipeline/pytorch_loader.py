@@ -29,6 +29,8 @@ def main():
     parser.add_argument("--channels", type=int, choices=[1, 3], default=1,
                         help="1 (greyscale, default) or 3")
     parser.add_argument("--seed", type=int, default=0, help="shuffle and augmentation seed")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads (default 1, as the C++ side's default)")
     args = parser.parse_args()
     if args.epochs < 2:
         parser.error("--epochs must be >= 2 (the first epoch and at least one more)")
@@ -44,6 +46,7 @@ def main():
     from torch.utils.data import DataLoader
     from torchvision import datasets, transforms
 
+    torch.set_num_threads(max(1, args.threads))
     torch.manual_seed(args.seed)
     steps = [transforms.Resize(args.size), transforms.CenterCrop(args.size)]
     if args.channels == 1:

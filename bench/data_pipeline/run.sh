@@ -5,7 +5,7 @@
 # Builds nothing: build the `data_pipeline` target first.
 #
 #   bench/data_pipeline/run.sh [--build_dir ./build] [--folder DIR] [--sizes 32,224]
-#       [--threads 1] [--python /usr/bin/python3]
+#       [--threads 1] [--channels 3] [--python /usr/bin/python3]
 #
 # Without --folder, the C++ program generates a folder of random JPEGs under
 # /tmp (or scripts/make_image_folder.py does, when present).
@@ -16,6 +16,7 @@ build_dir=./build
 folder=""
 sizes="32,224"
 threads=1
+channels=3
 python="${PYTHON:-/usr/bin/python3}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -23,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --folder) folder="$2"; shift 2 ;;
     --sizes) sizes="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --channels) channels="$2"; shift 2 ;;
     --python) python="$2"; shift 2 ;;
     *) echo "run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
@@ -35,15 +37,20 @@ if [[ ! -x "$bin" ]]; then
 fi
 if [[ -z "$folder" && -f "$root/scripts/make_image_folder.py" ]]; then
   folder="${TMPDIR:-/tmp}/edgenas_data_pipeline_folder"
-  [[ -d "$folder/train" ]] || "$python" "$root/scripts/make_image_folder.py" --out "$folder"
+  # 2,000 RGB JPEGs of 256 px (Fashion-MNIST upscaled), as labs' photos are
+  # larger than the networks' input.
+  [[ -d "$folder/train" ]] || "$python" "$root/scripts/make_image_folder.py" --out "$folder" \
+    --per_class 200 --test_per_class 0 --size 256 --rgb --format jpeg
 fi
 echo "== C++ (edgenas worker: OpenCV decode, uint8 cache, batch normalise + crop/flip)"
-"$bin" ${folder:+--folder "$folder"} --sizes "$sizes" --threads "$threads" --batch 64
+"$bin" ${folder:+--folder "$folder"} --sizes "$sizes" --threads "$threads" \
+  --channels "$channels" --batch 64
 if [[ -f "$here/pytorch_loader.py" && -n "$folder" ]]; then
   echo "== PyTorch peer (pytorch_loader.py)"
   for size in ${sizes//,/ }; do
     echo "-- size $size"
-    "$python" "$here/pytorch_loader.py" --folder "$folder" --size "$size" --batch 64 --epochs 2
+    "$python" "$here/pytorch_loader.py" --folder "$folder" --size "$size" --batch 64 --epochs 2 \
+      --channels "$channels" --threads "$threads"
   done
 else
   echo "(PyTorch peer skipped: needs bench/data_pipeline/pytorch_loader.py and --folder or" \
