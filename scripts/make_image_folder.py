@@ -174,6 +174,8 @@ def main(argv=None):
         counts = {}
         for split, side, images, chosen in plans:
             counts[split] = 0
+            if not any(chosen):
+                continue  # no test/ at all (an empty class folder is an error)
             for label, indexes in enumerate(chosen):
                 folder = os.path.join(args.out, split, CLASS_NAMES[label])
                 os.makedirs(folder, exist_ok=True)
