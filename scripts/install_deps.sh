@@ -12,7 +12,7 @@ PACKAGES=(
   libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libonnx-dev libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
-  dataset-fashion-mnist python3-optuna python3-torch python3-torchvision
+  dataset-fashion-mnist python3-optuna python3-torch python3-torchvision python3-pil
   python3-grpcio python3-protobuf python3-pandas python3-yaml python3-pip python3-venv
   clang libclang-rt-dev
   prometheus openssl
