@@ -153,6 +153,19 @@ v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_second
   return job;
 }
 
+std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
+  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--coordinator=" + cluster.address());
+  const std::string log = cluster.dir() + "/cli.log";
+  auto child = ChildProcess::Spawn(argv, log);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return "";
+  auto exit = (*child)->Wait(absl::Seconds(120));
+  *ok = exit.ok() && exit->Success();
+  return TailOfFile(log, 40);
+}
+
 bool WaitForLogLine(ChildProcess* child, const std::string& needle, int bound_seconds) {
   for (int i = 0; i < bound_seconds * 20; ++i) {
     std::ifstream in(child->log_file_path());

@@ -81,6 +81,11 @@ std::string Submit(Cluster& cluster, const v1::JobSpec& spec);
 v1::Job WatchToEnd(Cluster& cluster, const std::string& job_id, int bound_seconds,
                    std::vector<int64_t>* sequences = nullptr);
 
+// Runs the edgenas CLI with `args` against the cluster's coordinator (its
+// output in DIR/cli.log, bounded by 120 s); *ok when it exits 0. Returns the
+// last 40 lines of its output.
+std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok);
+
 // Polls `child`'s log until it holds `needle` (true), the child exits or
 // `bound_seconds` pass (false).
 bool WaitForLogLine(ChildProcess* child, const std::string& needle, int bound_seconds = 900);

@@ -26,6 +26,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::Cluster;
+using testing::RunCli;
 using testing::Ctx;
 using testing::Submit;
 using testing::WaitForLogLine;
@@ -52,20 +53,6 @@ v1::JobSpec TinySpec(int evaluations) {
   return spec;
 }
 
-// Runs the edgenas CLI against the cluster; *ok when it exits 0. Returns
-// the tail of its output.
-std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
-  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--coordinator=" + cluster.address());
-  const std::string log = cluster.dir() + "/cli.log";
-  auto child = ChildProcess::Spawn(argv, log);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return "";
-  auto exit = (*child)->Wait(absl::Seconds(120));
-  *ok = exit.ok() && exit->Success();
-  return TailOfFile(log, 40);
-}
 
 // testing::WatchToEnd, checking that event sequence numbers strictly
 // increase (no repeats).

@@ -36,6 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using testing::Cluster;
+using testing::RunCli;
 using testing::Ctx;
 
 constexpr int kJobBoundSeconds = 900;  // a guard against hangs, not a timing check
@@ -83,19 +84,6 @@ std::string WriteSpec(const std::string& path, const std::string& folder, const 
   return path;
 }
 
-// Runs the CLI against the cluster; *ok when it exits 0; its output.
-std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
-  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--coordinator=" + cluster.address());
-  const std::string log = cluster.dir() + "/cli.log";
-  auto child = ChildProcess::Spawn(argv, log);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return "";
-  auto exit = (*child)->Wait(absl::Seconds(120));
-  *ok = exit.ok() && exit->Success();
-  return TailOfFile(log, 40);
-}
 
 // The job id `edgenas submit` printed (its last non-empty line).
 std::string JobIdFrom(const std::string& out) {

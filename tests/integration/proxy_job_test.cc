@@ -25,6 +25,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::Cluster;
+using testing::RunCli;
 using testing::Submit;
 using testing::WaitForLogLine;
 using testing::WatchToEnd;
@@ -84,18 +85,6 @@ std::vector<v1::JobState> StatesOf(Store& store, const std::string& job_id) {
   return states;
 }
 
-std::string RunCli(Cluster& cluster, std::vector<std::string> args, bool* ok) {
-  std::vector<std::string> argv = {Cluster::Binary("edgenas")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--coordinator=" + cluster.address());
-  const std::string log = cluster.dir() + "/cli.log";
-  auto child = ChildProcess::Spawn(argv, log);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return "";
-  auto exit = (*child)->Wait(absl::Seconds(120));
-  *ok = exit.ok() && exit->Success();
-  return TailOfFile(log, 40);
-}
 
 TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
   Cluster cluster;
