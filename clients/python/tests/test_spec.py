@@ -207,6 +207,60 @@ class AgainstTheCli(unittest.TestCase):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=120)
 
+    def submit_both(self, spec_text, folder):
+        """The spec written to FOLDER/job.yaml, submitted by the CLI and by
+        the client: (the CLI's CompletedProcess, the client's Job or error)."""
+        path = os.path.join(folder, "job.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(spec_text)
+        cli = self.cli_submit(path)
+        try:
+            mine = self.client.submit(path)
+        except edgenas.EdgenasError as e:
+            mine = e
+        return cli, mine
+
+    def test_image_folder_classes_are_filled_as_by_the_cli(self):
+        # An image_folder job's classes come from the folder (or CSV) alike.
+        with tempfile.TemporaryDirectory() as folder:
+            for cls_name in ("zebra", "ant", "Moth", ".hidden"):
+                os.makedirs(os.path.join(folder, "imgs", "train", cls_name))
+                with open(os.path.join(folder, "imgs", "train", cls_name, "a.png"), "wb") as f:
+                    f.write(b"not decoded at submit")
+            with open(os.path.join(folder, "labels.csv"), "w", encoding="utf-8") as f:
+                f.write("path,label\nimgs/train/ant/a.png,insect\n"
+                        "imgs/train/zebra/a.png,mammal\nmissing.png,ghost\nnotes.txt,text\n")
+            for path, expected in ((os.path.join(folder, "imgs"), ["Moth", "ant", "zebra"]),
+                                   (os.path.join(folder, "labels.csv"), ["insect", "mammal"])):
+                with self.subTest(path=path):
+                    text = ("space: {name: nb201}\nbudget: {max_evaluations: 2}\n"
+                            "objectives: [{metric: accuracy, direction: maximize}]\n"
+                            "dataset: {name: image_folder, path: '%s', image_size: 16, "
+                            "channels: 1}\n" % path)
+                    cli, mine = self.submit_both(text, folder)
+                    self.assertEqual(cli.returncode, 0, cli.stderr)
+                    self.assertIsInstance(mine, edgenas.Job)
+                    theirs = self.client.job(cli.stdout.strip())
+                    self.assertEqual(list(theirs.spec.dataset.class_names), expected)
+                    self.assertEqual(mine.spec, theirs.spec)
+                    self.client.cancel(mine)
+                    self.client.cancel(theirs)
+
+    def test_a_disagreeing_image_folder_class_count_is_refused_alike(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for cls_name in ("a", "b"):
+                os.makedirs(os.path.join(folder, "train", cls_name))
+            text = ("space: {name: nb201}\nbudget: {max_evaluations: 2}\n"
+                    "objectives: [{metric: accuracy, direction: maximize}]\n"
+                    "dataset: {name: image_folder, path: '%s', image_size: 16, channels: 3, "
+                    "num_classes: 5}\n" % folder)
+            cli, mine = self.submit_both(text, folder)
+            self.assertNotEqual(cli.returncode, 0)
+            self.assertIsInstance(mine, edgenas.EdgenasError)
+            self.assertEqual(mine.code, grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("dataset.num_classes", mine.message)
+            self.assertIn(mine.message, cli.stderr)
+
     def test_every_example_is_stored_as_the_same_spec(self):
         examples = sorted(glob.glob(os.path.join(SOURCE_DIR, "examples", "*.yaml")))
         self.assertGreater(len(examples), 3)
@@ -247,72 +301,3 @@ class AgainstTheCli(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
-
-
-class ImageFolderClassesAgainstTheCli(unittest.TestCase):
-    """An image_folder job's classes are filled from the folder (or CSV) by
-    the client exactly as by `edgenas submit`."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = cluster.Cluster(executors=False).start()
-        cls.client = edgenas.Client(cls.cluster.address)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        cls.cluster.stop()
-
-    def submit_both(self, spec_text, folder):
-        path = os.path.join(folder, "job.yaml")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(spec_text)
-        cli = subprocess.run([self.cluster.binary("edgenas"), "submit", path,
-                              f"--coordinator={self.cluster.address}"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             timeout=120)
-        try:
-            mine = self.client.submit(path)
-        except edgenas.EdgenasError as e:
-            mine = e
-        return cli, mine
-
-    def test_folder_and_csv_classes_match_the_cli(self):
-        with tempfile.TemporaryDirectory() as folder:
-            for cls_name in ("zebra", "ant", "Moth", ".hidden"):
-                os.makedirs(os.path.join(folder, "imgs", "train", cls_name))
-                with open(os.path.join(folder, "imgs", "train", cls_name, "a.png"), "wb") as f:
-                    f.write(b"not decoded at submit")
-            with open(os.path.join(folder, "labels.csv"), "w", encoding="utf-8") as f:
-                f.write("path,label\nimgs/train/ant/a.png,insect\n"
-                        "imgs/train/zebra/a.png,mammal\nmissing.png,ghost\nnotes.txt,text\n")
-            for path, expected in ((os.path.join(folder, "imgs"), ["Moth", "ant", "zebra"]),
-                                   (os.path.join(folder, "labels.csv"), ["insect", "mammal"])):
-                with self.subTest(path=path):
-                    text = ("space: {name: nb201}\nbudget: {max_evaluations: 2}\n"
-                            "objectives: [{metric: accuracy, direction: maximize}]\n"
-                            "dataset: {name: image_folder, path: '%s', image_size: 16, "
-                            "channels: 1}\n" % path)
-                    cli, mine = self.submit_both(text, folder)
-                    self.assertEqual(cli.returncode, 0, cli.stderr)
-                    self.assertIsInstance(mine, edgenas.Job)
-                    theirs = self.client.job(cli.stdout.strip())
-                    self.assertEqual(list(theirs.spec.dataset.class_names), expected)
-                    self.assertEqual(mine.spec, theirs.spec)
-                    self.client.cancel(mine)
-                    self.client.cancel(theirs)
-
-    def test_a_disagreeing_count_is_refused_alike(self):
-        with tempfile.TemporaryDirectory() as folder:
-            for cls_name in ("a", "b"):
-                os.makedirs(os.path.join(folder, "train", cls_name))
-            text = ("space: {name: nb201}\nbudget: {max_evaluations: 2}\n"
-                    "objectives: [{metric: accuracy, direction: maximize}]\n"
-                    "dataset: {name: image_folder, path: '%s', image_size: 16, channels: 3, "
-                    "num_classes: 5}\n" % folder)
-            cli, mine = self.submit_both(text, folder)
-            self.assertNotEqual(cli.returncode, 0)
-            self.assertIsInstance(mine, edgenas.EdgenasError)
-            self.assertEqual(mine.code, grpc.StatusCode.INVALID_ARGUMENT)
-            self.assertIn("dataset.num_classes", mine.message)
-            self.assertIn(mine.message, cli.stderr)
