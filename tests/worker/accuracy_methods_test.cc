@@ -11,31 +11,15 @@
 #include "common/metric_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/worker/memory_artifacts.h"
 
 namespace edgenas {
 namespace {
 
+using testing::MemoryArtifacts;
+
 constexpr char kDatasetDir[] = "/usr/share/datasets/fashion-mnist";
 constexpr char kArch[] = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
-
-struct MemoryArtifacts {
-  std::map<std::string, std::string> blobs;
-  ArtifactAccess Access() {
-    ArtifactAccess access;
-    access.upload = [this](const std::string& job, const std::string& name,
-                           const std::string& bytes) {
-      blobs[job + "/" + name] = bytes;
-      return absl::OkStatus();
-    };
-    access.download = [this](const std::string& job,
-                             const std::string& name) -> absl::StatusOr<std::string> {
-      auto it = blobs.find(job + "/" + name);
-      if (it == blobs.end()) return absl::NotFoundError(name + " not stored");
-      return it->second;
-    };
-    return access;
-  }
-};
 
 AccuracyPlan TinyPlan(const std::string& operation, const std::string& mode) {
   AccuracyPlan plan;
@@ -118,8 +102,8 @@ TEST_F(AccuracyMethodsTest, TeacherThenFlashDistillationThenFinalist) {
   ASSERT_NE(with_features, nullptr);
   EXPECT_EQ(with_features->steps, 10);
   EXPECT_NE(with_features->value, acc->value);
-  EXPECT_THAT(testing::PrintToString(transferred->notes),
-              testing::HasSubstr("activation transfer weight 10 over 3 stage boundaries (3 1x1"));
+  EXPECT_THAT(::testing::PrintToString(transferred->notes),
+              ::testing::HasSubstr("activation transfer weight 10 over 3 stage boundaries (3 1x1"));
   // A multi-fidelity rung names its method in the operation, whatever the mode.
   auto rung = RunAccuracyPlan(TinyPlan(kOpFlashDistill, "multi_fidelity"), options_, nullptr);
   ASSERT_TRUE(rung.ok()) << rung.status();
@@ -137,7 +121,7 @@ TEST_F(AccuracyMethodsTest, TeacherThenFlashDistillationThenFinalist) {
   EXPECT_EQ(test->source, "worker:full_train:cpu");
   EXPECT_GT(test->value, 0.1);  // trained: better than chance on 10 classes
   EXPECT_LE(test->value, 1.0);
-  EXPECT_THAT(test->method, testing::HasSubstr("test split, 10000 images"));
+  EXPECT_THAT(test->method, ::testing::HasSubstr("test split, 10000 images"));
   // A multi-fidelity full_train rung is part of the search: no test split.
   auto full_rung = RunAccuracyPlan(TinyPlan(kOpFullTrain, "multi_fidelity"), options_, nullptr);
   ASSERT_TRUE(full_rung.ok()) << full_rung.status();
@@ -162,8 +146,8 @@ TEST_F(AccuracyMethodsTest, FullTrainKeepsWeightsAndTestEvalMeasuresThem) {
   EXPECT_GT(test.value, 0.1);
   EXPECT_LE(test.value, 1.0);
   EXPECT_GT(test.std_error, 0.0);
-  EXPECT_THAT(test.method, testing::HasSubstr("test split, 10000 images"));
-  EXPECT_THAT(test.method, testing::HasSubstr("final.0001"));
+  EXPECT_THAT(test.method, ::testing::HasSubstr("test split, 10000 images"));
+  EXPECT_THAT(test.method, ::testing::HasSubstr("final.0001"));
 
   // The same weights through a finalist's path give the same test accuracy:
   // training is deterministic per architecture and seed.
@@ -184,7 +168,7 @@ TEST_F(AccuracyMethodsTest, FullTrainKeepsWeightsAndTestEvalMeasuresThem) {
 TEST_F(AccuracyMethodsTest, TestEvalWithoutStoredWeightsIsNotFound) {
   auto r = RunAccuracyPlan(TinyPlan(kOpTestEval, "full_train"), options_, nullptr);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
-  EXPECT_THAT(std::string(r.status().message()), testing::HasSubstr("final.0001"));
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("final.0001"));
 }
 
 TEST_F(AccuracyMethodsTest, FlashDistillationWithoutATeacherIsNotFound) {

@@ -9,28 +9,13 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/worker/memory_artifacts.h"
 #include "worker/accuracy_task.h"
 
 namespace edgenas {
 namespace {
 
 using ::testing::HasSubstr;
-
-ArtifactAccess MapAccess(std::map<std::string, std::string>* blobs) {
-  ArtifactAccess access;
-  access.upload = [blobs](const std::string& job, const std::string& name,
-                          const std::string& bytes) {
-    (*blobs)[job + "/" + name] = bytes;
-    return absl::OkStatus();
-  };
-  access.download = [blobs](const std::string& job,
-                            const std::string& name) -> absl::StatusOr<std::string> {
-    auto it = blobs->find(job + "/" + name);
-    if (it == blobs->end()) return absl::NotFoundError(name);
-    return it->second;
-  };
-  return access;
-}
 
 DatasetCardInfo Card(const std::string& fingerprint) {
   DatasetCardInfo card;
@@ -49,8 +34,9 @@ DatasetCardInfo Card(const std::string& fingerprint) {
 // Missing: stored as v1::DatasetCard JSON. Same content: accepted. Other
 // content: FAILED_PRECONDITION, job-fatal, saying the dataset changed.
 TEST(DatasetCard, StoredFirstThenChecked) {
-  std::map<std::string, std::string> blobs;
-  const ArtifactAccess access = MapAccess(&blobs);
+  testing::MemoryArtifacts store;
+  const ArtifactAccess access = store.Access();
+  std::map<std::string, std::string>& blobs = store.blobs;
   ASSERT_TRUE(CheckDatasetCard(access, "job-c", Card("aaaa1111")).ok());
   const std::string key = std::string("job-c/") + kArtifactDatasetCard;
   ASSERT_EQ(blobs.count(key), 1u);

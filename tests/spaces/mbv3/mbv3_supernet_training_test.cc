@@ -15,6 +15,7 @@
 #include "common/model/space_networks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/worker/memory_artifacts.h"
 #include "spaces/mbv3/mbv3_space.h"
 #include "spaces/mbv3/mbv3_supernet.h"
 #include "worker/accuracy_methods.h"
@@ -24,6 +25,8 @@
 
 namespace edgenas {
 namespace {
+
+using testing::MemoryArtifacts;
 
 constexpr int kClasses = 10;
 constexpr char kDatasetDir[] = "/usr/share/datasets/fashion-mnist";
@@ -195,25 +198,6 @@ TEST(Mbv3SupernetTraining, CheckpointRoundTrips) {
             absl::StatusCode::kInvalidArgument);
 }
 
-struct MemoryArtifacts {
-  std::map<std::string, std::string> blobs;
-  ArtifactAccess Access() {
-    ArtifactAccess access;
-    access.upload = [this](const std::string& job, const std::string& name,
-                           const std::string& bytes) {
-      blobs[job + "/" + name] = bytes;
-      return absl::OkStatus();
-    };
-    access.download = [this](const std::string& job,
-                             const std::string& name) -> absl::StatusOr<std::string> {
-      auto it = blobs.find(job + "/" + name);
-      if (it == blobs.end()) return absl::NotFoundError(name + " not stored");
-      return it->second;
-    };
-    return access;
-  }
-};
-
 AccuracyPlan TinyPlan(const std::string& operation, const std::string& mode) {
   AccuracyPlan plan;
   plan.operation = operation;
@@ -258,8 +242,8 @@ TEST(Mbv3SupernetTraining, WorkerSupernetModeRunsEndToEnd) {
   EXPECT_EQ(Find(*trained, kMetricTrainSeconds)->steps, 10);
   ASSERT_EQ(store.blobs.count("job-mbv3/supernet"), 1u);
   // 1 warm-up step of the largest, then 9 sandwiches of 4 paths.
-  EXPECT_THAT(testing::PrintToString(trained->notes),
-              testing::HasSubstr("10 steps training 37 paths (several paths per step; 9 steps "
+  EXPECT_THAT(::testing::PrintToString(trained->notes),
+              ::testing::HasSubstr("10 steps training 37 paths (several paths per step; 9 steps "
                                  "with in-place distillation)"));
 
   auto subnet = RunAccuracyPlan(TinyPlan(kOpEvaluate, "supernet"), options, nullptr);
