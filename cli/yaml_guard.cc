@@ -21,6 +21,30 @@ absl::Status Refuse(size_t line, size_t column, absl::string_view why) {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+// Whether a node can start at line[at] (a token start): after only block
+// indicators ("- ", "? ") on the line, after "key:", or in a flow
+// collection after '[', '{' or ','. Elsewhere (`A "b`) a quote is a
+// character of a plain value, not the start of a quoted one.
+bool NodeStartsAt(std::string_view line, size_t at, bool in_flow) {
+  size_t i = at;
+  while (i > 0 && IsSpace(line[i - 1])) --i;
+  if (i == 0) return true;
+  const char previous = line[i - 1];
+  if (previous == ':') return true;
+  if (in_flow && (previous == '[' || previous == '{' || previous == ',')) return true;
+  // Only "- " / "? " indicators before it?
+  for (size_t j = 0; j < i;) {
+    if (IsSpace(line[j])) {
+      ++j;
+    } else if ((line[j] == '-' || line[j] == '?') && j + 1 < line.size() && IsSpace(line[j + 1])) {
+      j += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status CheckYamlGuards(std::string_view text) {
@@ -40,6 +64,10 @@ absl::Status CheckYamlGuards(std::string_view text) {
   char quote = 0;            // the open quote, if any (may span lines)
   int flow_depth = 0;        // inside [...] / {...}
   long block_parent = -1;    // indentation of the line that opened a block scalar
+  // The block scalar's text indentation (its first non-blank line; -1 until
+  // then) and the deepest blank line before that line.
+  long block_indent = -1;
+  size_t block_blank_indent = 0;
   size_t line_no = 0;
   size_t start = 0;
   while (start <= text.size()) {
@@ -52,7 +80,25 @@ absl::Status CheckYamlGuards(std::string_view text) {
     while (indent < line.size() && line[indent] == ' ') ++indent;
     const bool blank = indent == line.size() || line.find_first_not_of(" \t\r") == std::string_view::npos;
     if (block_parent >= 0) {
-      if (blank || static_cast<long>(indent) > block_parent) continue;  // block scalar text
+      if (blank) {
+        if (block_indent < 0) block_blank_indent = std::max(block_blank_indent, indent);
+        continue;
+      }
+      if (static_cast<long>(indent) > block_parent) {  // block scalar text
+        // Text indented less than the block's first line (or than a blank
+        // line before it) is an error in YAML, and yaml-cpp loops on it
+        // when it reads the rest as tokens (`|` / "  " / " ,").
+        if (block_indent < 0) {
+          if (indent < block_blank_indent) {
+            return Refuse(line_no, indent + 1,
+                          "block scalar text indented less than a blank line before it");
+          }
+          block_indent = static_cast<long>(indent);
+        } else if (static_cast<long>(indent) < block_indent) {
+          return Refuse(line_no, indent + 1, "block scalar text indented less than its first line");
+        }
+        continue;
+      }
       block_parent = -1;
     }
     if (quote == 0 && flow_depth == 0) {
@@ -66,7 +112,9 @@ absl::Status CheckYamlGuards(std::string_view text) {
       if (dashes > kMaxLeadingDashes) return Refuse(line_no, indent + 1, "too many nested '- '");
     }
     bool token_start = true;   // the previous character ends a token
-    bool after_quote = false;  // the last token on this line was a closed quoted value
+    // The last token on this line was a closed quoted value or a closed
+    // top-level [...] / {...}: its node ended there.
+    bool after_quote = false;
     for (size_t i = 0; i < line.size(); ++i) {
       const char c = line[i];
       if (quote == '"') {
@@ -107,7 +155,7 @@ absl::Status CheckYamlGuards(std::string_view text) {
                       "tags (!), anchors (&), aliases (*) and directives (%) are not used in job "
                       "specs; quote the value");
       }
-      if ((c == '"' || c == '\'') && at_token) {
+      if ((c == '"' || c == '\'') && at_token && NodeStartsAt(line, i, flow_depth > 0)) {
         quote = c;
         continue;
       }
@@ -123,7 +171,7 @@ absl::Status CheckYamlGuards(std::string_view text) {
       }
       if ((c == ']' || c == '}') && flow_depth > 0) {
         --flow_depth;
-        after_quote = false;
+        after_quote = flow_depth == 0;  // `[a], b` loops yaml-cpp as `"a", b` does
         continue;
       }
       if (c == ',') {
@@ -146,6 +194,8 @@ absl::Status CheckYamlGuards(std::string_view text) {
         while (j < line.size() && IsSpace(line[j])) ++j;
         if (j == line.size() || line[j] == '#') {
           block_parent = static_cast<long>(indent);
+          block_indent = -1;
+          block_blank_indent = 0;
           break;
         }
       }

@@ -307,7 +307,8 @@ TEST(LoadJobSpecFile, MultiFidelityExampleIsAValidJob) {
 // its line and column, and the same text inside quotes or brackets passes.
 TEST(ParseJobSpecYaml, RefusesTextThatHangsYamlCppNamingTheLine) {
   for (const char* hang : {",", "  , x", "# comment\n, x\nname: y", "\"x\" , y", "'x'\n, b",
-                           "&a , b", "!t , b", "name: a\n---\n, x"}) {
+                           "&a , b", "!t , b", "name: a\n---\n, x", "[a], b", " {a: 1}, b",
+                           "A \"\n#\n,", "|\n  \n ,", "a: |\n    x\n  ,"}) {
     absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(hang);
     ASSERT_FALSE(spec.ok()) << hang;
     EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
@@ -333,6 +334,10 @@ TEST(ParseJobSpecYaml, RefusesTextThatHangsYamlCppNamingTheLine) {
   absl::StatusOr<v1::JobSpec> plain = ParseJobSpecYaml("name: x, y\n");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(plain->name(), "x, y");
+  // A quote inside a plain value is a character, not an opening quote.
+  absl::StatusOr<v1::JobSpec> inner = ParseJobSpecYaml("name: 5\" board, \"v2\n");
+  ASSERT_TRUE(inner.ok()) << inner.status();
+  EXPECT_EQ(inner->name(), "5\" board, \"v2");
 }
 
 // Both shipped examples parse.
