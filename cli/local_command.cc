@@ -363,7 +363,9 @@ std::vector<std::string> LocalRun::AgentArgv(const std::string& coordinator_flag
                                    absl::StrCat("--threads=", options_.threads),
                                    "--runner=" + options_.agent_runner};
   if (!cores_.agent.empty()) argv.push_back("--cpus=" + cores_.agent);
-  if (options_.agent_speed_reference) argv.push_back("--speed_reference");
+  if (options_.agent_speed_reference && options_.agent_runner == "libtorch") {
+    argv.push_back("--speed_reference");
+  }
   if (!options_.replay_table.empty()) {
     argv.push_back("--replay_table=" +
                    fs::absolute(options_.replay_table).lexically_normal().string());
