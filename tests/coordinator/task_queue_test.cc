@@ -180,7 +180,7 @@ TEST_F(TaskQueueTest, ExpiryRequeuesAndCountsAttempt) {
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0].state, TaskState::kQueued);
   EXPECT_EQ(expired[0].attempts, 1);
-  EXPECT_EQ(expired[0].last_error, "lease expired (owner w1)");
+  EXPECT_EQ(expired[0].last_error, "lease expired (no heartbeat in time)");
   EXPECT_EQ(queue_.NextExpiryMs(), std::numeric_limits<int64_t>::max());
 
   TaskRecord again = LeaseOne(queue_, "w2");
