@@ -13,10 +13,10 @@
 #include "common/job_spec.h"
 #include "common/logging.h"
 #include "common/metric_names.h"
-#include "coordinator/lease_rules.h"
 #include "common/status_macros.h"
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/lease_rules.h"
 
 namespace edgenas {
 namespace {
