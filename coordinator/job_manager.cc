@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/lease_rules.h"
 
 namespace edgenas {
 namespace {
@@ -88,6 +89,7 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
         return resumed;
       }
       manager->store_fault_ = StoreFaultStatus(resumed);
+      manager->SyncLeaseExpiry();
       EDGENAS_LOG(kError, "coordinator", "cannot write to the database at startup; serving ",
                   "what is stored and refusing new work until it can: ", resumed.ToString());
       RETURN_IF_ERROR(manager->ReloadFromStore());
@@ -143,7 +145,9 @@ absl::Status JobManager::LoadJob(const v1::Job& job, bool resume) {
   const size_t count = candidates.size();
   RETURN_IF_ERROR(runtime->Restore(std::move(candidates), tasks, log));
   AttachScreener(runtime.get(), /*at_submit=*/false).IgnoreError();  // runs unscreened, says why
-  for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t));
+  // Leases the store holds live at least one lease duration from now.
+  const int64_t grace_ms = JobLeaseMs(job.spec());
+  for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t, grace_ms));
   JobRuntime* rt = runtime.get();
   jobs_[job.id()] = std::move(runtime);
   // A reload follows a rolled-back batch: the committed state it reads
@@ -454,6 +458,7 @@ void JobManager::HeartbeatAsync(const v1::HeartbeatRequest& request,
 absl::StatusOr<v1::HeartbeatResponse> JobManager::DoHeartbeat(
     const v1::HeartbeatRequest& request) {
   RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
+  RETURN_IF_ERROR(CheckHeartbeatHolder(queue_, request));  // before anything changes
   v1::HeartbeatResponse response;
   for (const v1::LeaseRef& ref : request.leases()) {
     auto task = queue_.Get(ref.task_id());

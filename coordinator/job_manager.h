@@ -21,8 +21,16 @@
 // manager refuses new work with that status (Lease, SubmitJob) and expires
 // no lease and enforces no budget, so that no task is charged an attempt
 // because its result could not be stored; results, failures, heartbeats,
-// registrations and reads are still tried. If the reload itself fails, every
-// call is refused with UNAVAILABLE until a later reload succeeds.
+// registrations and reads are still tried, and the lease holder's result is
+// taken even if its lease time has passed. When the probe succeeds, every
+// live lease gets one lease duration of grace before it can expire. If the
+// reload itself fails, every call is refused with UNAVAILABLE until a later
+// reload succeeds.
+//
+// The coordinator's own downtime is not charged either: leases loaded from
+// the store at start-up live at least one lease duration from then
+// (coordinator/lease_rules.h). Lease durations run on the monotonic clock,
+// so a wall-clock step expires nothing.
 //
 // No thread per waiter. Lease long polls and event watches are callbacks:
 // a Lease that finds no work is parked (memory, not a thread) under its
@@ -322,6 +330,12 @@ class JobManager {
   // Handles a task that ran out of attempts.
   void OnTaskExhausted(const TaskRecord& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Lease expiry follows store_fault_ (job_manager_leases.cc): suspended
+  // while it is set; when it clears, every live lease gets one lease
+  // duration of grace. Call after every change of store_fault_.
+  void SyncLeaseExpiry() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The job's lease duration (kDefaultLeaseMs for a job not in memory).
+  int64_t LeaseMsOfJob(const std::string& job_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Task ToProto(const TaskRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t Now() const { return clock_->NowUnixMs(); }
 

@@ -153,6 +153,7 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
           store_fault_ = absl::OkStatus();
         }
       }
+      SyncLeaseExpiry();
       batch_error_ = absl::OkStatus();
       touched_jobs_.clear();
       const absl::Time commit_start = absl::Now();
@@ -174,6 +175,7 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
         // Nothing of the batch is stored: memory goes back to what is, and
         // new work waits until a probe write succeeds.
         store_fault_ = StoreFaultStatus(commit);
+        SyncLeaseExpiry();
         dirty_jobs_.clear();
         ReloadFromStore().IgnoreError();  // on failure broken_ says why
       }

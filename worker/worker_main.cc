@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "executor/artifact_client.h"
 #include "executor/executor_loop.h"
+#include "executor/result_spool.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "common/grpc_tls.h"
@@ -55,6 +56,10 @@ ABSL_FLAG(std::string, tls_cert_file, "",
           "this executor's role: edgenas://worker or CN=worker; empty: $EDGENAS_TLS_CERT_FILE");
 ABSL_FLAG(std::string, tls_key_file, "",
           "PEM private key of --tls_cert_file; empty: $EDGENAS_TLS_KEY_FILE");
+ABSL_FLAG(std::string, spool_dir, "",
+          "Folder where finished results wait until the coordinator has answered them, so "
+          "that they survive coordinator outages and a restart of this process (default: "
+          "$XDG_CACHE_HOME/edgenas/spool/worker-<name>, else ~/.cache/edgenas/spool/worker-<name>)");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9465",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -119,6 +124,9 @@ int Main() {
   options.credentials = *credentials;
   options.kind = v1::WORKER;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
+  options.spool_dir = absl::GetFlag(FLAGS_spool_dir).empty()
+                          ? DefaultSpoolDir("worker", options.name)
+                          : absl::GetFlag(FLAGS_spool_dir);
   const TrainingDeviceInfo device = DescribeTrainingDevice(task_options.allow_cuda);
   // Device classes route latency tasks to agents; a worker advertises its
   // hardware through accelerators and capabilities instead.
