@@ -18,7 +18,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "executor/artifact_client.h"
 #include "executor/executor_loop.h"
 #include "executor/signal_stop.h"
@@ -65,23 +64,11 @@ ABSL_FLAG(std::string, metrics_port_file, "",
 namespace edgenas {
 namespace {
 
-// The executor id of the latest registration (set by on_registered, read
-// by the task threads).
-class RegisteredId {
- public:
-  void Set(const std::string& id) {
-    absl::MutexLock lock(&mu_);
-    id_ = id;
-  }
-  std::string Get() const {
-    absl::MutexLock lock(&mu_);
-    return id_;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::string id_ ABSL_GUARDED_BY(mu_);
-};
+// The executor id this thread registered as. Each slot's ExecutorLoop
+// registers (on_registered) and runs its tasks on its own thread, and with
+// --slots N each slot is its own executor, so the id that holds a task's
+// lease is the one registered on the thread running the task.
+thread_local std::string registered_executor_id;
 
 std::string HostName() {
   char buf[256] = {};
@@ -161,9 +148,8 @@ int Main() {
   }
   auto artifacts = std::make_shared<ArtifactClient>(options.coordinator, options.credentials);
   const int64_t max_bytes = absl::GetFlag(FLAGS_max_artifact_mb) << 20;
-  // Uploads name the task they belong to: bound per task below, with the
-  // executor id of the latest registration.
-  auto executor_id = std::make_shared<RegisteredId>();
+  // Uploads name the task they belong to: bound per task below, with this
+  // slot's executor id.
   task_options.artifacts.download = [artifacts, max_bytes](const std::string& job_id,
                                                            const std::string& name) {
     return artifacts->Download(job_id, name, max_bytes);
@@ -176,9 +162,9 @@ int Main() {
     return info->sha256;
   };
   const std::string device_name = device.cuda ? "cuda" : "cpu";
-  options.on_registered = [&options, device_name, threads = task_options.threads,
-                           executor_id](const std::string& id) {
-    executor_id->Set(id);
+  options.on_registered = [&options, device_name, threads = task_options.threads](
+                              const std::string& id) {
+    registered_executor_id = id;
     std::printf(
         "edgenas-worker: registered executor_id=%s name=%s device=%s threads=%d "
         "coordinator=%s\n",
@@ -198,7 +184,7 @@ int Main() {
   }
   return RunExecutorUntilStopped(
       "edgenas-worker", options, v1::TASK_ACCURACY,
-      metrics.Wrap([task_options, roots = *data_roots, artifacts, executor_id,
+      metrics.Wrap([task_options, roots = *data_roots, artifacts,
                     tables = std::make_shared<TableAccuracyTasks>()](
                        const v1::Task& task,
                        const std::atomic<bool>* cancel) -> absl::StatusOr<TaskOutcome> {
@@ -209,7 +195,7 @@ int Main() {
         if (IsTableAccuracyTask(task)) return tables->Run(task);
         AccuracyTaskOptions run_options = task_options;
         run_options.artifacts.upload =
-            [artifacts, uploader = ArtifactUploader{executor_id->Get(), task.task_id(),
+            [artifacts, uploader = ArtifactUploader{registered_executor_id, task.task_id(),
                                                     task.lease_token()}](
                 const std::string& job_id, const std::string& name, const std::string& bytes) {
               return artifacts->Upload(job_id, name, bytes, uploader).status();
