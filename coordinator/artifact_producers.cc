@@ -11,8 +11,8 @@ namespace {
 
 absl::Status Refuse(const TaskRecord& task, const std::string& name, absl::string_view who) {
   return absl::PermissionDeniedError(absl::StrCat(
-      "name: task ", task.task_id, " (operation \"", task.operation, "\") does not produce artifact \"",
-      name.substr(0, 64), "\"; ", who));
+      "name: task ", task.task_id, " (operation \"", task.operation,
+      "\") does not produce artifact \"", name.substr(0, 64), "\"; ", who));
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
   RETURN_IF_ERROR(ValidateArtifactName(header.name()));
   RETURN_IF_ERROR(RequireWriterFields(header));
   if (auth != nullptr) RETURN_IF_ERROR(auth->AuthorizeExecutorCall(caller, header.executor_id()));
+  if (!check_writer) return absl::InternalError("artifact service: no writer check configured");
   const ArtifactWriteClaim claim = ClaimOf(header);
   // Early, so that a refused writer sends no bytes to disk.
   RETURN_IF_ERROR(check_writer(claim));

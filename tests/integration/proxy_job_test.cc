@@ -191,7 +191,8 @@ TEST(ProxyJob, TwoSlotWorkerStoresArtifactsUnderEachSlotsLease) {
   const std::string log_path = cluster.coordinator()->log_file_path();
   ASSERT_TRUE(cluster.StopCoordinator().ok());
   std::ifstream log(log_path);
-  const std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string logged((std::istreambuf_iterator<char>(log)),
+                           std::istreambuf_iterator<char>());
   EXPECT_THAT(logged, Not(HasSubstr("upload refused")));
 
   auto store = Store::Open(cluster.db_path());
@@ -203,7 +204,8 @@ TEST(ProxyJob, TwoSlotWorkerStoresArtifactsUnderEachSlotsLease) {
     EXPECT_THAT(t.last_error, Not(HasSubstr("executor_id"))) << t.task_id;
   }
   std::ifstream teacher(cluster.db_path() + ".artifacts/refs/" + job_id + "/teacher");
-  const std::string ref((std::istreambuf_iterator<char>(teacher)), std::istreambuf_iterator<char>());
+  const std::string ref((std::istreambuf_iterator<char>(teacher)),
+                        std::istreambuf_iterator<char>());
   EXPECT_THAT(ref, HasSubstr("task_id " + job_id + ".train_teacher")) << ref;
 }
 
