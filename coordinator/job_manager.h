@@ -65,6 +65,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "coordinator/artifact_producers.h"
 #include "coordinator/coordinator_observer.h"
 #include "coordinator/coordinator_snapshot.h"
 #include "coordinator/evaluators/evaluator.h"
@@ -188,6 +189,21 @@ class JobManager {
   // The stored table of (space, device_class); NOT_FOUND when there is none,
   // INVALID_ARGUMENT naming an empty field.
   absl::StatusOr<v1::LatencyTable> GetLatencyTable(const v1::GetLatencyTableRequest& request);
+
+  // --- artifacts (job_manager_artifacts.cc) ---
+  // Whether claim.executor_id may write artifact claim.name of claim.job_id
+  // now (ArtifactService.Upload; rules in coordinator/artifact_producers.h).
+  // OK only when the job exists and has not ended, the executor holds the
+  // live lease claim.lease_token on claim.task_id, a task of that job, the
+  // task produces the name, and the ref it would replace (if any) was set
+  // by this same task or by one whose output never counted (failed,
+  // cancelled or requeued). NOT_FOUND naming job_id for an unknown job;
+  // FAILED_PRECONDITION naming job_id once it has ended, or naming name when
+  // the ref was set by a task that finished or still runs (immutable);
+  // PERMISSION_DENIED naming task_id, lease_token or name otherwise.
+  // Refusals never name another executor. Waits only for the batch in
+  // progress; changes nothing.
+  absl::Status CheckArtifactWriter(const ArtifactWriteClaim& claim);
 
   // Sweeps expired leases and enforces wall-time budgets now (tests call it
   // after advancing a fake clock). Waits for the sweep to commit.
