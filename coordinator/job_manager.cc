@@ -4,6 +4,7 @@
 #include "coordinator/job_manager.h"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,8 @@
 #include "common/status_macros.h"
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace edgenas {
 namespace {
@@ -48,6 +51,25 @@ absl::Status ValidateName(const std::string& value, const std::string& field, si
     }
   }
   return absl::OkStatus();
+}
+
+// True when `elapsed_ms` exceeds a wall-time budget of `max_wall_seconds`
+// (0: none); never overflows, whatever a stored spec says.
+bool WallBudgetSpent(int64_t elapsed_ms, int64_t max_wall_seconds) {
+  if (max_wall_seconds <= 0) return false;
+  if (max_wall_seconds > std::numeric_limits<int64_t>::max() / 1000) return false;
+  return elapsed_ms > max_wall_seconds * 1000;
+}
+
+// The job record's bytes, the same for equal records (maps in order).
+std::string DeterministicBytes(const v1::Job& job) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  job.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
 }
 
 }  // namespace
@@ -647,14 +669,15 @@ void JobManager::AddTasks(const std::vector<TaskRecord>& tasks) {
 
 void JobManager::FillJob(JobRuntime* job) {
   const auto& budget = job->job().spec().budget();
-  if (budget.max_wall_seconds() > 0 &&
-      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
+  if (WallBudgetSpent(Now() - job->job().created_unix_ms(), budget.max_wall_seconds()) &&
       !job->CreationFinished()) {
     EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
     job->StopCreating();
     job->mutable_job()->set_message("wall-time budget reached");
     MarkDirty(job);
   }
+  // An idle job (nothing to create, nothing changed) writes nothing.
+  const std::string before = DeterministicBytes(job->job());
   std::vector<JobRuntime::NewCandidate> created = job->Fill(Now());
   for (const auto& nc : created) {
     Write(store_->PutCandidate(nc.candidate));
@@ -664,7 +687,10 @@ void JobManager::FillJob(JobRuntime* job) {
       AppendEvent(job, v1::EVENT_CANDIDATE_FAILED, &nc.candidate);
     }
   }
-  MarkDirty(job);  // counters and strategy log
+  if (!created.empty() || job->HasNewStrategyCalls() ||
+      DeterministicBytes(job->job()) != before) {
+    MarkDirty(job);  // counters, message, creation state and strategy log
+  }
 }
 
 void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
