@@ -144,12 +144,7 @@ absl::Status JobManager::LoadFromStore(bool resume) {
       ended_jobs_[job.id()] = job;  // read in full only when asked for
       continue;
     }
-    absl::Status loaded = LoadJob(job, resume);
-    if (!loaded.ok()) {
-      EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
-                  loaded.ToString(), "; it is kept as stored and not resumed");
-      ended_jobs_[job.id()] = job;
-    }
+    LoadOrPark(job, resume);  // a job that cannot be loaded is shown so and retried
   }
   return absl::OkStatus();
 }
@@ -188,6 +183,8 @@ absl::StatusOr<JobRuntime*> JobManager::FindJob(const std::string& job_id) {
   if (ended_jobs_.count(job_id) > 0) {
     return absl::FailedPreconditionError(absl::StrCat("job ", job_id, " has already ended"));
   }
+  auto unloaded = unloaded_jobs_.find(job_id);
+  if (unloaded != unloaded_jobs_.end()) return UnloadedStatus(job_id, unloaded->second);
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -196,6 +193,8 @@ absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
   if (it != jobs_.end()) return it->second->job();
   auto ended = ended_jobs_.find(job_id);
   if (ended != ended_jobs_.end()) return ended->second;
+  auto unloaded = unloaded_jobs_.find(job_id);
+  if (unloaded != unloaded_jobs_.end()) return UnloadedRecord(unloaded->second);
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -255,6 +254,7 @@ std::vector<v1::Job> JobManager::ListJobs() {
   std::vector<v1::Job> jobs;
   for (const auto& [id, rt] : jobs_) jobs.push_back(rt->job());
   for (const auto& [id, job] : ended_jobs_) jobs.push_back(job);
+  for (const auto& [id, job] : unloaded_jobs_) jobs.push_back(UnloadedRecord(job));
   std::sort(jobs.begin(), jobs.end(), [](const v1::Job& a, const v1::Job& b) {
     if (a.created_unix_ms() != b.created_unix_ms()) return a.created_unix_ms() < b.created_unix_ms();
     return a.id() < b.id();
@@ -275,6 +275,7 @@ void JobManager::CancelJobAsync(const std::string& job_id, Callback<v1::Job> don
 }
 
 absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
+  if (unloaded_jobs_.count(job_id) > 0) return CancelUnloaded(job_id);
   ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
   rt->StopCreating();
   for (const v1::Candidate& c : rt->FailPending("job cancelled", Now())) {
@@ -519,6 +520,7 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
                                       request.executor_id());
   if (!checked.ok()) {
     if (!absl::IsNotFound(checked.status())) return checked.status();
+    RETURN_IF_ERROR(CheckTaskJobLoaded(request.task_id()));  // kept for later: retry
     // Finished tasks leave memory; the store says whether this is a repeat
     // of the completion that finished it.
     auto stored = store_->GetTask(request.task_id());
@@ -594,6 +596,7 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
                              reason, request.retryable() && !request.job_fatal());
   if (!outcome.ok()) {
     if (absl::IsNotFound(outcome.status())) {
+      RETURN_IF_ERROR(CheckTaskJobLoaded(request.task_id()));  // kept for later: retry
       return absl::FailedPreconditionError(
           absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100), "\""));
     }
@@ -837,6 +840,7 @@ void JobManager::SweepLocked() {
       OnTaskExhausted(t);
     }
   }
+  RetryUnloadedJobs();
   std::vector<JobRuntime*> live;
   for (auto& [id, job] : jobs_) live.push_back(job.get());
   for (JobRuntime* job : live) Advance(job);

@@ -110,6 +110,10 @@ inline constexpr int kMaxTasksPerLease = 16;
 inline constexpr int kMaxLeasesPerHeartbeat = 64;
 inline constexpr int kMaxCapabilities = 32;
 inline constexpr int kMaxAccelerators = 16;
+// After a failed reload (the manager is broken) the next one is tried this
+// long after (clock time), doubling after each failure up to the maximum.
+inline constexpr int64_t kMinReloadBackoffMs = 100;
+inline constexpr int64_t kMaxReloadBackoffMs = 10000;
 
 class JobManager {
  public:
@@ -195,6 +199,9 @@ class JobManager {
   // Operations committed so far and batches they took (diagnostics).
   int64_t committed_operations() const;
   int64_t committed_batches() const;
+  // Reloads of the whole state from the store tried so far (after failed
+  // batches, and while broken: at most one per back-off period).
+  int64_t reload_attempts() const;
 
  private:
   struct Executor {
@@ -239,8 +246,14 @@ class JobManager {
   // After a failed batch: drops every job, task and executor from memory
   // and loads them again as last committed (executors keep last_seen).
   // Parked calls stay parked. On failure the manager is broken_ until a
-  // later reload succeeds.
+  // later reload succeeds; the next try is due after a back-off
+  // (kMinReloadBackoffMs, doubling to kMaxReloadBackoffMs).
   absl::Status ReloadFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // While broken: reloads when the back-off has passed, else does nothing.
+  void RetryReloadIfDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The earliest parked-call deadline, and while broken the next reload's
+  // due time (as real time: the committer sleeps until then).
+  absl::Time NextWakeup() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Queues `op` for the committer thread.
   void Submit(Op op);
@@ -262,6 +275,33 @@ class JobManager {
   // Runs a store write; a failure marks the batch failed (see WriteFailed).
   bool Write(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // --- jobs that failed to load (job_load_failures.cc) ---
+  // A job whose load failed (a read error, a strategy log that does not
+  // replay): kept as stored, neither running nor ended, shown with
+  // Job.load_failed and why, and tried again after a back-off.
+  struct UnloadedJob {
+    v1::Job stored;
+    absl::Status why;
+    int64_t backoff_ms = 0;
+    int64_t next_try_ms = 0;  // clock time
+  };
+  // Loads a live job; on failure undoes what the attempt put in memory and
+  // records the job as unloaded (or pushes its next try back).
+  void LoadOrPark(const v1::Job& job, bool resume) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tries again every unloaded job whose back-off passed (housekeeping).
+  void RetryUnloadedJobs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The record shown for an unloaded job: as stored, load_failed, why.
+  static v1::Job UnloadedRecord(const UnloadedJob& job);
+  // UNAVAILABLE for work of an unloaded job: try again later.
+  static absl::Status UnloadedStatus(const std::string& job_id, const UnloadedJob& job);
+  // Cancels a job that could not be loaded, by its stored record.
+  absl::StatusOr<v1::Job> CancelUnloaded(const std::string& job_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // UNAVAILABLE when `task_id` is a stored task of an unloaded job, else OK.
+  absl::Status CheckTaskJobLoaded(const std::string& task_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // A live job; FAILED_PRECONDITION for an ended one, UNAVAILABLE for one
+  // that failed to load, NOT_FOUND otherwise.
   absl::StatusOr<JobRuntime*> FindJob(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The stored or live record of any job; NOT_FOUND otherwise.
@@ -291,7 +331,8 @@ class JobManager {
                                     int max_tasks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued tasks to parked long polls that can run them.
   void DispatchWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Answers parked calls whose deadline passed.
+  // Answers parked calls whose deadline passed (also while broken or
+  // shutting down: then expired watches get no events, not an error).
   void ExpireWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers event watches of jobs that have new events or ended.
   void WakeEventWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -356,6 +397,7 @@ class JobManager {
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Job> ended_jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, UnloadedJob> unloaded_jobs_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);
   TaskQueue queue_ ABSL_GUARDED_BY(mu_);
@@ -382,6 +424,9 @@ class JobManager {
   // refused, with broken_reason_, until a reload succeeds.
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status broken_reason_ ABSL_GUARDED_BY(mu_);
+  int64_t reload_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reload_backoff_ms_ ABSL_GUARDED_BY(mu_) = 0;  // 0: not broken
+  int64_t next_reload_ms_ ABSL_GUARDED_BY(mu_) = 0;     // clock time of the next try
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -765,6 +765,7 @@ absl::Status Store::PutExecutor(const ExecutorRecord& e) {
 
 absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
   Access access(this);
+  if (auto fault = read_faults_.find(""); fault != read_faults_.end()) return fault->second;
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT id, kind, name, device_class, registered_ms, "
@@ -839,6 +840,15 @@ void Store::FailNextCommitsForTest(int count, absl::Status error) {
   Access access(this);
   failing_commits_ = count;
   commit_error_ = std::move(error);
+}
+
+void Store::FailReadsForTest(const std::string& job_id, absl::Status error) {
+  Access access(this);
+  if (error.ok()) {
+    read_faults_.erase(job_id);
+  } else {
+    read_faults_[job_id] = std::move(error);
+  }
 }
 
 absl::StatusOr<int64_t> Store::SetMaxBytes(int64_t max_bytes) {
@@ -917,6 +927,7 @@ absl::Status Store::AppendStrategyCalls(const std::string& job_id,
 
 absl::StatusOr<std::vector<StrategyCall>> Store::ListStrategyCalls(const std::string& job_id) {
   Access access(this);
+  if (auto fault = read_faults_.find(job_id); fault != read_faults_.end()) return fault->second;
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT seq, type, number, candidate_id, known_finished "

@@ -119,6 +119,11 @@ class Store {
   // Fault injection for tests of crash safety: the next `count` top-level
   // commits fail (the transaction is rolled back) with `error`.
   void FailNextCommitsForTest(int count, absl::Status error);
+  // Fault injection for tests of loading: while `error` is not OK, reads
+  // fail with it: ListExecutors when `job_id` is empty (a whole reload
+  // fails), else ListStrategyCalls of that job (the job cannot be loaded).
+  // An OK `error` clears the fault.
+  void FailReadsForTest(const std::string& job_id, absl::Status error);
 
   // Caps the database file at about `max_bytes` (PRAGMA max_page_count, in
   // whole pages; 0 lifts the cap). A write that would grow the file past it
@@ -195,6 +200,7 @@ class Store {
   int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
   int failing_commits_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status commit_error_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Status> read_faults_ ABSL_GUARDED_BY(mu_);  // FailReadsForTest
   int64_t default_max_pages_ ABSL_GUARDED_BY(mu_) = 0;  // before SetMaxBytes; 0: not read
   std::map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
