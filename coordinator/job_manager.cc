@@ -157,9 +157,19 @@ absl::Status JobManager::LoadJob(const v1::Job& job, bool resume) {
   ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, store_->ListTasks(job.id()));
   ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job.id()));
   ASSIGN_OR_RETURN(std::vector<StrategyCall> log, store_->ListStrategyCalls(job.id()));
+  ASSIGN_OR_RETURN(std::vector<v1::LatencyTable> snapshot,
+                   store_->ListJobLatencyTables(job.id()));
   const size_t count = candidates.size();
   RETURN_IF_ERROR(runtime->Restore(std::move(candidates), tasks, log));
-  AttachScreener(runtime.get(), /*at_submit=*/false).IgnoreError();  // runs unscreened, says why
+  // Screens with the tables it was submitted with, whatever was profiled
+  // since; a job stored before jobs kept their tables takes today's, once.
+  std::vector<v1::LatencyTable> used;
+  AttachScreener(runtime.get(), /*at_submit=*/false, snapshot.empty() ? nullptr : &snapshot,
+                 &used)
+      .IgnoreError();  // runs unscreened, says why
+  if (resume && snapshot.empty() && !used.empty()) {
+    Write(store_->PutJobLatencyTables(job.id(), used));
+  }
   for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t));
   JobRuntime* rt = runtime.get();
   jobs_[job.id()] = std::move(runtime);
@@ -228,11 +238,18 @@ absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
   if (options_.evaluator_override) evaluator = options_.evaluator_override(spec);
   ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
                    JobRuntime::Create(job, std::move(evaluator)));
-  RETURN_IF_ERROR(AttachScreener(runtime.get(), /*at_submit=*/true));
+  std::vector<v1::LatencyTable> screen_tables;
+  RETURN_IF_ERROR(
+      AttachScreener(runtime.get(), /*at_submit=*/true, /*snapshot=*/nullptr, &screen_tables));
   JobRuntime* rt = runtime.get();
   // Refused before anything is written: the store cannot take new work now.
   if (!store_fault_.ok()) return store_fault_;
   if (!Write(store_->PutJob(job))) return batch_error_;
+  // The job keeps its own copies: a later re-profile does not change what
+  // it screens with, also after a restart.
+  if (!screen_tables.empty() && !Write(store_->PutJobLatencyTables(job.id(), screen_tables))) {
+    return batch_error_;
+  }
   jobs_[job.id()] = std::move(runtime);
   last_event_[job.id()] = 0;
   EDGENAS_LOG(kInfo, "coordinator", "job ", job.id(), " submitted: space=", spec.space().name(),

@@ -319,10 +319,16 @@ class JobManager {
   absl::StatusOr<v1::PutLatencyTableResponse> DoPutLatencyTable(
       const v1::PutLatencyTableRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gives the job its latency-table screener (coordinator/screening.h) when
-  // its spec screens. At submission a missing or unfit table refuses the job
+  // its spec screens, from `snapshot` (the job's own copies of its tables,
+  // Store::ListJobLatencyTables) when not null, else from the tables stored
+  // now; appends the tables it used to *used (to snapshot at submission).
+  // At submission a missing or unfit table refuses the job
   // (FAILED_PRECONDITION naming job.latency.screen_with_table); on restart
   // the job runs unscreened and its message says why.
-  absl::Status AttachScreener(JobRuntime* job, bool at_submit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AttachScreener(JobRuntime* job, bool at_submit,
+                              const std::vector<v1::LatencyTable>* snapshot,
+                              std::vector<v1::LatencyTable>* used)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The executor, marked as seen now (every executor call goes through it).
   absl::StatusOr<const Executor*> FindExecutor(const std::string& executor_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

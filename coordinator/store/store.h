@@ -51,12 +51,16 @@ struct ExecutorRecord {
   std::vector<std::string> capabilities;  // e.g. "energy_meter", "gpu"
   std::vector<std::string> accelerators;  // e.g. "cuda:0 NVIDIA H100"
   v1::DeviceDescriptor device;            // device agents' descriptor; empty = none
+  // Who registered it: the SHA-256 of its client certificate under mutual
+  // TLS ("" without one). Only that identity may act for the id, also after
+  // a restart (coordinator/auth/auth_policy.h).
+  std::string owner_identity;
 };
 
 class Store {
  public:
   // The schema version this build writes; Open migrates older ones to it.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens (creating if needed) and migrates the database at `path`
   // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the
@@ -172,6 +176,16 @@ class Store {
   // The stored table of (space, device_class), or NOT_FOUND naming both.
   absl::StatusOr<v1::LatencyTable> GetLatencyTable(const std::string& space,
                                                    const std::string& device_class);
+
+  // Stores the tables job `job_id` screens with (its own copies, one per
+  // device class, table job_latency_tables): later PutLatencyTable calls do
+  // not change them. FAILED_PRECONDITION when the job is unknown,
+  // INVALID_ARGUMENT for an empty job id or device class.
+  absl::Status PutJobLatencyTables(const std::string& job_id,
+                                   const std::vector<v1::LatencyTable>& tables);
+  // The job's own tables, by device class (empty when it has none, e.g. a
+  // job stored by a build before schema version 6).
+  absl::StatusOr<std::vector<v1::LatencyTable>> ListJobLatencyTables(const std::string& job_id);
 
  private:
   class Access;  // the re-entrant hold on mu_, see the banner

@@ -309,7 +309,9 @@ TEST_F(StoreTest, MigratesVersion3MetricsToFidelities) {
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
     ASSERT_EQ(sqlite3_exec(db,
-                           // Undo v5, then v4: what a version-3 file holds.
+                           // Undo v6, v5, then v4: what a version-3 file holds.
+                           "DROP TABLE job_latency_tables;"
+                           "ALTER TABLE executors DROP COLUMN owner_identity;"
                            "ALTER TABLE metrics DROP COLUMN ci_low;"
                            "ALTER TABLE metrics DROP COLUMN ci_high;"
                            "ALTER TABLE metrics DROP COLUMN unstable;"
@@ -907,7 +909,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
-    EXPECT_EQ(Store::kSchemaVersion, 5);
+    EXPECT_EQ(Store::kSchemaVersion, 6);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
