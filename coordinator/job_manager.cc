@@ -403,17 +403,26 @@ static absl::Status ValidateRegistration(const v1::RegisterRequest& request) {
 
 void JobManager::RegisterAsync(const v1::RegisterRequest& request,
                                Callback<v1::RegisterResponse> done) {
+  RegisterAsync(request, /*owner_identity=*/"", std::move(done));
+}
+
+void JobManager::RegisterAsync(const v1::RegisterRequest& request,
+                               const std::string& owner_identity,
+                               Callback<v1::RegisterResponse> done) {
   absl::Status valid = ValidateRegistration(request);
   if (!valid.ok()) {
     done(valid);
     return;
   }
   Submit(MakeOp<v1::RegisterResponse>(
-      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoRegister(request); },
+      [this, request, owner_identity]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return DoRegister(request, owner_identity);
+      },
       std::move(done)));
 }
 
-absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request) {
+absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request,
+                                                            const std::string& owner_identity) {
   const std::string id = NewId(request.kind() == v1::WORKER ? "worker" : "agent");
   ExecutorRecord record;
   record.id = id;
@@ -425,6 +434,7 @@ absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRe
   record.capabilities.assign(request.capabilities().begin(), request.capabilities().end());
   record.accelerators.assign(request.accelerators().begin(), request.accelerators().end());
   record.device = request.device();
+  record.owner_identity = owner_identity;
   if (!Write(store_->PutExecutor(record))) return batch_error_;
   executors_[id] = Executor{request.kind(), request.name(), request.device_class(),
                             record.capabilities, record.registered_ms};

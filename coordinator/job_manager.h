@@ -155,6 +155,11 @@ class JobManager {
   // --- TaskService core (async forms call `done` exactly once) ---
   absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request);
   void RegisterAsync(const v1::RegisterRequest& request, Callback<v1::RegisterResponse> done);
+  // Registers an executor bound to `owner_identity` (the fingerprint of its
+  // client certificate; "" without one), stored with it so that the binding
+  // survives a restart (ExecutorRecord::owner_identity).
+  void RegisterAsync(const v1::RegisterRequest& request, const std::string& owner_identity,
+                     Callback<v1::RegisterResponse> done);
   // Long poll: answers with tasks this executor can run as soon as there
   // are some, or with none after request.wait_ms (clamped to 30 s).
   // NOT_FOUND for an unknown executor (it should register again). Returns a
@@ -308,7 +313,8 @@ class JobManager {
   absl::StatusOr<v1::Job> JobRecord(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoSubmit(v1::JobSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoCancel(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request)
+  absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request,
+                                                  const std::string& owner_identity)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::HeartbeatResponse> DoHeartbeat(const v1::HeartbeatRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

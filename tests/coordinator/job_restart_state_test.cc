@@ -1,10 +1,12 @@
 // Exact restart of a job's creation state (issue 23): a job that stopped
 // creating candidates stays stopped after a restart; an idle job writes
 // nothing on housekeeping ticks; a wall-time budget that would overflow in
-// milliseconds is refused naming the field.
+// milliseconds is refused naming the field; an executor keeps the identity
+// it registered with.
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "common/job_spec.h"
 #include "common/latency_ops.h"
 #include "gmock/gmock.h"
@@ -133,6 +135,39 @@ TEST_F(JobRestartStateTest, HugeWallTimeBudgetIsRefusedNamingTheField) {
   ASSERT_TRUE(running.ok());
   EXPECT_EQ(running->state(), v1::JOB_SEARCHING) << running->message();
   EXPECT_THAT(running->message(), ::testing::Not(HasSubstr("wall-time")));
+}
+
+// The certificate an executor registered with is stored with it, so that
+// the id stays bound to it after a restart (coordinator_main hands it to
+// CoordinatorAuth); a registration without one stores none.
+TEST_F(JobRestartStateTest, ExecutorKeepsTheIdentityItRegisteredWith) {
+  v1::RegisterRequest req;
+  req.set_kind(v1::DEVICE_AGENT);
+  req.set_device_class("rpi5");
+  absl::StatusOr<v1::RegisterResponse> bound = absl::UnknownError("not answered");
+  absl::Notification answered;
+  manager_->RegisterAsync(req, "sha256-of-board-a",
+                          [&](absl::StatusOr<v1::RegisterResponse> r) {
+                            bound = std::move(r);
+                            answered.Notify();
+                          });
+  answered.WaitForNotification();
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  const std::string open_id = RegisterExecutor(v1::WORKER);
+  Open();
+  auto executors = store_->ListExecutors();
+  ASSERT_TRUE(executors.ok()) << executors.status();
+  int seen = 0;
+  for (const ExecutorRecord& e : *executors) {
+    if (e.id == bound->executor_id()) {
+      ++seen;
+      EXPECT_EQ(e.owner_identity, "sha256-of-board-a");
+    } else if (e.id == open_id) {
+      ++seen;
+      EXPECT_EQ(e.owner_identity, "");
+    }
+  }
+  EXPECT_EQ(seen, 2);
 }
 
 }  // namespace
