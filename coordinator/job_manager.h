@@ -22,7 +22,18 @@
 // no lease and enforces no budget, so that no task is charged an attempt
 // because its result could not be stored; results, failures, heartbeats,
 // registrations and reads are still tried. If the reload itself fails, every
-// call is refused with UNAVAILABLE until a later reload succeeds.
+// call is refused with UNAVAILABLE until a later reload succeeds; reloads
+// are tried again after a growing pause (kMinReloadBackoffMs doubling to
+// kMaxReloadBackoffMs), and parked calls are still answered at their
+// deadlines (and when cancelled) meanwhile.
+//
+// Exact restart: a job's record keeps whether it stopped creating
+// candidates, and a job that screens keeps its own copies of the latency
+// tables it was submitted with (Store::PutJobLatencyTables), so a restart or
+// reload resumes it as it was. A job that cannot be loaded (a read error)
+// is shown with Job.load_failed, its results are answered UNAVAILABLE,
+// housekeeping loads it again after a growing pause, and CancelJob ends it
+// (job_load_failures.cc).
 //
 // No thread per waiter. Lease long polls and event watches are callbacks:
 // a Lease that finds no work is parked (memory, not a thread) under its
