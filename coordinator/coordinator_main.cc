@@ -128,8 +128,9 @@ int main(int argc, char** argv) {
     auth_options.search_tokens = *std::move(tokens);
   }
   if (auth_options.mutual_tls) {
-    // Executors registered before this start keep their ids; each is claimed
-    // again by the first certificate matching its kind and device class.
+    // Executors registered before this start keep their ids, bound to the
+    // certificate that registered them (older records: claimed by the first
+    // certificate matching their kind and device class).
     auto executors = (*store)->ListExecutors();
     if (!executors.ok()) {
       std::fprintf(stderr, "edgenas-coordinator: cannot read executors: %s\n",
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
           e.kind == edgenas::v1::WORKER         ? edgenas::ExecutorRole::kWorker
           : e.kind == edgenas::v1::DEVICE_AGENT ? edgenas::ExecutorRole::kAgent
                                                 : edgenas::ExecutorRole::kUnknown,
-          e.device_class};
+          e.device_class, e.owner_identity};
     }
   }
   auto credentials = edgenas::ServerCredentials(absl::GetFlag(FLAGS_tls_cert_file),
