@@ -15,6 +15,15 @@
 #include "gtest/gtest.h"
 
 namespace edgenas::testing {
+namespace {
+
+// The tests read the processes' info lines ("task start", registrations,
+// acknowledgements); CTest runs every test with EDGENAS_LOG_LEVEL=warning.
+// Set before main, while the process has a single thread; the cluster's
+// children inherit it.
+const bool kChildrenLogInfo = ::setenv("EDGENAS_LOG_LEVEL", "info", 1) == 0;
+
+}  // namespace
 
 Cluster::Cluster() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "edgenas-it-XXXXXX").string();
