@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/job_listing.h"
 
 namespace edgenas {
 namespace {
@@ -119,14 +120,14 @@ absl::Status JobManager::LoadFromStore(bool resume) {
   for (const v1::Job& job : jobs) {
     ASSIGN_OR_RETURN(last_event_[job.id()], store_->LastEventSequence(job.id()));
     if (IsTerminalState(job.state())) {
-      ended_jobs_[job.id()] = job;  // read in full only when asked for
+      ended_jobs_[job.id()] = job.state();  // read from the store when asked for
       continue;
     }
     absl::Status loaded = LoadJob(job, resume);
     if (!loaded.ok()) {
       EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
                   loaded.ToString(), "; it is kept as stored and not resumed");
-      ended_jobs_[job.id()] = job;
+      ended_jobs_[job.id()] = job.state();
     }
   }
   return absl::OkStatus();
@@ -172,8 +173,12 @@ absl::StatusOr<JobRuntime*> JobManager::FindJob(const std::string& job_id) {
 absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it != jobs_.end()) return it->second->job();
-  auto ended = ended_jobs_.find(job_id);
-  if (ended != ended_jobs_.end()) return ended->second;
+  if (ended_jobs_.count(job_id) > 0) return store_->GetJob(job_id);
+  return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
+}
+
+absl::Status JobManager::JobKnown(const std::string& job_id) {
+  if (jobs_.count(job_id) > 0 || ended_jobs_.count(job_id) > 0) return absl::OkStatus();
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -228,16 +233,17 @@ absl::StatusOr<v1::Job> JobManager::GetJob(const std::string& job_id) {
   return JobRecord(job_id);
 }
 
-std::vector<v1::Job> JobManager::ListJobs() {
+absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(const v1::ListJobsRequest& request) {
+  ASSIGN_OR_RETURN(const JobQuery query, ParseJobQuery(request));
   absl::MutexLock lock(&mu_);
-  std::vector<v1::Job> jobs;
-  for (const auto& [id, rt] : jobs_) jobs.push_back(rt->job());
-  for (const auto& [id, job] : ended_jobs_) jobs.push_back(job);
-  std::sort(jobs.begin(), jobs.end(), [](const v1::Job& a, const v1::Job& b) {
-    if (a.created_unix_ms() != b.created_unix_ms()) return a.created_unix_ms() < b.created_unix_ms();
-    return a.id() < b.id();
-  });
-  return jobs;
+  if (broken_) return broken_reason_;
+  // Under mu_ the store holds exactly the state in memory (every batch
+  // writes its jobs before it commits), live jobs included.
+  JobPage page(query);
+  RETURN_IF_ERROR(store_->ForEachJobAfter(query.from_start, query.after_created_ms,
+                                          query.after_id,
+                                          [&page](v1::Job job) { return page.Offer(std::move(job)); }));
+  return std::move(page).Finish();
 }
 
 absl::StatusOr<v1::Job> JobManager::CancelJob(const std::string& job_id) {
@@ -285,7 +291,7 @@ absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id
     if (c == nullptr) return not_found;
     return *c;
   }
-  RETURN_IF_ERROR(JobRecord(job_id).status());
+  RETURN_IF_ERROR(JobKnown(job_id));
   auto stored = store_->GetCandidate(candidate_id);
   if (!stored.ok() || stored->job_id() != job_id) return not_found;
   return stored;
@@ -299,7 +305,7 @@ absl::StatusOr<v1::ListCandidatesResponse> JobManager::ListCandidates(
     if (broken_) return broken_reason_;
     auto it = jobs_.find(query.job_id);
     if (it != jobs_.end()) return PageCandidates(query, it->second->CandidatesBySequence());
-    RETURN_IF_ERROR(JobRecord(query.job_id).status());
+    RETURN_IF_ERROR(JobKnown(query.job_id));
   }
   // An ended job's candidates no longer change and were committed before
   // it was listed as ended, so the store is read without holding up the
@@ -762,7 +768,7 @@ void JobManager::EndJob(JobRuntime* job, v1::JobState state, const std::string& 
   SetState(job, state, message);
   FlushDirtyJobs();
   queue_.ForgetJob(id);
-  ended_jobs_[id] = job->job();
+  ended_jobs_[id] = job->job().state();
   auto it = jobs_.find(id);
   if (it != jobs_.end()) {
     retired_.push_back(std::move(it->second));

@@ -34,8 +34,9 @@
 // Reads (GetJob, ListJobs, GetParetoFront, GetCandidate, ListCandidates)
 // take the mutex
 // and never wait for the committer beyond the batch in progress. Finished
-// jobs are kept as their job record only; their candidates are read from
-// the store when asked for.
+// jobs are kept as their id and state only (ended_jobs_); their record,
+// spec and candidates are read from the store when asked for, and ListJobs
+// pages through the store (coordinator/job_listing.h).
 #ifndef EDGENAS_COORDINATOR_JOB_MANAGER_H_
 #define EDGENAS_COORDINATOR_JOB_MANAGER_H_
 
@@ -126,7 +127,10 @@ class JobManager {
   absl::StatusOr<v1::Job> SubmitJob(v1::JobSpec spec);
   void SubmitJobAsync(v1::JobSpec spec, Callback<v1::Job> done);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
-  std::vector<v1::Job> ListJobs();
+  // One page of every job, oldest first, in the request's view
+  // (coordinator/job_listing.h): at most page_size jobs and about 2 MiB.
+  // INVALID_ARGUMENT naming the bad field (page_size, page_token, view).
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request = {});
   // Cancels a job that has not ended; its outstanding tasks are revoked.
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
   void CancelJobAsync(const std::string& job_id, Callback<v1::Job> done);
@@ -266,6 +270,8 @@ class JobManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The stored or live record of any job; NOT_FOUND otherwise.
   absl::StatusOr<v1::Job> JobRecord(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OK when the job is live or ended (nothing read); NOT_FOUND otherwise.
+  absl::Status JobKnown(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoSubmit(v1::JobSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoCancel(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request)
@@ -355,7 +361,9 @@ class JobManager {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, v1::Job> ended_jobs_ ABSL_GUARDED_BY(mu_);
+  // Jobs not in jobs_ (ended, or kept as stored when they could not be
+  // restored): only their state; the record is read from the store.
+  std::map<std::string, v1::JobState> ended_jobs_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);
   TaskQueue queue_ ABSL_GUARDED_BY(mu_);

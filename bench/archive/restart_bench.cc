@@ -78,6 +78,20 @@ std::string Register(edgenas::JobManager& m, edgenas::v1::ExecutorKind kind) {
   return m.Register(req)->executor_id();
 }
 
+// Every job, page by page (summaries: the counters are what is read).
+std::vector<edgenas::v1::Job> AllJobs(edgenas::JobManager& m) {
+  std::vector<edgenas::v1::Job> jobs;
+  edgenas::v1::ListJobsRequest request;
+  request.set_view(edgenas::v1::JOB_VIEW_SUMMARY);
+  do {
+    auto page = m.ListJobs(request);
+    if (!page.ok()) break;
+    jobs.insert(jobs.end(), page->jobs().begin(), page->jobs().end());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return jobs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,7 +122,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     int64_t done = 0, pending = 0, unfinished = 0;
-    for (const v1::Job& j : (*manager)->ListJobs()) {
+    for (const v1::Job& j : AllJobs(**manager)) {
       done += j.candidates_done();
       pending += j.candidates_pending();
       unfinished += j.state() == v1::JOB_SEARCHING;
@@ -200,7 +214,7 @@ int main(int argc, char** argv) {
   const double build_s = Seconds(build_start);
   auto totals = [&](JobManager& m) {
     int64_t done = 0, pending = 0, unfinished = 0;
-    for (const v1::Job& j : m.ListJobs()) {
+    for (const v1::Job& j : AllJobs(m)) {
       done += j.candidates_done();
       pending += j.candidates_pending();
       unfinished += j.state() == v1::JOB_SEARCHING;

@@ -502,7 +502,7 @@ TEST_F(JobManagerTest, SubmitRefusesBadStrategyParams) {
   auto job = manager_->SubmitJob(spec);
   EXPECT_EQ(job.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(job.status().message(), HasSubstr("strategy.params.nope"));
-  EXPECT_TRUE(manager_->ListJobs().empty());
+  EXPECT_EQ(manager_->ListJobs()->jobs_size(), 0);
 }
 
 }  // namespace
