@@ -69,6 +69,8 @@ JobManager::JobManager(const JobManagerOptions& options)
 
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options) {
   if (options.store == nullptr) return absl::InvalidArgumentError("options.store is required");
+  RETURN_IF_ERROR(
+      ValidateExecutorRetention(options.executor_retention_ms, "options.executor_retention_ms"));
   std::unique_ptr<JobManager> manager(new JobManager(options));
   std::vector<std::pair<std::string, std::string>> release;  // of jobs that ended on resume
   {
@@ -114,7 +116,7 @@ absl::Status JobManager::LoadFromStore(bool resume) {
   ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
   for (const ExecutorRecord& e : executors) {
     executors_[e.id] = Executor{e.kind, e.name, e.device_class, e.capabilities,
-                                /*last_seen_ms=*/0};
+                                /*last_seen_ms=*/0, /*known_since_ms=*/Now()};
   }
   ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, store_->ListJobs());
   for (const v1::Job& job : jobs) {
@@ -807,6 +809,7 @@ void JobManager::SweepLocked() {
   // While writes fail, a lease that runs out may be one whose result could
   // not be stored: it is not charged an attempt, and no budget is enforced.
   if (!store_fault_.ok()) return;
+  ForgetSilentExecutors();
   for (const TaskRecord& t : queue_.ExpireLeases()) {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");

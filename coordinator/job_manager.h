@@ -61,6 +61,7 @@
 #include "coordinator/coordinator_observer.h"
 #include "coordinator/coordinator_snapshot.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/executor_retention.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/store/store.h"
 #include "coordinator/store/store_fault.h"
@@ -75,6 +76,10 @@ struct JobManagerOptions {
   const Clock* clock = nullptr;         // default: RealClock
   int heartbeat_interval_ms = 5000;     // told to executors at Register
   int housekeeping_interval_ms = 500;   // lease sweep / wall-time period
+  // Executors silent for longer are forgotten at the next sweep (memory,
+  // store and metrics; coordinator/executor_retention.h). 0: never; else
+  // at least kMinExecutorRetentionMs (Create refuses less).
+  int64_t executor_retention_ms = kDefaultExecutorRetentionMs;
   // False: leases and budgets are swept only by Tick() (tests with a fake
   // clock). Operations still run on the committer thread.
   bool start_housekeeping_thread = true;
@@ -209,6 +214,9 @@ class JobManager {
     // Last Register, Lease, Heartbeat, Complete or Fail (0: not since a
     // restart); executors heard from recently count as live.
     int64_t last_seen_ms = 0;
+    // When this coordinator loaded it from the store (0: registered since):
+    // retention counts silence from here at the earliest.
+    int64_t known_since_ms = 0;
   };
   // A reply to send after the batch commits; gets the commit's status.
   using Reply = std::function<void(const absl::Status&)>;
@@ -328,6 +336,9 @@ class JobManager {
   // Handles a task that ran out of attempts.
   void OnTaskExhausted(const TaskRecord& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets executors silent for over options_.executor_retention_ms
+  // (executor_retention.cc); part of the sweep.
+  void ForgetSilentExecutors() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Task ToProto(const TaskRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t Now() const { return clock_->NowUnixMs(); }
 

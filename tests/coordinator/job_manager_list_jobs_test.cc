@@ -70,7 +70,9 @@ TEST_F(ListJobsTest, ListsEveryJobWithLargeSpecsThroughBoundedPages) {
   std::set<std::string> ids;
   for (size_t i = 0; i < all.size(); ++i) {
     ids.insert(all[i].id());
-    if (i > 0) EXPECT_LE(all[i - 1].created_unix_ms(), all[i].created_unix_ms());
+    if (i > 0) {
+      EXPECT_LE(all[i - 1].created_unix_ms(), all[i].created_unix_ms());
+    }
   }
   EXPECT_EQ(ids.size(), 10u);
   for (int i = 0; i < 7; ++i) {
