@@ -275,7 +275,15 @@ absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(const std::string& jo
   absl::MutexLock lock(&mu_);
   if (broken_) return broken_reason_;
   auto it = jobs_.find(job_id);
-  if (it != jobs_.end()) return it->second->Front();
+  if (it != jobs_.end()) {
+    // The live archive decides the members; their records are the store's
+    // (as GetCandidate and ListCandidates show them).
+    v1::ParetoFront front = it->second->Front();
+    for (v1::Candidate& c : *front.mutable_candidates()) {
+      ASSIGN_OR_RETURN(c, store_->GetCandidate(c.id()));
+    }
+    return front;
+  }
   ASSIGN_OR_RETURN(v1::Job job, JobRecord(job_id));
   ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job_id));
   return FrontOfStoredJob(job, candidates);
@@ -287,12 +295,9 @@ absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id
   if (broken_) return broken_reason_;
   const auto not_found = absl::NotFoundError(
       absl::StrCat("candidate_id: no candidate \"", candidate_id.substr(0, 100), "\""));
-  auto it = jobs_.find(job_id);
-  if (it != jobs_.end()) {
-    const v1::Candidate* c = it->second->FindCandidate(candidate_id);
-    if (c == nullptr) return not_found;
-    return *c;
-  }
+  // From the store for every job: a live job keeps finished candidates
+  // off the front compact, and one source keeps GetCandidate, ListCandidates
+  // and GetParetoFront alike.
   RETURN_IF_ERROR(JobKnown(job_id));
   auto stored = store_->GetCandidate(candidate_id);
   if (!stored.ok() || stored->job_id() != job_id) return not_found;
@@ -305,13 +310,12 @@ absl::StatusOr<v1::ListCandidatesResponse> JobManager::ListCandidates(
   {
     absl::MutexLock lock(&mu_);
     if (broken_) return broken_reason_;
-    auto it = jobs_.find(query.job_id);
-    if (it != jobs_.end()) return PageCandidates(query, it->second->CandidatesBySequence());
     RETURN_IF_ERROR(JobKnown(query.job_id));
   }
-  // An ended job's candidates no longer change and were committed before
-  // it was listed as ended, so the store is read without holding up the
-  // committer.
+  // Every job's candidates are read from the store (a live job keeps its
+  // finished ones compact), without holding up the committer: a batch's
+  // transaction holds the store until it commits, so the read sees the
+  // job as last committed.
   ASSIGN_OR_RETURN(const std::vector<v1::Candidate> stored, store_->ListCandidates(query.job_id));
   std::vector<const v1::Candidate*> in_order;
   in_order.reserve(stored.size());

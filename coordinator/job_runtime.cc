@@ -285,6 +285,7 @@ JobRuntime::NewCandidate JobRuntime::AddScreenedCandidate(const Suggestion& s,
   strategy_->OnPending(s);
   Log(StrategyCallType::kPending, s.id, c.id());
   OnFinished(c, /*replaying=*/false);
+  Compact(c.id());  // never on the front
   return NewCandidate{c, {}};
 }
 
@@ -352,7 +353,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
         } else {
           strategy_->OnDuplicate(s, nullptr);
         }
-        Log(StrategyCallType::kDuplicate, s.id, known.id(), IsFinished(known));
+        Log(StrategyCallType::kDuplicate, s.id, it->second, IsFinished(known));
         ++consecutive_duplicates_;
         continue;
       }
@@ -479,6 +480,9 @@ absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
         break;
     }
   }
+  // Replayed: finished candidates off the front keep only what the search
+  // reads from now on.
+  for (auto& [id, c] : candidates_) Compact(id);
   SyncCounters();
   return absl::OkStatus();
 }
@@ -519,6 +523,7 @@ std::vector<JobRuntime::Update> JobRuntime::RecoverStuck(const std::vector<TaskR
     u.front_changed = archive_ != nullptr && (!had_archive || archive_->FrontSize() != before ||
                                               archive_->OnFront(c.id()));
     updates.push_back(u);
+    Compact(id);
   }
   SyncCounters();
   return updates;
@@ -605,6 +610,13 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
   }
   v1::Candidate& c = it->second;
+  if (IsCompact(c)) {
+    // A late result of a candidate that finished off the front (its tasks
+    // were revoked): its metrics are stored, the search is unchanged.
+    Update none;
+    none.record_changed = false;
+    return none;
+  }
   // Values are kept per source, in arrival order (as the store reads them
   // back); FindMetric picks the search's one by fidelity, so a finalist's
   // full-training accuracy (fidelity -1) sits beside the value the search
@@ -681,6 +693,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     }
   }
   update.candidate = c;
+  for (const std::string& id : update.off_front) Compact(id);
   SyncCounters();
   return update;
 }
@@ -744,8 +757,11 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& 
     OnFinished(c, /*replaying=*/false);
     update.finished = true;
     update.off_front.push_back(c.id());  // a failed candidate is never on the front
+    update.candidate = c;
+    Compact(c.id());
+  } else {
+    update.candidate = c;
   }
-  update.candidate = c;
   SyncCounters();
   return update;
 }
@@ -765,6 +781,7 @@ std::vector<v1::Candidate> JobRuntime::FailPending(const std::string& reason, in
   std::sort(failed.begin(), failed.end(),
             [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
   for (const v1::Candidate& c : failed) {
+    Compact(c.id());
     if (c.suggestion_id() == kNoSuggestion) continue;
     strategy_->OnCancelled(c.suggestion_id());
     Log(StrategyCallType::kCancelled, c.suggestion_id(), c.id());
@@ -866,15 +883,29 @@ const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
   return it == candidates_.end() ? nullptr : &it->second;
 }
 
-std::vector<const v1::Candidate*> JobRuntime::CandidatesBySequence() const {
-  std::vector<const v1::Candidate*> out;
-  out.reserve(candidates_.size());
-  for (const auto& [id, c] : candidates_) out.push_back(&c);
-  std::sort(out.begin(), out.end(), [](const v1::Candidate* a, const v1::Candidate* b) {
-    if (a->sequence() != b->sequence()) return a->sequence() < b->sequence();
-    return a->id() < b->id();
-  });
-  return out;
+void JobRuntime::Compact(const std::string& id) {
+  auto it = candidates_.find(id);
+  if (it == candidates_.end() || IsCompact(it->second) || !IsFinished(it->second)) return;
+  if (archive_ != nullptr && archive_->OnFront(id)) return;
+  it->second = CompactCandidate(it->second);
+}
+
+v1::Candidate CompactCandidate(const v1::Candidate& c) {
+  v1::Candidate compact;
+  compact.set_state(c.state());
+  compact.set_sequence(c.sequence());
+  compact.set_suggestion_id(c.suggestion_id());
+  *compact.mutable_encoding() = c.encoding();
+  for (const v1::Metric& m : c.metrics()) {
+    if (SearchMetric(c, m.name(), m.device_class()) != &m) continue;
+    v1::Metric* kept = compact.add_metrics();
+    kept->set_name(m.name());
+    kept->set_device_class(m.device_class());
+    kept->set_value(m.value());
+    kept->set_fidelity(m.fidelity());
+    kept->set_unstable(m.unstable());
+  }
+  return compact;
 }
 
 v1::ParetoFront JobRuntime::Front() const {

@@ -144,10 +144,16 @@ class JobRuntime {
   // Strategy calls made since the last call, to append to the stored log.
   std::vector<StrategyCall> TakeStrategyCalls();
 
+  // The candidate as held in memory, or null. Pending candidates and the
+  // Pareto front's members are held in full; every other finished
+  // candidate is held compact (IsCompact: only what the search reads, see
+  // CompactCandidate), and its full record is the store's.
   const v1::Candidate* FindCandidate(const std::string& id) const;
-  // Every candidate, ordered by sequence (then id); valid until the next
-  // change to the job.
-  std::vector<const v1::Candidate*> CandidatesBySequence() const;
+  // True for a compact candidate (no id, arch, notes, and only the search's
+  // metric values); read the full record from the store.
+  static bool IsCompact(const v1::Candidate& c) { return c.id().empty(); }
+  // Candidates held (full or compact), for memory accounting and tests.
+  size_t CandidateCount() const { return candidates_.size(); }
   v1::ParetoFront Front() const;
   // Objective values of a finished candidate, in objective order.
   std::optional<Point> ObjectiveValues(const v1::Candidate& c) const;
@@ -163,6 +169,9 @@ class JobRuntime {
   void Finish(v1::Candidate* c, const std::vector<std::string>& notes, int64_t now_ms);
   // Feeds a finished candidate to the strategy (logged) and the archive.
   void OnFinished(const v1::Candidate& c, bool replaying);
+  // Replaces a finished candidate off the front by its compact form
+  // (CompactCandidate); no-op for pending candidates and front members.
+  void Compact(const std::string& id);
   // Inserts a DONE candidate into the archive; true when the front changed.
   bool AddToArchive(const v1::Candidate& c);
   Observation MakeObservation(const v1::Candidate& c) const;
@@ -229,6 +238,15 @@ std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate
 // values[0] x prod_{i>0} (values[i] / target_i)^weight_i, over the raw
 // (unoriented) objective values in objective order.
 double ScalarizedReward(const v1::JobSpec& spec, const Point& values);
+
+// What a live job keeps of a finished candidate off the Pareto front:
+// state, sequence, suggestion id, encoding, and the search's values
+// (SearchMetric) of each metric with name, device class, value, fidelity
+// and the unstable flag: everything MakeObservation, the archive and the
+// duplicate check read, and nothing else (no id, arch text, notes, failure
+// reason, sources or other metric fields: the store has the full record).
+// About a third of the full record's memory.
+v1::Candidate CompactCandidate(const v1::Candidate& c);
 
 // The Pareto front of a finished job from its stored candidates (used for
 // jobs that are not kept in memory).
