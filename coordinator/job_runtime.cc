@@ -226,6 +226,7 @@ std::vector<std::string> JobRuntime::CandidatesOffFront() const {
   for (const auto& [id, c] : candidates_) {
     if (archive_ == nullptr || !archive_->OnFront(id)) ids.push_back(id);
   }
+  for (const auto& [id, record] : compact_) ids.push_back(id);  // never on the front
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -346,7 +347,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
       const std::string key = space_->CanonicalKey(s.arch);
       auto it = by_key_.find(key);
       if (it != by_key_.end()) {
-        const v1::Candidate& known = candidates_.at(it->second);
+        const v1::Candidate& known = *FindCandidate(it->second);
         if (IsFinished(known)) {
           const Observation obs = MakeObservation(known);
           strategy_->OnDuplicate(s, &obs);
@@ -482,7 +483,10 @@ absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
   }
   // Replayed: finished candidates off the front keep only what the search
   // reads from now on.
-  for (auto& [id, c] : candidates_) Compact(id);
+  std::vector<std::string> ids;
+  ids.reserve(candidates_.size());
+  for (const auto& [id, c] : candidates_) ids.push_back(id);
+  for (const std::string& id : ids) Compact(id);
   SyncCounters();
   return absl::OkStatus();
 }
@@ -605,18 +609,18 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     JobTaskEnded(task.task_id);
     return Update{};
   }
-  auto it = candidates_.find(task.candidate_id);
-  if (it == candidates_.end()) {
-    return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
-  }
-  v1::Candidate& c = it->second;
-  if (IsCompact(c)) {
+  if (compact_.count(task.candidate_id) > 0) {
     // A late result of a candidate that finished off the front (its tasks
     // were revoked): its metrics are stored, the search is unchanged.
     Update none;
     none.record_changed = false;
     return none;
   }
+  auto it = candidates_.find(task.candidate_id);
+  if (it == candidates_.end()) {
+    return absl::NotFoundError(absl::StrCat("candidate ", task.candidate_id, " not found"));
+  }
+  v1::Candidate& c = it->second;
   // Values are kept per source, in arrival order (as the store reads them
   // back); FindMetric picks the search's one by fidelity, so a finalist's
   // full-training accuracy (fidelity -1) sits beside the value the search
@@ -741,6 +745,7 @@ void JobRuntime::Finish(v1::Candidate* c, const std::vector<std::string>& notes,
 absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& candidate_id,
                                                              const std::string& reason,
                                                              int64_t now_ms) {
+  if (compact_.count(candidate_id) > 0) return Update{};  // finished already
   auto it = candidates_.find(candidate_id);
   if (it == candidates_.end()) {
     return absl::NotFoundError(absl::StrCat("candidate ", candidate_id, " not found"));
@@ -880,14 +885,56 @@ std::optional<Point> JobRuntime::ObjectiveValues(const v1::Candidate& c) const {
 
 const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
   auto it = candidates_.find(id);
-  return it == candidates_.end() ? nullptr : &it->second;
+  if (it != candidates_.end()) return &it->second;
+  auto compact = compact_.find(id);
+  if (compact == compact_.end()) return nullptr;
+  expanded_ = Expand(compact->second);
+  return &expanded_;
 }
 
-void JobRuntime::Compact(const std::string& id) {
+void JobRuntime::Compact(std::string id) {
   auto it = candidates_.find(id);
-  if (it == candidates_.end() || IsCompact(it->second) || !IsFinished(it->second)) return;
+  if (it == candidates_.end() || !IsFinished(it->second)) return;
   if (archive_ != nullptr && archive_->OnFront(id)) return;
-  it->second = CompactCandidate(it->second);
+  const v1::Candidate compact = CompactCandidate(it->second);
+  CompactRecord record;
+  record.sequence = compact.sequence();
+  record.state = compact.state();
+  record.suggestion_id = compact.suggestion_id();
+  record.genes.assign(compact.encoding().begin(), compact.encoding().end());
+  for (const v1::Metric& m : compact.metrics()) {
+    if (m.fidelity() < INT16_MIN || m.fidelity() > INT16_MAX) return;  // kept in full
+    const std::pair<std::string, std::string> key(m.name(), m.device_class());
+    size_t index = 0;
+    while (index < metric_keys_.size() && metric_keys_[index] != key) ++index;
+    if (index == metric_keys_.size()) {
+      if (index > UINT16_MAX) return;  // kept in full
+      metric_keys_.push_back(key);
+    }
+    record.values.push_back(CompactValue{m.value(), static_cast<uint16_t>(index),
+                                         static_cast<int16_t>(m.fidelity()), m.unstable()});
+  }
+  record.genes.shrink_to_fit();
+  record.values.shrink_to_fit();
+  candidates_.erase(it);
+  compact_.emplace(id, std::move(record));
+}
+
+v1::Candidate JobRuntime::Expand(const CompactRecord& record) const {
+  v1::Candidate c;
+  c.set_state(record.state);
+  c.set_sequence(record.sequence);
+  c.set_suggestion_id(record.suggestion_id);
+  for (int32_t g : record.genes) c.add_encoding(g);
+  for (const CompactValue& v : record.values) {
+    v1::Metric* m = c.add_metrics();
+    m->set_name(metric_keys_[v.key].first);
+    m->set_device_class(metric_keys_[v.key].second);
+    m->set_value(v.value);
+    m->set_fidelity(v.fidelity);
+    m->set_unstable(v.unstable);
+  }
+  return c;
 }
 
 v1::Candidate CompactCandidate(const v1::Candidate& c) {
