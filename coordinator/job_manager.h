@@ -36,7 +36,9 @@
 // and never wait for the committer beyond the batch in progress. Finished
 // jobs are kept as their id and state only (ended_jobs_); their record,
 // spec and candidates are read from the store when asked for, and ListJobs
-// pages through the store (coordinator/job_listing.h).
+// pages through the store (coordinator/job_listing.h). A live job keeps its
+// finished candidates off the Pareto front compact (JobRuntime: only what
+// the search reads), so candidates' full records are always the store's.
 #ifndef EDGENAS_COORDINATOR_JOB_MANAGER_H_
 #define EDGENAS_COORDINATOR_JOB_MANAGER_H_
 
