@@ -896,13 +896,15 @@ void JobRuntime::Compact(std::string id) {
   auto it = candidates_.find(id);
   if (it == candidates_.end() || !IsFinished(it->second)) return;
   if (archive_ != nullptr && archive_->OnFront(id)) return;
-  const v1::Candidate compact = CompactCandidate(it->second);
+  // CompactCandidate's fields, read straight from the full record.
+  const v1::Candidate& full = it->second;
   CompactRecord record;
-  record.sequence = compact.sequence();
-  record.state = compact.state();
-  record.suggestion_id = compact.suggestion_id();
-  record.genes.assign(compact.encoding().begin(), compact.encoding().end());
-  for (const v1::Metric& m : compact.metrics()) {
+  record.sequence = full.sequence();
+  record.state = full.state();
+  record.suggestion_id = full.suggestion_id();
+  record.genes.assign(full.encoding().begin(), full.encoding().end());
+  for (const v1::Metric& m : full.metrics()) {
+    if (SearchMetric(full, m.name(), m.device_class()) != &m) continue;
     if (m.fidelity() < INT16_MIN || m.fidelity() > INT16_MAX) return;  // kept in full
     const std::pair<std::string, std::string> key(m.name(), m.device_class());
     size_t index = 0;
