@@ -327,8 +327,15 @@ int Local(const Args& args, const CliIo& io) {
   options.replay_arch_column = args.Get("replay_arch_column", "");
   options.agent_cpus = args.Get("agent_cpus", "");
   options.worker_cpus = args.Get("worker_cpus", "");
-  options.agent_speed_reference = args.Has("agent_speed_reference");
-  if (options.agent_speed_reference && options.agent_runner != "libtorch") {
+  if (args.Has("agent_speed_reference") && args.Has("no_agent_speed_reference")) {
+    PrintError(io, absl::InvalidArgumentError(
+                       "--agent_speed_reference and --no_agent_speed_reference: give one"));
+    return kExitUsage;
+  }
+  // On by default for the libtorch runner (LocalOptions::agent_speed_reference).
+  options.agent_speed_reference =
+      !args.Has("no_agent_speed_reference") && options.agent_runner == "libtorch";
+  if (args.Has("agent_speed_reference") && options.agent_runner != "libtorch") {
     PrintError(io, absl::InvalidArgumentError(absl::StrCat(
                        "--agent_speed_reference: only with --agent_runner=libtorch, got \"",
                        options.agent_runner, "\"")));
@@ -531,8 +538,12 @@ const std::vector<Command>& Commands() {
          "cores the agent measures on (default: the last core, when there are >= 2)"},
         {"worker_cpus", true, "cores the worker trains on (default: all but the agent's)"},
         {"agent_speed_reference", false,
-         "libtorch agent on a shared or virtual machine: report latency normalised to a "
-         "reference kernel timed between blocks (edgenas-agent --speed_reference)"}},
+         "libtorch agent: report latency normalised to a reference kernel timed between "
+         "blocks (edgenas-agent --speed_reference); the default here, where the agent "
+         "shares the machine with the worker"},
+        {"no_agent_speed_reference", false,
+         "libtorch agent: report raw medians (no speed reference), e.g. on an idle "
+         "dedicated machine"}},
        Local},
   };
   return *commands;

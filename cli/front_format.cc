@@ -298,7 +298,11 @@ bool IsTerminal(v1::JobState state) {
 }
 
 std::string FormatProgressLine(const v1::Job& job, absl::Time now) {
-  std::string line = absl::StrCat("job ", job.id(), ": ", JobStateName(job.state()), " | done ",
+  // A job the coordinator could not load is neither running nor ended.
+  const std::string state = job.load_failed()
+                                ? absl::StrCat("not loaded (", JobStateName(job.state()), ")")
+                                : JobStateName(job.state());
+  std::string line = absl::StrCat("job ", job.id(), ": ", state, " | done ",
                                   job.candidates_done());
   const int budget = job.spec().budget().max_evaluations();
   if (budget > 0) absl::StrAppend(&line, "/", budget);
@@ -310,7 +314,8 @@ std::string FormatProgressLine(const v1::Job& job, absl::Time now) {
     const absl::Time end = ended ? absl::FromUnixMillis(job.updated_unix_ms()) : now;
     absl::StrAppend(&line, " | ", FormatElapsed(end - absl::FromUnixMillis(job.created_unix_ms())));
   }
-  if (!job.message().empty() && job.state() != v1::JOB_DONE && IsTerminal(job.state())) {
+  if (!job.message().empty() &&
+      (job.load_failed() || (job.state() != v1::JOB_DONE && IsTerminal(job.state())))) {
     std::string message = absl::StrReplaceAll(job.message(), {{"\n", " "}, {"\r", " "}});
     if (message.size() > 160) message = absl::StrCat(message.substr(0, 157), "...");
     absl::StrAppend(&line, " | ", message);

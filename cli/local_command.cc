@@ -361,9 +361,13 @@ std::vector<std::string> LocalRun::AgentArgv(const std::string& coordinator_flag
   std::vector<std::string> argv = {bin_agent_, coordinator_flag, kNoMetrics,
                                    "--device_class=" + options_.agent_device_class,
                                    absl::StrCat("--threads=", options_.threads),
-                                   "--runner=" + options_.agent_runner};
+                                   "--runner=" + options_.agent_runner,
+                                   // Results wait beside this run's database.
+                                   "--spool_dir=" + (fs::path(workdir_) / "spool" / "agent").string()};
   if (!cores_.agent.empty()) argv.push_back("--cpus=" + cores_.agent);
-  if (options_.agent_speed_reference) argv.push_back("--speed_reference");
+  if (options_.agent_speed_reference && options_.agent_runner == "libtorch") {
+    argv.push_back("--speed_reference");
+  }
   if (!options_.replay_table.empty()) {
     argv.push_back("--replay_table=" +
                    fs::absolute(options_.replay_table).lexically_normal().string());
@@ -399,8 +403,9 @@ int LocalRun::RunWithChildren(const v1::JobSpec& spec) {
     return kExitFailure;
   }
   cores_ = *cores;
-  std::vector<std::string> worker_argv = {bin_worker_, coordinator_flag, "--name=local-worker",
-                                          threads, kNoMetrics, LocalDataRoots(spec)};
+  std::vector<std::string> worker_argv = {
+      bin_worker_, coordinator_flag, "--name=local-worker", threads, kNoMetrics,
+      LocalDataRoots(spec), "--spool_dir=" + (fs::path(workdir_) / "spool" / "worker").string()};
   if (!cores_.worker.empty()) worker_argv.push_back("--cpus=" + cores_.worker);
   io_.out << "cores: " << cores_.note << "\n";
   for (const auto& [argv, log] :

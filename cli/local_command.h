@@ -32,8 +32,12 @@ struct LocalOptions {
   std::string agent_cpus;
   std::string worker_cpus;
   // Passes --speed_reference to a libtorch agent (latency normalised to a
-  // reference kernel's speed; device_agent/speed_reference.h).
-  bool agent_speed_reference = false;
+  // reference kernel's speed; device_agent/speed_reference.h). On by
+  // default: in `edgenas local` the agent always shares the machine with
+  // the worker, whose load (and the host's slow spells) would otherwise move
+  // the medians between runs; `--no_agent_speed_reference` turns it off.
+  // Ignored (off) for the onnx and replay runners.
+  bool agent_speed_reference = true;
   absl::Duration start_timeout = absl::Seconds(60);
   absl::Duration stop_grace = absl::Seconds(10);
 };

@@ -45,6 +45,21 @@ bool NodeStartsAt(std::string_view line, size_t at, bool in_flow) {
   return true;
 }
 
+// Whether a line's text (from its first non-space character) is a plain
+// value with no key: not an indicator (- ? [ { quotes | > % ! & * #) and no
+// ':' followed by a space or the line's end before a comment.
+bool IsBareValueLine(std::string_view content) {
+  if (content.empty()) return false;
+  const char c = content[0];
+  if (c == '-' && (content.size() == 1 || IsSpace(content[1]))) return false;
+  if (std::string_view("?[{\"'|>%!&*#").find(c) != std::string_view::npos) return false;
+  for (size_t i = 0; i < content.size(); ++i) {
+    if (content[i] == '#' && i > 0 && IsSpace(content[i - 1])) break;
+    if (content[i] == ':' && (i + 1 == content.size() || IsSpace(content[i + 1]))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status CheckYamlGuards(std::string_view text) {
@@ -68,6 +83,10 @@ absl::Status CheckYamlGuards(std::string_view text) {
   // then) and the deepest blank line before that line.
   long block_indent = -1;
   size_t block_blank_indent = 0;
+  // Whether the current document has begun, and whether its root is a plain
+  // value (no key) rather than a mapping or sequence.
+  bool document_started = false;
+  bool root_is_bare_value = false;
   size_t line_no = 0;
   size_t start = 0;
   while (start <= text.size()) {
@@ -100,6 +119,26 @@ absl::Status CheckYamlGuards(std::string_view text) {
         continue;
       }
       block_parent = -1;
+    }
+    if (quote == 0 && flow_depth == 0 && !blank) {
+      const std::string_view content = line.substr(indent);
+      const size_t first = content.find_first_not_of(" \t\r");
+      if (content.substr(0, 3) == "---" || content.substr(0, 3) == "...") {
+        document_started = false;  // a new document
+        root_is_bare_value = false;
+      } else if (content[first] != '#') {
+        if (root_is_bare_value) {
+          // A plain value at a document's root runs on over the next lines,
+          // and yaml-cpp loops on some of them (`n` / `{ #` / `,`).
+          return Refuse(line_no, indent + 1,
+                        "the document is a bare value continued on this line; a job spec is a "
+                        "mapping (key: value lines)");
+        }
+        if (!document_started) {
+          document_started = true;
+          root_is_bare_value = IsBareValueLine(content.substr(first));
+        }
+      }
     }
     if (quote == 0 && flow_depth == 0) {
       if (indent > kMaxIndent) return Refuse(line_no, indent + 1, "indented more than 128 columns");

@@ -14,9 +14,20 @@ function(edgenas_test name)
   endif()
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  # Every test sees EDGENAS_SHARED_DIR, EDGENAS_BIN_DIR and
+  # EDGENAS_LOG_LEVEL=warning. gtest_discover_tests (CMake 3.25) splits an
+  # ENVIRONMENT list at its semicolons whatever the escaping, so only the
+  # first variable would arrive: natively the tests run under env(1) with
+  # all three instead (CROSSCOMPILING_EMULATOR is the launcher
+  # gtest_discover_tests uses; tests/common/test_environment_test.cc checks).
+  set(test_env "EDGENAS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
+               "EDGENAS_BIN_DIR=${PROJECT_BINARY_DIR}/bin" "EDGENAS_LOG_LEVEL=warning")
+  if(NOT CMAKE_CROSSCOMPILING)
+    set_property(TARGET ${name} PROPERTY CROSSCOMPILING_EMULATOR /usr/bin/env ${test_env})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "EDGENAS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared\\;EDGENAS_BIN_DIR=${PROJECT_BINARY_DIR}/bin\\;EDGENAS_LOG_LEVEL=warning"
+    PROPERTIES ENVIRONMENT "EDGENAS_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared"
                LABELS "${ARG_LABELS}")
 endfunction()
 

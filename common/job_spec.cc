@@ -468,6 +468,13 @@ absl::Status NormalizeBudget(JobSpec* spec) {
     return Bad("budget.max_wall_seconds",
                absl::StrCat("must be >= 0 (0 = no limit), got ", b->max_wall_seconds()));
   }
+  // Ten years: far beyond any search, and in milliseconds far from overflow.
+  constexpr int64_t kMaxWallSeconds = 10LL * 366 * 24 * 3600;
+  if (b->max_wall_seconds() > kMaxWallSeconds) {
+    return Bad("budget.max_wall_seconds",
+               absl::StrCat("must be at most ", kMaxWallSeconds, " (ten years; 0 = no limit), got ",
+                            b->max_wall_seconds()));
+  }
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(spec, parallelism, 2, 1, 10000, "parallelism"));
   RETURN_IF_ERROR(EDGENAS_DEFAULT_IN_RANGE(spec, max_attempts, 3, 1, 100, "max_attempts"));
   return EDGENAS_DEFAULT_IN_RANGE(spec, lease_seconds, 60, 1, 86400, "lease_seconds");

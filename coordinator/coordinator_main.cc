@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -38,7 +39,13 @@ ABSL_FLAG(std::string, db, "edgenas.db", "SQLite database file (created if missi
 ABSL_FLAG(std::string, artifact_dir, "",
           "folder for uploaded checkpoints (ArtifactService); default: the --db path + "
           "\".artifacts\"");
-ABSL_FLAG(int, max_artifact_mb, 1024, "largest artifact accepted by ArtifactService, in MiB");
+ABSL_FLAG(int, max_artifact_mb, 1024,
+          "largest artifact accepted by ArtifactService in one upload, in MiB");
+ABSL_FLAG(int, artifact_job_quota_mb, 4096,
+          "most artifact bytes one job may keep (sum of its refs), in MiB");
+ABSL_FLAG(int, artifact_disk_reserve_mb, 1024,
+          "free space ArtifactService leaves on the artifact folder's file system (shared "
+          "with the database by default): uploads that would leave less are refused, in MiB");
 ABSL_FLAG(int64_t, db_max_bytes, 0,
           "size cap of the --db file in bytes (0: none); when full, the coordinator refuses "
           "new work and results it cannot store with RESOURCE_EXHAUSTED \"database full\", "
@@ -125,8 +132,9 @@ int main(int argc, char** argv) {
     auth_options.search_tokens = *std::move(tokens);
   }
   if (auth_options.mutual_tls) {
-    // Executors registered before this start keep their ids; each is claimed
-    // again by the first certificate matching its kind and device class.
+    // Executors registered before this start keep their ids, bound to the
+    // certificate that registered them (older records: claimed by the first
+    // certificate matching their kind and device class).
     auto executors = (*store)->ListExecutors();
     if (!executors.ok()) {
       std::fprintf(stderr, "edgenas-coordinator: cannot read executors: %s\n",
@@ -138,7 +146,7 @@ int main(int argc, char** argv) {
           e.kind == edgenas::v1::WORKER         ? edgenas::ExecutorRole::kWorker
           : e.kind == edgenas::v1::DEVICE_AGENT ? edgenas::ExecutorRole::kAgent
                                                 : edgenas::ExecutorRole::kUnknown,
-          e.device_class};
+          e.device_class, e.owner_identity};
     }
   }
   auto credentials = edgenas::ServerCredentials(absl::GetFlag(FLAGS_tls_cert_file),
@@ -161,6 +169,19 @@ int main(int argc, char** argv) {
   }
   artifact_options.max_size_bytes =
       int64_t{absl::GetFlag(FLAGS_max_artifact_mb)} * (int64_t{1} << 20);
+  artifact_options.max_job_bytes =
+      int64_t{absl::GetFlag(FLAGS_artifact_job_quota_mb)} * (int64_t{1} << 20);
+  artifact_options.disk_reserve_bytes =
+      int64_t{absl::GetFlag(FLAGS_artifact_disk_reserve_mb)} * (int64_t{1} << 20);
+  for (const auto& [flag, value] :
+       {std::pair<const char*, int>{"--max_artifact_mb", absl::GetFlag(FLAGS_max_artifact_mb)},
+        {"--artifact_job_quota_mb", absl::GetFlag(FLAGS_artifact_job_quota_mb)},
+        {"--artifact_disk_reserve_mb", absl::GetFlag(FLAGS_artifact_disk_reserve_mb)}}) {
+    if (value < 0) {
+      std::fprintf(stderr, "edgenas-coordinator: %s: must be >= 0, got %d\n", flag, value);
+      return 2;
+    }
+  }
   auto artifacts = edgenas::ArtifactStore::Open(artifact_options);
   if (!artifacts.ok()) {
     std::fprintf(stderr, "edgenas-coordinator: cannot open artifact folder %s: %s\n",
@@ -214,7 +235,12 @@ int main(int argc, char** argv) {
 
   edgenas::SearchServiceImpl search(manager->get(), &auth);
   edgenas::TaskServiceImpl tasks(manager->get(), &auth);
-  edgenas::ArtifactServiceImpl artifact_service(artifacts->get(), &auth);
+  edgenas::ArtifactServiceImpl artifact_service(
+      artifacts->get(),
+      [core = manager->get()](const edgenas::ArtifactWriteClaim& claim) {
+        return core->CheckArtifactWriter(claim);
+      },
+      &auth);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -4,6 +4,7 @@
 #include "coordinator/job_manager.h"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,9 @@
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
 #include "coordinator/job_listing.h"
+#include "coordinator/lease_rules.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace edgenas {
 namespace {
@@ -49,6 +53,25 @@ absl::Status ValidateName(const std::string& value, const std::string& field, si
     }
   }
   return absl::OkStatus();
+}
+
+// True when `elapsed_ms` exceeds a wall-time budget of `max_wall_seconds`
+// (0: none); never overflows, whatever a stored spec says.
+bool WallBudgetSpent(int64_t elapsed_ms, int64_t max_wall_seconds) {
+  if (max_wall_seconds <= 0) return false;
+  if (max_wall_seconds > std::numeric_limits<int64_t>::max() / 1000) return false;
+  return elapsed_ms > max_wall_seconds * 1000;
+}
+
+// The job record's bytes, the same for equal records (maps in order).
+std::string DeterministicBytes(const v1::Job& job) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  job.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
 }
 
 }  // namespace
@@ -91,6 +114,7 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerO
         return resumed;
       }
       manager->store_fault_ = StoreFaultStatus(resumed);
+      manager->SyncLeaseExpiry();
       EDGENAS_LOG(kError, "coordinator", "cannot write to the database at startup; serving ",
                   "what is stored and refusing new work until it can: ", resumed.ToString());
       RETURN_IF_ERROR(manager->ReloadFromStore());
@@ -125,12 +149,7 @@ absl::Status JobManager::LoadFromStore(bool resume) {
       ended_jobs_[job.id()] = job.state();  // read from the store when asked for
       continue;
     }
-    absl::Status loaded = LoadJob(job, resume);
-    if (!loaded.ok()) {
-      EDGENAS_LOG(kError, "coordinator", "cannot restore job ", job.id(), ": ",
-                  loaded.ToString(), "; it is kept as stored and not resumed");
-      ended_jobs_[job.id()] = job.state();
-    }
+    LoadOrPark(job, resume);  // a job that cannot be loaded is shown so and retried
   }
   return absl::OkStatus();
 }
@@ -143,10 +162,22 @@ absl::Status JobManager::LoadJob(const v1::Job& job, bool resume) {
   ASSIGN_OR_RETURN(std::vector<TaskRecord> tasks, store_->ListTasks(job.id()));
   ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job.id()));
   ASSIGN_OR_RETURN(std::vector<StrategyCall> log, store_->ListStrategyCalls(job.id()));
+  ASSIGN_OR_RETURN(std::vector<v1::LatencyTable> snapshot,
+                   store_->ListJobLatencyTables(job.id()));
   const size_t count = candidates.size();
   RETURN_IF_ERROR(runtime->Restore(std::move(candidates), tasks, log));
-  AttachScreener(runtime.get(), /*at_submit=*/false).IgnoreError();  // runs unscreened, says why
-  for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t));
+  // Screens with the tables it was submitted with, whatever was profiled
+  // since; a job stored before jobs kept their tables takes today's, once.
+  std::vector<v1::LatencyTable> used;
+  AttachScreener(runtime.get(), /*at_submit=*/false, snapshot.empty() ? nullptr : &snapshot,
+                 &used)
+      .IgnoreError();  // runs unscreened, says why
+  if (resume && snapshot.empty() && !used.empty()) {
+    Write(store_->PutJobLatencyTables(job.id(), used));
+  }
+  // Leases the store holds live at least one lease duration from now.
+  const int64_t grace_ms = JobLeaseMs(job.spec());
+  for (const TaskRecord& t : tasks) RETURN_IF_ERROR(queue_.Restore(t, grace_ms));
   JobRuntime* rt = runtime.get();
   jobs_[job.id()] = std::move(runtime);
   // A reload follows a rolled-back batch: the committed state it reads
@@ -169,6 +200,8 @@ absl::StatusOr<JobRuntime*> JobManager::FindJob(const std::string& job_id) {
   if (ended_jobs_.count(job_id) > 0) {
     return absl::FailedPreconditionError(absl::StrCat("job ", job_id, " has already ended"));
   }
+  auto unloaded = unloaded_jobs_.find(job_id);
+  if (unloaded != unloaded_jobs_.end()) return UnloadedStatus(job_id, unloaded->second);
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -176,11 +209,16 @@ absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it != jobs_.end()) return it->second->job();
   if (ended_jobs_.count(job_id) > 0) return store_->GetJob(job_id);
+  auto unloaded = unloaded_jobs_.find(job_id);
+  if (unloaded != unloaded_jobs_.end()) return UnloadedRecord(unloaded->second);
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
 absl::Status JobManager::JobKnown(const std::string& job_id) {
-  if (jobs_.count(job_id) > 0 || ended_jobs_.count(job_id) > 0) return absl::OkStatus();
+  if (jobs_.count(job_id) > 0 || ended_jobs_.count(job_id) > 0 ||
+      unloaded_jobs_.count(job_id) > 0) {
+    return absl::OkStatus();
+  }
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -214,11 +252,18 @@ absl::StatusOr<v1::Job> JobManager::DoSubmit(v1::JobSpec spec) {
   if (options_.evaluator_override) evaluator = options_.evaluator_override(spec);
   ASSIGN_OR_RETURN(std::unique_ptr<JobRuntime> runtime,
                    JobRuntime::Create(job, std::move(evaluator)));
-  RETURN_IF_ERROR(AttachScreener(runtime.get(), /*at_submit=*/true));
+  std::vector<v1::LatencyTable> screen_tables;
+  RETURN_IF_ERROR(
+      AttachScreener(runtime.get(), /*at_submit=*/true, /*snapshot=*/nullptr, &screen_tables));
   JobRuntime* rt = runtime.get();
   // Refused before anything is written: the store cannot take new work now.
   if (!store_fault_.ok()) return store_fault_;
   if (!Write(store_->PutJob(job))) return batch_error_;
+  // The job keeps its own copies: a later re-profile does not change what
+  // it screens with, also after a restart.
+  if (!screen_tables.empty() && !Write(store_->PutJobLatencyTables(job.id(), screen_tables))) {
+    return batch_error_;
+  }
   jobs_[job.id()] = std::move(runtime);
   last_event_[job.id()] = 0;
   EDGENAS_LOG(kInfo, "coordinator", "job ", job.id(), " submitted: space=", spec.space().name(),
@@ -240,11 +285,16 @@ absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(const v1::ListJobsRequ
   absl::MutexLock lock(&mu_);
   if (broken_) return broken_reason_;
   // Under mu_ the store holds exactly the state in memory (every batch
-  // writes its jobs before it commits), live jobs included.
+  // writes its jobs before it commits), live jobs included; a job that
+  // could not be loaded is shown as UnloadedRecord shows it.
   JobPage page(query);
-  RETURN_IF_ERROR(store_->ForEachJobAfter(query.from_start, query.after_created_ms,
-                                          query.after_id,
-                                          [&page](v1::Job job) { return page.Offer(std::move(job)); }));
+  const std::map<std::string, UnloadedJob>& unloaded = unloaded_jobs_;
+  RETURN_IF_ERROR(store_->ForEachJobAfter(
+      query.from_start, query.after_created_ms, query.after_id, [&page, &unloaded](v1::Job job) {
+        auto parked = unloaded.find(job.id());
+        if (parked != unloaded.end()) job = UnloadedRecord(parked->second);
+        return page.Offer(std::move(job));
+      }));
   return std::move(page).Finish();
 }
 
@@ -261,6 +311,7 @@ void JobManager::CancelJobAsync(const std::string& job_id, Callback<v1::Job> don
 }
 
 absl::StatusOr<v1::Job> JobManager::DoCancel(const std::string& job_id) {
+  if (unloaded_jobs_.count(job_id) > 0) return CancelUnloaded(job_id);
   ASSIGN_OR_RETURN(JobRuntime * rt, FindJob(job_id));
   rt->StopCreating();
   for (const v1::Candidate& c : rt->FailPending("job cancelled", Now())) {
@@ -375,17 +426,26 @@ static absl::Status ValidateRegistration(const v1::RegisterRequest& request) {
 
 void JobManager::RegisterAsync(const v1::RegisterRequest& request,
                                Callback<v1::RegisterResponse> done) {
+  RegisterAsync(request, /*owner_identity=*/"", std::move(done));
+}
+
+void JobManager::RegisterAsync(const v1::RegisterRequest& request,
+                               const std::string& owner_identity,
+                               Callback<v1::RegisterResponse> done) {
   absl::Status valid = ValidateRegistration(request);
   if (!valid.ok()) {
     done(valid);
     return;
   }
   Submit(MakeOp<v1::RegisterResponse>(
-      [this, request]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return DoRegister(request); },
+      [this, request, owner_identity]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return DoRegister(request, owner_identity);
+      },
       std::move(done)));
 }
 
-absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request) {
+absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRequest& request,
+                                                            const std::string& owner_identity) {
   const std::string id = NewId(request.kind() == v1::WORKER ? "worker" : "agent");
   ExecutorRecord record;
   record.id = id;
@@ -397,6 +457,7 @@ absl::StatusOr<v1::RegisterResponse> JobManager::DoRegister(const v1::RegisterRe
   record.capabilities.assign(request.capabilities().begin(), request.capabilities().end());
   record.accelerators.assign(request.accelerators().begin(), request.accelerators().end());
   record.device = request.device();
+  record.owner_identity = owner_identity;
   if (!Write(store_->PutExecutor(record))) return batch_error_;
   executors_[id] = Executor{request.kind(), request.name(), request.device_class(),
                             record.capabilities, record.registered_ms};
@@ -466,6 +527,7 @@ void JobManager::HeartbeatAsync(const v1::HeartbeatRequest& request,
 absl::StatusOr<v1::HeartbeatResponse> JobManager::DoHeartbeat(
     const v1::HeartbeatRequest& request) {
   RETURN_IF_ERROR(FindExecutor(request.executor_id()).status());
+  RETURN_IF_ERROR(CheckHeartbeatHolder(queue_, request));  // before anything changes
   v1::HeartbeatResponse response;
   for (const v1::LeaseRef& ref : request.leases()) {
     auto task = queue_.Get(ref.task_id());
@@ -509,6 +571,7 @@ absl::StatusOr<v1::CompleteResponse> JobManager::DoComplete(const v1::CompleteRe
                                       request.executor_id());
   if (!checked.ok()) {
     if (!absl::IsNotFound(checked.status())) return checked.status();
+    RETURN_IF_ERROR(CheckTaskJobLoaded(request.task_id()));  // kept for later: retry
     // Finished tasks leave memory; the store says whether this is a repeat
     // of the completion that finished it.
     auto stored = store_->GetTask(request.task_id());
@@ -584,6 +647,7 @@ absl::StatusOr<v1::FailResponse> JobManager::DoFail(const v1::FailRequest& reque
                              reason, request.retryable() && !request.job_fatal());
   if (!outcome.ok()) {
     if (absl::IsNotFound(outcome.status())) {
+      RETURN_IF_ERROR(CheckTaskJobLoaded(request.task_id()));  // kept for later: retry
       return absl::FailedPreconditionError(
           absl::StrCat("task_id: no open task \"", request.task_id().substr(0, 100), "\""));
     }
@@ -659,14 +723,15 @@ void JobManager::AddTasks(const std::vector<TaskRecord>& tasks) {
 
 void JobManager::FillJob(JobRuntime* job) {
   const auto& budget = job->job().spec().budget();
-  if (budget.max_wall_seconds() > 0 &&
-      Now() - job->job().created_unix_ms() > budget.max_wall_seconds() * 1000 &&
+  if (WallBudgetSpent(Now() - job->job().created_unix_ms(), budget.max_wall_seconds()) &&
       !job->CreationFinished()) {
     EDGENAS_LOG(kInfo, "coordinator", "job ", job->job().id(), " reached its wall-time budget");
     job->StopCreating();
     job->mutable_job()->set_message("wall-time budget reached");
     MarkDirty(job);
   }
+  // An idle job (nothing to create, nothing changed) writes nothing.
+  const std::string before = DeterministicBytes(job->job());
   std::vector<JobRuntime::NewCandidate> created = job->Fill(Now());
   for (const auto& nc : created) {
     Write(store_->PutCandidate(nc.candidate));
@@ -676,7 +741,10 @@ void JobManager::FillJob(JobRuntime* job) {
       AppendEvent(job, v1::EVENT_CANDIDATE_FAILED, &nc.candidate);
     }
   }
-  MarkDirty(job);  // counters and strategy log
+  if (!created.empty() || job->HasNewStrategyCalls() ||
+      DeterministicBytes(job->job()) != before) {
+    MarkDirty(job);  // counters, message, creation state and strategy log
+  }
 }
 
 void JobManager::ApplyUpdate(JobRuntime* job, const JobRuntime::Update& update) {
@@ -824,6 +892,7 @@ void JobManager::SweepLocked() {
       OnTaskExhausted(t);
     }
   }
+  RetryUnloadedJobs();
   std::vector<JobRuntime*> live;
   for (auto& [id, job] : jobs_) live.push_back(job.get());
   for (JobRuntime* job : live) Advance(job);

@@ -21,8 +21,26 @@
 // manager refuses new work with that status (Lease, SubmitJob) and expires
 // no lease and enforces no budget, so that no task is charged an attempt
 // because its result could not be stored; results, failures, heartbeats,
-// registrations and reads are still tried. If the reload itself fails, every
-// call is refused with UNAVAILABLE until a later reload succeeds.
+// registrations and reads are still tried, and the lease holder's result is
+// taken even if its lease time has passed. When the probe succeeds, every
+// live lease gets one lease duration of grace before it can expire. If the
+// reload itself fails, every call is refused with UNAVAILABLE until a later
+// reload succeeds; reloads are tried again after a growing pause
+// (kMinReloadBackoffMs doubling to kMaxReloadBackoffMs), and parked calls are
+// still answered at their deadlines (and when cancelled) meanwhile.
+//
+// The coordinator's own downtime is not charged either: leases loaded from
+// the store at start-up live at least one lease duration from then
+// (coordinator/lease_rules.h). Lease durations run on the monotonic clock,
+// so a wall-clock step expires nothing.
+//
+// Exact restart: a job's record keeps whether it stopped creating
+// candidates, and a job that screens keeps its own copies of the latency
+// tables it was submitted with (Store::PutJobLatencyTables), so a restart or
+// reload resumes it as it was. A job that cannot be loaded (a read error)
+// is shown with Job.load_failed, its results are answered UNAVAILABLE,
+// housekeeping loads it again after a growing pause, and CancelJob ends it
+// (job_load_failures.cc).
 //
 // No thread per waiter. Lease long polls and event watches are callbacks:
 // a Lease that finds no work is parked (memory, not a thread) under its
@@ -60,6 +78,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "coordinator/artifact_producers.h"
 #include "coordinator/coordinator_observer.h"
 #include "coordinator/coordinator_snapshot.h"
 #include "coordinator/evaluators/evaluator.h"
@@ -118,6 +137,10 @@ inline constexpr int kMaxTasksPerLease = 16;
 inline constexpr int kMaxLeasesPerHeartbeat = 64;
 inline constexpr int kMaxCapabilities = 32;
 inline constexpr int kMaxAccelerators = 16;
+// After a failed reload (the manager is broken) the next one is tried this
+// long after (clock time), doubling after each failure up to the maximum.
+inline constexpr int64_t kMinReloadBackoffMs = 100;
+inline constexpr int64_t kMaxReloadBackoffMs = 10000;
 
 class JobManager {
  public:
@@ -162,6 +185,11 @@ class JobManager {
   // --- TaskService core (async forms call `done` exactly once) ---
   absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request);
   void RegisterAsync(const v1::RegisterRequest& request, Callback<v1::RegisterResponse> done);
+  // Registers an executor bound to `owner_identity` (the fingerprint of its
+  // client certificate; "" without one), stored with it so that the binding
+  // survives a restart (ExecutorRecord::owner_identity).
+  void RegisterAsync(const v1::RegisterRequest& request, const std::string& owner_identity,
+                     Callback<v1::RegisterResponse> done);
   // Long poll: answers with tasks this executor can run as soon as there
   // are some, or with none after request.wait_ms (clamped to 30 s).
   // NOT_FOUND for an unknown executor (it should register again). Returns a
@@ -192,6 +220,21 @@ class JobManager {
   // INVALID_ARGUMENT naming an empty field.
   absl::StatusOr<v1::LatencyTable> GetLatencyTable(const v1::GetLatencyTableRequest& request);
 
+  // --- artifacts (job_manager_artifacts.cc) ---
+  // Whether claim.executor_id may write artifact claim.name of claim.job_id
+  // now (ArtifactService.Upload; rules in coordinator/artifact_producers.h).
+  // OK only when the job exists and has not ended, the executor holds the
+  // live lease claim.lease_token on claim.task_id, a task of that job, the
+  // task produces the name, and the ref it would replace (if any) was set
+  // by this same task or by one whose output never counted (failed,
+  // cancelled or requeued). NOT_FOUND naming job_id for an unknown job;
+  // FAILED_PRECONDITION naming job_id once it has ended, or naming name when
+  // the ref was set by a task that finished or still runs (immutable);
+  // PERMISSION_DENIED naming task_id, lease_token or name otherwise.
+  // Refusals never name another executor. Waits only for the batch in
+  // progress; changes nothing.
+  absl::Status CheckArtifactWriter(const ArtifactWriteClaim& claim);
+
   // Sweeps expired leases and enforces wall-time budgets now (tests call it
   // after advancing a fake clock). Waits for the sweep to commit.
   void Tick();
@@ -206,6 +249,9 @@ class JobManager {
   // Operations committed so far and batches they took (diagnostics).
   int64_t committed_operations() const;
   int64_t committed_batches() const;
+  // Reloads of the whole state from the store tried so far (after failed
+  // batches, and while broken: at most one per back-off period).
+  int64_t reload_attempts() const;
 
  private:
   struct Executor {
@@ -253,8 +299,14 @@ class JobManager {
   // After a failed batch: drops every job, task and executor from memory
   // and loads them again as last committed (executors keep last_seen).
   // Parked calls stay parked. On failure the manager is broken_ until a
-  // later reload succeeds.
+  // later reload succeeds; the next try is due after a back-off
+  // (kMinReloadBackoffMs, doubling to kMaxReloadBackoffMs).
   absl::Status ReloadFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // While broken: reloads when the back-off has passed, else does nothing.
+  void RetryReloadIfDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The earliest parked-call deadline, and while broken the next reload's
+  // due time (as real time: the committer sleeps until then).
+  absl::Time NextWakeup() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Queues `op` for the committer thread.
   void Submit(Op op);
@@ -276,6 +328,33 @@ class JobManager {
   // Runs a store write; a failure marks the batch failed (see WriteFailed).
   bool Write(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // --- jobs that failed to load (job_load_failures.cc) ---
+  // A job whose load failed (a read error, a strategy log that does not
+  // replay): kept as stored, neither running nor ended, shown with
+  // Job.load_failed and why, and tried again after a back-off.
+  struct UnloadedJob {
+    v1::Job stored;
+    absl::Status why;
+    int64_t backoff_ms = 0;
+    int64_t next_try_ms = 0;  // clock time
+  };
+  // Loads a live job; on failure undoes what the attempt put in memory and
+  // records the job as unloaded (or pushes its next try back).
+  void LoadOrPark(const v1::Job& job, bool resume) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tries again every unloaded job whose back-off passed (housekeeping).
+  void RetryUnloadedJobs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The record shown for an unloaded job: as stored, load_failed, why.
+  static v1::Job UnloadedRecord(const UnloadedJob& job);
+  // UNAVAILABLE for work of an unloaded job: try again later.
+  static absl::Status UnloadedStatus(const std::string& job_id, const UnloadedJob& job);
+  // Cancels a job that could not be loaded, by its stored record.
+  absl::StatusOr<v1::Job> CancelUnloaded(const std::string& job_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // UNAVAILABLE when `task_id` is a stored task of an unloaded job, else OK.
+  absl::Status CheckTaskJobLoaded(const std::string& task_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // A live job; FAILED_PRECONDITION for an ended one, UNAVAILABLE for one
+  // that failed to load, NOT_FOUND otherwise.
   absl::StatusOr<JobRuntime*> FindJob(const std::string& job_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The stored or live record of any job; NOT_FOUND otherwise.
@@ -284,7 +363,8 @@ class JobManager {
   absl::Status JobKnown(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoSubmit(v1::JobSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoCancel(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request)
+  absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request,
+                                                  const std::string& owner_identity)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::HeartbeatResponse> DoHeartbeat(const v1::HeartbeatRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -295,10 +375,16 @@ class JobManager {
   absl::StatusOr<v1::PutLatencyTableResponse> DoPutLatencyTable(
       const v1::PutLatencyTableRequest& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gives the job its latency-table screener (coordinator/screening.h) when
-  // its spec screens. At submission a missing or unfit table refuses the job
+  // its spec screens, from `snapshot` (the job's own copies of its tables,
+  // Store::ListJobLatencyTables) when not null, else from the tables stored
+  // now; appends the tables it used to *used (to snapshot at submission).
+  // At submission a missing or unfit table refuses the job
   // (FAILED_PRECONDITION naming job.latency.screen_with_table); on restart
   // the job runs unscreened and its message says why.
-  absl::Status AttachScreener(JobRuntime* job, bool at_submit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AttachScreener(JobRuntime* job, bool at_submit,
+                              const std::vector<v1::LatencyTable>* snapshot,
+                              std::vector<v1::LatencyTable>* used)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The executor, marked as seen now (every executor call goes through it).
   absl::StatusOr<const Executor*> FindExecutor(const std::string& executor_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -307,7 +393,8 @@ class JobManager {
                                     int max_tasks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued tasks to parked long polls that can run them.
   void DispatchWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Answers parked calls whose deadline passed.
+  // Answers parked calls whose deadline passed (also while broken or
+  // shutting down: then expired watches get no events, not an error).
   void ExpireWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers event watches of jobs that have new events or ended.
   void WakeEventWaiters(std::vector<Reply>* replies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -341,6 +428,12 @@ class JobManager {
   // Forgets executors silent for over options_.executor_retention_ms
   // (executor_retention.cc); part of the sweep.
   void ForgetSilentExecutors() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Lease expiry follows store_fault_ (job_manager_leases.cc): suspended
+  // while it is set; when it clears, every live lease gets one lease
+  // duration of grace. Call after every change of store_fault_.
+  void SyncLeaseExpiry() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The job's lease duration (kDefaultLeaseMs for a job not in memory).
+  int64_t LeaseMsOfJob(const std::string& job_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   v1::Task ToProto(const TaskRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t Now() const { return clock_->NowUnixMs(); }
 
@@ -374,9 +467,9 @@ class JobManager {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);
-  // Jobs not in jobs_ (ended, or kept as stored when they could not be
-  // restored): only their state; the record is read from the store.
+  // Jobs that ended: only their state; the record is read from the store.
   std::map<std::string, v1::JobState> ended_jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, UnloadedJob> unloaded_jobs_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);
   TaskQueue queue_ ABSL_GUARDED_BY(mu_);
@@ -403,6 +496,9 @@ class JobManager {
   // refused, with broken_reason_, until a reload succeeds.
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status broken_reason_ ABSL_GUARDED_BY(mu_);
+  int64_t reload_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t reload_backoff_ms_ ABSL_GUARDED_BY(mu_) = 0;  // 0: not broken
+  int64_t next_reload_ms_ ABSL_GUARDED_BY(mu_) = 0;     // clock time of the next try
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -136,11 +136,12 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
   absl::Time next_deadline = absl::InfiniteFuture();
   {
     absl::MutexLock lock(&mu_);
-    if (broken_ && !shutdown_) ReloadFromStore().IgnoreError();  // broken_reason_ says why
-    if (broken_) {
-      refused = broken_reason_;
-    } else if (shutdown_) {
-      refused = absl::UnavailableError("coordinator is shutting down");
+    if (broken_ && !shutdown_) RetryReloadIfDue();  // broken_reason_ says why it failed
+    if (broken_ || shutdown_) {
+      refused = broken_ ? broken_reason_ : absl::UnavailableError("coordinator is shutting down");
+      // Nothing else runs, but parked calls still end at their deadline.
+      ExpireWaiters(&replies);
+      next_deadline = NextWakeup();
     } else {
       if (!store_fault_.ok()) {
         // Outside the batch's transaction: a failed probe must not take the
@@ -153,6 +154,7 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
           store_fault_ = absl::OkStatus();
         }
       }
+      SyncLeaseExpiry();
       batch_error_ = absl::OkStatus();
       touched_jobs_.clear();
       const absl::Time commit_start = absl::Now();
@@ -161,7 +163,7 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
           replies.push_back(batch[ran].run());
         }
         if (batch_error_.ok() && sweep) SweepLocked();
-        if (batch_error_.ok()) ExpireWaiters(&replies);
+        ExpireWaiters(&replies);  // writes nothing: runs even in a failing batch
         if (batch_error_.ok()) DispatchWaiters(&replies);
         if (batch_error_.ok()) FlushDirtyJobs();
         return batch_error_;
@@ -174,20 +176,24 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
         // Nothing of the batch is stored: memory goes back to what is, and
         // new work waits until a probe write succeeds.
         store_fault_ = StoreFaultStatus(commit);
+        SyncLeaseExpiry();
         dirty_jobs_.clear();
         ReloadFromStore().IgnoreError();  // on failure broken_ says why
       }
       if (commit.ok()) release.swap(weights_to_release_);
       weights_to_release_.clear();
       retired_.clear();
-      if (!lease_deadlines_.empty()) next_deadline = lease_deadlines_.begin()->first;
-      if (!event_deadlines_.empty()) {
-        next_deadline = std::min(next_deadline, event_deadlines_.begin()->first);
-      }
+      next_deadline = NextWakeup();
     }
   }
   if (!refused.ok()) {
     for (Op& op : batch) op.refuse(refused);
+    {
+      absl::MutexLock lock(&ops_mu_);
+      next_wakeup_ = next_deadline;  // never a past deadline: no spinning
+    }
+    absl::MutexLock lock(&replies_mu_);
+    reply_queue_.push_back(ReplyBatch{std::move(replies), absl::OkStatus()});
     return;
   }
   if (options_.release_weights) {
@@ -213,11 +219,29 @@ void JobManager::RunBatch(std::vector<Op> batch, bool sweep) {
   reply_queue_.push_back(ReplyBatch{std::move(replies), commit});
 }
 
+absl::Time JobManager::NextWakeup() const {
+  absl::Time next = absl::InfiniteFuture();
+  if (!lease_deadlines_.empty()) next = lease_deadlines_.begin()->first;
+  if (!event_deadlines_.empty()) next = std::min(next, event_deadlines_.begin()->first);
+  if (broken_ && !shutdown_) {
+    const int64_t wait_ms = std::max<int64_t>(next_reload_ms_ - Now(), 0);
+    next = std::min(next, absl::Now() + absl::Milliseconds(std::max<int64_t>(wait_ms, 1)));
+  }
+  return next;
+}
+
+void JobManager::RetryReloadIfDue() {
+  if (Now() < next_reload_ms_) return;
+  ReloadFromStore().IgnoreError();
+}
+
 absl::Status JobManager::ReloadFromStore() {
+  ++reload_attempts_;
   std::unordered_map<std::string, int64_t> last_seen;
   for (const auto& [id, e] : executors_) last_seen[id] = e.last_seen_ms;
   jobs_.clear();
   ended_jobs_.clear();
+  unloaded_jobs_.clear();  // tried again below
   last_event_.clear();
   executors_.clear();
   queue_.Clear();
@@ -237,6 +261,11 @@ absl::Status JobManager::ReloadFromStore() {
       EDGENAS_LOG(kError, "coordinator", "cannot reload state from the database; refusing ",
                   "every call until it can: ", loaded.ToString());
     }
+    // A reload reads everything under the state lock: tried again only
+    // after a growing pause, not on every wakeup.
+    reload_backoff_ms_ = broken_ ? std::min(reload_backoff_ms_ * 2, kMaxReloadBackoffMs)
+                                 : kMinReloadBackoffMs;
+    next_reload_ms_ = Now() + reload_backoff_ms_;
     broken_ = true;
     broken_reason_ = absl::UnavailableError(
         absl::StrCat("coordinator cannot read its database (", loaded.message(),
@@ -245,6 +274,8 @@ absl::Status JobManager::ReloadFromStore() {
   }
   if (broken_) EDGENAS_LOG(kWarning, "coordinator", "state reloaded from the database");
   broken_ = false;
+  reload_backoff_ms_ = 0;
+  next_reload_ms_ = 0;
   broken_reason_ = absl::OkStatus();
   return absl::OkStatus();
 }
@@ -309,7 +340,8 @@ void JobManager::WatchEvents(const std::string& job_id, int64_t after_sequence,
 
 absl::StatusOr<EventBatch> JobManager::ReadEvents(const std::string& job_id,
                                                   int64_t after_sequence) {
-  const bool live = jobs_.count(job_id) > 0;
+  // A job that failed to load has not ended: its watchers wait.
+  const bool live = jobs_.count(job_id) > 0 || unloaded_jobs_.count(job_id) > 0;
   if (!live && ended_jobs_.count(job_id) == 0) {
     return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
   }
@@ -385,7 +417,18 @@ uint64_t JobManager::LeaseAsync(const v1::LeaseRequest& request,
 
 void JobManager::CancelLease(uint64_t handle) {
   Op op;
-  op.refuse = [](const absl::Status&) {};
+  // Refused (broken, shutting down): the poll is still answered, now.
+  op.refuse = [this, handle](const absl::Status&) {
+    Callback<v1::LeaseResponse> done;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = lease_waiters_.find(handle);
+      if (it == lease_waiters_.end()) return;
+      done = std::move(it->second.done);
+      lease_waiters_.erase(it);
+    }
+    done(v1::LeaseResponse());
+  };
   op.run = [this, handle]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> Reply {
     auto it = lease_waiters_.find(handle);
     if (it == lease_waiters_.end()) return nullptr;
@@ -439,8 +482,11 @@ void JobManager::ExpireWaiters(std::vector<Reply>* replies) {
     auto w = event_waiters_.find(event_deadlines_.begin()->second);
     event_deadlines_.erase(event_deadlines_.begin());
     if (w == event_waiters_.end()) continue;
+    // While broken, memory may not hold the job: the watch ends with no
+    // events (the client watches again), never with a wrong answer.
     auto batch = std::make_shared<absl::StatusOr<EventBatch>>(
-        ReadEvents(w->second.job_id, w->second.after_sequence));
+        broken_ ? absl::StatusOr<EventBatch>(EventBatch())
+                : ReadEvents(w->second.job_id, w->second.after_sequence));
     auto done = std::move(w->second.done);
     event_waiters_.erase(w);
     replies->push_back(EventReply(batch, std::move(done)));
@@ -513,6 +559,11 @@ int64_t JobManager::committed_operations() const {
 int64_t JobManager::committed_batches() const {
   absl::MutexLock lock(&ops_mu_);
   return committed_batches_;
+}
+
+int64_t JobManager::reload_attempts() const {
+  absl::MutexLock lock(&mu_);
+  return reload_attempts_;
 }
 
 }  // namespace edgenas

@@ -305,7 +305,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
     }
     const int64_t distinct = space_->DistinctCount();
     if (distinct > 0 && static_cast<int64_t>(by_key_.size()) >= distinct) {
-      space_exhausted_ = true;
+      StopCreatingForGood();
       job_.set_message(absl::StrCat("search space exhausted: all ", distinct,
                                     " distinct architectures of ", space_->Name(),
                                     " are in the job"));
@@ -316,7 +316,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
     SuggestBatch batch = strategy_->Suggest(want);
     Log(StrategyCallType::kSuggest, want, "");
     if (batch.state == SuggestState::kExhausted && batch.suggestions.empty()) {
-      space_exhausted_ = true;
+      StopCreatingForGood();
       job_.set_message(absl::StrCat("strategy ", strategy_->Name(),
                                     " has nothing more to suggest (search space exhausted)"));
       break;
@@ -324,7 +324,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
     if (batch.suggestions.empty()) {
       if (pending_ == 0) {
         // Waiting for results with none in flight would stall the job.
-        space_exhausted_ = true;
+        StopCreatingForGood();
         job_.set_message(absl::StrCat("strategy ", strategy_->Name(),
                                       " waits for results but none are in flight"));
       }
@@ -375,7 +375,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
     }
     const int max_screened = CandidateScreener::MaxScreened(job_.spec().budget().max_evaluations());
     if (screener_ != nullptr && screened_ >= max_screened && !CreationFinished()) {
-      space_exhausted_ = true;
+      StopCreatingForGood();
       job_.set_message(absl::StrCat(
           "stopped creating candidates: ", screened_,
           " were screened by the latency table (at most ", max_screened,
@@ -383,7 +383,7 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
       break;
     }
     if (consecutive_duplicates_ >= kMaxConsecutiveDuplicates) {
-      space_exhausted_ = true;
+      StopCreatingForGood();
       job_.set_message(absl::StrCat(
           "stopped creating candidates: strategy ", strategy_->Name(), " proposed ",
           consecutive_duplicates_, " architectures in a row that were already evaluated ",
@@ -391,13 +391,23 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
       break;
     }
   }
+  job_.set_consecutive_duplicates(consecutive_duplicates_);  // kept across restarts
   if (!created.empty()) SyncCounters();
   return created;
+}
+
+void JobRuntime::StopCreatingForGood() {
+  space_exhausted_ = true;
+  job_.set_creation_stopped(true);  // stored with the record: a restart creates no more
 }
 
 absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
                                  const std::vector<TaskRecord>& tasks,
                                  const std::vector<StrategyCall>& log) {
+  // Stopped creating before the restart: stays stopped (the screening cap or
+  // the duplicate run would otherwise start over).
+  space_exhausted_ = job_.creation_stopped();
+  consecutive_duplicates_ = job_.consecutive_duplicates();
   for (v1::Candidate& c : candidates) {
     next_sequence_ = std::max(next_sequence_, c.sequence() + 1);
     by_key_[c.canonical_key()] = c.id();

@@ -70,7 +70,8 @@ class JobRuntime {
 
   // Rebuilds the state of a stored job: its candidates (metrics included),
   // every task it has, and its strategy log, which is replayed into a fresh
-  // strategy so suggestions continue exactly. Call once, before anything
+  // strategy so suggestions continue exactly; whether creation stopped and
+  // the run of duplicates come from the job record. Call once, before anything
   // else. Linear in the size of the job.
   absl::Status Restore(std::vector<v1::Candidate> candidates, const std::vector<TaskRecord>& tasks,
                        const std::vector<StrategyCall>& log);
@@ -143,6 +144,8 @@ class JobRuntime {
 
   // Strategy calls made since the last call, to append to the stored log.
   std::vector<StrategyCall> TakeStrategyCalls();
+  // True when there are strategy calls for TakeStrategyCalls.
+  bool HasNewStrategyCalls() const { return !new_calls_.empty(); }
 
   // The candidate as held in memory, or null. Pending candidates and the
   // Pareto front's members are held in full; every other finished
@@ -167,6 +170,10 @@ class JobRuntime {
   JobRuntime(const v1::Job& job, std::unique_ptr<SearchSpace> space,
              std::unique_ptr<Strategy> strategy, std::unique_ptr<Evaluator> evaluator);
 
+  // Stops creating candidates for good (space exhausted, duplicate or
+  // screening cap): recorded in the job record (Job.creation_stopped), so a
+  // restart restores it. The caller sets job().message().
+  void StopCreatingForGood();
   // Decides the final state of a candidate whose tasks are all done.
   void Finish(v1::Candidate* c, const std::vector<std::string>& notes, int64_t now_ms);
   // Feeds a finished candidate to the strategy (logged) and the archive.

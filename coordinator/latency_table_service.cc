@@ -1,6 +1,7 @@
 // JobManager's latency-table operations: PutLatencyTable (a device agent
 // stores the table it profiled for its own class), GetLatencyTable, and the
-// screener a job that screens with tables gets at submission and restart.
+// screener a job that screens with tables gets at submission and restart
+// (from its own copies of the tables, taken at submission).
 #include <memory>
 #include <utility>
 
@@ -64,9 +65,25 @@ absl::StatusOr<v1::LatencyTable> JobManager::GetLatencyTable(
   return store_->GetLatencyTable(request.space(), request.device_class());
 }
 
-absl::Status JobManager::AttachScreener(JobRuntime* job, bool at_submit) {
-  auto lookup = [this](const std::string& space, const std::string& device_class) {
-    return store_->GetLatencyTable(space, device_class);
+absl::Status JobManager::AttachScreener(JobRuntime* job, bool at_submit,
+                                        const std::vector<v1::LatencyTable>* snapshot,
+                                        std::vector<v1::LatencyTable>* used) {
+  auto lookup = [this, snapshot, used](const std::string& space, const std::string& device_class)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<v1::LatencyTable> {
+    if (snapshot == nullptr) {
+      absl::StatusOr<v1::LatencyTable> table = store_->GetLatencyTable(space, device_class);
+      if (table.ok()) used->push_back(*table);
+      return table;
+    }
+    // The job's own copy: what it screened with from its submission on.
+    for (const v1::LatencyTable& table : *snapshot) {
+      if (table.space() == space && table.device_class() == device_class) {
+        used->push_back(table);
+        return table;
+      }
+    }
+    return absl::NotFoundError(absl::StrCat("the job kept no latency table of space ", space,
+                                            " on device class ", device_class));
   };
   absl::StatusOr<std::unique_ptr<CandidateScreener>> screener =
       CandidateScreener::Create(job->job().spec(), lookup);

@@ -94,7 +94,7 @@ void TaskQueue::Unindex(const Entry& entry) {
       }
     }
   } else if (t.state == TaskState::kLeased) {
-    leases_by_expiry_.erase({t.lease_expiry_ms, t.task_id});
+    leases_by_expiry_.erase({entry.deadline_mono, t.task_id});
   }
 }
 
@@ -104,11 +104,16 @@ void TaskQueue::Index(const Entry& entry) {
   if (t.state == TaskState::kQueued) {
     if (entry.unmet == 0) queued_[RouteOf(t)].emplace(t.created_ms, entry.seq, t.task_id);
   } else if (t.state == TaskState::kLeased) {
-    leases_by_expiry_.emplace(t.lease_expiry_ms, t.task_id);
+    leases_by_expiry_.emplace(entry.deadline_mono, t.task_id);
   }
 }
 
-absl::Status TaskQueue::Insert(TaskRecord task) {
+void TaskQueue::SetDeadline(Entry& entry, int64_t lease_ms) {
+  entry.deadline_mono = clock_->NowMonotonicMs() + lease_ms;
+  entry.task.lease_expiry_ms = clock_->NowUnixMs() + lease_ms;
+}
+
+absl::Status TaskQueue::Insert(TaskRecord task, int64_t deadline_mono) {
   if (task.task_id.empty()) return absl::InvalidArgumentError("task_id is empty");
   const int state = static_cast<int>(task.state);
   if (state < 0 || state >= static_cast<int>(counts_.size())) {
@@ -123,6 +128,7 @@ absl::Status TaskQueue::Insert(TaskRecord task) {
   const std::string id = task.task_id;
   Entry& entry = tasks_[id];
   entry.seq = next_seq_++;
+  entry.deadline_mono = deadline_mono;
   entry.task = std::move(task);
   for (const std::string& dep : entry.task.depends_on) {
     auto it = tasks_.find(dep);
@@ -166,14 +172,38 @@ absl::Status TaskQueue::Add(TaskRecord task) {
   return Insert(std::move(task));
 }
 
-absl::Status TaskQueue::Restore(TaskRecord task) { return Insert(std::move(task)); }
+absl::Status TaskQueue::Restore(TaskRecord task, int64_t grace_ms) {
+  int64_t deadline_mono = 0;
+  if (task.state == TaskState::kLeased) {
+    // What the lease had left by the wall clock, but at least the grace.
+    const int64_t left = task.lease_expiry_ms - clock_->NowUnixMs();
+    deadline_mono = clock_->NowMonotonicMs() + std::max(left, grace_ms);
+  }
+  return Insert(std::move(task), deadline_mono);
+}
+
+int TaskQueue::GrantGrace(const std::function<int64_t(const TaskRecord&)>& grace_ms) {
+  const int64_t now = clock_->NowMonotonicMs();
+  std::vector<std::string> ids;
+  for (const auto& [deadline, id] : leases_by_expiry_) ids.push_back(id);
+  int lengthened = 0;
+  for (const std::string& id : ids) {
+    Entry& entry = tasks_.at(id);
+    const int64_t until = now + grace_ms(entry.task);
+    if (until <= entry.deadline_mono) continue;
+    Unindex(entry);
+    entry.deadline_mono = until;
+    Index(entry);
+    ++lengthened;
+  }
+  return lengthened;
+}
 
 std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_tasks,
                                          const std::string& executor_id, int64_t lease_ms) {
   std::vector<TaskRecord> leased;
   if (max_tasks <= 0) return leased;
   const int64_t now = clock_->NowUnixMs();
-  const int64_t expiry = now + LeaseMs(lease_ms);
   // Pick first, then change: changing a task erases it from queued_.
   // Merge the FIFO queues of every route this executor can serve.
   std::vector<std::pair<std::set<QueueKey>::const_iterator, std::set<QueueKey>::const_iterator>>
@@ -203,7 +233,7 @@ std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_task
     t.attempts += 1;
     t.lease_token = std::move(token);
     t.lease_owner = executor_id;
-    t.lease_expiry_ms = expiry;
+    SetDeadline(entry, LeaseMs(lease_ms));
     t.updated_ms = now;
     t.leased_ms = now;
     Index(entry);
@@ -212,21 +242,20 @@ std::vector<TaskRecord> TaskQueue::Lease(const LeaseFilter& filter, int max_task
   return leased;
 }
 
-absl::Status TaskQueue::CheckLive(const Entry& entry, const std::string& token, int64_t now,
+absl::Status TaskQueue::CheckLive(const Entry& entry, const std::string& token,
                                   const char* action) const {
   const TaskRecord& t = entry.task;
   const std::string prefix = absl::StrCat("cannot ", action, " task ", t.task_id, ": ");
   switch (t.state) {
     case TaskState::kLeased:
       if (token.empty() || token != t.lease_token) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(prefix, "the lease token is stale (the task is leased under another "
-                                 "token, now held by ",
-                         t.lease_owner, ")"));
-      }
-      if (now >= t.lease_expiry_ms) {
         return absl::FailedPreconditionError(absl::StrCat(
-            prefix, "the lease expired at ", t.lease_expiry_ms, " ms (now ", now, " ms)"));
+            prefix, "the lease token is stale (the task is leased again, under another token)"));
+      }
+      if (!expiry_suspended_ && clock_->NowMonotonicMs() >= entry.deadline_mono) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(prefix, "the lease expired ",
+                         clock_->NowMonotonicMs() - entry.deadline_mono, " ms ago"));
       }
       return absl::OkStatus();
     case TaskState::kQueued:
@@ -262,7 +291,7 @@ absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
   if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
   Entry& entry = it->second;
   const int64_t now = clock_->NowUnixMs();
-  absl::Status live = CheckLive(entry, token, now, "heartbeat");
+  absl::Status live = CheckLive(entry, token, "heartbeat");
   if (!live.ok()) return live;
   if (entry.task.lease_owner != executor_id) {
     return absl::PermissionDeniedError(absl::StrCat("cannot heartbeat task ", task_id,
@@ -270,7 +299,7 @@ absl::StatusOr<int64_t> TaskQueue::Heartbeat(const std::string& task_id,
                                                     executor_id));
   }
   Unindex(entry);
-  entry.task.lease_expiry_ms = now + LeaseMs(lease_ms);
+  SetDeadline(entry, LeaseMs(lease_ms));
   entry.task.updated_ms = now;
   Index(entry);
   return entry.task.lease_expiry_ms;
@@ -283,7 +312,7 @@ absl::StatusOr<const TaskQueue::Entry*> TaskQueue::CheckOwned(const std::string&
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
   const Entry& entry = it->second;
-  absl::Status live = CheckLive(entry, token, clock_->NowUnixMs(), action);
+  absl::Status live = CheckLive(entry, token, action);
   if (!live.ok()) return live;
   if (entry.task.lease_owner != executor_id) {
     return absl::PermissionDeniedError(absl::StrCat("cannot ", action, " task ", task_id,
@@ -376,12 +405,14 @@ absl::StatusOr<FailOutcome> TaskQueue::Fail(const std::string& task_id,
 
 std::vector<TaskRecord> TaskQueue::ExpireLeases() {
   const int64_t now = clock_->NowUnixMs();
+  const int64_t mono = clock_->NowMonotonicMs();
   std::vector<TaskRecord> changed;
-  while (!leases_by_expiry_.empty() && leases_by_expiry_.begin()->first <= now) {
+  if (expiry_suspended_) return changed;
+  while (!leases_by_expiry_.empty() && leases_by_expiry_.begin()->first <= mono) {
     const std::string id = leases_by_expiry_.begin()->second;
     Entry& entry = tasks_.at(id);
-    EndLease(entry, /*retry=*/true,
-             absl::StrCat("lease expired (owner ", entry.task.lease_owner, ")"), now);
+    // No owner named: the message reaches whoever reports for the task later.
+    EndLease(entry, /*retry=*/true, "lease expired (no heartbeat in time)", now);
     changed.push_back(entry.task);
     MaybeRetire(id);
   }
@@ -491,7 +522,7 @@ std::vector<TaskRecord> TaskQueue::TasksOfJob(const std::string& job_id) const {
 
 int64_t TaskQueue::NextExpiryMs() const {
   if (leases_by_expiry_.empty()) return std::numeric_limits<int64_t>::max();
-  return leases_by_expiry_.begin()->first;
+  return clock_->NowUnixMs() + (leases_by_expiry_.begin()->first - clock_->NowMonotonicMs());
 }
 
 std::map<std::pair<TaskKind, TaskState>, int> TaskQueue::CountByKindAndState() const {

@@ -19,11 +19,19 @@
 //    token that is not the current lease's with FAILED_PRECONDITION, and a
 //    caller that is not the lease owner with PERMISSION_DENIED; either way
 //    nothing changes.
-//  * A lease is over once the clock reaches lease_expiry_ms, whether or not
+//  * A lease runs for its duration on the MONOTONIC clock
+//    (Clock::NowMonotonicMs): a wall-clock step neither ends nor stretches
+//    it. lease_expiry_ms (wall clock) is what is stored and told to the
+//    executor; it is kept in step with every lease and heartbeat.
+//  * A lease is over once its monotonic deadline passes, whether or not
 //    ExpireLeases() has run yet: the sweep is bookkeeping, not the deadline.
 //    So a result that arrives after expiry is refused even if the task has
 //    not been handed to anyone else, and the executor must not assume it
-//    counted.
+//    counted. Two exceptions, both for the coordinator's own outages: while
+//    SuspendExpiry(true) is in force (the owner cannot store anything) no
+//    lease is over, whatever its deadline; and a lease loaded by Restore
+//    or given grace by GrantGrace lives at least its grace from then.
+//  * Refusals never name another executor (no lease owner in any message).
 //  * Complete is idempotent: repeating it with the token that completed the
 //    task answers duplicate=true and changes nothing. Fail is not: once a
 //    Fail took effect the token no longer holds a lease, and a retried Fail
@@ -37,6 +45,7 @@
 #define EDGENAS_COORDINATOR_TASK_QUEUE_H_
 
 #include <array>
+#include <functional>
 #include <map>
 #include <cstdint>
 #include <optional>
@@ -103,8 +112,22 @@ class TaskQueue {
   absl::Status Add(TaskRecord task);
 
   // Loads a task exactly as stored (any state), e.g. on restart. A leased
-  // task keeps its token and expiry. ALREADY_EXISTS for a known id.
-  absl::Status Restore(TaskRecord task);
+  // task keeps its token and stored expiry, and its lease lives until
+  // max(stored expiry, now + grace_ms): what it had left by the wall clock,
+  // but at least `grace_ms` (the coordinator's downtime is not the
+  // executor's fault). ALREADY_EXISTS for a known id.
+  absl::Status Restore(TaskRecord task, int64_t grace_ms = 0);
+
+  // Gives every live lease at least grace_ms(task) from now (never
+  // shortens one); for when expiry resumes after a store fault. Returns how
+  // many leases it lengthened. Changes no stored field.
+  int GrantGrace(const std::function<int64_t(const TaskRecord&)>& grace_ms);
+
+  // While `suspended`, no lease is over: ExpireLeases ends none and
+  // Heartbeat/Complete/Fail accept the holder's token whatever its deadline
+  // (for while the owner cannot store results). Kept across Clear().
+  void SuspendExpiry(bool suspended) { expiry_suspended_ = suspended; }
+  bool expiry_suspended() const { return expiry_suspended_; }
 
   // Leases up to `max_tasks` queued tasks that match `filter`, oldest first
   // (created_ms, then insertion order), to `executor_id` for `lease_ms`.
@@ -138,8 +161,9 @@ class TaskQueue {
                                    const std::string& executor_id, const std::string& reason,
                                    bool retryable);
 
-  // Ends every lease whose expiry <= now: back to kQueued, or kFailed when
-  // its attempts are used up. Returns the changed records (to persist).
+  // Ends every lease whose (monotonic) deadline has passed: back to kQueued,
+  // or kFailed when its attempts are used up. Nothing while expiry is
+  // suspended. Returns the changed records (to persist).
   std::vector<TaskRecord> ExpireLeases();
 
   // Cancels every queued or leased task of the job; returns those changed.
@@ -161,7 +185,8 @@ class TaskQueue {
   // The job's tasks in FIFO order (created_ms, then insertion).
   std::vector<TaskRecord> TasksOfJob(const std::string& job_id) const;
 
-  // The earliest lease expiry, or INT64_MAX when nothing is leased.
+  // The earliest lease expiry as a wall-clock time (now + the shortest time
+  // a lease has left), or INT64_MAX when nothing is leased.
   int64_t NextExpiryMs() const;
 
   // Number of tasks in `state`.
@@ -181,7 +206,11 @@ class TaskQueue {
     TaskRecord task;
     uint64_t seq = 0;  // insertion order, breaks created_ms ties
     int unmet = 0;     // depends_on entries not yet kDone
+    int64_t deadline_mono = 0;  // kLeased: when the lease ends (monotonic ms)
   };
+  // Sets a leased entry's deadline (monotonic) and stored expiry (wall) to
+  // `lease_ms` from now; the caller unindexes and indexes around it.
+  void SetDeadline(Entry& entry, int64_t lease_ms);
   // (created_ms, seq, task_id) of queued tasks: iteration order is FIFO.
   using QueueKey = std::tuple<int64_t, uint64_t, std::string>;
   // (kind, device class, required capabilities joined) of a task.
@@ -198,12 +227,12 @@ class TaskQueue {
   // Drops a finished candidate task from memory (retire_finished only).
   void MaybeRetire(const std::string& id);
 
-  absl::Status Insert(TaskRecord task);
+  absl::Status Insert(TaskRecord task, int64_t deadline_mono = 0);
   // Index bookkeeping around every state change.
   void Unindex(const Entry& entry);
   void Index(const Entry& entry);
   // OK when `token` proves a live lease on `entry`; why not otherwise.
-  absl::Status CheckLive(const Entry& entry, const std::string& token, int64_t now,
+  absl::Status CheckLive(const Entry& entry, const std::string& token,
                          const char* action) const;
   // Puts a leased entry back in the queue or fails it (for Fail and expiry).
   void EndLease(Entry& entry, bool retry, const std::string& error, int64_t now);
@@ -221,7 +250,9 @@ class TaskQueue {
   // dependency id -> queued tasks waiting for it
   std::unordered_map<std::string, std::vector<std::string>> dependents_;
   std::map<RouteKey, std::set<QueueKey>> queued_;
+  // (monotonic deadline, task id) of leased tasks.
   std::set<std::pair<int64_t, std::string>> leases_by_expiry_;
+  bool expiry_suspended_ = false;
   std::array<int, 5> counts_{};
 };
 

@@ -27,6 +27,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "executor/executor_loop.h"
+#include "executor/result_spool.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "common/grpc_tls.h"
@@ -74,6 +75,10 @@ ABSL_FLAG(std::string, tls_cert_file, "",
           "this executor's role: edgenas://agent/<device_class> or CN=agent:<device_class>; empty: $EDGENAS_TLS_CERT_FILE");
 ABSL_FLAG(std::string, tls_key_file, "",
           "PEM private key of --tls_cert_file; empty: $EDGENAS_TLS_KEY_FILE");
+ABSL_FLAG(std::string, spool_dir, "",
+          "Folder where finished results wait until the coordinator has answered them, so "
+          "that they survive coordinator outages and a restart of this process (default: "
+          "$XDG_CACHE_HOME/edgenas/spool/agent-<name>, else ~/.cache/edgenas/spool/agent-<name>)");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9466",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -174,6 +179,9 @@ int Main(bool profile) {
   options.credentials = *credentials;
   options.kind = v1::DEVICE_AGENT;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
+  options.spool_dir = absl::GetFlag(FLAGS_spool_dir).empty()
+                          ? DefaultSpoolDir("agent", options.name)
+                          : absl::GetFlag(FLAGS_spool_dir);
   if (profile) {  // `edgenas-agent profile`: device_agent/profile/profile_command.h
     return RunProfileCommand(ProfileCommandOptions{
         options.coordinator, options.credentials, device_class, options.name, threads,

@@ -55,7 +55,8 @@ ArtifactClient::~ArtifactClient() = default;
 
 absl::StatusOr<ArtifactInfo> ArtifactClient::Upload(const std::string& job_id,
                                                     const std::string& name,
-                                                    const std::string& bytes) {
+                                                    const std::string& bytes,
+                                                    const ArtifactUploader& uploader) {
   grpc::ClientContext ctx;
   SetDeadline(&ctx, kTransferDeadline);
   v1::ArtifactRef ref;
@@ -66,6 +67,9 @@ absl::StatusOr<ArtifactInfo> ArtifactClient::Upload(const std::string& job_id,
   header->set_name(name);
   header->set_sha256(Sha256Hex(bytes));
   header->set_size_bytes(static_cast<int64_t>(bytes.size()));
+  header->set_executor_id(uploader.executor_id);
+  header->set_task_id(uploader.task_id);
+  header->set_lease_token(uploader.lease_token);
   // A failed Write means the server has already answered; Finish says why.
   bool open = stream->Write(chunk);
   for (size_t offset = 0; open && offset < bytes.size(); offset += kChunkBytes) {

@@ -22,6 +22,14 @@ struct ArtifactInfo {
   int64_t size_bytes = 0;
 };
 
+// Who uploads: this executor's id (as registered) and the task it runs that
+// produces the artifact, with that task's lease token (Task.lease_token).
+// The coordinator stores an artifact only for its producing task's current
+// lease holder (see artifact_service.proto).
+struct ArtifactUploader {
+  std::string executor_id, task_id, lease_token;
+};
+
 // Thread-safe; calls may run concurrently over the one channel.
 class ArtifactClient {
  public:
@@ -36,12 +44,16 @@ class ArtifactClient {
   ArtifactClient(const ArtifactClient&) = delete;
   ArtifactClient& operator=(const ArtifactClient&) = delete;
 
-  // Stores `bytes` as (job_id, name), replacing what the name pointed at.
-  // Returns what the coordinator stored. INVALID_ARGUMENT naming a bad
-  // job_id, name or size; UNAVAILABLE / DEADLINE_EXCEEDED (10 min) when the
-  // coordinator cannot be reached in time.
+  // Stores `bytes` as (job_id, name) for `uploader`'s task, replacing what
+  // the name pointed at when that task may. Returns what the coordinator
+  // stored. INVALID_ARGUMENT naming a bad job_id, name, size or empty
+  // uploader field; PERMISSION_DENIED / FAILED_PRECONDITION / NOT_FOUND when
+  // the uploader may not write it; RESOURCE_EXHAUSTED over a size cap,
+  // quota or the disk reserve; UNAVAILABLE / DEADLINE_EXCEEDED (10 min)
+  // when the coordinator cannot be reached in time.
   absl::StatusOr<ArtifactInfo> Upload(const std::string& job_id, const std::string& name,
-                                      const std::string& bytes);
+                                      const std::string& bytes,
+                                      const ArtifactUploader& uploader);
   // The content of (job_id, name), verified against its ref's size and
   // SHA-256 (DATA_LOSS on mismatch). NOT_FOUND when absent;
   // RESOURCE_EXHAUSTED when it is larger than `max_bytes`.

@@ -20,8 +20,8 @@ namespace {
 
 constexpr char kLog[] = "executor";
 constexpr size_t kMaxReasonChars = 1024;
-// How long Complete/Fail are retried while the coordinator is unreachable.
-constexpr int kReportRetryMs = 30000;
+// Leases per Heartbeat call (the coordinator's bound, kMaxLeasesPerHeartbeat).
+constexpr int kLeasesPerHeartbeat = 64;
 
 // Codes after which the same call may succeed later (coordinator restarting,
 // overloaded or slow).
@@ -40,12 +40,6 @@ bool IsTransient(grpc::StatusCode code) {
   }
 }
 
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void SetDeadline(grpc::ClientContext* ctx, int timeout_ms) {
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
 }
@@ -56,7 +50,6 @@ struct ExecutorLoop::RunningTask {
   const v1::Task* task = nullptr;
   std::atomic<bool> cancel{false};
   std::atomic<bool> lease_lost{false};
-  bool done = false;  // guarded by ExecutorLoop::mu_
 };
 
 absl::StatusOr<std::unique_ptr<ExecutorLoop>> ExecutorLoop::Create(ExecutorOptions options,
@@ -95,14 +88,27 @@ absl::StatusOr<std::unique_ptr<ExecutorLoop>> ExecutorLoop::Create(ExecutorOptio
     return absl::InvalidArgumentError(
         absl::StrCat("executor.coordinator: cannot create a channel to ", options.coordinator));
   }
+  std::unique_ptr<ResultSpool> spool;
+  if (!options.spool_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<ResultSpool>> opened =
+        ResultSpool::Open(options.spool_dir, "executor.spool_dir");
+    if (!opened.ok()) return opened.status();
+    spool = std::move(*opened);
+  }
   auto stub = v1::TaskService::NewStub(channel);
-  return std::unique_ptr<ExecutorLoop>(
-      new ExecutorLoop(std::move(options), std::move(handler), std::move(stub)));
+  return std::unique_ptr<ExecutorLoop>(new ExecutorLoop(std::move(options), std::move(handler),
+                                                        std::move(stub), std::move(spool)));
 }
 
 ExecutorLoop::ExecutorLoop(ExecutorOptions options, TaskHandler handler,
-                           std::unique_ptr<v1::TaskService::Stub> stub)
-    : options_(std::move(options)), handler_(std::move(handler)), stub_(std::move(stub)) {}
+                           std::unique_ptr<v1::TaskService::Stub> stub,
+                           std::unique_ptr<ResultSpool> spool)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : RealClock::Get()),
+      handler_(std::move(handler)),
+      stub_(std::move(stub)),
+      spool_(std::move(spool)),
+      jitter_(std::random_device()()) {}
 
 ExecutorLoop::~ExecutorLoop() = default;
 
@@ -149,6 +155,14 @@ int ExecutorLoop::NextBackoffMs(int* backoff_ms) const {
   return now;
 }
 
+int ExecutorLoop::JitteredBackoffMs(int* backoff_ms) {
+  const int full = NextBackoffMs(backoff_ms);
+  absl::MutexLock lock(&mu_);
+  // Many executors retrying after one outage spread out instead of
+  // arriving together.
+  return full / 2 + std::uniform_int_distribution<int>(0, full - full / 2)(jitter_);
+}
+
 absl::Status ExecutorLoop::RegisterWithRetry() {
   v1::RegisterRequest req;
   req.set_kind(options_.kind);
@@ -158,7 +172,7 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
   for (const std::string& c : options_.capabilities) req.add_capabilities(c);
   if (options_.device.ByteSizeLong() > 0) *req.mutable_device() = options_.device;
 
-  const int64_t give_up_at = SteadyMs() + options_.register_timeout_ms;
+  const int64_t give_up_at = clock_->NowMonotonicMs() + options_.register_timeout_ms;
   int backoff_ms = options_.initial_backoff_ms;
   while (true) {
     grpc::ClientContext ctx;
@@ -177,6 +191,8 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
         heartbeat_interval_ms_ = resp.heartbeat_interval_ms() > 0
                                      ? resp.heartbeat_interval_ms()
                                      : options_.default_heartbeat_interval_ms;
+        resend_spool_ = true;
+        ++registrations_;
       }
       EDGENAS_LOG(kInfo, kLog, "registered executor_id=", resp.executor_id(),
                   " coordinator=", options_.coordinator,
@@ -191,7 +207,7 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
     if (!retry) {
       return FromGrpcStatus(s, absl::StrCat("register with ", options_.coordinator));
     }
-    if (options_.register_timeout_ms > 0 && SteadyMs() >= give_up_at) {
+    if (options_.register_timeout_ms > 0 && clock_->NowMonotonicMs() >= give_up_at) {
       return absl::UnavailableError(absl::StrCat("coordinator ", options_.coordinator,
                                                  " unreachable for ",
                                                  options_.register_timeout_ms,
@@ -205,6 +221,17 @@ absl::Status ExecutorLoop::RegisterWithRetry() {
 }
 
 absl::Status ExecutorLoop::Run() {
+  std::thread heartbeat([this] { HeartbeatLoop(); });
+  absl::Status status = RunLoop();
+  {
+    absl::MutexLock lock(&mu_);
+    run_done_ = true;
+  }
+  heartbeat.join();
+  return status;
+}
+
+absl::Status ExecutorLoop::RunLoop() {
   int backoff_ms = options_.initial_backoff_ms;
   while (!stopping()) {
     const std::string id = executor_id();
@@ -214,6 +241,12 @@ absl::Status ExecutorLoop::Run() {
       if (!s.ok()) return s;
       continue;
     }
+    bool resend = false;
+    {
+      absl::MutexLock lock(&mu_);
+      std::swap(resend, resend_spool_);
+    }
+    if (resend && !ResendSpooled()) break;
 
     v1::LeaseRequest req;
     req.set_executor_id(id);
@@ -230,7 +263,15 @@ absl::Status ExecutorLoop::Run() {
       backoff_ms = options_.initial_backoff_ms;
       // Tasks leased just as Stop() came are still reported (as retryable
       // failures) so that they do not wait for their lease to expire.
-      for (const v1::Task& task : resp.tasks()) RunTask(task);
+      {
+        // Every task of the answer is heartbeated from now, not only the
+        // one running.
+        absl::MutexLock lock(&mu_);
+        for (const v1::Task& task : resp.tasks()) {
+          held_[task.task_id()] = HeldLease{id, task.lease_token(), false};
+        }
+      }
+      for (const v1::Task& task : resp.tasks()) RunTask(task, id);
       continue;
     }
     if (stopping()) break;
@@ -253,18 +294,24 @@ absl::Status ExecutorLoop::Run() {
   return absl::OkStatus();
 }
 
-void ExecutorLoop::RunTask(const v1::Task& task) {
+void ExecutorLoop::RunTask(const v1::Task& task, const std::string& leased_to) {
   RunningTask running;
   running.task = &task;
   {
     absl::MutexLock lock(&mu_);
+    auto held = held_.find(task.task_id());
+    if (held != held_.end() && held->second.lost) {
+      held_.erase(held);
+      EDGENAS_LOG(kWarning, kLog, "task dropped id=", task.task_id(),
+                  " (lease lost before it started)");
+      return;
+    }
     if (stopping_) running.cancel.store(true);
     running_ = &running;
   }
   EDGENAS_LOG(kInfo, kLog, "task start id=", task.task_id(), " job=", task.job_id(),
               " kind=", v1::TaskKind_Name(task.kind()), " attempt=", task.attempt());
-  const int64_t start_ms = SteadyMs();
-  std::thread heartbeat([this, &running] { HeartbeatUntilDone(&running); });
+  const int64_t start_ms = clock_->NowMonotonicMs();
 
   absl::StatusOr<TaskOutcome> result;
   if (running.cancel.load()) {
@@ -279,15 +326,16 @@ void ExecutorLoop::RunTask(const v1::Task& task) {
       result = absl::InternalError("task handler threw a non-standard exception");
     }
   }
+  bool lost;
   {
     absl::MutexLock lock(&mu_);
-    running.done = true;
     running_ = nullptr;
+    lost = running.lease_lost.load();
+    if (lost) held_.erase(task.task_id());
   }
-  heartbeat.join();
 
-  const int64_t elapsed_ms = SteadyMs() - start_ms;
-  if (running.lease_lost.load()) {
+  const int64_t elapsed_ms = clock_->NowMonotonicMs() - start_ms;
+  if (lost) {
     // The coordinator has given the task away or cancelled it; any report
     // would be refused with FAILED_PRECONDITION.
     EDGENAS_LOG(kWarning, kLog, "task dropped id=", task.task_id(), " (lease lost) after ",
@@ -297,127 +345,229 @@ void ExecutorLoop::RunTask(const v1::Task& task) {
   EDGENAS_LOG(kInfo, kLog, "task finish id=", task.task_id(), " status=",
               result.ok() ? "OK" : absl::StatusCodeToString(result.status().code()),
               " elapsed_ms=", elapsed_ms);
-  Report(task, result);
+  PendingReport report = MakeReport(task, leased_to, result);
+  if (spool_ != nullptr) {
+    if (absl::Status put = spool_->Put(report); !put.ok()) {
+      EDGENAS_LOG(kError, kLog, "cannot spool the report of task=", task.task_id(),
+                  " (kept in memory only): ", put.ToString());
+    }
+  }
+  Deliver(std::move(report));
+  absl::MutexLock lock(&mu_);
+  held_.erase(task.task_id());
 }
 
-void ExecutorLoop::HeartbeatUntilDone(RunningTask* running) {
+void ExecutorLoop::MarkLost(const std::string& task_id) {
+  absl::MutexLock lock(&mu_);
+  auto held = held_.find(task_id);
+  if (held == held_.end()) return;
+  held->second.lost = true;
+  if (running_ != nullptr && running_->task->task_id() == task_id) {
+    EDGENAS_LOG(kWarning, kLog, "lease lost task=", task_id, "; cancelling");
+    running_->lease_lost.store(true);
+    running_->cancel.store(true);
+  }
+}
+
+void ExecutorLoop::HeartbeatLoop() {
   while (true) {
-    int interval_ms;
-    std::string id;
+    std::map<std::string, std::vector<v1::LeaseRef>> by_executor;
+    std::string current;
     {
       absl::MutexLock lock(&mu_);
-      interval_ms = heartbeat_interval_ms_ > 0 ? heartbeat_interval_ms_
-                                               : options_.default_heartbeat_interval_ms;
-      mu_.AwaitWithTimeout(absl::Condition(&running->done), absl::Milliseconds(interval_ms));
-      if (running->done) return;
-      id = executor_id_;
-    }
-    v1::HeartbeatRequest req;
-    req.set_executor_id(id);
-    v1::LeaseRef* ref = req.add_leases();
-    ref->set_task_id(running->task->task_id());
-    ref->set_lease_token(running->task->lease_token());
-    v1::HeartbeatResponse resp;
-    grpc::ClientContext ctx;
-    SetDeadline(&ctx, options_.rpc_timeout_ms);
-    const grpc::Status s = stub_->Heartbeat(&ctx, req, &resp);
-    bool lost = false;
-    if (s.ok()) {
-      for (const v1::LeaseRef& l : resp.lost()) {
-        if (l.task_id() == ref->task_id()) lost = true;
+      const int interval_ms = heartbeat_interval_ms_ > 0 ? heartbeat_interval_ms_
+                                                         : options_.default_heartbeat_interval_ms;
+      // A registration may bring another interval: start the wait again.
+      const int64_t epoch = registrations_;
+      const auto wake = [this, epoch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return run_done_ || registrations_ != epoch;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), absl::Milliseconds(interval_ms));
+      if (run_done_) return;
+      if (registrations_ != epoch) continue;
+      if (stopping_) continue;  // Run is about to end; its calls are cancelled
+      current = executor_id_;
+      for (const auto& [task_id, held] : held_) {
+        if (held.lost) continue;
+        v1::LeaseRef ref;
+        ref.set_task_id(task_id);
+        ref.set_lease_token(held.token);
+        by_executor[held.executor_id].push_back(std::move(ref));
       }
-    } else if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-      // Our executor id is gone, and with it every lease it held.
-      lost = true;
-      absl::MutexLock lock(&mu_);
-      if (executor_id_ == id) executor_id_.clear();
-    } else {
-      EDGENAS_LOG(kWarning, kLog, "heartbeat failed (", s.error_message(), ")");
     }
-    if (lost) {
-      EDGENAS_LOG(kWarning, kLog, "lease lost task=", ref->task_id(), "; cancelling");
-      running->lease_lost.store(true);
-      running->cancel.store(true);
-      return;
+    for (const auto& [id, refs] : by_executor) {
+      for (size_t begin = 0; begin < refs.size(); begin += kLeasesPerHeartbeat) {
+        const size_t end = std::min(refs.size(), begin + kLeasesPerHeartbeat);
+        v1::HeartbeatRequest req;
+        req.set_executor_id(id);
+        for (size_t i = begin; i < end; ++i) *req.add_leases() = refs[i];
+        v1::HeartbeatResponse resp;
+        grpc::ClientContext ctx;
+        TrackContext(&ctx, options_.rpc_timeout_ms);
+        const grpc::Status s = stub_->Heartbeat(&ctx, req, &resp);
+        UntrackContext(&ctx);
+        if (s.ok()) {
+          for (const v1::LeaseRef& l : resp.lost()) MarkLost(l.task_id());
+          continue;
+        }
+        if (s.error_code() == grpc::StatusCode::NOT_FOUND ||
+            s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+          // NOT_FOUND: that executor id is gone, and with it every lease it
+          // held. PERMISSION_DENIED: the leases are not that id's.
+          EDGENAS_LOG(kWarning, kLog, "heartbeat refused (", s.error_message(), "); ",
+                      end - begin, " lease(s) of ", id, " lost");
+          for (size_t i = begin; i < end; ++i) MarkLost(refs[i].task_id());
+          if (s.error_code() == grpc::StatusCode::NOT_FOUND && id == current) {
+            absl::MutexLock lock(&mu_);
+            if (executor_id_ == id) executor_id_.clear();
+          }
+          continue;
+        }
+        EDGENAS_LOG(kWarning, kLog, "heartbeat failed (", s.error_message(), ")");
+      }
     }
   }
 }
 
-void ExecutorLoop::Report(const v1::Task& task, const absl::StatusOr<TaskOutcome>& result) {
-  const std::string id = executor_id();
-  // One attempt per call; retried below while the coordinator is unreachable.
-  std::function<grpc::Status(grpc::ClientContext*)> call;
-  v1::CompleteRequest complete;
-  v1::FailRequest fail;
+PendingReport ExecutorLoop::MakeReport(const v1::Task& task, const std::string& leased_to,
+                                       const absl::StatusOr<TaskOutcome>& result) const {
+  PendingReport report;
+  report.is_complete = result.ok();
   if (result.ok()) {
-    complete.set_executor_id(id);
+    v1::CompleteRequest& complete = report.complete;
+    complete.set_executor_id(leased_to);
     complete.set_task_id(task.task_id());
     complete.set_lease_token(task.lease_token());
     for (const v1::Metric& m : result->metrics) *complete.add_metrics() = m;
     for (const std::string& n : result->notes) complete.add_notes(n);
-    call = [&](grpc::ClientContext* ctx) {
-      v1::CompleteResponse resp;
-      return stub_->Complete(ctx, complete, &resp);
-    };
-  } else {
-    const absl::Status& st = result.status();
-    std::string reason = absl::StrCat(absl::StatusCodeToString(st.code()), ": ", st.message());
-    if (reason.size() > kMaxReasonChars) reason.resize(kMaxReasonChars);
-    fail.set_executor_id(id);
-    fail.set_task_id(task.task_id());
-    fail.set_lease_token(task.lease_token());
-    fail.set_reason(reason);
-    // A spec or architecture that cannot be run stays that way on retry.
-    fail.set_retryable(st.code() != absl::StatusCode::kInvalidArgument && !IsJobFatal(st));
-    // No task of the job can succeed (e.g. its dataset is unusable).
-    fail.set_job_fatal(IsJobFatal(st));
-    call = [&](grpc::ClientContext* ctx) {
-      v1::FailResponse resp;
-      return stub_->Fail(ctx, fail, &resp);
-    };
+    return report;
   }
+  const absl::Status& st = result.status();
+  std::string reason = absl::StrCat(absl::StatusCodeToString(st.code()), ": ", st.message());
+  if (reason.size() > kMaxReasonChars) reason.resize(kMaxReasonChars);
+  v1::FailRequest& fail = report.fail;
+  fail.set_executor_id(leased_to);
+  fail.set_task_id(task.task_id());
+  fail.set_lease_token(task.lease_token());
+  fail.set_reason(reason);
+  // A spec or architecture that cannot be run stays that way on retry.
+  fail.set_retryable(st.code() != absl::StatusCode::kInvalidArgument && !IsJobFatal(st));
+  // No task of the job can succeed (e.g. its dataset is unusable).
+  fail.set_job_fatal(IsJobFatal(st));
+  return report;
+}
 
-  const int64_t give_up_at = SteadyMs() + kReportRetryMs;
+bool ExecutorLoop::ResendSpooled() {
+  if (spool_ == nullptr) return true;
+  std::vector<PendingReport> reports = spool_->List();
+  if (!reports.empty()) {
+    EDGENAS_LOG(kInfo, kLog, "re-sending ", reports.size(), " spooled report(s) from ",
+                spool_->dir());
+  }
+  for (PendingReport& report : reports) {
+    const std::string task_id = report.task_id();
+    {
+      absl::MutexLock lock(&mu_);
+      held_[task_id] = HeldLease{report.executor_id(), report.lease_token(), false};
+    }
+    const bool answered = Deliver(std::move(report));
+    {
+      absl::MutexLock lock(&mu_);
+      held_.erase(task_id);
+    }
+    if (!answered) return false;
+  }
+  return true;
+}
+
+bool ExecutorLoop::Deliver(PendingReport report) {
   int backoff_ms = options_.initial_backoff_ms;
+  const auto forget = [this, &report] {
+    if (spool_ == nullptr) return;
+    if (absl::Status removed = spool_->Remove(report); !removed.ok()) {
+      EDGENAS_LOG(kError, kLog, "cannot remove the spooled report of task=", report.task_id(),
+                  ": ", removed.ToString());
+    }
+  };
   while (true) {
     grpc::ClientContext ctx;
     SetDeadline(&ctx, options_.rpc_timeout_ms);
-    const grpc::Status s = call(&ctx);
+    grpc::Status s;
+    if (report.is_complete) {
+      v1::CompleteResponse resp;
+      s = stub_->Complete(&ctx, report.complete, &resp);
+    } else {
+      v1::FailResponse resp;
+      s = stub_->Fail(&ctx, report.fail, &resp);
+    }
+    const std::string& task_id = report.task_id();
     if (s.ok()) {
       // The coordinator has stored it: tests hold it to that after a crash.
-      EDGENAS_LOG(kInfo, kLog, "report acknowledged task=", task.task_id(),
-                  result.ok() ? " (complete)" : " (fail)");
-      return;
+      EDGENAS_LOG(kInfo, kLog, "report acknowledged task=", task_id,
+                  report.is_complete ? " (complete)" : " (fail)");
+      forget();
+      return true;
     }
-    if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
-      EDGENAS_LOG(kWarning, kLog, "report refused for task=", task.task_id(),
-                  " (stale lease): ", s.error_message());
-      return;
+    switch (s.error_code()) {
+      case grpc::StatusCode::FAILED_PRECONDITION:
+      case grpc::StatusCode::PERMISSION_DENIED:
+        // Definitive: the task was revoked, ended or leased again.
+        EDGENAS_LOG(kWarning, kLog, "report refused for task=", task_id,
+                    " (the lease is no longer ours): ", s.error_message());
+        forget();
+        return true;
+      case grpc::StatusCode::NOT_FOUND: {
+        // The coordinator does not know the executor id the lease was made
+        // for, so it holds no lease of it either.
+        EDGENAS_LOG(kWarning, kLog, "report refused for task=", task_id,
+                    " (executor unknown): ", s.error_message());
+        forget();
+        absl::MutexLock lock(&mu_);
+        if (executor_id_ == report.executor_id()) executor_id_.clear();  // register again
+        return true;
+      }
+      case grpc::StatusCode::INVALID_ARGUMENT:
+        if (report.is_complete) {
+          // The result itself was refused (a field out of bounds): it would
+          // be refused again, so the task fails now with the coordinator's
+          // reason instead of waiting for its lease to expire.
+          EDGENAS_LOG(kError, kLog, "result refused for task=", task_id, ": ",
+                      s.error_message(), "; reporting the task as failed");
+          PendingReport fail;
+          fail.is_complete = false;
+          fail.fail.set_executor_id(report.complete.executor_id());
+          fail.fail.set_task_id(report.complete.task_id());
+          fail.fail.set_lease_token(report.complete.lease_token());
+          std::string reason = absl::StrCat("INVALID_ARGUMENT: the coordinator refused the result: ",
+                                            s.error_message());
+          if (reason.size() > kMaxReasonChars) reason.resize(kMaxReasonChars);
+          fail.fail.set_reason(reason);
+          fail.fail.set_retryable(false);
+          if (spool_ != nullptr) spool_->Put(fail).IgnoreError();  // replaces the Complete
+          report = std::move(fail);
+          backoff_ms = options_.initial_backoff_ms;
+          continue;
+        }
+        EDGENAS_LOG(kError, kLog, "failure report refused for task=", task_id, ": ",
+                    s.error_message());
+        forget();
+        return true;
+      default:
+        break;
     }
-    if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-      EDGENAS_LOG(kWarning, kLog, "report refused for task=", task.task_id(),
-                  " (executor unknown); re-registering: ", s.error_message());
-      absl::MutexLock lock(&mu_);
-      if (executor_id_ == id) executor_id_.clear();
-      return;
+    // Not answered (coordinator down, database full, ...): keep it and try
+    // again. When stopping, the attempt just made was the last one.
+    if (stopping()) {
+      EDGENAS_LOG(kWarning, kLog, "stopping with the report of task=", task_id, " unanswered (",
+                  s.error_message(), "); ",
+                  spool_ != nullptr ? "kept in the spool for the next start" : "no spool: lost");
+      return false;
     }
-    if (result.ok() && s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-      // The result itself was refused (a field out of bounds): it would be
-      // refused again, so the task fails now with the coordinator's reason
-      // instead of waiting for its lease to expire.
-      EDGENAS_LOG(kError, kLog, "result refused for task=", task.task_id(), ": ",
-                  s.error_message(), "; reporting the task as failed");
-      Report(task, absl::InvalidArgumentError(
-                       absl::StrCat("the coordinator refused the result: ", s.error_message())));
-      return;
-    }
-    // When stopping, one attempt is all we can afford.
-    if (!IsTransient(s.error_code()) || stopping() || SteadyMs() >= give_up_at) {
-      EDGENAS_LOG(kError, kLog, "report lost for task=", task.task_id(), ": ",
-                  s.error_message());
-      return;
-    }
-    if (WaitOrStop(NextBackoffMs(&backoff_ms))) continue;  // one last try, then stop
+    const int wait_ms = JitteredBackoffMs(&backoff_ms);
+    EDGENAS_LOG(kWarning, kLog, "report of task=", task_id, " not answered (",
+                IsTransient(s.error_code()) ? "" : "unexpected: ", s.error_message(),
+                "); retrying in ", wait_ms, " ms");
+    WaitOrStop(wait_ms);  // stopping: one last try, then keep it
   }
 }
 
@@ -438,7 +588,10 @@ int RunExecutorUntilStopped(const char* program, const ExecutorOptions& options,
   std::vector<std::unique_ptr<ExecutorLoop>> loops;
   for (int i = 0; i < slots; ++i) {
     ExecutorOptions slot = options;
-    if (slots > 1) slot.name = absl::StrCat(options.name, "/slot", i);
+    if (slots > 1) {
+      slot.name = absl::StrCat(options.name, "/slot", i);
+      if (!slot.spool_dir.empty()) slot.spool_dir = absl::StrCat(options.spool_dir, "/slot", i);
+    }
     absl::StatusOr<std::unique_ptr<ExecutorLoop>> loop = ExecutorLoop::Create(slot, checked);
     if (!loop.ok()) {
       std::fprintf(stderr, "%s: %s\n", program, loop.status().ToString().c_str());

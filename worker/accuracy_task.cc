@@ -81,6 +81,7 @@ absl::Status CheckDatasetCard(const ArtifactAccess& artifacts, const std::string
     if (VerifiedCards().count(key) > 0) return absl::OkStatus();
   }
   absl::StatusOr<std::string> stored = artifacts.download(job_id, kArtifactDatasetCard);
+  bool stored_now = false;
   if (absl::IsNotFound(stored.status())) {
     std::string json;
     google::protobuf::util::JsonPrintOptions print;
@@ -90,7 +91,18 @@ absl::Status CheckDatasetCard(const ArtifactAccess& artifacts, const std::string
         !s.ok()) {
       return absl::InternalError(absl::StrCat("dataset card: ", s.ToString()));
     }
-    RETURN_IF_ERROR(artifacts.upload(job_id, kArtifactDatasetCard, json));
+    absl::Status uploaded = artifacts.upload(job_id, kArtifactDatasetCard, json);
+    // FAILED_PRECONDITION: another task set a different card meanwhile (a
+    // ref is set once); compare with it below instead.
+    if (absl::IsFailedPrecondition(uploaded)) {
+      stored = artifacts.download(job_id, kArtifactDatasetCard);
+    } else {
+      RETURN_IF_ERROR(uploaded);
+      stored_now = true;
+    }
+  }
+  if (stored_now) {
+    // This task's card is the job's.
   } else if (!stored.ok()) {
     return stored.status();
   } else {

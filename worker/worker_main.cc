@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "executor/artifact_client.h"
 #include "executor/executor_loop.h"
+#include "executor/result_spool.h"
 #include "executor/signal_stop.h"
 #include "common/logging.h"
 #include "common/grpc_tls.h"
@@ -55,6 +56,10 @@ ABSL_FLAG(std::string, tls_cert_file, "",
           "this executor's role: edgenas://worker or CN=worker; empty: $EDGENAS_TLS_CERT_FILE");
 ABSL_FLAG(std::string, tls_key_file, "",
           "PEM private key of --tls_cert_file; empty: $EDGENAS_TLS_KEY_FILE");
+ABSL_FLAG(std::string, spool_dir, "",
+          "Folder where finished results wait until the coordinator has answered them, so "
+          "that they survive coordinator outages and a restart of this process (default: "
+          "$XDG_CACHE_HOME/edgenas/spool/worker-<name>, else ~/.cache/edgenas/spool/worker-<name>)");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9465",
           "host:port of the Prometheus /metrics endpoint (port 0 lets the OS choose; \"off\" "
           "or empty disables it)");
@@ -63,6 +68,12 @@ ABSL_FLAG(std::string, metrics_port_file, "",
 
 namespace edgenas {
 namespace {
+
+// The executor id this thread registered as. Each slot's ExecutorLoop
+// registers (on_registered) and runs its tasks on its own thread, and with
+// --slots N each slot is its own executor, so the id that holds a task's
+// lease is the one registered on the thread running the task.
+thread_local std::string registered_executor_id;
 
 std::string HostName() {
   char buf[256] = {};
@@ -119,6 +130,9 @@ int Main() {
   options.credentials = *credentials;
   options.kind = v1::WORKER;
   options.name = absl::GetFlag(FLAGS_name).empty() ? HostName() : absl::GetFlag(FLAGS_name);
+  options.spool_dir = absl::GetFlag(FLAGS_spool_dir).empty()
+                          ? DefaultSpoolDir("worker", options.name)
+                          : absl::GetFlag(FLAGS_spool_dir);
   const TrainingDeviceInfo device = DescribeTrainingDevice(task_options.allow_cuda);
   // Device classes route latency tasks to agents; a worker advertises its
   // hardware through accelerators and capabilities instead.
@@ -142,10 +156,8 @@ int Main() {
   }
   auto artifacts = std::make_shared<ArtifactClient>(options.coordinator, options.credentials);
   const int64_t max_bytes = absl::GetFlag(FLAGS_max_artifact_mb) << 20;
-  task_options.artifacts.upload = [artifacts](const std::string& job_id, const std::string& name,
-                                              const std::string& bytes) {
-    return artifacts->Upload(job_id, name, bytes).status();
-  };
+  // Uploads name the task they belong to: bound per task below, with this
+  // slot's executor id.
   task_options.artifacts.download = [artifacts, max_bytes](const std::string& job_id,
                                                            const std::string& name) {
     return artifacts->Download(job_id, name, max_bytes);
@@ -160,6 +172,7 @@ int Main() {
   const std::string device_name = device.cuda ? "cuda" : "cpu";
   options.on_registered = [&options, device_name, threads = task_options.threads](
                               const std::string& id) {
+    registered_executor_id = id;
     std::printf(
         "edgenas-worker: registered executor_id=%s name=%s device=%s threads=%d "
         "coordinator=%s\n",
@@ -179,7 +192,7 @@ int Main() {
   }
   return RunExecutorUntilStopped(
       "edgenas-worker", options, v1::TASK_ACCURACY,
-      metrics.Wrap([task_options, roots = *data_roots,
+      metrics.Wrap([task_options, roots = *data_roots, artifacts,
                     tables = std::make_shared<TableAccuracyTasks>()](
                        const v1::Task& task,
                        const std::atomic<bool>* cancel) -> absl::StatusOr<TaskOutcome> {
@@ -188,7 +201,14 @@ int Main() {
           return allowed;
         }
         if (IsTableAccuracyTask(task)) return tables->Run(task);
-        return RunAccuracyTask(task, task_options, cancel);
+        AccuracyTaskOptions run_options = task_options;
+        run_options.artifacts.upload =
+            [artifacts, uploader = ArtifactUploader{registered_executor_id, task.task_id(),
+                                                    task.lease_token()}](
+                const std::string& job_id, const std::string& name, const std::string& bytes) {
+              return artifacts->Upload(job_id, name, bytes, uploader).status();
+            };
+        return RunAccuracyTask(task, run_options, cancel);
       }),
       absl::GetFlag(FLAGS_slots));
 }

@@ -131,7 +131,7 @@ def job_yaml(name, cells, table, train, args):
     return "\n".join(lines) + "\n"
 
 
-def run_local(edgenas, yaml_text, workdir, label, speed_reference=False):
+def run_local(edgenas, yaml_text, workdir, label, speed_reference="default"):
     os.makedirs(workdir, exist_ok=True)
     spec = os.path.join(workdir, "job.yaml")
     with open(spec, "w") as f:
@@ -141,8 +141,12 @@ def run_local(edgenas, yaml_text, workdir, label, speed_reference=False):
         os.remove(db)
     start = time.time()
     argv = [edgenas, "local", spec, "--db=" + db, "--workdir=" + workdir]
-    if speed_reference:
+    # "default": edgenas local's own flags, as a new user runs it (the speed
+    # reference is on there by default for the libtorch agent).
+    if speed_reference == "on":
         argv.append("--agent_speed_reference")
+    elif speed_reference == "off":
+        argv.append("--no_agent_speed_reference")
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.time() - start
     cores = [l for l in proc.stdout.splitlines() if l.startswith("cores:")]
@@ -269,9 +273,11 @@ def main():
     p.add_argument("--skip_training", action="store_true", help="skip the worker-trains runs")
     p.add_argument("--torch_cells", type=int, default=5)
     p.add_argument("--torch_seconds", type=float, default=2.0)
-    p.add_argument("--speed_reference", action="store_true",
-                   help="edgenas local --agent_speed_reference: latency normalised to a reference "
-                        "kernel; compares the raw medians (from the method lines) as well")
+    p.add_argument("--speed_reference", choices=["default", "on", "off"], default="default",
+                   help="default: edgenas local's default flags (speed reference on for the "
+                        "libtorch agent); on/off: --agent_speed_reference / "
+                        "--no_agent_speed_reference. Normalised runs also compare the raw "
+                        "medians (from the method lines)")
     p.add_argument("--workdir", default="", help="keep run folders here (default: a temp dir)")
     args = p.parse_args()
 
@@ -281,10 +287,11 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="latency_repeatability_")
     print("latency_repeatability: %d NB201 cells (%s), channels %d, %d cell(s)/stage, 28x28x1, "
           "batch 1, 1 thread; latency warmup %d ms, min_runs %d, blocks %d, target CI +-%g%%, "
-          "max_measure_ms %d; machine: %d CPUs online, load average %s" %
+          "max_measure_ms %d; edgenas local speed reference: %s; machine: %d CPUs online, "
+          "load average %s" %
           (len(cells), "table " + args.table if args.table else "seed %d" % args.seed,
            args.channels, args.cells_per_stage, args.warmup_ms, args.min_runs, args.blocks,
-           100 * args.target_ci_rel, args.max_measure_ms, os.cpu_count(),
+           100 * args.target_ci_rel, args.max_measure_ms, args.speed_reference, os.cpu_count(),
            " ".join("%.2f" % v for v in os.getloadavg())))
     idle_yaml = job_yaml("repeat-idle", cells, nb201_table, False, args)
     sr = args.speed_reference

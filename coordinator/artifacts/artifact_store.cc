@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -99,14 +100,25 @@ absl::Status MakeDirs(const std::string& dir) {
 }
 
 std::string FormatRef(const StoredArtifact& a) {
-  return absl::StrCat("sha256 ", a.sha256, "\nsize_bytes ", a.size_bytes, "\ncreated_unix_ms ",
-                      a.created_unix_ms, "\n");
+  std::string text = absl::StrCat("sha256 ", a.sha256, "\nsize_bytes ", a.size_bytes,
+                                  "\ncreated_unix_ms ", a.created_unix_ms, "\n");
+  if (!a.task_id.empty()) absl::StrAppend(&text, "task_id ", a.task_id, "\n");
+  return text;
 }
 
-// Reads "key value" lines in FormatRef's order.
+// Reads "key value" lines in FormatRef's order (task_id is absent from refs
+// written before producers were recorded).
 absl::Status ParseRef(absl::string_view text, absl::string_view path, StoredArtifact* a) {
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
   bool ok = false;
+  if (lines.size() == 4) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(lines[3], absl::MaxSplits(' ', 1));
+    if (kv.first != "task_id" || kv.second.empty()) {
+      return absl::DataLossError(absl::StrCat("ref ", path, ": malformed"));
+    }
+    a->task_id = kv.second;
+    lines.pop_back();
+  }
   if (lines.size() == 3) {
     std::vector<std::pair<std::string, std::string>> fields;
     for (absl::string_view line : lines) {
@@ -174,7 +186,7 @@ absl::Status ArtifactWriter::Append(absl::string_view bytes) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<StoredArtifact> ArtifactWriter::Commit() {
+absl::StatusOr<StoredArtifact> ArtifactWriter::Commit(const ArtifactPublishCheck& check) {
   if (dead_) return absl::FailedPreconditionError("artifact writer: already failed or committed");
   if (written_ != declared_.size_bytes) {
     Abort();
@@ -194,7 +206,7 @@ absl::StatusOr<StoredArtifact> ArtifactWriter::Commit() {
     Abort();
     return synced;
   }
-  absl::StatusOr<StoredArtifact> published = store_->Publish(temp_path_, declared_);
+  absl::StatusOr<StoredArtifact> published = store_->Publish(temp_path_, declared_, check);
   Abort();  // removes the temp file if Publish stopped before renaming it
   return published;
 }
@@ -275,7 +287,7 @@ absl::StatusOr<std::pair<int, std::string>> ArtifactStore::MakeTempFile() const 
 
 absl::StatusOr<std::unique_ptr<ArtifactWriter>> ArtifactStore::BeginWrite(
     const std::string& job_id, const std::string& name, const std::string& declared_sha256,
-    int64_t declared_size) {
+    int64_t declared_size, const std::string& task_id) {
   RETURN_IF_ERROR(ValidateArtifactJobId(job_id));
   RETURN_IF_ERROR(ValidateArtifactName(name));
   RETURN_IF_ERROR(ValidateSha256(declared_sha256));
@@ -284,29 +296,81 @@ absl::StatusOr<std::unique_ptr<ArtifactWriter>> ArtifactStore::BeginWrite(
         absl::StrCat("size_bytes: must be >= 0, got ", declared_size));
   }
   if (declared_size > options_.max_size_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("size_bytes: ", declared_size,
-                                                   " exceeds the limit of ",
-                                                   options_.max_size_bytes, " bytes"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "size_bytes: ", declared_size, " exceeds the per-upload cap of ",
+        options_.max_size_bytes, " bytes (coordinator --max_artifact_mb)"));
   }
+  RETURN_IF_ERROR(CheckJobQuota(job_id, name, declared_size));
+  RETURN_IF_ERROR(CheckDiskReserve(declared_size));
   ASSIGN_OR_RETURN(auto temp, MakeTempFile());
   StoredArtifact declared;
   declared.job_id = job_id;
   declared.name = name;
   declared.sha256 = declared_sha256;
   declared.size_bytes = declared_size;
+  declared.task_id = task_id;
   return std::unique_ptr<ArtifactWriter>(
       new ArtifactWriter(this, std::move(declared), std::move(temp.second), temp.first));
 }
 
+int64_t ArtifactStore::JobBytes(const std::string& job_id, const std::string& except_name) const {
+  int64_t total = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(absl::StrCat(options_.root, "/refs/", job_id), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == except_name) continue;
+    absl::StatusOr<StoredArtifact> ref = Lookup(job_id, name);
+    if (ref.ok()) total += ref->size_bytes;
+  }
+  return total;  // no folder yet (ec set): nothing stored
+}
+
+absl::Status ArtifactStore::CheckJobQuota(const std::string& job_id, const std::string& name,
+                                          int64_t size) const {
+  const int64_t used = JobBytes(job_id, name);
+  if (size <= options_.max_job_bytes - used) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "job quota: job ", job_id, " stores ", used, " bytes of artifacts besides ", name, "; ",
+      size, " more would exceed its quota of ", options_.max_job_bytes,
+      " bytes (coordinator --artifact_job_quota_mb)"));
+}
+
+absl::Status ArtifactStore::CheckDiskReserve(int64_t size) const {
+  struct statvfs fs_info;
+  if (::statvfs(options_.root.c_str(), &fs_info) != 0) return ErrnoError("statvfs", options_.root);
+  const long double free_bytes =
+      static_cast<long double>(fs_info.f_bavail) * static_cast<long double>(fs_info.f_frsize);
+  if (free_bytes - size >= static_cast<long double>(options_.disk_reserve_bytes)) {
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "disk reserve: ", static_cast<int64_t>(free_bytes / (1 << 20)), " MiB free under ",
+      options_.root, "; storing ", size, " more bytes would leave less than the ",
+      options_.disk_reserve_bytes / (1 << 20),
+      " MiB kept free for the database (coordinator --artifact_disk_reserve_mb)"));
+}
+
 absl::StatusOr<StoredArtifact> ArtifactStore::Publish(const std::string& temp_path,
-                                                      StoredArtifact artifact) {
+                                                      StoredArtifact artifact,
+                                                      const ArtifactPublishCheck& check) {
   absl::MutexLock lock(&refs_mu_);
+  absl::StatusOr<StoredArtifact> existing = Lookup(artifact.job_id, artifact.name);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  if (check) RETURN_IF_ERROR(check(existing.ok() ? &*existing : nullptr));
   const std::string blob = BlobPath(artifact.sha256);
   struct stat st;
   // Same content already stored: keep it, unless it was damaged (wrong
   // size), in which case the fresh copy replaces it.
   const bool have_blob = ::stat(blob.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
                          st.st_size == artifact.size_bytes;
+  // The same content again: nothing changes (first producer and time kept).
+  if (have_blob && existing.ok() && existing->sha256 == artifact.sha256 &&
+      existing->size_bytes == artifact.size_bytes) {
+    return *existing;
+  }
+  // Under the lock, so concurrent uploads of one job cannot pass together.
+  RETURN_IF_ERROR(CheckJobQuota(artifact.job_id, artifact.name, artifact.size_bytes));
   if (!have_blob) {
     if (::rename(temp_path.c_str(), blob.c_str()) != 0) return ErrnoError("rename to", blob);
     RETURN_IF_ERROR(SyncDir(options_.root + "/blobs"));

@@ -1,8 +1,8 @@
 // ArtifactStore: checkpoints kept on local disk, addressed by SHA-256.
 // Layout under the root folder (by default "<db>.artifacts/"):
 //   blobs/<sha256>          content, stored once however many refs share it
-//   refs/<job_id>/<name>    a small text file naming the blob, its size and
-//                           creation time
+//   refs/<job_id>/<name>    a small text file naming the blob, its size,
+//                           creation time and the task that produced it
 //   tmp/                    files being written (cleared when opened)
 // Every file reaches its final name by temp file + fsync + rename, so a
 // crash never leaves a partial file under a final name. No gRPC here.
@@ -10,6 +10,7 @@
 #define EDGENAS_COORDINATOR_ARTIFACTS_ARTIFACT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,7 +28,14 @@ class ArtifactStore;
 
 struct ArtifactStoreOptions {
   std::string root;                             // created if missing
-  int64_t max_size_bytes = int64_t{1} << 30;    // per artifact
+  int64_t max_size_bytes = int64_t{1} << 30;    // per upload (coordinator --max_artifact_mb)
+  // Sum of the sizes of one job's refs (coordinator --artifact_job_quota_mb,
+  // default 4 GiB). Content shared between refs counts once per ref.
+  int64_t max_job_bytes = int64_t{4} << 30;
+  // Free space (for unprivileged users) a write must leave on the file
+  // system holding `root`, which is usually the database's too (coordinator
+  // --artifact_disk_reserve_mb, default 1 GiB).
+  int64_t disk_reserve_bytes = int64_t{1} << 30;
   const Clock* clock = RealClock::Get();        // stamps created_unix_ms
 };
 
@@ -39,7 +47,15 @@ struct StoredArtifact {
   std::string sha256;
   int64_t size_bytes = 0;
   int64_t created_unix_ms = 0;
+  // The task whose upload set the ref; "" for refs written before producers
+  // were recorded, and when looked up by hash.
+  std::string task_id;
 };
+
+// Decides, under the store's ref lock and just before a ref is set, whether
+// the write may go ahead; `existing` is the ref it would replace (null when
+// the name is new). A non-OK status refuses the write: nothing is stored.
+using ArtifactPublishCheck = std::function<absl::Status(const StoredArtifact* existing)>;
 
 // OK, or INVALID_ARGUMENT naming the field ("job_id: must match ...").
 // Both refuse "." and "..": they would leave the refs folder.
@@ -62,9 +78,13 @@ class ArtifactWriter {
   absl::Status Append(absl::string_view bytes);
   // Checks the received size (INVALID_ARGUMENT, "size_bytes") and SHA-256
   // (DATA_LOSS naming "sha256" and both values) against the declared ones,
-  // then moves the content under blobs/ (kept as is if already there) and
-  // points the ref at it. Call at most once.
-  absl::StatusOr<StoredArtifact> Commit();
+  // then, under the ref lock: asks `check` (when given) and refuses with its
+  // status; answers the existing ref unchanged when it already names this
+  // content (an idempotent re-upload); refuses RESOURCE_EXHAUSTED naming
+  // the job quota when the job's other refs plus this one would exceed
+  // max_job_bytes; else moves the content under blobs/ (kept as is if
+  // already there) and points the ref at it. Call at most once.
+  absl::StatusOr<StoredArtifact> Commit(const ArtifactPublishCheck& check = nullptr);
 
   int64_t bytes_written() const { return written_; }
 
@@ -110,7 +130,8 @@ class ArtifactReader {
 };
 
 // Thread-safe: writers use their own temp files and every final name is
-// replaced by rename (the last ref written for a name wins); publishing and
+// replaced by rename; who may replace a ref is the caller's rule, applied
+// through Commit's check under the ref lock; publishing and
 // deleting refs are serialised by one lock so that a shared blob is never
 // removed under a new ref.
 class ArtifactStore {
@@ -121,12 +142,18 @@ class ArtifactStore {
   static absl::StatusOr<std::unique_ptr<ArtifactStore>> Open(ArtifactStoreOptions options);
 
   // Starts storing `declared_size` bytes whose SHA-256 is `declared_sha256`
-  // under (job_id, name). INVALID_ARGUMENT naming the field for a bad job_id,
-  // name or sha256, a negative size, or one over max_size_bytes.
+  // under (job_id, name), produced by `task_id` (recorded on the ref).
+  // INVALID_ARGUMENT naming the field for a bad job_id, name or sha256, or a
+  // negative size. RESOURCE_EXHAUSTED, before any byte is taken, naming
+  // size_bytes when the size is over max_size_bytes (the per-upload cap),
+  // the job quota when the job's other refs plus this one would exceed
+  // max_job_bytes, or the disk reserve when writing it would leave less
+  // than disk_reserve_bytes free.
   absl::StatusOr<std::unique_ptr<ArtifactWriter>> BeginWrite(const std::string& job_id,
                                                              const std::string& name,
                                                              const std::string& declared_sha256,
-                                                             int64_t declared_size);
+                                                             int64_t declared_size,
+                                                             const std::string& task_id = "");
 
   // The ref of (job_id, name). INVALID_ARGUMENT for bad names; NOT_FOUND
   // when absent; DATA_LOSS when the ref file is unreadable.
@@ -146,6 +173,9 @@ class ArtifactStore {
   absl::StatusOr<std::unique_ptr<ArtifactReader>> OpenForRead(const StoredArtifact& artifact) const;
 
   int64_t max_size_bytes() const { return options_.max_size_bytes; }
+  // Sum of the sizes of the job's refs, leaving out `except_name` (the one
+  // an upload would replace). Unreadable refs count as empty.
+  int64_t JobBytes(const std::string& job_id, const std::string& except_name) const;
   const std::string& root() const { return options_.root; }
   // Where the content with this hash lives (for tests and tools).
   std::string BlobPath(absl::string_view sha256) const;
@@ -157,7 +187,15 @@ class ArtifactStore {
   std::string RefPath(absl::string_view job_id, absl::string_view name) const;
   // Moves a complete temp file under blobs/ and writes the ref; the last
   // step of ArtifactWriter::Commit.
-  absl::StatusOr<StoredArtifact> Publish(const std::string& temp_path, StoredArtifact artifact);
+  absl::StatusOr<StoredArtifact> Publish(const std::string& temp_path, StoredArtifact artifact,
+                                         const ArtifactPublishCheck& check);
+  // RESOURCE_EXHAUSTED naming the job quota when `size` more bytes under
+  // (job_id, name) would put the job over max_job_bytes.
+  absl::Status CheckJobQuota(const std::string& job_id, const std::string& name,
+                             int64_t size) const;
+  // RESOURCE_EXHAUSTED naming the disk reserve when writing `size` bytes
+  // would leave less than disk_reserve_bytes free under root.
+  absl::Status CheckDiskReserve(int64_t size) const;
   // A new empty file under tmp/ (fd open for writing) and its path.
   absl::StatusOr<std::pair<int, std::string>> MakeTempFile() const;
 

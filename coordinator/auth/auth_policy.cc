@@ -100,9 +100,16 @@ absl::Status CoordinatorAuth::AuthorizeExecutorCall(const CallerInfo& caller,
     return absl::NotFoundError(
         absl::StrCat("executor_id: unknown executor \"", shown_id, "\"; register again"));
   }
-  // Registered before this coordinator started: the first certificate whose
-  // grant matches what the executor registered as claims it.
+  // Registered before this coordinator started: bound to the certificate
+  // that registered it, when stored; an older record, to the first
+  // certificate whose grant matches what the executor registered as.
   const RegisteredExecutor& registered = before->second;
+  if (!registered.owner_identity.empty() &&
+      registered.owner_identity != caller.certificate_sha256) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "executor_id \"", shown_id, "\" is bound to the certificate that registered it; this ",
+        caller.Describe(), " may not act for it (register with your own certificate)"));
+  }
   if (!Grants(caller.grant, registered.role, registered.device_class)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "executor_id \"", shown_id, "\" is a ", RoleName(registered.role),

@@ -10,9 +10,13 @@
 //    grants. The executor id then belongs to that certificate: Lease,
 //    Heartbeat, Complete, Fail and PutLatencyTable from any other
 //    certificate are PERMISSION_DENIED. Executors registered before a
-//    coordinator restart (their ids survive in the database) are claimed
-//    again by the first certificate whose grant matches their kind and
-//    device class, so in-flight work is not lost.
+//    coordinator restart keep their ids (in the database) and stay bound
+//    to the certificate that registered them (its fingerprint is stored
+//    with the executor): only that certificate may act for them, so
+//    in-flight work is not lost and no other certificate can take the id
+//    over. An executor stored without a fingerprint (by an older build) is
+//    claimed by the first certificate whose grant matches its kind and
+//    device class.
 //  - ArtifactService: Upload needs a certificate with an executor role;
 //    Download and Stat need any client certificate or a valid search token
 //    (so that `edgenas export` works with a token alone).
@@ -49,6 +53,10 @@ enum class ExecutorRole { kWorker, kAgent, kUnknown };
 struct RegisteredExecutor {
   ExecutorRole role = ExecutorRole::kUnknown;
   std::string device_class;
+  // The certificate (CallerInfo::certificate_sha256) that registered it, as
+  // stored; "" for an executor stored by an older build or without mutual
+  // TLS.
+  std::string owner_identity;
 };
 
 struct AuthOptions {

@@ -38,7 +38,34 @@ absl::StatusOr<StoredArtifact> Resolve(const ArtifactStore& store, const v1::Dow
   return store.LookupHash(req.sha256());
 }
 
+// INVALID_ARGUMENT naming the first empty writer field of the header.
+absl::Status RequireWriterFields(const v1::UploadHeader& header) {
+  for (const auto& [field, value] :
+       {std::pair<const char*, const std::string*>{"executor_id", &header.executor_id()},
+        {"task_id", &header.task_id()},
+        {"lease_token", &header.lease_token()}}) {
+    if (value->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": required; an artifact is written by the lease holder of the task that "
+                 "produces it"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+ArtifactWriteClaim ClaimOf(const v1::UploadHeader& header) {
+  ArtifactWriteClaim claim;
+  claim.executor_id = header.executor_id();
+  claim.job_id = header.job_id();
+  claim.task_id = header.task_id();
+  claim.lease_token = header.lease_token();
+  claim.name = header.name();
+  return claim;
+}
+
 absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
+                                             const ArtifactWriterCheck& check_writer,
+                                             CoordinatorAuth* auth, const CallerInfo& caller,
                                              grpc::ServerReader<v1::UploadChunk>* reader) {
   v1::UploadChunk chunk;
   if (!reader->Read(&chunk)) {
@@ -47,10 +74,18 @@ absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
   if (!chunk.has_header()) {
     return absl::InvalidArgumentError("header: the first message must carry the header");
   }
-  const v1::UploadHeader& header = chunk.header();
+  const v1::UploadHeader header = chunk.header();
+  RETURN_IF_ERROR(ValidateArtifactJobId(header.job_id()));
+  RETURN_IF_ERROR(ValidateArtifactName(header.name()));
+  RETURN_IF_ERROR(RequireWriterFields(header));
+  if (auth != nullptr) RETURN_IF_ERROR(auth->AuthorizeExecutorCall(caller, header.executor_id()));
+  if (!check_writer) return absl::InternalError("artifact service: no writer check configured");
+  const ArtifactWriteClaim claim = ClaimOf(header);
+  // Early, so that a refused writer sends no bytes to disk.
+  RETURN_IF_ERROR(check_writer(claim));
   ASSIGN_OR_RETURN(std::unique_ptr<ArtifactWriter> writer,
                    store->BeginWrite(header.job_id(), header.name(), header.sha256(),
-                                     header.size_bytes()));
+                                     header.size_bytes(), header.task_id()));
   // `writer` removes its temp file on every early return below.
   while (reader->Read(&chunk)) {
     if (chunk.kind_case() != v1::UploadChunk::kData) {
@@ -62,7 +97,15 @@ absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
     }
     RETURN_IF_ERROR(writer->Append(chunk.data()));
   }
-  return writer->Commit();
+  // Again under the ref lock: the lease may have ended while the bytes
+  // came, and the ref may have been set meanwhile.
+  return writer->Commit([&](const StoredArtifact* existing) {
+    ArtifactWriteClaim final_claim = claim;
+    if (existing != nullptr && existing->sha256 != header.sha256()) {
+      final_claim.replaced_task_id = existing->task_id;
+    }
+    return check_writer(final_claim);
+  });
 }
 
 }  // namespace
@@ -70,18 +113,20 @@ absl::StatusOr<StoredArtifact> ReceiveUpload(ArtifactStore* store,
 grpc::Status ArtifactServiceImpl::Upload(grpc::ServerContext* ctx,
                                          grpc::ServerReader<v1::UploadChunk>* reader,
                                          v1::ArtifactRef* resp) {
+  const CallerInfo caller = CallerFromContext(*ctx);
   if (auth_ != nullptr) {
-    if (absl::Status s = auth_->AuthorizeArtifactUpload(CallerFromContext(*ctx)); !s.ok()) {
+    if (absl::Status s = auth_->AuthorizeArtifactUpload(caller); !s.ok()) {
       return ToGrpcStatus(s);
     }
   }
-  absl::StatusOr<StoredArtifact> stored = ReceiveUpload(store_, reader);
+  absl::StatusOr<StoredArtifact> stored =
+      ReceiveUpload(store_, check_writer_, auth_, caller, reader);
   if (!stored.ok()) {
     EDGENAS_LOG(kWarning, kLog, "upload refused: ", stored.status().ToString());
     return ToGrpcStatus(stored.status());
   }
   EDGENAS_LOG(kInfo, kLog, "stored ", stored->job_id, "/", stored->name, " sha256=",
-              stored->sha256, " size_bytes=", stored->size_bytes);
+              stored->sha256, " size_bytes=", stored->size_bytes, " task_id=", stored->task_id);
   *resp = ToProto(*stored);
   return grpc::Status::OK;
 }

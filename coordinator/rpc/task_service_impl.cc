@@ -68,12 +68,15 @@ grpc::ServerUnaryReactor* TaskServiceImpl::Register(grpc::CallbackServerContext*
   if (absl::Status s = auth_->AuthorizeRegister(caller, role, req->device_class()); !s.ok()) {
     return Refuse(ctx, s);
   }
-  // The id belongs to this certificate before the executor learns it.
-  manager_->RegisterAsync(*req, [reactor, resp, auth = auth_, caller = std::move(caller)](
-                                    absl::StatusOr<v1::RegisterResponse> result) {
-    if (result.ok()) auth->BindExecutor(result->executor_id(), caller);
-    reactor->Finish(Reply(std::move(result), resp));
-  });
+  // The id belongs to this certificate before the executor learns it, and
+  // the store keeps the binding for after a restart.
+  const std::string identity = caller.certificate_sha256;
+  manager_->RegisterAsync(*req, identity,
+                          [reactor, resp, auth = auth_, caller = std::move(caller)](
+                              absl::StatusOr<v1::RegisterResponse> result) {
+                            if (result.ok()) auth->BindExecutor(result->executor_id(), caller);
+                            reactor->Finish(Reply(std::move(result), resp));
+                          });
   return reactor;
 }
 

@@ -133,6 +133,17 @@ CREATE TABLE latency_tables (
   created_ms INTEGER NOT NULL,
   PRIMARY KEY (space, device_class)) WITHOUT ROWID;
 )sql",
+    // v6: exact restart: the latency tables a job screens with, copied at
+    // its submission (a later re-profile does not change a running job);
+    // the identity (certificate fingerprint) an executor id is bound to.
+    R"sql(
+CREATE TABLE job_latency_tables (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  device_class TEXT NOT NULL,
+  record BLOB NOT NULL,  -- edgenas.v1.LatencyTable
+  PRIMARY KEY (job_id, device_class)) WITHOUT ROWID;
+ALTER TABLE executors ADD COLUMN owner_identity TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kSchemaVersion,
               "one migration per schema version");
@@ -761,7 +772,7 @@ absl::Status Store::PutExecutor(const ExecutorRecord& e) {
   static const std::string* sql = new std::string(sqlite::UpsertSql(
       "executors",
       {"id", "kind", "name", "device_class", "registered_ms", "last_seen_ms", "capabilities",
-       "accelerators", "device"},
+       "accelerators", "device", "owner_identity"},
       "id",
       /*keep=*/{"registered_ms"}));
   Access access(this);
@@ -781,16 +792,18 @@ absl::Status Store::PutExecutor(const ExecutorRecord& e) {
   } else {
     stmt.BindTextOrNull(9, "");
   }
+  stmt.BindText(10, e.owner_identity);
   return stmt.Run();
 }
 
 absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
   Access access(this);
+  if (auto fault = read_faults_.find(""); fault != read_faults_.end()) return fault->second;
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT id, kind, name, device_class, registered_ms, "
-                                      "last_seen_ms, capabilities, accelerators, device "
-                                      "FROM executors "
+                                      "last_seen_ms, capabilities, accelerators, device, "
+                                      "owner_identity FROM executors "
                                       "ORDER BY registered_ms, id",
                                       "list executors"));
   std::vector<ExecutorRecord> executors;
@@ -807,6 +820,7 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
     e.capabilities = SplitList(stmt.ColumnText(6));
     e.accelerators = SplitList(stmt.ColumnText(7));
     if (!stmt.ColumnBlob(8).empty()) RETURN_IF_ERROR(stmt.ColumnMessage(8, &e.device));
+    e.owner_identity = stmt.ColumnText(9);
     executors.push_back(std::move(e));
     return absl::OkStatus();
   }));
@@ -869,6 +883,15 @@ void Store::FailNextCommitsForTest(int count, absl::Status error) {
   Access access(this);
   failing_commits_ = count;
   commit_error_ = std::move(error);
+}
+
+void Store::FailReadsForTest(const std::string& job_id, absl::Status error) {
+  Access access(this);
+  if (error.ok()) {
+    read_faults_.erase(job_id);
+  } else {
+    read_faults_[job_id] = std::move(error);
+  }
 }
 
 absl::StatusOr<int64_t> Store::SetMaxBytes(int64_t max_bytes) {
@@ -947,6 +970,7 @@ absl::Status Store::AppendStrategyCalls(const std::string& job_id,
 
 absl::StatusOr<std::vector<StrategyCall>> Store::ListStrategyCalls(const std::string& job_id) {
   Access access(this);
+  if (auto fault = read_faults_.find(job_id); fault != read_faults_.end()) return fault->second;
   ASSIGN_OR_RETURN(Statement stmt,
                    Statement::Prepare(db_,
                                       "SELECT seq, type, number, candidate_id, known_finished "
@@ -1015,6 +1039,52 @@ absl::StatusOr<v1::LatencyTable> Store::GetLatencyTable(const std::string& space
                                             "\""));
   }
   return table;
+}
+
+// --- latency tables a job screens with ---
+
+absl::Status Store::PutJobLatencyTables(const std::string& job_id,
+                                        const std::vector<v1::LatencyTable>& tables) {
+  if (job_id.empty()) return absl::InvalidArgumentError("job latency tables: job id is empty");
+  return RunAtomically([&]() -> absl::Status {
+    Access access(this);
+    for (const v1::LatencyTable& table : tables) {
+      if (table.device_class().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("latency table of job ", job_id, ": device_class is required"));
+      }
+      ASSIGN_OR_RETURN(Statement stmt,
+                       Statement::Prepare(db_,
+                                          "INSERT OR REPLACE INTO job_latency_tables (job_id, "
+                                          "device_class, record) VALUES (?1, ?2, ?3)",
+                                          absl::StrCat("put latency table of job ", job_id,
+                                                       " on ", table.device_class())));
+      RETURN_IF_ERROR(stmt.BindText(1, job_id)
+                          .BindText(2, table.device_class())
+                          .BindMessage(3, table)
+                          .Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::LatencyTable>> Store::ListJobLatencyTables(
+    const std::string& job_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT record FROM job_latency_tables WHERE job_id = ?1 "
+                                      "ORDER BY device_class",
+                                      absl::StrCat("list latency tables of job ", job_id)));
+  stmt.BindText(1, job_id);
+  std::vector<v1::LatencyTable> tables;
+  RETURN_IF_ERROR(stmt.ForEachRow([&]() -> absl::Status {
+    v1::LatencyTable table;
+    RETURN_IF_ERROR(stmt.ColumnMessage(0, &table));
+    tables.push_back(std::move(table));
+    return absl::OkStatus();
+  }));
+  return tables;
 }
 
 }  // namespace edgenas

@@ -51,12 +51,16 @@ struct ExecutorRecord {
   std::vector<std::string> capabilities;  // e.g. "energy_meter", "gpu"
   std::vector<std::string> accelerators;  // e.g. "cuda:0 NVIDIA H100"
   v1::DeviceDescriptor device;            // device agents' descriptor; empty = none
+  // Who registered it: the SHA-256 of its client certificate under mutual
+  // TLS ("" without one). Only that identity may act for the id, also after
+  // a restart (coordinator/auth/auth_policy.h).
+  std::string owner_identity;
 };
 
 class Store {
  public:
   // The schema version this build writes; Open migrates older ones to it.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens (creating if needed) and migrates the database at `path`
   // (":memory:" for a private in-memory one). FAILED_PRECONDITION when the
@@ -127,6 +131,11 @@ class Store {
   // Fault injection for tests of crash safety: the next `count` top-level
   // commits fail (the transaction is rolled back) with `error`.
   void FailNextCommitsForTest(int count, absl::Status error);
+  // Fault injection for tests of loading: while `error` is not OK, reads
+  // fail with it: ListExecutors when `job_id` is empty (a whole reload
+  // fails), else ListStrategyCalls of that job (the job cannot be loaded).
+  // An OK `error` clears the fault.
+  void FailReadsForTest(const std::string& job_id, absl::Status error);
 
   // Caps the database file at about `max_bytes` (PRAGMA max_page_count, in
   // whole pages; 0 lifts the cap). A write that would grow the file past it
@@ -179,6 +188,16 @@ class Store {
   absl::StatusOr<v1::LatencyTable> GetLatencyTable(const std::string& space,
                                                    const std::string& device_class);
 
+  // Stores the tables job `job_id` screens with (its own copies, one per
+  // device class, table job_latency_tables): later PutLatencyTable calls do
+  // not change them. FAILED_PRECONDITION when the job is unknown,
+  // INVALID_ARGUMENT for an empty job id or device class.
+  absl::Status PutJobLatencyTables(const std::string& job_id,
+                                   const std::vector<v1::LatencyTable>& tables);
+  // The job's own tables, by device class (empty when it has none, e.g. a
+  // job stored by a build before schema version 6).
+  absl::StatusOr<std::vector<v1::LatencyTable>> ListJobLatencyTables(const std::string& job_id);
+
  private:
   class Access;  // the re-entrant hold on mu_, see the banner
 
@@ -206,6 +225,7 @@ class Store {
   int transaction_depth_ ABSL_GUARDED_BY(mu_) = 0;
   int failing_commits_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status commit_error_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Status> read_faults_ ABSL_GUARDED_BY(mu_);  // FailReadsForTest
   int64_t default_max_pages_ ABSL_GUARDED_BY(mu_) = 0;  // before SetMaxBytes; 0: not read
   std::map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,5 +1,8 @@
 #include "device_agent/runners/replay_runner.h"
 
+#include <chrono>
+#include <thread>
+#include <algorithm>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -17,6 +20,9 @@ ABSL_FLAG(std::string, replay_energy_column, "",
           "it, energy_mj is unavailable)");
 ABSL_FLAG(std::string, replay_arch_column, "arch",
           "--runner=replay: column with the architecture strings");
+ABSL_FLAG(int, replay_delay_ms, 0,
+          "--runner=replay: how long each task takes, in ms (stands in for a board's "
+          "measuring time, e.g. in bench/fault_tolerance; 0 = none)");
 
 namespace edgenas {
 namespace {
@@ -74,6 +80,9 @@ absl::StatusOr<std::unique_ptr<ReplayRunner>> ReplayRunner::Create(ReplayOptions
     return Invalid("--replay_latency_column", "required with --runner=replay");
   }
   if (options.arch_column.empty()) return Invalid("--replay_arch_column", "must not be empty");
+  if (options.delay_ms < 0 || options.delay_ms > 3600000) {
+    return Invalid("--replay_delay_ms", absl::StrCat("must be in [0, 3600000], got ", options.delay_ms));
+  }
   if (options.device_class.empty()) return Invalid("--device_class", "must not be empty");
   absl::StatusOr<CsvTable> table = CsvTable::Load(options.table, options.arch_column);
   if (!table.ok()) {
@@ -110,6 +119,11 @@ absl::StatusOr<TaskOutcome> ReplayRunner::Run(const v1::Task& task,
         absl::StrCat("task.arch: ", row.status().message(),
                      "; the replay runner answers only architectures its table holds"));
   }
+  // Stands in for the measuring time; a stop ends it early.
+  for (int waited = 0; waited < options_.delay_ms; waited += 10) {
+    RETURN_IF_ERROR(CheckNotStopped(stop, "replay latency task"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, options_.delay_ms - waited)));
+  }
   TaskOutcome outcome;
   const std::string& dc = options_.device_class;
   outcome.metrics.push_back(
@@ -136,6 +150,7 @@ absl::StatusOr<std::unique_ptr<LatencyRunner>> CreateReplayRunnerFromFlags(
   replay.latency_column = absl::GetFlag(FLAGS_replay_latency_column);
   replay.energy_column = absl::GetFlag(FLAGS_replay_energy_column);
   replay.arch_column = absl::GetFlag(FLAGS_replay_arch_column);
+  replay.delay_ms = absl::GetFlag(FLAGS_replay_delay_ms);
   replay.device_class = context.device_class;
   replay.device =
       context.Describe("replay", "", replay.energy_column.empty() ? "" : "replay");

@@ -29,6 +29,9 @@ struct ReplayOptions {
   std::string latency_column;        // --replay_latency_column: ms (required)
   std::string energy_column;         // --replay_energy_column: mJ per inference ("" = none)
   std::string arch_column = "arch";  // --replay_arch_column
+  // --replay_delay_ms: how long each task takes (a board's measuring time,
+  // for benchmarks and tests that need tasks in flight); 0 = none.
+  int delay_ms = 0;
   std::string device_class = "cpu";  // the agent's --device_class, set on every metric
   // Set on every metric (runner "replay"); empty: none.
   v1::DeviceDescriptor device;

@@ -159,6 +159,17 @@ TEST(FormatProgressLine, FailedJobShowsMessageAndFrozenClock) {
             " | no worker registered");
 }
 
+// A job the coordinator could not load says so, with why.
+TEST(FormatProgressLine, JobThatFailedToLoadSaysSoWithWhy) {
+  v1::Job job = SampleJob(v1::JOB_SEARCHING);
+  job.set_load_failed(true);
+  job.set_message("cannot load this job (disk I/O error)");
+  const absl::Time now = absl::FromUnixMillis(1'000'000 + 83'000);
+  EXPECT_EQ(FormatProgressLine(job, now),
+            "job 7f3a: not loaded (searching) | done 12/24 failed 1 pending 2 | front 5 | hv "
+            "0.4123 | 1m23s | cannot load this job (disk I/O error)");
+}
+
 // On a terminal the line is redrawn in place; otherwise one line per change.
 TEST(ProgressPrinter, RedrawsOnTtyAndAppendsOtherwise) {
   std::ostringstream tty;

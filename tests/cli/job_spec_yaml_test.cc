@@ -308,7 +308,7 @@ TEST(LoadJobSpecFile, MultiFidelityExampleIsAValidJob) {
 TEST(ParseJobSpecYaml, RefusesTextThatHangsYamlCppNamingTheLine) {
   for (const char* hang : {",", "  , x", "# comment\n, x\nname: y", "\"x\" , y", "'x'\n, b",
                            "&a , b", "!t , b", "name: a\n---\n, x", "[a], b", " {a: 1}, b",
-                           "A \"\n#\n,", "|\n  \n ,", "a: |\n    x\n  ,"}) {
+                           "A \"\n#\n,", "|\n  \n ,", "a: |\n    x\n  ,", "n\n{ #\n,", "n\n\" #\n,"}) {
     absl::StatusOr<v1::JobSpec> spec = ParseJobSpecYaml(hang);
     ASSERT_FALSE(spec.ok()) << hang;
     EXPECT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);

@@ -430,10 +430,12 @@ TEST_F(CrashSafetyTest, ResultForALeaseFromBeforeARestartIsAcceptedOnce) {
   EXPECT_EQ(stored->attempts, 1);
 }
 
-// A lease that ran out while the coordinator was down: its result is
-// refused with FAILED_PRECONDITION (before and after the task is leased to
-// another executor), and the other executor's result is the one stored.
-TEST_F(CrashSafetyTest, ResultForALeaseThatExpiredDuringARestartIsRefusedClearly) {
+// A lease that ran out while the coordinator was down gets one lease
+// duration of grace after the restart (lease_outage_test.cc); once that has
+// passed without a heartbeat, its result is refused with
+// FAILED_PRECONDITION (before and after the task is leased to another
+// executor), and the other executor's result is the one stored.
+TEST_F(CrashSafetyTest, ResultForALeaseThatExpiredAfterTheRestartGraceIsRefusedClearly) {
   auto job = manager_->SubmitJob(TinySpec(1));  // lease_seconds 10
   ASSERT_TRUE(job.ok());
   const std::string w1 = RegisterExecutor(v1::WORKER);
@@ -443,6 +445,7 @@ TEST_F(CrashSafetyTest, ResultForALeaseThatExpiredDuringARestartIsRefusedClearly
   manager_.reset();
   clock_.Advance(11000);  // down past the lease's expiry
   Open();
+  clock_.Advance(10000);  // and the grace passes without a heartbeat
   auto late = CompleteTask(w1, old[0]);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition) << late.status();
   manager_->Tick();

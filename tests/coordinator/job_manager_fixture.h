@@ -53,6 +53,7 @@ class JobManagerTest : public ::testing::Test {
     auto store = Store::Open(db_path_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
+    if (on_store_open_) on_store_open_(*store_);
     JobManagerOptions options;
     options.store = store_.get();
     options.clock = &clock_;
@@ -129,6 +130,9 @@ class JobManagerTest : public ::testing::Test {
   CoordinatorObserver* observer_ = nullptr;  // set before Open()
   // JobManagerOptions::release_weights; set before Open().
   std::function<void(const std::string&, const std::string&)> release_weights_;
+  // Called with each newly opened store before the manager loads from it
+  // (fault injection for loading).
+  std::function<void(Store&)> on_store_open_;
   std::string db_path_;
   testing::FakeClock clock_;
   std::unique_ptr<Store> store_;

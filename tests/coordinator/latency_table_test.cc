@@ -274,6 +274,47 @@ TEST_F(LatencyTableTest, ScreenedJobResumesAfterRestart) {
   EXPECT_EQ(evaluated, kBudget);
 }
 
+// A job screens with the tables it was submitted with: a re-profile that
+// would screen nothing, then a restart, changes nothing (before, the
+// restarted job screened with the new table and dispatched conv3x3 networks).
+TEST_F(LatencyTableTest, RestartAfterReprofileScreensWithTheSnapshot) {
+  std::string worker = RegisterExecutor(v1::WORKER);
+  std::string agent = RegisterExecutor(v1::DEVICE_AGENT);
+  ASSERT_TRUE(Put(agent, ConvHeavyTable()).ok());
+  constexpr int kBudget = 12;
+  auto job = manager_->SubmitJob(ScreeningSpec(kBudget));
+  ASSERT_TRUE(job.ok()) << job.status();
+  std::set<std::string> dispatched;
+  DrainRecording(worker, agent, 2, &dispatched);
+  v1::LatencyTable cheap = ConvHeavyTable();
+  for (v1::LatencyTableEntry& e : *cheap.mutable_entries()) e.set_latency_ms(0.01);
+  cheap.set_created_unix_ms(kTableTime + 86400000);
+  ASSERT_TRUE(Put(agent, cheap).ok());  // re-profiled: nothing would be screened
+  Open();
+  DrainRecording(worker, agent, 300, &dispatched);
+  auto done = manager_->GetJob(job->id());
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state(), v1::JOB_DONE) << done->message();
+  EXPECT_EQ(done->message().find("without latency-table screening"), std::string::npos)
+      << done->message();
+  auto candidates = store_->ListCandidates(job->id());
+  ASSERT_TRUE(candidates.ok());
+  int screened = 0;
+  for (const v1::Candidate& c : *candidates) {
+    if (c.state() == v1::CANDIDATE_SCREENED) {
+      ++screened;
+      EXPECT_NE(c.notes(0).find("profiled 2023-11-14"), std::string::npos) << c.notes(0);
+    } else {
+      EXPECT_FALSE(HasLiveConv3x3(c.arch())) << c.arch() << " was dispatched";
+    }
+  }
+  EXPECT_GT(screened, 0);
+  // New jobs take the new table.
+  auto later = Get("nb201", "cpu");
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->created_unix_ms(), kTableTime + 86400000);
+}
+
 // A constraint that every suggestion breaks ends the job after the cap of
 // screened candidates, with the reason, instead of screening forever.
 TEST_F(LatencyTableTest, HopelessConstraintStopsAfterScreenCap) {

@@ -180,7 +180,7 @@ TEST_F(TaskQueueTest, ExpiryRequeuesAndCountsAttempt) {
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0].state, TaskState::kQueued);
   EXPECT_EQ(expired[0].attempts, 1);
-  EXPECT_EQ(expired[0].last_error, "lease expired (owner w1)");
+  EXPECT_EQ(expired[0].last_error, "lease expired (no heartbeat in time)");
   EXPECT_EQ(queue_.NextExpiryMs(), std::numeric_limits<int64_t>::max());
 
   TaskRecord again = LeaseOne(queue_, "w2");
@@ -739,6 +739,71 @@ TEST_F(TaskQueueTest, LeaseIsFifoAcrossRoutes) {
   EXPECT_EQ(Ids(queue_.Lease(rpi_gpu, 5, "w1", kLeaseMs)), (std::vector<std::string>{"a-new"}));
   EXPECT_EQ(Ids(queue_.Lease(Filter({}, "jetson", {}), 5, "w2", kLeaseMs)),
             (std::vector<std::string>{"l-jetson"}));
+}
+
+}  // namespace
+}  // namespace edgenas
+
+namespace edgenas {
+namespace {
+
+class TaskQueueOutageTest : public ::testing::Test {
+ protected:
+  testing::FakeClock clock_;
+  TaskQueue queue_{&clock_, kLeaseMs};
+};
+
+// A wall-clock step either way neither ends a lease nor stretches it: the
+// deadline is on the monotonic clock; the stored expiry follows the wall.
+TEST_F(TaskQueueOutageTest, WallClockStepsDoNotMoveTheLeaseDeadline) {
+  ASSERT_TRUE(queue_.Add(Accuracy("a")).ok());
+  const TaskRecord t = queue_.Lease({}, 1, "w1", kLeaseMs).at(0);
+  clock_.StepWallClock(24 * 3600 * 1000LL);
+  EXPECT_TRUE(queue_.ExpireLeases().empty());
+  auto expiry = queue_.Heartbeat("a", t.lease_token, "w1", kLeaseMs);
+  ASSERT_TRUE(expiry.ok()) << expiry.status();
+  EXPECT_EQ(*expiry, clock_.NowUnixMs() + kLeaseMs);
+  clock_.StepWallClock(-48 * 3600 * 1000LL);
+  clock_.Advance(kLeaseMs);
+  EXPECT_EQ(queue_.ExpireLeases().size(), 1u);
+}
+
+// While expiry is suspended no lease ends and the holder may still complete
+// past its deadline; once resumed, GrantGrace gives it a fresh term and
+// never shortens a longer one.
+TEST_F(TaskQueueOutageTest, SuspendedExpiryAndGrace) {
+  ASSERT_TRUE(queue_.Add(Accuracy("a")).ok());
+  ASSERT_TRUE(queue_.Add(Accuracy("b")).ok());
+  const std::vector<TaskRecord> leased = queue_.Lease({}, 2, "w1", kLeaseMs);
+  ASSERT_EQ(leased.size(), 2u);
+  queue_.SuspendExpiry(true);
+  clock_.Advance(3 * kLeaseMs);
+  EXPECT_TRUE(queue_.ExpireLeases().empty());
+  EXPECT_TRUE(queue_.CheckComplete("a", leased[0].lease_token, "w1").ok());
+  queue_.SuspendExpiry(false);
+  EXPECT_EQ(queue_.GrantGrace([](const TaskRecord&) { return kLeaseMs; }), 2);
+  EXPECT_EQ(queue_.GrantGrace([](const TaskRecord&) { return 1; }), 0);  // never shorter
+  clock_.Advance(kLeaseMs - 1);
+  EXPECT_TRUE(queue_.ExpireLeases().empty());
+  EXPECT_TRUE(queue_.Complete("a", leased[0].lease_token, "w1").ok());
+  clock_.Advance(1);
+  EXPECT_EQ(queue_.ExpireLeases().size(), 1u);  // b: the grace is one term, not forever
+}
+
+// A lease restored past its stored expiry lives the grace from the restore.
+TEST_F(TaskQueueOutageTest, RestoredLeaseLivesAtLeastItsGrace) {
+  TaskRecord t = Accuracy("a");
+  t.state = TaskState::kLeased;
+  t.attempts = 1;
+  t.lease_token = "tok";
+  t.lease_owner = "w1";
+  t.lease_expiry_ms = clock_.NowUnixMs() - 60000;  // ran out while we were down
+  ASSERT_TRUE(queue_.Restore(t, kLeaseMs).ok());
+  clock_.Advance(kLeaseMs - 1);
+  EXPECT_TRUE(queue_.ExpireLeases().empty());
+  EXPECT_TRUE(queue_.CheckComplete("a", "tok", "w1").ok());
+  clock_.Advance(1);
+  EXPECT_EQ(queue_.ExpireLeases().size(), 1u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tests/executor/fake_task_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -103,6 +104,10 @@ grpc::Status FakeTaskService::Heartbeat(grpc::ServerContext* ctx, const v1::Hear
                                         v1::HeartbeatResponse* resp) {
   absl::MutexLock lock(&mu_);
   state_.heartbeats.push_back(*req);
+  std::vector<std::string> ids;
+  for (const v1::LeaseRef& ref : req->leases()) ids.push_back(ref.task_id());
+  state_.calls.push_back(absl::StrCat("heartbeat:", absl::StrJoin(ids, ",")));
+  if (outage_ && outage_refusals_ > 0) heartbeat_in_outage_ = true;
   if (reject_unknown_executors_ && issued_.count(req->executor_id()) == 0) {
     ++state_.unknown_executor_calls;
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "fake: unknown executor id");
@@ -122,10 +127,33 @@ grpc::Status FakeTaskService::Complete(grpc::ServerContext* ctx, const v1::Compl
                                        v1::CompleteResponse* resp) {
   absl::MutexLock lock(&mu_);
   state_.completes.push_back(*req);
+  state_.calls.push_back(absl::StrCat("complete:", req->task_id()));
+  if (outage_ &&
+      (outage_refusals_ < outage_min_refusals_ || !heartbeat_in_outage_)) {
+    ++outage_refusals_;
+    ++state_.refused_completes;
+    if (on_refusal_) on_refusal_();
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake: coordinator down");
+  }
+  outage_ = false;
   if (!refuse_completes_.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, refuse_completes_);
   }
   return grpc::Status::OK;
+}
+
+void FakeTaskService::CompleteOutage(int min_refusals, std::function<void()> on_refusal) {
+  absl::MutexLock lock(&mu_);
+  outage_ = true;
+  outage_min_refusals_ = min_refusals;
+  outage_refusals_ = 0;
+  heartbeat_in_outage_ = false;
+  on_refusal_ = std::move(on_refusal);
+}
+
+void FakeTaskService::EndOutage() {
+  absl::MutexLock lock(&mu_);
+  outage_ = false;
 }
 
 void FakeTaskService::RefuseCompletes(std::string message) {

@@ -30,6 +30,10 @@ class FakeTaskService final : public v1::TaskService::Service {
     std::vector<v1::CompleteRequest> completes;
     std::vector<v1::FailRequest> fails;
     int unknown_executor_calls = 0;  // Lease/Heartbeat answered NOT_FOUND
+    // Every Heartbeat and Complete in arrival order: "heartbeat:<task ids
+    // joined by ,>" and "complete:<task id>".
+    std::vector<std::string> calls;
+    int refused_completes = 0;  // answered UNAVAILABLE by an outage
   };
 
   // Starts the server on 127.0.0.1:`port` (0: OS-chosen; a given port lets a
@@ -52,6 +56,14 @@ class FakeTaskService final : public v1::TaskService::Service {
   // From now on every Complete is recorded and answered INVALID_ARGUMENT
   // with `message`, as the coordinator refuses a malformed result.
   void RefuseCompletes(std::string message);
+
+  // A coordinator outage as Complete sees it: every Complete is recorded
+  // and answered UNAVAILABLE (calling `on_refusal` first, e.g. to advance a
+  // fake clock) until at least `min_refusals` were refused AND a heartbeat
+  // arrived after the first refusal; then Completes are accepted again.
+  void CompleteOutage(int min_refusals, std::function<void()> on_refusal = nullptr);
+  // Ends an outage now.
+  void EndOutage();
 
   // Waits until pred(state) holds; false if it did not within 60 s (a hang
   // guard so that a broken loop fails instead of blocking ctest).
@@ -77,6 +89,11 @@ class FakeTaskService final : public v1::TaskService::Service {
   bool leases_lost_ ABSL_GUARDED_BY(mu_) = false;
   std::string refuse_completes_ ABSL_GUARDED_BY(mu_);  // "" = accept
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool outage_ ABSL_GUARDED_BY(mu_) = false;
+  int outage_min_refusals_ ABSL_GUARDED_BY(mu_) = 0;
+  int outage_refusals_ ABSL_GUARDED_BY(mu_) = 0;
+  bool heartbeat_in_outage_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_refusal_ ABSL_GUARDED_BY(mu_);
   const bool reject_unknown_executors_;
   std::set<std::string> issued_ ABSL_GUARDED_BY(mu_);  // executor ids handed out
   std::string address_;

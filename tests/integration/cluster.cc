@@ -76,7 +76,10 @@ absl::StatusOr<ChildProcess*> Cluster::StartExecutor(const std::string& binary,
   std::vector<std::string> argv = {Binary(binary), "--coordinator=" + address(),
                                    "--name=" + name, "--threads=1",
                                    "--metrics_listen=127.0.0.1:0",
-                                   "--metrics_port_file=" + dir_ + "/" + name + ".metrics.port"};
+                                   "--metrics_port_file=" + dir_ + "/" + name + ".metrics.port",
+                                   // Each executor's own spool in the cluster's folder (a
+                                   // later --spool_dir in `extra` wins).
+                                   "--spool_dir=" + dir_ + "/spool/" + name};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto child = ChildProcess::Spawn(argv, absl::StrCat(dir_, "/", name, ".log"));
   if (!child.ok()) return child.status();

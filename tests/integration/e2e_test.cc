@@ -337,6 +337,26 @@ TEST(EndToEnd, LocalCommandRunsTinyExample) {
   EXPECT_TRUE(exit->Success()) << exit->ToString() << "\n" << out;
   EXPECT_THAT(out, HasSubstr("|"));  // architecture strings in the table
   EXPECT_THAT(out, HasSubstr("local.db"));
+  // The agent shares the machine with the worker, so by default its latency
+  // is normalised to the speed reference (issue 23: two default runs agreed
+  // at tau 0.51 without it); the method line says so and keeps the raw median.
+  auto store = Store::Open(cluster.dir() + "/local.db");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto jobs = (*store)->ListJobs();
+  ASSERT_TRUE(jobs.ok() && jobs->size() == 1u);
+  auto candidates = (*store)->ListCandidates(jobs->front().id());
+  ASSERT_TRUE(candidates.ok()) << candidates.status();
+  int latencies = 0;
+  for (const v1::Candidate& c : *candidates) {
+    for (const v1::Metric& m : c.metrics()) {
+      if (m.name() != "latency_ms") continue;
+      ++latencies;
+      EXPECT_THAT(m.method(), HasSubstr("normalised block by block to the reference speed"))
+          << c.arch();
+      EXPECT_THAT(m.method(), HasSubstr("raw median")) << c.arch();
+    }
+  }
+  EXPECT_GT(latencies, 0);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ namespace edgenas {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Cluster;
 using testing::RunCli;
 using testing::Submit;
@@ -175,6 +176,37 @@ TEST(ProxyJob, FlashDistillationRunsThroughEveryStageAndExportsItsFinalist) {
     EXPECT_THAT(out, HasSubstr("no trained weights"));
     break;
   }
+}
+
+// A worker with two slots registers two executors; each slot's uploads name
+// its own executor id (the one holding the task's lease), so the coordinator
+// stores the teacher and the finalist's weights without refusing any.
+TEST(ProxyJob, TwoSlotWorkerStoresArtifactsUnderEachSlotsLease) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.StartCoordinator().ok());
+  const std::string job_id = Submit(cluster, TinyProxySpec("flash_distill", 3));
+  ASSERT_TRUE(cluster.StartWorkerWithFlags("worker", {"--slots=2"}).ok());
+  v1::Job job = WatchToEnd(cluster, job_id, kJobBoundSeconds);
+  ASSERT_EQ(job.state(), v1::JOB_DONE) << job.message();
+  const std::string log_path = cluster.coordinator()->log_file_path();
+  ASSERT_TRUE(cluster.StopCoordinator().ok());
+  std::ifstream log(log_path);
+  const std::string logged((std::istreambuf_iterator<char>(log)),
+                           std::istreambuf_iterator<char>());
+  EXPECT_THAT(logged, Not(HasSubstr("upload refused")));
+
+  auto store = Store::Open(cluster.db_path());
+  ASSERT_TRUE(store.ok());
+  auto tasks = (*store)->ListTasks(job_id);
+  ASSERT_TRUE(tasks.ok());
+  for (const TaskRecord& t : *tasks) {
+    EXPECT_THAT(t.last_error, Not(HasSubstr("lease"))) << t.task_id;
+    EXPECT_THAT(t.last_error, Not(HasSubstr("executor_id"))) << t.task_id;
+  }
+  std::ifstream teacher(cluster.db_path() + ".artifacts/refs/" + job_id + "/teacher");
+  const std::string ref((std::istreambuf_iterator<char>(teacher)),
+                        std::istreambuf_iterator<char>());
+  EXPECT_THAT(ref, HasSubstr("task_id " + job_id + ".train_teacher")) << ref;
 }
 
 TEST(ProxyJob, WorkerKilledWhileTrainingTheSupernetDoesNotLoseTheJob) {

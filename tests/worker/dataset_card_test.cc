@@ -53,5 +53,35 @@ TEST(DatasetCard, StoredFirstThenChecked) {
   EXPECT_THAT(std::string(changed.message()), HasSubstr("dataset changed since the job started"));
 }
 
+// Two tasks racing: this one found no card, but another task set one before
+// this one's upload, which the coordinator refuses (a ref is set once:
+// FAILED_PRECONDITION). The stored card is compared instead of failing the
+// task: same fingerprint accepted, another one job-fatal.
+TEST(DatasetCard, CardSetByAnotherTaskMeanwhileIsComparedInstead) {
+  testing::MemoryArtifacts store;
+  ArtifactAccess access = store.Access();
+  const auto download = access.download;
+  bool missing_once = true;
+  access.download = [&](const std::string& job,
+                        const std::string& name) -> absl::StatusOr<std::string> {
+    if (missing_once) {
+      missing_once = false;
+      return absl::NotFoundError("not yet");
+    }
+    return download(job, name);
+  };
+  access.upload = [](const std::string&, const std::string&, const std::string&) {
+    return absl::FailedPreconditionError(
+        "name: artifact job-r/dataset_card was set by task job-r-0001, which is still running");
+  };
+  store.blobs[std::string("job-r/") + kArtifactDatasetCard] = R"({"fingerprint": "dddd4444"})";
+  EXPECT_TRUE(CheckDatasetCard(access, "job-r", Card("dddd4444")).ok());
+
+  missing_once = true;
+  const absl::Status changed = CheckDatasetCard(access, "job-r", Card("eeee5555"));
+  EXPECT_EQ(changed.code(), absl::StatusCode::kFailedPrecondition) << changed;
+  EXPECT_TRUE(IsJobFatal(changed)) << changed;
+}
+
 }  // namespace
 }  // namespace edgenas

@@ -37,6 +37,7 @@ class ArtifactStoreTest : public ::testing::Test {
     ArtifactStoreOptions options;
     options.root = root_.string();
     options.max_size_bytes = 1000;
+    options.disk_reserve_bytes = 0;  // the machine's free space is not under test
     options.clock = &clock_;
     auto store = ArtifactStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
@@ -120,11 +121,11 @@ TEST_F(ArtifactStoreTest, HashMismatchIsDataLossAndStoresNothing) {
   EXPECT_EQ(CountFiles(root_), 0);
 }
 
-// More or fewer bytes than declared, or a declared size over the limit, is
-// refused naming size_bytes.
+// More or fewer bytes than declared (INVALID_ARGUMENT), or a declared size
+// over the per-upload cap (RESOURCE_EXHAUSTED), is refused naming size_bytes.
 TEST_F(ArtifactStoreTest, SizeMismatchAndLimitAreRefused) {
   auto over = store_->BeginWrite("job-1", "x", Sha256Hex("abc"), 1001);
-  EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(over.status().message().find("size_bytes"), std::string::npos);
 
   auto writer = store_->BeginWrite("job-1", "x", Sha256Hex("abc"), 2);
@@ -241,6 +242,79 @@ TEST(Sha256Test, MatchesKnownVector) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_TRUE(IsSha256Hex(Sha256Hex("")));
   EXPECT_FALSE(IsSha256Hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+}
+
+// Commit's check runs under the ref lock with the ref being replaced; its
+// refusal stores nothing. The producing task is recorded on the ref, and a
+// ref written before producers were recorded (three lines) still reads.
+TEST_F(ArtifactStoreTest, CommitCheckSeesTheReplacedRefAndProducerIsRecorded) {
+  auto writer = store_->BeginWrite("job-1", "teacher", Sha256Hex("a"), 1, "job-1.train_teacher");
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->Append("a").ok());
+  const StoredArtifact* seen = reinterpret_cast<const StoredArtifact*>(1);
+  auto stored = (*writer)->Commit([&](const StoredArtifact* existing) {
+    seen = existing;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(seen, nullptr);
+  EXPECT_EQ(store_->Lookup("job-1", "teacher")->task_id, "job-1.train_teacher");
+
+  auto second = store_->BeginWrite("job-1", "teacher", Sha256Hex("b"), 1, "job-1.other");
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE((*second)->Append("b").ok());
+  std::string replaced_task;
+  auto refused = (*second)->Commit([&](const StoredArtifact* existing) {
+    replaced_task = existing != nullptr ? existing->task_id : "none";
+    return absl::PermissionDeniedError("name: no");
+  });
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(replaced_task, "job-1.train_teacher");
+  EXPECT_EQ(store_->Lookup("job-1", "teacher")->sha256, Sha256Hex("a"));
+  EXPECT_EQ(CountFiles(root_ / "blobs"), 1);
+  EXPECT_EQ(CountFiles(root_ / "tmp"), 0);
+
+  {
+    std::ofstream legacy(root_ / "refs" / "job-1" / "old");
+    legacy << "sha256 " << Sha256Hex("a") << "\nsize_bytes 1\ncreated_unix_ms 5\n";
+  }
+  auto old = store_->Lookup("job-1", "old");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->task_id, "");
+}
+
+// Over the job's quota (its other refs plus this one) or into the disk
+// reserve: RESOURCE_EXHAUSTED before a byte is taken, naming which.
+TEST_F(ArtifactStoreTest, JobQuotaAndDiskReserveAreResourceExhausted) {
+  ArtifactStoreOptions options;
+  options.root = (root_ / "quota").string();
+  options.max_job_bytes = 5;
+  options.disk_reserve_bytes = 0;
+  auto store = ArtifactStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto put = [&](const std::string& job, const std::string& name, const std::string& bytes) {
+    auto writer = (*store)->BeginWrite(job, name, Sha256Hex(bytes), bytes.size());
+    if (!writer.ok()) return writer.status();
+    if (absl::Status s = (*writer)->Append(bytes); !s.ok()) return s;
+    return (*writer)->Commit().status();
+  };
+  ASSERT_TRUE(put("job-1", "a", "abc").ok());
+  absl::Status over = put("job-1", "b", "abc");
+  EXPECT_EQ(over.code(), absl::StatusCode::kResourceExhausted) << over;
+  EXPECT_NE(over.message().find("job quota"), std::string::npos) << over;
+  EXPECT_TRUE(put("job-2", "b", "abc").ok());       // another job's quota
+  EXPECT_TRUE(put("job-1", "a", "abcde").ok());     // replacing frees its own bytes
+  EXPECT_EQ((*store)->JobBytes("job-1", ""), 5);
+
+  ArtifactStoreOptions reserved = options;
+  reserved.root = (root_ / "reserve").string();
+  reserved.disk_reserve_bytes = int64_t{1} << 60;  // more than any disk has free
+  auto full = ArtifactStore::Open(reserved);
+  ASSERT_TRUE(full.ok()) << full.status();
+  auto refused = (*full)->BeginWrite("job-1", "a", Sha256Hex("x"), 1);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("disk reserve"), std::string::npos)
+      << refused.status();
 }
 
 }  // namespace

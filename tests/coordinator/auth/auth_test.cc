@@ -200,6 +200,25 @@ TEST(CoordinatorAuthTest, ExecutorsFromBeforeARestartAreClaimedByAMatchingCertif
   EXPECT_TRUE(auth.AuthorizeExecutorCall(Caller("worker", "bb"), "worker-1").ok());
 }
 
+// An executor id stored with the certificate that registered it stays that
+// certificate's after a restart: another one with the same grant cannot
+// claim it first (before, the first matching certificate took it over).
+TEST(CoordinatorAuthTest, ExecutorsFromBeforeARestartStayBoundToTheirCertificate) {
+  AuthOptions options = MutualTls();
+  options.registered_before_start["agent-1"] = {ExecutorRole::kAgent, "rpi5", "aa"};
+  options.registered_before_start["agent-2"] = {ExecutorRole::kAgent, "rpi5", "ab"};
+  CoordinatorAuth auth(std::move(options));
+  const CallerInfo rpi_b = Caller("agent:rpi5", "ab");
+  auto claim = auth.AuthorizeExecutorCall(rpi_b, "agent-1");
+  EXPECT_EQ(claim.code(), absl::StatusCode::kPermissionDenied) << claim;
+  EXPECT_THAT(std::string(claim.message()), HasSubstr("bound to the certificate"));
+  EXPECT_THAT(std::string(claim.message()), ::testing::Not(HasSubstr("agent-2")));
+  EXPECT_TRUE(auth.AuthorizeExecutorCall(Caller("agent:rpi5", "aa"), "agent-1").ok());
+  EXPECT_EQ(auth.AuthorizeExecutorCall(rpi_b, "agent-1").code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(auth.AuthorizeExecutorCall(rpi_b, "agent-2").ok());
+}
+
 TEST(CoordinatorAuthTest, ArtifactsAndSearch) {
   AuthOptions options = MutualTls();
   options.search_tokens = Tokens();

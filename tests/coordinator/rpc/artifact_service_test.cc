@@ -25,6 +25,10 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kMiB = int64_t{1} << 20;
 
+// Who uploads; the writer check here lets every claim through (who may
+// write is artifact_writer_test's subject).
+const ArtifactUploader kUploader{"worker-1", "job-1.train_teacher", "token-1"};
+
 int CountFiles(const fs::path& dir) {
   int n = 0;
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
@@ -54,10 +58,12 @@ class ArtifactServiceTest : public ::testing::Test {
     ArtifactStoreOptions options;
     options.root = root_.string();
     options.max_size_bytes = 8 * kMiB;
+    options.disk_reserve_bytes = 0;  // the machine's free space is not under test
     auto store = ArtifactStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    service_ = std::make_unique<ArtifactServiceImpl>(store_.get());
+    service_ = std::make_unique<ArtifactServiceImpl>(
+        store_.get(), [](const ArtifactWriteClaim&) { return absl::OkStatus(); });
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(service_.get());
@@ -87,6 +93,9 @@ class ArtifactServiceTest : public ::testing::Test {
     msg.mutable_header()->set_name(name);
     msg.mutable_header()->set_sha256(sha256);
     msg.mutable_header()->set_size_bytes(size);
+    msg.mutable_header()->set_executor_id(kUploader.executor_id);
+    msg.mutable_header()->set_task_id(kUploader.task_id);
+    msg.mutable_header()->set_lease_token(kUploader.lease_token);
     bool open = stream->Write(msg);
     for (size_t i = 0; open && i < chunks.size(); ++i) {
       msg.set_data(chunks[i]);
@@ -109,7 +118,7 @@ class ArtifactServiceTest : public ::testing::Test {
 // way), and Stat reports it without the content.
 TEST_F(ArtifactServiceTest, MultiChunkRoundTrip) {
   const std::string content = Pattern(3 * kMiB + kMiB / 2);
-  auto info = client_->Upload("job-1", "supernet.pt", content);
+  auto info = client_->Upload("job-1", "supernet.pt", content, kUploader);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->sha256, Sha256Hex(content));
   EXPECT_EQ(info->size_bytes, static_cast<int64_t>(content.size()));
@@ -153,11 +162,12 @@ TEST_F(ArtifactServiceTest, CorruptedChunkIsRefusedAndNothingStored) {
   EXPECT_EQ(client_->Stat("job-1", "teacher.pt").status().code(), absl::StatusCode::kNotFound);
 }
 
-// Over the server's limit (declared, or sent beyond the declared size), a
-// chunk over 1 MiB, or fewer bytes than declared: refused, nothing stored.
+// Over the server's per-upload cap (RESOURCE_EXHAUSTED), sent beyond the
+// declared size, a chunk over 1 MiB, or fewer bytes than declared: refused,
+// nothing stored.
 TEST_F(ArtifactServiceTest, OversizeIsRefused) {
-  auto big = client_->Upload("job-1", "big", std::string(8 * kMiB + 1, 'x'));
-  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  auto big = client_->Upload("job-1", "big", std::string(8 * kMiB + 1, 'x'), kUploader);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(big.status().message().find("size_bytes"), std::string::npos) << big.status();
 
   v1::ArtifactRef ref;
@@ -180,11 +190,11 @@ TEST_F(ArtifactServiceTest, OversizeIsRefused) {
 // Bad names and job ids are refused before any byte is stored, naming the
 // field.
 TEST_F(ArtifactServiceTest, BadNameAndJobIdAreRefusedNamingTheField) {
-  auto bad_name = client_->Upload("job-1", "../etc/passwd", "x");
+  auto bad_name = client_->Upload("job-1", "../etc/passwd", "x", kUploader);
   EXPECT_EQ(bad_name.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad_name.status().message().rfind("name: must match [A-Za-z0-9_.-]{1,64}", 0), 0u)
       << bad_name.status();
-  auto bad_job = client_->Upload("job 1", "x", "x");
+  auto bad_job = client_->Upload("job 1", "x", "x", kUploader);
   EXPECT_EQ(bad_job.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad_job.status().message().rfind("job_id: must match [A-Za-z0-9_.-]{1,128}", 0), 0u)
       << bad_job.status();
@@ -208,7 +218,7 @@ TEST_F(ArtifactServiceTest, UnknownIsNotFound) {
 // so is one whose bytes changed without changing size.
 TEST_F(ArtifactServiceTest, DamagedBlobDownloadIsRefused) {
   const std::string content = Pattern(kMiB + 10);
-  auto info = client_->Upload("job-1", "final.pt", content);
+  auto info = client_->Upload("job-1", "final.pt", content, kUploader);
   ASSERT_TRUE(info.ok()) << info.status();
   const std::string blob = store_->BlobPath(info->sha256);
 
@@ -224,7 +234,7 @@ TEST_F(ArtifactServiceTest, DamagedBlobDownloadIsRefused) {
 // Downloads larger than the caller's max_bytes are refused before the
 // content is transferred.
 TEST_F(ArtifactServiceTest, DownloadOverMaxBytesIsRefused) {
-  ASSERT_TRUE(client_->Upload("job-1", "a", Pattern(1000)).ok());
+  ASSERT_TRUE(client_->Upload("job-1", "a", Pattern(1000), kUploader).ok());
   EXPECT_EQ(client_->Download("job-1", "a", 999).status().code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(client_->Download("job-1", "a", 1000).ok());
@@ -233,8 +243,8 @@ TEST_F(ArtifactServiceTest, DownloadOverMaxBytesIsRefused) {
 // Identical content under two names is one blob on disk.
 TEST_F(ArtifactServiceTest, IdenticalContentIsStoredOnce) {
   const std::string content = Pattern(5000);
-  auto a = client_->Upload("job-1", "teacher.pt", content);
-  auto b = client_->Upload("job-2", "copy.pt", content);
+  auto a = client_->Upload("job-1", "teacher.pt", content, kUploader);
+  auto b = client_->Upload("job-2", "copy.pt", content, kUploader);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->sha256, b->sha256);
   EXPECT_EQ(CountFiles(root_ / "blobs"), 1);
@@ -244,8 +254,8 @@ TEST_F(ArtifactServiceTest, IdenticalContentIsStoredOnce) {
 
 // Uploading a name again points it at the new content.
 TEST_F(ArtifactServiceTest, ReuploadedNamePointsAtNewContent) {
-  ASSERT_TRUE(client_->Upload("job-1", "supernet.pt", "epoch 1").ok());
-  auto second = client_->Upload("job-1", "supernet.pt", "epoch 2");
+  ASSERT_TRUE(client_->Upload("job-1", "supernet.pt", "epoch 1", kUploader).ok());
+  auto second = client_->Upload("job-1", "supernet.pt", "epoch 2", kUploader);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(client_->Stat("job-1", "supernet.pt")->sha256, Sha256Hex("epoch 2"));
   EXPECT_EQ(client_->Download("job-1", "supernet.pt", kMiB).value(), "epoch 2");

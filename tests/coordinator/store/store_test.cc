@@ -288,6 +288,44 @@ TEST_F(StoreTest, MeasurementQualityAndDeviceRoundTrip) {
   EXPECT_TRUE((*executors)[0].device.emulated());
 }
 
+// A job's own latency tables and an executor's owner identity survive a
+// reopen; the job's copies are not the shared table a re-profile replaces.
+TEST_F(StoreTest, JobLatencyTablesAndExecutorOwnersSurviveReopen) {
+  {
+    std::unique_ptr<Store> store = OpenOrDie();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->PutJob(MakeJob("j1")).ok());
+    v1::LatencyTable table;
+    table.set_space("nb201");
+    table.set_device_class("rpi5");
+    table.set_overhead_ms(0.5);
+    ASSERT_TRUE(store->PutLatencyTable(table, 1).ok());
+    ASSERT_TRUE(store->PutJobLatencyTables("j1", {table}).ok());
+    table.set_overhead_ms(9.0);
+    ASSERT_TRUE(store->PutLatencyTable(table, 2).ok());  // re-profiled
+    EXPECT_FALSE(store->PutJobLatencyTables("no-such-job", {table}).ok());
+    table.set_device_class("");
+    EXPECT_EQ(store->PutJobLatencyTables("j1", {table}).code(),
+              absl::StatusCode::kInvalidArgument);
+    ExecutorRecord worker;
+    worker.id = "w1";
+    worker.kind = v1::WORKER;
+    worker.owner_identity = "3fa9";
+    ASSERT_TRUE(store->PutExecutor(worker).ok());
+  }
+  std::unique_ptr<Store> store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  auto tables = store->ListJobLatencyTables("j1");
+  ASSERT_TRUE(tables.ok()) << tables.status();
+  ASSERT_EQ(tables->size(), 1u);
+  EXPECT_DOUBLE_EQ((*tables)[0].overhead_ms(), 0.5);
+  EXPECT_TRUE(store->ListJobLatencyTables("j2")->empty());
+  auto executors = store->ListExecutors();
+  ASSERT_TRUE(executors.ok());
+  ASSERT_EQ(executors->size(), 1u);
+  EXPECT_EQ((*executors)[0].owner_identity, "3fa9");
+}
+
 // A version-3 file (no fidelity column) migrates to version 4: its values
 // read back at fidelity 0, except a finalist's full training ("<c>.full_train"
 // task), which becomes -1 so the search keeps ranking by the proxy.
@@ -309,7 +347,9 @@ TEST_F(StoreTest, MigratesVersion3MetricsToFidelities) {
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
     ASSERT_EQ(sqlite3_exec(db,
-                           // Undo v5, then v4: what a version-3 file holds.
+                           // Undo v6, v5, then v4: what a version-3 file holds.
+                           "DROP TABLE job_latency_tables;"
+                           "ALTER TABLE executors DROP COLUMN owner_identity;"
                            "ALTER TABLE metrics DROP COLUMN ci_low;"
                            "ALTER TABLE metrics DROP COLUMN ci_high;"
                            "ALTER TABLE metrics DROP COLUMN unstable;"
@@ -907,7 +947,7 @@ TEST_F(StoreTest, MigratesVersion1DatabaseKeepingRows) {
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
     EXPECT_EQ(sqlite3_column_int(stmt, 1), Store::kSchemaVersion);
-    EXPECT_EQ(Store::kSchemaVersion, 5);
+    EXPECT_EQ(Store::kSchemaVersion, 6);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
   }
