@@ -257,7 +257,8 @@ int Jobs(const Args& args, const CliIo& io) {
   std::shared_ptr<grpc::Channel> channel = Connect(args, io);
   if (channel == nullptr) return kExitUsage;
   SearchClient client(channel);
-  absl::StatusOr<std::vector<v1::Job>> jobs = client.ListJobs();
+  // Summaries, page by page: the table needs no spec beyond name and budget.
+  absl::StatusOr<std::vector<v1::Job>> jobs = client.ListJobs(v1::JOB_VIEW_SUMMARY);
   if (!jobs.ok()) {
     PrintError(io, jobs.status());
     return kExitFailure;

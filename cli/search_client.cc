@@ -57,12 +57,25 @@ absl::StatusOr<v1::Candidate> SearchClient::GetCandidate(const std::string& job_
   return candidate;
 }
 
-absl::StatusOr<std::vector<v1::Job>> SearchClient::ListJobs() {
-  v1::ListJobsResponse response;
-  auto context = NewContext();
-  const grpc::Status status = stub_->ListJobs(context.get(), v1::ListJobsRequest(), &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return std::vector<v1::Job>(response.jobs().begin(), response.jobs().end());
+absl::StatusOr<std::vector<v1::Job>> SearchClient::ListJobs(v1::JobView view) {
+  v1::ListJobsRequest request;
+  request.set_view(view);
+  std::vector<v1::Job> out;
+  std::set<std::string> seen_tokens;
+  while (true) {
+    v1::ListJobsResponse response;
+    auto context = NewContext();
+    const grpc::Status status = stub_->ListJobs(context.get(), request, &response);
+    if (!status.ok()) return FromGrpcStatus(status);
+    for (v1::Job& job : *response.mutable_jobs()) out.push_back(std::move(job));
+    if (response.next_page_token().empty()) return out;
+    if (response.jobs().empty() || !seen_tokens.insert(response.next_page_token()).second) {
+      return absl::InternalError(absl::StrCat(
+          "ListJobs: the server sent a page token that makes no progress; stopped after ",
+          out.size(), " jobs"));
+    }
+    request.set_page_token(response.next_page_token());
+  }
 }
 
 absl::StatusOr<v1::Job> SearchClient::CancelJob(const std::string& job_id) {

@@ -32,7 +32,10 @@ class SearchClient {
 
   absl::StatusOr<v1::Job> SubmitJob(const v1::JobSpec& spec);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
-  absl::StatusOr<std::vector<v1::Job>> ListJobs();
+  // Every job, oldest first, in `view` (JOB_VIEW_SUMMARY: spec reduced to
+  // name and budget): follows next_page_token until the last page, so no
+  // response nears gRPC's 4 MiB limit however many or large the jobs are.
+  absl::StatusOr<std::vector<v1::Job>> ListJobs(v1::JobView view = v1::JOB_VIEW_FULL);
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
   absl::StatusOr<v1::ParetoFront> GetParetoFront(const std::string& job_id);
   absl::StatusOr<v1::Candidate> GetCandidate(const std::string& job_id,

@@ -17,6 +17,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/time/time.h"
 #include "common/artifact_names.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(int64_t, db_max_bytes, 0,
           "keeps every stored result, and goes on once there is room (restart with a larger cap)");
 ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
 ABSL_FLAG(int, heartbeat_interval_ms, 5000, "heartbeat period told to workers and agents");
+ABSL_FLAG(absl::Duration, executor_retention, absl::Hours(24),
+          "forget a worker or agent not heard from for this long (memory, database and "
+          "metrics; it registers again if it comes back); 0 = never, else at least 10m");
 ABSL_FLAG(int, max_threads, 64,
           "upper bound on gRPC threads for synchronous services (health, reflection); "
           "TaskService and SearchService use the callback API and hold no thread per call");
@@ -189,6 +193,13 @@ int main(int argc, char** argv) {
   options.store = store->get();
   options.observer = &coordinator_metrics;
   options.heartbeat_interval_ms = absl::GetFlag(FLAGS_heartbeat_interval_ms);
+  options.executor_retention_ms = absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_executor_retention));
+  if (absl::Status retention =
+          edgenas::ValidateExecutorRetention(options.executor_retention_ms, "--executor_retention");
+      !retention.ok()) {
+    std::fprintf(stderr, "edgenas-coordinator: %s\n", std::string(retention.message()).c_str());
+    return 2;
+  }
   // Trained weights are kept for the Pareto front only.
   options.release_weights = [kept = artifacts->get()](const std::string& job_id,
                                                        const std::string& candidate_id) {

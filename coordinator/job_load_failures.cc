@@ -118,7 +118,7 @@ absl::StatusOr<v1::Job> JobManager::CancelUnloaded(const std::string& job_id) {
   touched_jobs_.push_back(job_id);
   EDGENAS_LOG(kInfo, "coordinator", "job ", job_id, " -> JOB_CANCELLED (it could not be loaded)");
   unloaded_jobs_.erase(job_id);
-  ended_jobs_[job_id] = record;
+  ended_jobs_[job_id] = record.state();
   return record;
 }
 

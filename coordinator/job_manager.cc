@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "coordinator/candidate_listing.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/job_listing.h"
 #include "coordinator/lease_rules.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -91,6 +92,8 @@ JobManager::JobManager(const JobManagerOptions& options)
 
 absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const JobManagerOptions& options) {
   if (options.store == nullptr) return absl::InvalidArgumentError("options.store is required");
+  RETURN_IF_ERROR(
+      ValidateExecutorRetention(options.executor_retention_ms, "options.executor_retention_ms"));
   std::unique_ptr<JobManager> manager(new JobManager(options));
   std::vector<std::pair<std::string, std::string>> release;  // of jobs that ended on resume
   {
@@ -137,13 +140,13 @@ absl::Status JobManager::LoadFromStore(bool resume) {
   ASSIGN_OR_RETURN(std::vector<ExecutorRecord> executors, store_->ListExecutors());
   for (const ExecutorRecord& e : executors) {
     executors_[e.id] = Executor{e.kind, e.name, e.device_class, e.capabilities,
-                                /*last_seen_ms=*/0};
+                                /*last_seen_ms=*/0, /*known_since_ms=*/Now()};
   }
   ASSIGN_OR_RETURN(std::vector<v1::Job> jobs, store_->ListJobs());
   for (const v1::Job& job : jobs) {
     ASSIGN_OR_RETURN(last_event_[job.id()], store_->LastEventSequence(job.id()));
     if (IsTerminalState(job.state())) {
-      ended_jobs_[job.id()] = job;  // read in full only when asked for
+      ended_jobs_[job.id()] = job.state();  // read from the store when asked for
       continue;
     }
     LoadOrPark(job, resume);  // a job that cannot be loaded is shown so and retried
@@ -205,10 +208,17 @@ absl::StatusOr<JobRuntime*> JobManager::FindJob(const std::string& job_id) {
 absl::StatusOr<v1::Job> JobManager::JobRecord(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it != jobs_.end()) return it->second->job();
-  auto ended = ended_jobs_.find(job_id);
-  if (ended != ended_jobs_.end()) return ended->second;
+  if (ended_jobs_.count(job_id) > 0) return store_->GetJob(job_id);
   auto unloaded = unloaded_jobs_.find(job_id);
   if (unloaded != unloaded_jobs_.end()) return UnloadedRecord(unloaded->second);
+  return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
+}
+
+absl::Status JobManager::JobKnown(const std::string& job_id) {
+  if (jobs_.count(job_id) > 0 || ended_jobs_.count(job_id) > 0 ||
+      unloaded_jobs_.count(job_id) > 0) {
+    return absl::OkStatus();
+  }
   return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id.substr(0, 100), "\""));
 }
 
@@ -270,17 +280,22 @@ absl::StatusOr<v1::Job> JobManager::GetJob(const std::string& job_id) {
   return JobRecord(job_id);
 }
 
-std::vector<v1::Job> JobManager::ListJobs() {
+absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(const v1::ListJobsRequest& request) {
+  ASSIGN_OR_RETURN(const JobQuery query, ParseJobQuery(request));
   absl::MutexLock lock(&mu_);
-  std::vector<v1::Job> jobs;
-  for (const auto& [id, rt] : jobs_) jobs.push_back(rt->job());
-  for (const auto& [id, job] : ended_jobs_) jobs.push_back(job);
-  for (const auto& [id, job] : unloaded_jobs_) jobs.push_back(UnloadedRecord(job));
-  std::sort(jobs.begin(), jobs.end(), [](const v1::Job& a, const v1::Job& b) {
-    if (a.created_unix_ms() != b.created_unix_ms()) return a.created_unix_ms() < b.created_unix_ms();
-    return a.id() < b.id();
-  });
-  return jobs;
+  if (broken_) return broken_reason_;
+  // Under mu_ the store holds exactly the state in memory (every batch
+  // writes its jobs before it commits), live jobs included; a job that
+  // could not be loaded is shown as UnloadedRecord shows it.
+  JobPage page(query);
+  const std::map<std::string, UnloadedJob>& unloaded = unloaded_jobs_;
+  RETURN_IF_ERROR(store_->ForEachJobAfter(
+      query.from_start, query.after_created_ms, query.after_id, [&page, &unloaded](v1::Job job) {
+        auto parked = unloaded.find(job.id());
+        if (parked != unloaded.end()) job = UnloadedRecord(parked->second);
+        return page.Offer(std::move(job));
+      }));
+  return std::move(page).Finish();
 }
 
 absl::StatusOr<v1::Job> JobManager::CancelJob(const std::string& job_id) {
@@ -311,7 +326,15 @@ absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(const std::string& jo
   absl::MutexLock lock(&mu_);
   if (broken_) return broken_reason_;
   auto it = jobs_.find(job_id);
-  if (it != jobs_.end()) return it->second->Front();
+  if (it != jobs_.end()) {
+    // The live archive decides the members; their records are the store's
+    // (as GetCandidate and ListCandidates show them).
+    v1::ParetoFront front = it->second->Front();
+    for (v1::Candidate& c : *front.mutable_candidates()) {
+      ASSIGN_OR_RETURN(c, store_->GetCandidate(c.id()));
+    }
+    return front;
+  }
   ASSIGN_OR_RETURN(v1::Job job, JobRecord(job_id));
   ASSIGN_OR_RETURN(std::vector<v1::Candidate> candidates, store_->ListCandidates(job_id));
   return FrontOfStoredJob(job, candidates);
@@ -323,13 +346,10 @@ absl::StatusOr<v1::Candidate> JobManager::GetCandidate(const std::string& job_id
   if (broken_) return broken_reason_;
   const auto not_found = absl::NotFoundError(
       absl::StrCat("candidate_id: no candidate \"", candidate_id.substr(0, 100), "\""));
-  auto it = jobs_.find(job_id);
-  if (it != jobs_.end()) {
-    const v1::Candidate* c = it->second->FindCandidate(candidate_id);
-    if (c == nullptr) return not_found;
-    return *c;
-  }
-  RETURN_IF_ERROR(JobRecord(job_id).status());
+  // From the store for every job: a live job keeps finished candidates
+  // off the front compact, and one source keeps GetCandidate, ListCandidates
+  // and GetParetoFront alike.
+  RETURN_IF_ERROR(JobKnown(job_id));
   auto stored = store_->GetCandidate(candidate_id);
   if (!stored.ok() || stored->job_id() != job_id) return not_found;
   return stored;
@@ -341,13 +361,12 @@ absl::StatusOr<v1::ListCandidatesResponse> JobManager::ListCandidates(
   {
     absl::MutexLock lock(&mu_);
     if (broken_) return broken_reason_;
-    auto it = jobs_.find(query.job_id);
-    if (it != jobs_.end()) return PageCandidates(query, it->second->CandidatesBySequence());
-    RETURN_IF_ERROR(JobRecord(query.job_id).status());
+    RETURN_IF_ERROR(JobKnown(query.job_id));
   }
-  // An ended job's candidates no longer change and were committed before
-  // it was listed as ended, so the store is read without holding up the
-  // committer.
+  // Every job's candidates are read from the store (a live job keeps its
+  // finished ones compact), without holding up the committer: a batch's
+  // transaction holds the store until it commits, so the read sees the
+  // job as last committed.
   ASSIGN_OR_RETURN(const std::vector<v1::Candidate> stored, store_->ListCandidates(query.job_id));
   std::vector<const v1::Candidate*> in_order;
   in_order.reserve(stored.size());
@@ -823,7 +842,7 @@ void JobManager::EndJob(JobRuntime* job, v1::JobState state, const std::string& 
   SetState(job, state, message);
   FlushDirtyJobs();
   queue_.ForgetJob(id);
-  ended_jobs_[id] = job->job();
+  ended_jobs_[id] = job->job().state();
   auto it = jobs_.find(id);
   if (it != jobs_.end()) {
     retired_.push_back(std::move(it->second));
@@ -862,6 +881,7 @@ void JobManager::SweepLocked() {
   // While writes fail, a lease that runs out may be one whose result could
   // not be stored: it is not charged an attempt, and no budget is enforced.
   if (!store_fault_.ok()) return;
+  ForgetSilentExecutors();
   for (const TaskRecord& t : queue_.ExpireLeases()) {
     EDGENAS_LOG(kWarning, "coordinator", "lease of ", t.task_id, " expired; ",
                 t.state == TaskState::kFailed ? "attempts exhausted" : "requeued");

@@ -52,8 +52,11 @@
 // Reads (GetJob, ListJobs, GetParetoFront, GetCandidate, ListCandidates)
 // take the mutex
 // and never wait for the committer beyond the batch in progress. Finished
-// jobs are kept as their job record only; their candidates are read from
-// the store when asked for.
+// jobs are kept as their id and state only (ended_jobs_); their record,
+// spec and candidates are read from the store when asked for, and ListJobs
+// pages through the store (coordinator/job_listing.h). A live job keeps its
+// finished candidates off the Pareto front compact (JobRuntime: only what
+// the search reads), so candidates' full records are always the store's.
 #ifndef EDGENAS_COORDINATOR_JOB_MANAGER_H_
 #define EDGENAS_COORDINATOR_JOB_MANAGER_H_
 
@@ -79,6 +82,7 @@
 #include "coordinator/coordinator_observer.h"
 #include "coordinator/coordinator_snapshot.h"
 #include "coordinator/evaluators/evaluator.h"
+#include "coordinator/executor_retention.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/store/store.h"
 #include "coordinator/store/store_fault.h"
@@ -93,6 +97,10 @@ struct JobManagerOptions {
   const Clock* clock = nullptr;         // default: RealClock
   int heartbeat_interval_ms = 5000;     // told to executors at Register
   int housekeeping_interval_ms = 500;   // lease sweep / wall-time period
+  // Executors silent for longer are forgotten at the next sweep (memory,
+  // store and metrics; coordinator/executor_retention.h). 0: never; else
+  // at least kMinExecutorRetentionMs (Create refuses less).
+  int64_t executor_retention_ms = kDefaultExecutorRetentionMs;
   // False: leases and budgets are swept only by Tick() (tests with a fake
   // clock). Operations still run on the committer thread.
   bool start_housekeeping_thread = true;
@@ -149,7 +157,10 @@ class JobManager {
   absl::StatusOr<v1::Job> SubmitJob(v1::JobSpec spec);
   void SubmitJobAsync(v1::JobSpec spec, Callback<v1::Job> done);
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
-  std::vector<v1::Job> ListJobs();
+  // One page of every job, oldest first, in the request's view
+  // (coordinator/job_listing.h): at most page_size jobs and about 2 MiB.
+  // INVALID_ARGUMENT naming the bad field (page_size, page_token, view).
+  absl::StatusOr<v1::ListJobsResponse> ListJobs(const v1::ListJobsRequest& request = {});
   // Cancels a job that has not ended; its outstanding tasks are revoked.
   absl::StatusOr<v1::Job> CancelJob(const std::string& job_id);
   void CancelJobAsync(const std::string& job_id, Callback<v1::Job> done);
@@ -251,6 +262,9 @@ class JobManager {
     // Last Register, Lease, Heartbeat, Complete or Fail (0: not since a
     // restart); executors heard from recently count as live.
     int64_t last_seen_ms = 0;
+    // When this coordinator loaded it from the store (0: registered since):
+    // retention counts silence from here at the earliest.
+    int64_t known_since_ms = 0;
   };
   // A reply to send after the batch commits; gets the commit's status.
   using Reply = std::function<void(const absl::Status&)>;
@@ -345,6 +359,8 @@ class JobManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The stored or live record of any job; NOT_FOUND otherwise.
   absl::StatusOr<v1::Job> JobRecord(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OK when the job is live or ended (nothing read); NOT_FOUND otherwise.
+  absl::Status JobKnown(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoSubmit(v1::JobSpec spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> DoCancel(const std::string& job_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::RegisterResponse> DoRegister(const v1::RegisterRequest& request,
@@ -409,6 +425,9 @@ class JobManager {
   // Handles a task that ran out of attempts.
   void OnTaskExhausted(const TaskRecord& task) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets executors silent for over options_.executor_retention_ms
+  // (executor_retention.cc); part of the sweep.
+  void ForgetSilentExecutors() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Lease expiry follows store_fault_ (job_manager_leases.cc): suspended
   // while it is set; when it clears, every live lease gets one lease
   // duration of grace. Call after every change of store_fault_.
@@ -448,7 +467,8 @@ class JobManager {
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<JobRuntime>> jobs_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, v1::Job> ended_jobs_ ABSL_GUARDED_BY(mu_);
+  // Jobs that ended: only their state; the record is read from the store.
+  std::map<std::string, v1::JobState> ended_jobs_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, UnloadedJob> unloaded_jobs_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, int64_t> last_event_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, Executor> executors_ ABSL_GUARDED_BY(mu_);

@@ -28,7 +28,7 @@ CoordinatorSnapshot JobManager::Snapshot() const {
   CoordinatorSnapshot snapshot;
   absl::MutexLock lock(&mu_);
   const int64_t now = Now();
-  for (const auto& [id, job] : ended_jobs_) ++snapshot.jobs_by_state[StateName(job.state())];
+  for (const auto& [id, state] : ended_jobs_) ++snapshot.jobs_by_state[StateName(state)];
   for (const auto& [id, runtime] : jobs_) {
     const v1::Job& job = runtime->job();
     ++snapshot.jobs_by_state[StateName(job.state())];

@@ -226,6 +226,7 @@ std::vector<std::string> JobRuntime::CandidatesOffFront() const {
   for (const auto& [id, c] : candidates_) {
     if (archive_ == nullptr || !archive_->OnFront(id)) ids.push_back(id);
   }
+  for (const auto& [id, record] : compact_) ids.push_back(id);  // never on the front
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -285,6 +286,7 @@ JobRuntime::NewCandidate JobRuntime::AddScreenedCandidate(const Suggestion& s,
   strategy_->OnPending(s);
   Log(StrategyCallType::kPending, s.id, c.id());
   OnFinished(c, /*replaying=*/false);
+  Compact(c.id());  // never on the front
   return NewCandidate{c, {}};
 }
 
@@ -345,14 +347,14 @@ std::vector<JobRuntime::NewCandidate> JobRuntime::Fill(int64_t now_ms) {
       const std::string key = space_->CanonicalKey(s.arch);
       auto it = by_key_.find(key);
       if (it != by_key_.end()) {
-        const v1::Candidate& known = candidates_.at(it->second);
+        const v1::Candidate& known = *FindCandidate(it->second);
         if (IsFinished(known)) {
           const Observation obs = MakeObservation(known);
           strategy_->OnDuplicate(s, &obs);
         } else {
           strategy_->OnDuplicate(s, nullptr);
         }
-        Log(StrategyCallType::kDuplicate, s.id, known.id(), IsFinished(known));
+        Log(StrategyCallType::kDuplicate, s.id, it->second, IsFinished(known));
         ++consecutive_duplicates_;
         continue;
       }
@@ -489,6 +491,12 @@ absl::Status JobRuntime::Restore(std::vector<v1::Candidate> candidates,
         break;
     }
   }
+  // Replayed: finished candidates off the front keep only what the search
+  // reads from now on.
+  std::vector<std::string> ids;
+  ids.reserve(candidates_.size());
+  for (const auto& [id, c] : candidates_) ids.push_back(id);
+  for (const std::string& id : ids) Compact(id);
   SyncCounters();
   return absl::OkStatus();
 }
@@ -529,6 +537,7 @@ std::vector<JobRuntime::Update> JobRuntime::RecoverStuck(const std::vector<TaskR
     u.front_changed = archive_ != nullptr && (!had_archive || archive_->FrontSize() != before ||
                                               archive_->OnFront(c.id()));
     updates.push_back(u);
+    Compact(id);
   }
   SyncCounters();
   return updates;
@@ -609,6 +618,13 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     }
     JobTaskEnded(task.task_id);
     return Update{};
+  }
+  if (compact_.count(task.candidate_id) > 0) {
+    // A late result of a candidate that finished off the front (its tasks
+    // were revoked): its metrics are stored, the search is unchanged.
+    Update none;
+    none.record_changed = false;
+    return none;
   }
   auto it = candidates_.find(task.candidate_id);
   if (it == candidates_.end()) {
@@ -691,6 +707,7 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::RecordTaskResult(
     }
   }
   update.candidate = c;
+  for (const std::string& id : update.off_front) Compact(id);
   SyncCounters();
   return update;
 }
@@ -738,6 +755,7 @@ void JobRuntime::Finish(v1::Candidate* c, const std::vector<std::string>& notes,
 absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& candidate_id,
                                                              const std::string& reason,
                                                              int64_t now_ms) {
+  if (compact_.count(candidate_id) > 0) return Update{};  // finished already
   auto it = candidates_.find(candidate_id);
   if (it == candidates_.end()) {
     return absl::NotFoundError(absl::StrCat("candidate ", candidate_id, " not found"));
@@ -754,8 +772,11 @@ absl::StatusOr<JobRuntime::Update> JobRuntime::FailCandidate(const std::string& 
     OnFinished(c, /*replaying=*/false);
     update.finished = true;
     update.off_front.push_back(c.id());  // a failed candidate is never on the front
+    update.candidate = c;
+    Compact(c.id());
+  } else {
+    update.candidate = c;
   }
-  update.candidate = c;
   SyncCounters();
   return update;
 }
@@ -775,6 +796,7 @@ std::vector<v1::Candidate> JobRuntime::FailPending(const std::string& reason, in
   std::sort(failed.begin(), failed.end(),
             [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
   for (const v1::Candidate& c : failed) {
+    Compact(c.id());
     if (c.suggestion_id() == kNoSuggestion) continue;
     strategy_->OnCancelled(c.suggestion_id());
     Log(StrategyCallType::kCancelled, c.suggestion_id(), c.id());
@@ -873,18 +895,76 @@ std::optional<Point> JobRuntime::ObjectiveValues(const v1::Candidate& c) const {
 
 const v1::Candidate* JobRuntime::FindCandidate(const std::string& id) const {
   auto it = candidates_.find(id);
-  return it == candidates_.end() ? nullptr : &it->second;
+  if (it != candidates_.end()) return &it->second;
+  auto compact = compact_.find(id);
+  if (compact == compact_.end()) return nullptr;
+  expanded_ = Expand(compact->second);
+  return &expanded_;
 }
 
-std::vector<const v1::Candidate*> JobRuntime::CandidatesBySequence() const {
-  std::vector<const v1::Candidate*> out;
-  out.reserve(candidates_.size());
-  for (const auto& [id, c] : candidates_) out.push_back(&c);
-  std::sort(out.begin(), out.end(), [](const v1::Candidate* a, const v1::Candidate* b) {
-    if (a->sequence() != b->sequence()) return a->sequence() < b->sequence();
-    return a->id() < b->id();
-  });
-  return out;
+void JobRuntime::Compact(std::string id) {
+  auto it = candidates_.find(id);
+  if (it == candidates_.end() || !IsFinished(it->second)) return;
+  if (archive_ != nullptr && archive_->OnFront(id)) return;
+  // CompactCandidate's fields, read straight from the full record.
+  const v1::Candidate& full = it->second;
+  CompactRecord record;
+  record.sequence = full.sequence();
+  record.state = full.state();
+  record.suggestion_id = full.suggestion_id();
+  record.genes.assign(full.encoding().begin(), full.encoding().end());
+  for (const v1::Metric& m : full.metrics()) {
+    if (SearchMetric(full, m.name(), m.device_class()) != &m) continue;
+    if (m.fidelity() < INT16_MIN || m.fidelity() > INT16_MAX) return;  // kept in full
+    const std::pair<std::string, std::string> key(m.name(), m.device_class());
+    size_t index = 0;
+    while (index < metric_keys_.size() && metric_keys_[index] != key) ++index;
+    if (index == metric_keys_.size()) {
+      if (index > UINT16_MAX) return;  // kept in full
+      metric_keys_.push_back(key);
+    }
+    record.values.push_back(CompactValue{m.value(), static_cast<uint16_t>(index),
+                                         static_cast<int16_t>(m.fidelity()), m.unstable()});
+  }
+  record.genes.shrink_to_fit();
+  record.values.shrink_to_fit();
+  candidates_.erase(it);
+  compact_.emplace(id, std::move(record));
+}
+
+v1::Candidate JobRuntime::Expand(const CompactRecord& record) const {
+  v1::Candidate c;
+  c.set_state(record.state);
+  c.set_sequence(record.sequence);
+  c.set_suggestion_id(record.suggestion_id);
+  for (int32_t g : record.genes) c.add_encoding(g);
+  for (const CompactValue& v : record.values) {
+    v1::Metric* m = c.add_metrics();
+    m->set_name(metric_keys_[v.key].first);
+    m->set_device_class(metric_keys_[v.key].second);
+    m->set_value(v.value);
+    m->set_fidelity(v.fidelity);
+    m->set_unstable(v.unstable);
+  }
+  return c;
+}
+
+v1::Candidate CompactCandidate(const v1::Candidate& c) {
+  v1::Candidate compact;
+  compact.set_state(c.state());
+  compact.set_sequence(c.sequence());
+  compact.set_suggestion_id(c.suggestion_id());
+  *compact.mutable_encoding() = c.encoding();
+  for (const v1::Metric& m : c.metrics()) {
+    if (SearchMetric(c, m.name(), m.device_class()) != &m) continue;
+    v1::Metric* kept = compact.add_metrics();
+    kept->set_name(m.name());
+    kept->set_device_class(m.device_class());
+    kept->set_value(m.value());
+    kept->set_fidelity(m.fidelity());
+    kept->set_unstable(m.unstable());
+  }
+  return compact;
 }
 
 v1::ParetoFront JobRuntime::Front() const {

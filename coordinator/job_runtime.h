@@ -147,10 +147,18 @@ class JobRuntime {
   // True when there are strategy calls for TakeStrategyCalls.
   bool HasNewStrategyCalls() const { return !new_calls_.empty(); }
 
+  // The candidate as held in memory, or null. Pending candidates and the
+  // Pareto front's members are held in full; every other finished
+  // candidate is held compact (a CompactRecord) and returned as
+  // CompactCandidate would make it (IsCompact: only what the search reads),
+  // in a buffer valid until the next FindCandidate call; its full record
+  // is the store's.
   const v1::Candidate* FindCandidate(const std::string& id) const;
-  // Every candidate, ordered by sequence (then id); valid until the next
-  // change to the job.
-  std::vector<const v1::Candidate*> CandidatesBySequence() const;
+  // True for a compact candidate (no id, arch, notes, and only the search's
+  // metric values); read the full record from the store.
+  static bool IsCompact(const v1::Candidate& c) { return c.id().empty(); }
+  // Candidates held (full or compact).
+  size_t CandidateCount() const { return candidates_.size() + compact_.size(); }
   v1::ParetoFront Front() const;
   // Objective values of a finished candidate, in objective order.
   std::optional<Point> ObjectiveValues(const v1::Candidate& c) const;
@@ -170,6 +178,28 @@ class JobRuntime {
   void Finish(v1::Candidate* c, const std::vector<std::string>& notes, int64_t now_ms);
   // Feeds a finished candidate to the strategy (logged) and the archive.
   void OnFinished(const v1::Candidate& c, bool replaying);
+  // What memory keeps of a finished candidate off the front: the fields of
+  // CompactCandidate, with each metric's name and device class as an index
+  // into metric_keys_ (about 200 bytes instead of about 2 KB in full).
+  struct CompactValue {
+    double value = 0;
+    uint16_t key = 0;  // index into metric_keys_
+    int16_t fidelity = 0;
+    bool unstable = false;
+  };
+  struct CompactRecord {
+    int32_t sequence = 0;
+    v1::CandidateState state = v1::CANDIDATE_STATE_UNSPECIFIED;
+    int64_t suggestion_id = 0;
+    std::vector<int32_t> genes;
+    std::vector<CompactValue> values;
+  };
+  // Replaces a finished candidate off the front by its compact record; no-op
+  // for pending candidates, front members, and candidates whose values do
+  // not fit a CompactRecord (kept in full).
+  void Compact(std::string id);  // a copy: it may name the erased record
+  // The compact record as a (compact) v1::Candidate.
+  v1::Candidate Expand(const CompactRecord& record) const;
   // Inserts a DONE candidate into the archive; true when the front changed.
   bool AddToArchive(const v1::Candidate& c);
   Observation MakeObservation(const v1::Candidate& c) const;
@@ -183,7 +213,7 @@ class JobRuntime {
   NewCandidate AddScreenedCandidate(const Suggestion& s, const std::string& key,
                                     const std::string& note, int64_t now_ms);
   // Candidates that count against budget.max_evaluations (not screened).
-  int Evaluated() const { return static_cast<int>(candidates_.size()) - screened_; }
+  int Evaluated() const { return static_cast<int>(CandidateCount()) - screened_; }
   void CountState(v1::CandidateState state, int delta);
   void SyncCounters();
 
@@ -193,7 +223,11 @@ class JobRuntime {
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<CandidateScreener> screener_;  // null: no screening
   std::vector<Sense> senses_;
-  std::unordered_map<std::string, v1::Candidate> candidates_;               // by id
+  std::unordered_map<std::string, v1::Candidate> candidates_;               // by id, in full
+  std::unordered_map<std::string, CompactRecord> compact_;                  // by id
+  // (metric name, device class) of the compact records' values.
+  std::vector<std::pair<std::string, std::string>> metric_keys_;
+  mutable v1::Candidate expanded_;  // FindCandidate's buffer for compact ones
   std::unordered_map<std::string, std::string> by_key_;                     // key -> id
   std::unordered_map<std::string, std::set<std::string>> pending_tasks_;    // candidate -> tasks
   std::set<std::string> job_tasks_pending_;  // prepare/finalize tasks not yet ended
@@ -236,6 +270,15 @@ std::optional<Point> ObjectivePoint(const v1::JobSpec& spec, const v1::Candidate
 // values[0] x prod_{i>0} (values[i] / target_i)^weight_i, over the raw
 // (unoriented) objective values in objective order.
 double ScalarizedReward(const v1::JobSpec& spec, const Point& values);
+
+// What a live job keeps of a finished candidate off the Pareto front:
+// state, sequence, suggestion id, encoding, and the search's values
+// (SearchMetric) of each metric with name, device class, value, fidelity
+// and the unstable flag: everything MakeObservation, the archive and the
+// duplicate check read, and nothing else (no id, arch text, notes, failure
+// reason, sources or other metric fields: the store has the full record).
+// About a third of the full record's memory.
+v1::Candidate CompactCandidate(const v1::Candidate& c);
 
 // The Pareto front of a finished job from its stored candidates (used for
 // jobs that are not kept in memory).

@@ -7,12 +7,14 @@
 // architecture: bench input, not measurements) with SQLite on disk, then
 // the manager is destroyed and created again over the same file. Also
 // prints the core's throughput while building (no gRPC). Prints figures;
-// never pass/fail.
+// never pass/fail. "live heap" is the heap (mallinfo2) the restarted core
+// holds per candidate it resumed: the live memory per candidate.
 //
 //   restart_bench [--candidates=100000] [--db=/tmp/edgenas_restart_bench.db]
 //                 [--seed=1] [--parallelism=500]
 //   restart_bench --reuse=1 [--db=...]   (only the restart of an existing file,
 //                                         in a fresh process)
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -48,6 +50,22 @@ double RssMiB() {
   return 0;
 }
 
+// Bytes of heap in use (malloc's own count, so freed memory the allocator
+// keeps does not count, unlike the resident size).
+double HeapBytes() {
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd);
+}
+
+// The live-memory figure: heap bytes the restarted core holds per candidate
+// it resumed (its jobs, candidates, tasks and archives over the store).
+void PrintPerCandidate(double heap_before, double heap_after, int64_t candidates) {
+  std::printf("live heap: %.1f MiB held by the restarted core for %lld candidates = %.0f bytes "
+              "per live candidate\n",
+              (heap_after - heap_before) / (1024.0 * 1024.0), static_cast<long long>(candidates),
+              candidates > 0 ? (heap_after - heap_before) / static_cast<double>(candidates) : 0.0);
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -58,6 +76,20 @@ std::string Register(edgenas::JobManager& m, edgenas::v1::ExecutorKind kind) {
   req.set_name("bench");
   req.set_device_class("cpu");
   return m.Register(req)->executor_id();
+}
+
+// Every job, page by page (summaries: the counters are what is read).
+std::vector<edgenas::v1::Job> AllJobs(edgenas::JobManager& m) {
+  std::vector<edgenas::v1::Job> jobs;
+  edgenas::v1::ListJobsRequest request;
+  request.set_view(edgenas::v1::JOB_VIEW_SUMMARY);
+  do {
+    auto page = m.ListJobs(request);
+    if (!page.ok()) break;
+    jobs.insert(jobs.end(), page->jobs().begin(), page->jobs().end());
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return jobs;
 }
 
 }  // namespace
@@ -78,6 +110,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double rss_open = RssMiB();
+    const double heap_open = HeapBytes();
     JobManagerOptions options;
     options.store = store->get();
     options.start_housekeeping_thread = false;
@@ -89,7 +122,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     int64_t done = 0, pending = 0, unfinished = 0;
-    for (const v1::Job& j : (*manager)->ListJobs()) {
+    for (const v1::Job& j : AllJobs(**manager)) {
       done += j.candidates_done();
       pending += j.candidates_pending();
       unfinished += j.state() == v1::JOB_SEARCHING;
@@ -99,6 +132,7 @@ int main(int argc, char** argv) {
                 db.c_str(), seconds, static_cast<long long>(unfinished),
                 static_cast<long long>(done), static_cast<long long>(pending), RssMiB(),
                 rss_open);
+    PrintPerCandidate(heap_open, HeapBytes(), done + pending);
     return 0;
   }
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(db + s);
@@ -180,7 +214,7 @@ int main(int argc, char** argv) {
   const double build_s = Seconds(build_start);
   auto totals = [&](JobManager& m) {
     int64_t done = 0, pending = 0, unfinished = 0;
-    for (const v1::Job& j : m.ListJobs()) {
+    for (const v1::Job& j : AllJobs(m)) {
       done += j.candidates_done();
       pending += j.candidates_pending();
       unfinished += j.state() == v1::JOB_SEARCHING;
@@ -192,7 +226,9 @@ int main(int argc, char** argv) {
   const int64_t ops = (*manager)->committed_operations();
   manager->reset();
 
+  malloc_trim(0);
   const double rss_before = RssMiB();
+  const double heap_before = HeapBytes();
   const auto restart_start = std::chrono::steady_clock::now();
   auto restarted = JobManager::Create(options);
   const double restart_s = Seconds(restart_start);
@@ -220,5 +256,6 @@ int main(int argc, char** argv) {
                                                                            : "MISMATCH");
   std::printf("resident memory: %.0f MiB before restart (store open), %.0f MiB after\n",
               rss_before, RssMiB());
+  PrintPerCandidate(heap_before, HeapBytes(), done_after + pending_after);
   return 0;
 }

@@ -132,13 +132,10 @@ grpc::ServerUnaryReactor* SearchServiceImpl::GetJob(grpc::CallbackServerContext*
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::ListJobs(grpc::CallbackServerContext* ctx,
-                                                      const v1::ListJobsRequest*,
+                                                      const v1::ListJobsRequest* req,
                                                       v1::ListJobsResponse* resp) {
   if (auto user = Authorize(ctx); !user.ok()) return Refuse(ctx, user.status());
-  for (v1::Job& job : manager_->ListJobs()) *resp->add_jobs() = std::move(job);
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return FinishNow(ctx, manager_->ListJobs(*req), resp);
 }
 
 grpc::ServerUnaryReactor* SearchServiceImpl::CancelJob(grpc::CallbackServerContext* ctx,

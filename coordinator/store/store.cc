@@ -532,6 +532,27 @@ absl::StatusOr<std::vector<v1::Job>> Store::ListJobs() {
   return ReadJobs(stmt);
 }
 
+absl::Status Store::ForEachJobAfter(bool from_start, int64_t after_created_ms,
+                                    const std::string& after_id,
+                                    const std::function<bool(v1::Job)>& visit) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_,
+                                      "SELECT spec, record FROM jobs WHERE ?3 = 1 OR "
+                                      "created_ms > ?1 OR (created_ms = ?1 AND id > ?2) "
+                                      "ORDER BY created_ms, id",
+                                      "list jobs after a position"));
+  stmt.BindInt64(1, after_created_ms).BindText(2, after_id).BindInt64(3, from_start ? 1 : 0);
+  while (true) {
+    ASSIGN_OR_RETURN(const bool row, stmt.Step());
+    if (!row) return absl::OkStatus();
+    v1::Job job;
+    RETURN_IF_ERROR(stmt.ColumnMessage(1, &job));
+    RETURN_IF_ERROR(stmt.ColumnMessage(0, job.mutable_spec()));
+    if (!visit(std::move(job))) return absl::OkStatus();
+  }
+}
+
 absl::Status Store::PutCandidate(const v1::Candidate& candidate) {
   if (candidate.id().empty() || candidate.job_id().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("candidate \"", candidate.id(),
@@ -804,6 +825,15 @@ absl::StatusOr<std::vector<ExecutorRecord>> Store::ListExecutors() {
     return absl::OkStatus();
   }));
   return executors;
+}
+
+absl::Status Store::DeleteExecutor(const std::string& executor_id) {
+  Access access(this);
+  ASSIGN_OR_RETURN(Statement stmt,
+                   Statement::Prepare(db_, "DELETE FROM executors WHERE id = ?1",
+                                      absl::StrCat("delete executor ", executor_id)));
+  RETURN_IF_ERROR(stmt.BindText(1, executor_id).Run());
+  return RowChanged(absl::StrCat("executor ", executor_id));
 }
 
 absl::Status Store::AppendEvent(const v1::JobEvent& event) {

@@ -89,6 +89,14 @@ class Store {
   absl::StatusOr<v1::Job> GetJob(const std::string& job_id);
   // Every job, oldest first.
   absl::StatusOr<std::vector<v1::Job>> ListJobs();
+  // Calls `visit` with each job (spec included) that comes after
+  // (after_created_ms, after_id) in (created_ms, id) order, oldest first,
+  // until it returns false or the jobs run out; with `from_start` every job
+  // is visited from the oldest (the position is ignored). A job is read
+  // only when it is visited, so a listing that stops early reads no more.
+  absl::Status ForEachJobAfter(bool from_start, int64_t after_created_ms,
+                               const std::string& after_id,
+                               const std::function<bool(v1::Job)>& visit);
 
   // Inserts or replaces the candidate. Its `metrics` are not written here
   // (use PutMetrics). ALREADY_EXISTS when another candidate of the job has the
@@ -157,6 +165,9 @@ class Store {
   absl::Status PutExecutor(const ExecutorRecord& executor);
   // Every executor, by registration time.
   absl::StatusOr<std::vector<ExecutorRecord>> ListExecutors();
+  // Deletes the executor (a forgotten one: coordinator/executor_retention.h).
+  // NOT_FOUND when there is none with `executor_id`.
+  absl::Status DeleteExecutor(const std::string& executor_id);
 
   // Appends the event at its own sequence (> 0, chosen by the caller).
   // ALREADY_EXISTS when the job already has that sequence.

@@ -277,7 +277,7 @@ TEST_F(CrashSafetyTest, ReadOnlyDatabaseRefusesChangesSayingWhyAndResumes) {
   auto during = manager_->GetJob(job->id());
   ASSERT_TRUE(during.ok()) << during.status();
   EXPECT_EQ(during->candidates_done(), 0);
-  EXPECT_EQ(manager_->ListJobs().size(), 1u);
+  EXPECT_EQ(manager_->ListJobs()->jobs_size(), 1);
 
   ASSERT_TRUE(store_->SetReadOnlyForTest(false).ok());
   auto again = CompleteTask(w, t[0]);

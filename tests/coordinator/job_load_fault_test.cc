@@ -55,7 +55,9 @@ TEST_F(JobLoadFaultTest, JobThatFailsToLoadIsShownRefusesResultsAsUnavailableAnd
   EXPECT_TRUE(shown->load_failed());
   EXPECT_THAT(shown->message(), HasSubstr("injected read error"));
   bool listed = false;
-  for (const v1::Job& j : manager_->ListJobs()) listed |= j.id() == job_id_ && j.load_failed();
+  auto page = manager_->ListJobs();
+  ASSERT_TRUE(page.ok()) << page.status();
+  for (const v1::Job& j : page->jobs()) listed |= j.id() == job_id_ && j.load_failed();
   EXPECT_TRUE(listed);
 
   auto refused = CompleteTask(worker_, task_);
@@ -140,7 +142,7 @@ TEST_F(BrokenManagerTest, ReloadsBackOffWhileBroken) {
   clock_.Advance(kMaxReloadBackoffMs);
   manager_->Tick();
   EXPECT_TRUE(manager_->GetJob("job-x").status().code() == absl::StatusCode::kNotFound);
-  EXPECT_EQ(manager_->ListJobs().size(), 1u);
+  EXPECT_EQ(manager_->ListJobs()->jobs_size(), 1);
 }
 
 // Before: a broken manager never answered parked polls and watches, and a

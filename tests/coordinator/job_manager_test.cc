@@ -83,7 +83,7 @@ TEST_F(JobManagerTest, RefusesBadSpecNamingField) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(r.status().message(), HasSubstr("budget.max_evaluations"));
 
-  EXPECT_TRUE(manager_->ListJobs().empty());
+  EXPECT_EQ(manager_->ListJobs()->jobs_size(), 0);
   EXPECT_TRUE(store_->ListJobs()->empty());
 }
 

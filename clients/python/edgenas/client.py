@@ -31,7 +31,7 @@ from edgenas.v1 import common_pb2, search_service_pb2, search_service_pb2_grpc
 DEFAULT_ADDRESS = "localhost:50051"
 MAX_TOKEN_CHARS = 4096                 # common/grpc_bearer.h kMaxTokenChars
 MAX_RECEIVE_BYTES = 64 << 20           # a page of candidates or a large front
-LIST_PAGE_SIZE = 500                   # ListCandidates allows up to 1000
+LIST_PAGE_SIZE = 500                   # ListCandidates and ListJobs allow up to 1000
 
 
 def validate_token(token, what):
@@ -260,11 +260,28 @@ class Client:
         request = search_service_pb2.GetJobRequest(job_id=_job_id(job))
         return Job.from_proto(self._unary(self._stub.GetJob, request, "GetJob"))
 
-    def jobs(self):
-        """Every job the coordinator knows, as Job records."""
-        response = self._unary(self._stub.ListJobs, search_service_pb2.ListJobsRequest(),
-                               "ListJobs")
-        return [Job.from_proto(j) for j in response.jobs]
+    def jobs(self, summary=False):
+        """Every job the coordinator knows, oldest first, as Job records.
+        ListJobs is read a page at a time (each page stays under gRPC's
+        4 MiB limit however large the specs), following next_page_token to
+        the end. `summary` asks for JOB_VIEW_SUMMARY: each spec reduced to
+        its name and budget, much less to transfer for a listing."""
+        view = (search_service_pb2.JOB_VIEW_SUMMARY if summary
+                else search_service_pb2.JOB_VIEW_FULL)
+        request = search_service_pb2.ListJobsRequest(page_size=LIST_PAGE_SIZE, view=view)
+        listed = []
+        tokens = set()
+        while True:
+            response = self._unary(self._stub.ListJobs, request, "ListJobs")
+            listed.extend(Job.from_proto(j) for j in response.jobs)
+            token = response.next_page_token
+            if not token:
+                return listed
+            if token in tokens or not response.jobs:
+                raise EdgenasError(grpc.StatusCode.INTERNAL,
+                                   f"ListJobs: the server repeated page token {token!r}")
+            tokens.add(token)
+            request.page_token = token
 
     def cancel(self, job):
         """Cancels the job; returns its record."""

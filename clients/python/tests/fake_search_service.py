@@ -1,6 +1,6 @@
 """A fake SearchService for the client's unit tests (tests only): jobs,
 candidates and events held in memory, served on loopback by an in-process
-gRPC server. ListCandidates follows the proto's contract (pages, state and
+gRPC server. ListJobs and ListCandidates follow the proto's contract (pages, state and
 fidelity filters, NOT_FOUND, INVALID_ARGUMENT naming page_token) with a
 small page size, so that paging is exercised; WatchJob can be scripted to
 close early or break with UNAVAILABLE, so that reconnection is."""
@@ -39,7 +39,30 @@ class FakeSearchService(search_service_pb2_grpc.SearchServiceServicer):
 
     def ListJobs(self, request, context):
         self._record("ListJobs", request, context)
-        return search_service_pb2.ListJobsResponse(jobs=list(self.jobs.values()))
+        if not 0 <= request.page_size <= 1000:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "page_size: must be in [0, 1000]")
+        try:
+            offset = int(request.page_token) if request.page_token else 0
+        except ValueError:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "page_token: malformed")
+        jobs = list(self.jobs.values())
+        if request.view == search_service_pb2.JOB_VIEW_SUMMARY:
+            summaries = []
+            for job in jobs:
+                summary = type(job)()
+                summary.CopyFrom(job)
+                summary.spec.Clear()
+                summary.spec.name = job.spec.name
+                summary.spec.budget.CopyFrom(job.spec.budget)
+                summaries.append(summary)
+            jobs = summaries
+        size = min(request.page_size or 100, self.page_size)
+        next_offset = offset + size
+        token = "" if next_offset >= len(jobs) else str(next_offset)
+        if self.repeat_token and token:
+            token = "0"
+        return search_service_pb2.ListJobsResponse(jobs=jobs[offset:offset + size],
+                                                   next_page_token=token)
 
     def GetParetoFront(self, request, context):
         self._record("GetParetoFront", request, context)

@@ -170,6 +170,35 @@ class CandidatesFrame(FakeServerTest):
             self.assertEqual(metadata.get("authorization"), "Bearer a-token-for-the-fake-server")
 
 
+class Jobs(FakeServerTest):
+    def test_every_page_of_jobs_is_read(self):
+        for i in range(8):
+            job = make_job()
+            job.id = f"job-more-{i}"
+            self.service.jobs[job.id] = job
+        listed = self.client.jobs()
+        self.assertEqual([j.id for j in listed],
+                         [JOB_ID] + [f"job-more-{i}" for i in range(8)])
+        self.assertEqual(len(self.calls("ListJobs")), 3)  # pages of 3
+        self.assertTrue(all(c.page_token == "" or c.page_token.isdigit()
+                            for c in self.calls("ListJobs")))
+
+    def test_summary_view_is_asked_for(self):
+        listed = self.client.jobs(summary=True)
+        self.assertEqual([j.id for j in listed], [JOB_ID])
+        self.assertEqual(self.calls("ListJobs")[0].view, search_service_pb2.JOB_VIEW_SUMMARY)
+
+    def test_a_repeated_jobs_page_token_is_an_error_not_a_loop(self):
+        for i in range(5):
+            job = make_job()
+            job.id = f"job-more-{i}"
+            self.service.jobs[job.id] = job
+        self.service.repeat_token = True
+        with self.assertRaises(edgenas.EdgenasError) as caught:
+            self.client.jobs()
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INTERNAL)
+
+
 class Pareto(FakeServerTest):
     def test_front_frame_and_attributes(self):
         front = search_service_pb2.ParetoFront(job_id=JOB_ID, hypervolume=0.25,
