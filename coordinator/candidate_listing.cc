@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "common/fnv1a.h"
 
 namespace edgenas {
 namespace {
@@ -21,22 +22,12 @@ constexpr char kTokenTag[] = "cl1";
 // Longer tokens are refused before decoding (a real one is under 64 bytes).
 constexpr size_t kMaxTokenBytes = 128;
 
-// FNV-1a, 64 bits: stable across builds and restarts, unlike std::hash.
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 // What a token is bound to: the job and the filters (not the page size).
 std::string Fingerprint(const CandidateQuery& query) {
   std::string text = absl::StrCat(query.job_id.size(), ":", query.job_id, "|states");
   for (int state : query.states) absl::StrAppend(&text, ",", state);
   absl::StrAppend(&text, "|fidelity=", query.fidelity ? absl::StrCat(*query.fidelity) : "all");
-  return absl::StrFormat("%016x", Fnv1a(text));
+  return absl::StrFormat("%016x", Fnv1a64(text));
 }
 
 absl::Status BadToken(const std::string& why) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/fnv1a.h"
 
 namespace edgenas {
 namespace {
@@ -21,19 +22,9 @@ constexpr char kTokenTag[] = "jl1";
 // Longer tokens are refused before decoding (a real one is under 200 bytes).
 constexpr size_t kMaxTokenBytes = 512;
 
-// FNV-1a, 64 bits: stable across builds and restarts, unlike std::hash.
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 // What a token is bound to: the view (not the page size).
 std::string Fingerprint(const JobQuery& query) {
-  return absl::StrFormat("%016x", Fnv1a(query.summary ? "jobs|view=summary" : "jobs|view=full"));
+  return absl::StrFormat("%016x", Fnv1a64(query.summary ? "jobs|view=summary" : "jobs|view=full"));
 }
 
 absl::Status BadToken(const std::string& why) {

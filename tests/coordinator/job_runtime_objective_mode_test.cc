@@ -25,6 +25,7 @@
 #include "coordinator/evaluators/evaluator.h"
 #include "coordinator/job_runtime.h"
 #include "coordinator/strategy/strategy.h"
+#include "common/fnv1a.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/coordinator/job_manager_fixture.h"
@@ -36,20 +37,13 @@ using ::testing::HasSubstr;
 
 constexpr char kAgentClass[] = "rpi5";  // latency on it is 3x the cpu one
 
-// FNV-1a: the same on every platform, unlike std::hash.
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
-  return h;
-}
-
 // Deterministic, architecture-dependent results: accuracy in [0.5, 0.9),
 // cpu latency in [1, 10) ms, independent of each other.
 double AccuracyOf(const std::string& arch) {
-  return 0.5 + 0.4 * static_cast<double>(Fnv1a(arch) % 1000) / 1000.0;
+  return 0.5 + 0.4 * static_cast<double>(Fnv1a64(arch) % 1000) / 1000.0;
 }
 double CpuLatencyOf(const std::string& arch) {
-  return 1.0 + 9.0 * static_cast<double>(Fnv1a(arch) / 1000 % 1000) / 1000.0;
+  return 1.0 + 9.0 * static_cast<double>(Fnv1a64(arch) / 1000 % 1000) / 1000.0;
 }
 double LatencyOf(const std::string& arch, const std::string& device_class) {
   return CpuLatencyOf(arch) * (device_class == kAgentClass ? 3.0 : 1.0);

@@ -12,20 +12,14 @@
 #include "executor/executor_loop.h"
 #include "gtest/gtest.h"
 #include "tests/executor/fake_task_service.h"
+#include "tests/executor/loop_runner.h"
 
 namespace edgenas {
 namespace {
 
 using State = FakeTaskService::State;
 
-v1::Task MakeTask(const std::string& id) {
-  v1::Task task;
-  task.set_task_id(id);
-  task.set_job_id("job-1");
-  task.set_kind(v1::TASK_LATENCY);
-  task.set_space("nb201");
-  return task;
-}
+v1::Task MakeTask(const std::string& id) { return MakeLatencyTask(id); }
 
 ExecutorOptions Options(const std::string& address) {
   ExecutorOptions options;
@@ -50,35 +44,6 @@ absl::StatusOr<TaskOutcome> UntilCancelled(const v1::Task&, const std::atomic<bo
 absl::StatusOr<TaskOutcome> Instant(const v1::Task&, const std::atomic<bool>*) {
   return TaskOutcome{};
 }
-
-// Runs the loop on a thread; Finish() stops it and returns Run's status.
-class LoopRunner {
- public:
-  explicit LoopRunner(ExecutorLoop* loop)
-      : loop_(loop), result_(std::async(std::launch::async, [loop] { return loop->Run(); })) {}
-  ~LoopRunner() {
-    if (result_.valid()) {
-      loop_->Stop();
-      result_.wait();
-    }
-  }
-  // True while Run() has not returned.
-  bool running() const {
-    return result_.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
-  }
-  absl::Status Finish() {
-    loop_->Stop();
-    // Hang guard only: a loop that ignores Stop() must fail, not block ctest.
-    if (result_.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-      return absl::DeadlineExceededError("Run() did not return after Stop()");
-    }
-    return result_.get();
-  }
-
- private:
-  ExecutorLoop* loop_;
-  std::future<absl::Status> result_;
-};
 
 int PortOf(const std::string& address) {
   return std::stoi(address.substr(address.rfind(':') + 1));

@@ -17,20 +17,14 @@
 #include "gtest/gtest.h"
 #include "tests/coordinator/fake_clock.h"
 #include "tests/executor/fake_task_service.h"
+#include "tests/executor/loop_runner.h"
 
 namespace edgenas {
 namespace {
 
 using State = FakeTaskService::State;
 
-v1::Task MakeTask(const std::string& id) {
-  v1::Task task;
-  task.set_task_id(id);
-  task.set_job_id("job-1");
-  task.set_kind(v1::TASK_LATENCY);
-  task.set_space("nb201");
-  return task;
-}
+v1::Task MakeTask(const std::string& id) { return MakeLatencyTask(id); }
 
 ExecutorOptions Options(const std::string& address) {
   ExecutorOptions options;
@@ -52,30 +46,6 @@ absl::StatusOr<TaskOutcome> Measure(const v1::Task& task, const std::atomic<bool
   outcome.metrics.push_back(m);
   return outcome;
 }
-
-// Runs the loop on a thread; Finish() stops it and returns Run's status.
-class LoopRunner {
- public:
-  explicit LoopRunner(ExecutorLoop* loop)
-      : loop_(loop), result_(std::async(std::launch::async, [loop] { return loop->Run(); })) {}
-  ~LoopRunner() {
-    if (result_.valid()) {
-      loop_->Stop();
-      result_.wait();
-    }
-  }
-  absl::Status Finish() {
-    loop_->Stop();
-    if (result_.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-      return absl::DeadlineExceededError("Run() did not return after Stop()");
-    }
-    return result_.get();
-  }
-
- private:
-  ExecutorLoop* loop_;
-  std::future<absl::Status> result_;
-};
 
 bool Accepted(const State& s) {
   return static_cast<int>(s.completes.size()) > s.refused_completes;
