@@ -140,6 +140,7 @@ bool GaussianProcess::Fit(const std::vector<const SparseVector*>& x, const std::
       best = log_ml;
       any = true;
       hyper_ = h;
+      log_ml_ = log_ml;
       chol_.swap(chol);
       alpha_.swap(alpha);
     }

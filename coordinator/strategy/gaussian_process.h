@@ -42,6 +42,9 @@ class GaussianProcess {
   GpPrediction Predict(const SparseVector& x) const;
 
   const GpHyper& hyper() const { return hyper_; }
+  // Log marginal likelihood of the standardised targets under hyper().
+  // Meaningful only after a successful Fit.
+  double log_marginal_likelihood() const { return log_ml_; }
   bool fitted() const { return !x_.empty(); }
 
   // The lengthscale x noise grid searched by Fit.
@@ -57,6 +60,7 @@ class GaussianProcess {
   std::vector<double> z_;  // standardised targets
   double y_mean_ = 0.0, y_scale_ = 1.0;
   GpHyper hyper_;
+  double log_ml_ = 0.0;
   std::vector<double> chol_;   // lower-triangular Cholesky factor, row-major n x n
   std::vector<double> alpha_;  // (K + noise I)^-1 z
 };

@@ -1,10 +1,15 @@
 // Tests of GaussianProcess: sparse vectors, interpolation of training points,
 // reversion to the prior far from data, hyperparameter choice on the grid,
-// and refusal of unusable input.
+// refusal of unusable input, and results pinned on a seeded dataset (the
+// values the hand-written Cholesky gave before the port to Eigen).
 #include "coordinator/strategy/gaussian_process.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <iomanip>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -186,6 +191,98 @@ TEST(GaussianProcessTest, UnfactorisableHyperFails) {
   EXPECT_FALSE(gp.fitted());
   const GpHyper jitter_only{/*lengthscale=*/1.0, /*noise=*/0.0};
   EXPECT_TRUE(gp.Fit(d.x, d.y, &jitter_only));
+}
+
+// A uniform double in [0, 1) from the engine's raw output (the standard
+// fixes mt19937_64's sequence but not uniform_real_distribution's).
+double Uniform(std::mt19937_64* gen) { return static_cast<double>((*gen)() >> 11) * 0x1.0p-53; }
+
+// 14 sparse 12-dimensional inputs (one repeated) with noisy linear targets,
+// then 7 query points: 3 training inputs, 3 fresh ones and the origin.
+struct Golden {
+  Data d;
+  std::vector<SparseVector> queries;
+};
+
+Golden MakeGolden() {
+  std::mt19937_64 gen(22);
+  constexpr int kDim = 12;
+  auto draw = [&gen]() {
+    std::vector<float> dense(kDim, 0.f);
+    for (int j = 0; j < kDim; ++j) {
+      if (Uniform(&gen) < 0.35) dense[j] = static_cast<float>(2.0 * Uniform(&gen));
+    }
+    return dense;
+  };
+  Golden g;
+  std::vector<std::vector<float>> inputs;
+  for (int i = 0; i < 13; ++i) inputs.push_back(draw());
+  inputs.push_back(inputs[4]);
+  for (const std::vector<float>& x : inputs) {
+    double y = 0.1 * (Uniform(&gen) - 0.5);
+    for (int j = 0; j < kDim; ++j) y += ((j % 5) - 2.0 + 0.3 * j) * x[j];
+    g.d.Add(x, y);
+  }
+  for (int i : {0, 4, 9}) g.queries.push_back(*g.d.x[i]);
+  for (int i = 0; i < 3; ++i) g.queries.push_back(ToSparse(draw()));
+  g.queries.push_back(SparseVector{});
+  return g;
+}
+
+// |actual - expected| <= 1e-9 * max(1, |expected|); prints 17 digits.
+void ExpectClose(double actual, double expected, const char* what, int i) {
+  EXPECT_LE(std::abs(actual - expected), 1e-9 * std::max(1.0, std::abs(expected)))
+      << what << " " << i << ": actual " << std::setprecision(17) << actual << ", expected "
+      << expected;
+}
+
+struct GoldenPrediction {
+  double mean, stddev;
+};
+
+void ExpectGolden(const GaussianProcess& gp, const Golden& g, double log_ml,
+                  const std::vector<GoldenPrediction>& expected) {
+  ExpectClose(gp.log_marginal_likelihood(), log_ml, "log_ml", -1);
+  ASSERT_EQ(expected.size(), g.queries.size());
+  for (size_t i = 0; i < g.queries.size(); ++i) {
+    const GpPrediction p = gp.Predict(g.queries[i]);
+    ExpectClose(p.mean, expected[i].mean, "mean", static_cast<int>(i));
+    ExpectClose(p.stddev, expected[i].stddev, "stddev", static_cast<int>(i));
+  }
+}
+
+// The expected values below were printed by the hand-written Cholesky and
+// triangular solves (main at bbce445) and must survive changes to the linear
+// algebra up to rounding.
+TEST(GaussianProcessGoldenTest, GridFitMatchesPinnedValues) {
+  const Golden g = MakeGolden();
+  GaussianProcess gp;
+  ASSERT_TRUE(gp.Fit(g.d.x, g.d.y));
+  EXPECT_EQ(gp.hyper().lengthscale, 2.0);
+  EXPECT_EQ(gp.hyper().noise, 1e-3);
+  ExpectGolden(gp, g, -14.214585113910051,
+               {{9.4019177558967044, 0.12523070903598074},
+                {4.4520694426133458, 0.088655203854921413},
+                {1.3076381272757276, 0.12504651927373647},
+                {5.7783512757193032, 1.6920436502177312},
+                {9.5271974248738012, 2.4942166278217135},
+                {3.6293288480282091, 2.6536748370246666},
+                {0.72365130944984468, 0.615141720964552}});
+}
+
+TEST(GaussianProcessGoldenTest, FixedHyperFitMatchesPinnedValues) {
+  const Golden g = MakeGolden();
+  GaussianProcess gp;
+  const GpHyper hyper{/*lengthscale=*/1.5, /*noise=*/1e-3};
+  ASSERT_TRUE(gp.Fit(g.d.x, g.d.y, &hyper));
+  ExpectGolden(gp, g, -14.352665520094252,
+               {{9.4026182213292486, 0.12532937075094114},
+                {4.452869405699829, 0.088672611699928072},
+                {1.3026356795897591, 0.12524702440575794},
+                {5.9161849563197073, 2.3523718929477369},
+                {8.6657629622812919, 3.2527926835123906},
+                {4.1413049740402146, 3.3364484522801137},
+                {0.88954526381080967, 0.88551645161673931}});
 }
 
 }  // namespace
