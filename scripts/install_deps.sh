@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev
+  libabsl-dev libtorch-dev prometheus-cpp-dev libsqlite3-dev libeigen3-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libonnx-dev libopencv-dnn-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
   dataset-fashion-mnist python3-optuna python3-torch python3-torchvision python3-pil

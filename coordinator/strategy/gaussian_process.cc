@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
 namespace edgenas {
 namespace {
 
@@ -13,23 +16,10 @@ double SquaredDistance(const SparseVector& a, const SparseVector& b) {
   return std::max(0.0, a.norm2 + b.norm2 - 2.0 * Dot(a, b));
 }
 
-// Solves L v = b in place (L lower-triangular, row-major n x n).
-void ForwardSolve(const std::vector<double>& l, int n, std::vector<double>* b) {
-  for (int i = 0; i < n; ++i) {
-    double s = (*b)[i];
-    const double* row = &l[static_cast<size_t>(i) * n];
-    for (int k = 0; k < i; ++k) s -= row[k] * (*b)[k];
-    (*b)[i] = s / row[i];
-  }
-}
-
-// Solves L^T v = b in place.
-void BackSolve(const std::vector<double>& l, int n, std::vector<double>* b) {
-  for (int i = n - 1; i >= 0; --i) {
-    double s = (*b)[i];
-    for (int k = i + 1; k < n; ++k) s -= l[static_cast<size_t>(k) * n + i] * (*b)[k];
-    (*b)[i] = s / l[static_cast<size_t>(i) * n + i];
-  }
+// Views a column-major n x n buffer as an Eigen matrix.
+Eigen::Map<Eigen::MatrixXd> AsMatrix(std::vector<double>* m, int n) { return {m->data(), n, n}; }
+Eigen::Map<const Eigen::MatrixXd> AsMatrix(const std::vector<double>& m, int n) {
+  return {m.data(), n, n};
 }
 
 }  // namespace
@@ -74,37 +64,29 @@ bool GaussianProcess::Factor(const GpHyper& h, const std::vector<double>& d2,
                              std::vector<double>* chol, std::vector<double>* alpha,
                              double* log_ml) const {
   const int n = static_cast<int>(x_.size());
-  std::vector<double>& l = *chol;
-  l.assign(static_cast<size_t>(n) * n, 0.0);
+  chol->assign(static_cast<size_t>(n) * n, 0.0);
+  Eigen::Map<Eigen::MatrixXd> l = AsMatrix(chol, n);
+  const Eigen::Map<const Eigen::MatrixXd> dist = AsMatrix(d2, n);
   const double inv = 1.0 / (2.0 * h.lengthscale * h.lengthscale);
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j <= i; ++j) {
-      l[static_cast<size_t>(i) * n + j] =
-          std::exp(-d2[static_cast<size_t>(i) * n + j] * inv) + (i == j ? h.noise + 1e-9 : 0.0);
-    }
-  }
-  // In-place Cholesky (row-major, lower).
+  // Lower triangle of K + (noise + 1e-9) I; the upper one stays zero.
   for (int j = 0; j < n; ++j) {
-    double* rj = &l[static_cast<size_t>(j) * n];
-    double s = rj[j];
-    for (int k = 0; k < j; ++k) s -= rj[k] * rj[k];
-    if (!(s > 0.0)) return false;
-    rj[j] = std::sqrt(s);
-    for (int i = j + 1; i < n; ++i) {
-      double* ri = &l[static_cast<size_t>(i) * n];
-      double t = ri[j];
-      for (int k = 0; k < j; ++k) t -= ri[k] * rj[k];
-      ri[j] = t / rj[j];
+    for (int i = j; i < n; ++i) {
+      l(i, j) = std::exp(-dist(i, j) * inv) + (i == j ? h.noise + 1e-9 : 0.0);
     }
   }
+  // In-place Cholesky of the lower triangle. Eigen accepts a NaN pivot that
+  // the hand-written loop refused; both propagate it to the diagonal, so
+  // checking the diagonal keeps "not positive definite" as it was.
+  const Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(l);
+  if (llt.info() != Eigen::Success || !(l.diagonal().array() > 0.0).all()) return false;
+  const auto lower = l.triangularView<Eigen::Lower>();
   *alpha = z_;
-  ForwardSolve(l, n, alpha);
-  double fit = 0.0;
-  for (double v : *alpha) fit += v * v;
-  double log_det = 0.0;
-  for (int i = 0; i < n; ++i) log_det += std::log(l[static_cast<size_t>(i) * n + i]);
+  Eigen::Map<Eigen::VectorXd> a(alpha->data(), n);
+  lower.solveInPlace(a);  // L^-1 z
+  const double fit = a.squaredNorm();
+  const double log_det = l.diagonal().array().log().sum();
   *log_ml = -0.5 * fit - log_det - 0.5 * n * kLog2Pi;
-  BackSolve(l, n, alpha);
+  lower.transpose().solveInPlace(a);  // L^-T L^-1 z
   return true;
 }
 
@@ -125,9 +107,10 @@ bool GaussianProcess::Fit(const std::vector<const SparseVector*>& x, const std::
   for (int i = 0; i < n; ++i) z_[i] = (y[i] - y_mean_) / y_scale_;
   x_ = x;
 
+  // Squared distances, lower triangle, column-major.
   std::vector<double> d2(static_cast<size_t>(n) * n, 0.0);
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j <= i; ++j) d2[static_cast<size_t>(i) * n + j] = SquaredDistance(*x[i], *x[j]);
+  for (int j = 0; j < n; ++j) {
+    for (int i = j; i < n; ++i) d2[static_cast<size_t>(j) * n + i] = SquaredDistance(*x[i], *x[j]);
   }
   const std::vector<GpHyper> grid = hyper != nullptr ? std::vector<GpHyper>{*hyper} : Grid();
   double best = -std::numeric_limits<double>::infinity();
@@ -152,16 +135,11 @@ bool GaussianProcess::Fit(const std::vector<const SparseVector*>& x, const std::
 GpPrediction GaussianProcess::Predict(const SparseVector& x) const {
   const int n = static_cast<int>(x_.size());
   const double inv = 1.0 / (2.0 * hyper_.lengthscale * hyper_.lengthscale);
-  std::vector<double> k(n);
-  double mean = 0.0;
-  for (int i = 0; i < n; ++i) {
-    k[i] = std::exp(-SquaredDistance(x, *x_[i]) * inv);
-    mean += k[i] * alpha_[i];
-  }
-  ForwardSolve(chol_, n, &k);
-  double reduce = 0.0;
-  for (double v : k) reduce += v * v;
-  const double var = std::max(1.0 - reduce, 1e-12);
+  Eigen::VectorXd k(n);
+  for (int i = 0; i < n; ++i) k[i] = std::exp(-SquaredDistance(x, *x_[i]) * inv);
+  const double mean = k.dot(Eigen::Map<const Eigen::VectorXd>(alpha_.data(), n));
+  AsMatrix(chol_, n).triangularView<Eigen::Lower>().solveInPlace(k);  // L^-1 k
+  const double var = std::max(1.0 - k.squaredNorm(), 1e-12);
   return {mean * y_scale_ + y_mean_, std::sqrt(var) * y_scale_};
 }
 

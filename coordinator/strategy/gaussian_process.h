@@ -61,7 +61,9 @@ class GaussianProcess {
   double y_mean_ = 0.0, y_scale_ = 1.0;
   GpHyper hyper_;
   double log_ml_ = 0.0;
-  std::vector<double> chol_;   // lower-triangular Cholesky factor, row-major n x n
+  // Lower-triangular Cholesky factor, column-major n x n (viewed through
+  // Eigen::Map in the .cc, so this header stays free of Eigen).
+  std::vector<double> chol_;
   std::vector<double> alpha_;  // (K + noise I)^-1 z
 };
 

@@ -193,6 +193,18 @@ TEST(GaussianProcessTest, UnfactorisableHyperFails) {
   EXPECT_TRUE(gp.Fit(d.x, d.y, &jitter_only));
 }
 
+TEST(GaussianProcessTest, NanKernelFails) {
+  // A zero lengthscale makes the kernel of identical inputs 0 * inf = NaN:
+  // a NaN pivot is refused like a non-positive one.
+  Data d;
+  d.Add({1.f}, 1.0);
+  d.Add({1.f}, 2.0);
+  GaussianProcess gp;
+  const GpHyper nan_kernel{/*lengthscale=*/0.0, /*noise=*/1e-2};
+  EXPECT_FALSE(gp.Fit(d.x, d.y, &nan_kernel));
+  EXPECT_FALSE(gp.fitted());
+}
+
 // A uniform double in [0, 1) from the engine's raw output (the standard
 // fixes mt19937_64's sequence but not uniform_real_distribution's).
 double Uniform(std::mt19937_64* gen) { return static_cast<double>((*gen)() >> 11) * 0x1.0p-53; }
