@@ -35,7 +35,7 @@ std::string PublishedFigure(absl::string_view proxy) {
 
 std::string FormatRow(const ZeroCostRow& row, unsigned long long seed) {
   std::string line = absl::StrFormat(
-      "%-9s vs %-24s cells=%d spearman_rho=%.3f kendall_tau=%.3f seconds_per_cell=%.4f "
+      "%-9s vs %-24s cells=%d spearman_rho=%.3f kendall_tau=%.3f seconds_per_cell=%.4g "
       "(measured here, seed %d, wall time of this proxy on this machine)",
       row.proxy, row.column, row.cells, row.spearman_rho, row.kendall_tau, row.seconds_per_cell,
       seed);
