@@ -49,13 +49,17 @@ absl::StatusOr<InputShape> ParseInput(const std::string& text, int classes) {
   std::vector<std::string> parts = absl::StrSplit(text, 'x');
   InputShape shape;
   int* dims[] = {&shape.channels, &shape.height, &shape.width};
-  if (parts.size() != 3) return FieldError("--input", absl::StrCat("want CxHxW, got \"", text, "\""));
+  if (parts.size() != 3) {
+    return FieldError("--input", absl::StrCat("want CxHxW, got \"", text, "\""));
+  }
   for (int i = 0; i < 3; ++i) {
     if (!absl::SimpleAtoi(parts[i], dims[i]) || *dims[i] < 1) {
       return FieldError("--input", absl::StrCat("want positive CxHxW, got \"", text, "\""));
     }
   }
-  if (classes < 2) return FieldError("--classes", absl::StrCat("must be at least 2, got ", classes));
+  if (classes < 2) {
+    return FieldError("--classes", absl::StrCat("must be at least 2, got ", classes));
+  }
   shape.classes = classes;
   return shape;
 }
@@ -99,8 +103,9 @@ absl::Status Run() {
 
   ZeroCostRequest request;
   request.space.name = "nb201";
-  request.space.options = {{"channels", std::to_string(absl::GetFlag(FLAGS_channels))},
-                           {"cells_per_stage", std::to_string(absl::GetFlag(FLAGS_cells_per_stage))}};
+  request.space.options = {
+      {"channels", std::to_string(absl::GetFlag(FLAGS_channels))},
+      {"cells_per_stage", std::to_string(absl::GetFlag(FLAGS_cells_per_stage))}};
   request.input = input;
   request.batch = absl::GetFlag(FLAGS_batch);
   std::printf("zero_cost_bench: table %s (%d rows), %zu cells drawn with seed %llu, NB201 "
