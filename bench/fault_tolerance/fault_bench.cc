@@ -31,10 +31,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "coordinator/store/store.h"
-#include "spaces/nb201/nb201_space.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/made_up_table.h"
 
 ABSL_FLAG(int, outage_s, 120, "stopped: how long the coordinator stays down, seconds");
 ABSL_FLAG(int, full_s, 90, "full: how long the database stays full, seconds");
@@ -51,19 +50,6 @@ using testing::Cluster;
 using testing::Ctx;
 
 constexpr char kDeviceClass[] = "board";
-
-std::string WriteTable(const std::string& path) {
-  std::ofstream out(path);
-  out << "arch_index,arch,acc_pct,lat_ms\n";
-  Nb201Space space;
-  for (int i = 0; i < 15625; ++i) {
-    out << i << "," << space.Print(Nb201Space::FromIndex(i)) << ","
-        << absl::StrFormat("%.4f,%.6f", 40.0 + (i * 37 % 4000) / 100.0,
-                           0.5 + (i * 13 % 997) / 100.0)
-        << "\n";
-  }
-  return path;
-}
 
 v1::JobSpec TableSpec(const std::string& table, int evaluations) {
   v1::JobSpec spec;
@@ -132,7 +118,7 @@ struct Figures {
 // Runs one scenario; false when it could not (the reason printed).
 bool RunScenario(const std::string& scenario, Figures* out) {
   Cluster cluster;
-  const std::string table = WriteTable(cluster.dir() + "/t.csv");
+  const std::string table = testing::WriteMadeUpNb201Table(cluster.dir() + "/t.csv");
   std::vector<std::string> cap;
   if (scenario == "full") cap.push_back(absl::StrCat("--db_max_bytes=", absl::GetFlag(FLAGS_db_max_bytes)));
   if (absl::Status s = cluster.StartCoordinator(false, cap); !s.ok()) {

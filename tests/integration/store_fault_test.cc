@@ -18,13 +18,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "coordinator/store/store.h"
-#include "spaces/nb201/nb201_space.h"
 #include "edgenas/v1/search_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/made_up_table.h"
 
 namespace edgenas {
 namespace {
@@ -39,20 +38,6 @@ using ::testing::HasSubstr;
 // Guards against hangs, not timing checks.
 constexpr int kBoundSeconds = 600;
 constexpr char kDeviceClass[] = "board";
-
-// Every NB201 cell with made-up accuracy (percent), latency and energy.
-std::string WriteTable(const std::string& path) {
-  std::ofstream out(path);
-  out << "arch_index,arch,acc_pct,lat_ms,energy_mj\n";
-  Nb201Space space;
-  for (int i = 0; i < 15625; ++i) {
-    out << i << "," << space.Print(Nb201Space::FromIndex(i)) << ","
-        << absl::StrFormat("%.4f,%.6f,%.6f", 40.0 + (i * 37 % 4000) / 100.0,
-                           0.5 + (i * 13 % 997) / 100.0, 1.0 + (i * 29 % 991) / 50.0)
-        << "\n";
-  }
-  return path;
-}
 
 v1::JobSpec TableSpec(const std::string& table, int evaluations) {
   v1::JobSpec spec;
@@ -145,7 +130,7 @@ TEST(StoreFault, FullDatabaseMidJobRefusesWritesKeepsResultsAndFinishesWithRoom)
   // needs (each candidate stores its record, two tasks, metrics and events).
   constexpr int64_t kCapBytes = 384 * 1024;
   Cluster cluster;
-  const std::string table = WriteTable(cluster.dir() + "/t.csv");
+  const std::string table = testing::WriteMadeUpNb201Table(cluster.dir() + "/t.csv");
   ASSERT_TRUE(
       cluster.StartCoordinator(false, {absl::StrCat("--db_max_bytes=", kCapBytes)}).ok());
   auto worker = cluster.StartWorker("worker-1");
